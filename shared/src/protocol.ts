@@ -1,0 +1,224 @@
+// The wire contract between fobgate units and the server (sync endpoint) and the admin API's
+// shapes, in one file both sides import. Integers only on the wire (milliseconds, tenths):
+// the on-chip interpreter's JSON.stringify is lossy for floats.
+
+/** Path of the unit sync endpoint. */
+export const SYNC_PATH = '/api/v1/sync';
+/** Header carrying hex HMAC-SHA256(unit key, raw body) on requests and responses. */
+export const SIGNATURE_HEADER = 'x-fobgate-signature';
+/** Default idle sync period of a unit, seconds. */
+export const SYNC_INTERVAL_S = 5;
+
+/** What a unit's relays/LCD look like right now, as reported by the unit. */
+export interface UnitStateReport {
+  relay: boolean;
+  second_relay: boolean;
+  oopsed: boolean;
+  locked_out: boolean;
+  /** Canonical 10-digit fob currently in the reader, or null. */
+  rfid: string | null;
+  /** Canonical fob of the member whose session is running, or null. */
+  session_fob: string | null;
+  /** Epoch ms when that session started (0 when the unit's clock is not set yet). */
+  session_start: number;
+  /** Decision look name (see `Look` in decision.ts). */
+  look: string;
+  /** The two LCD lines joined by "\n". */
+  display: string;
+}
+
+export interface UnitTelemetry {
+  wifi_signal_db: number | null;
+  /** Free JS variables (process.memory().free) on the unit. */
+  free_vars: number | null;
+  /** Internal temperature in tenths of a degree C, or null. */
+  temp_c10: number | null;
+}
+
+export type DeviceEventType =
+  | 'boot'
+  | 'session_start'
+  | 'session_end'
+  | 'denied'
+  | 'oops'
+  | 'oops_cleared'
+  | 'locked_out'
+  | 'unlocked'
+  | 'second_relay'
+  | 'list_applied'
+  | 'list_rejected'
+  | 'command_applied'
+  | 'error'
+  | 'dropped';
+
+/** One buffered event. `seq` increases by 1 per event on a unit, across reboots. */
+export interface DeviceEvent {
+  seq: number;
+  type: DeviceEventType;
+  /** Epoch ms when known (unit clock set by a sync), else 0. */
+  at: number;
+  /** Unit uptime in ms when it happened. */
+  up: number;
+  fob?: string;
+  /** Session duration (session_end), ms. */
+  dur?: number;
+  /** Denial reason, oops source, second relay mode, error code … */
+  reason?: string;
+  /** List version (list_applied/list_rejected) or command id (command_applied). */
+  v?: number;
+  /** Free text for errors (never secrets). */
+  detail?: string;
+  /** Number of events lost to ring-buffer overflow (type 'dropped'). */
+  count?: number;
+}
+
+export interface SyncRequest {
+  machine: string;
+  /** Strictly increasing per unit, persisted on the unit; the server rejects a repeat. */
+  counter: number;
+  /** Firmware version string. */
+  fw: string;
+  /** Unit uptime in ms (monotonic since boot). */
+  up: number;
+  boot_count: number;
+  list_version: number;
+  list_digest: string;
+  /** Highest admin command id the unit has applied. */
+  command_ack: number;
+  state: UnitStateReport;
+  telemetry: UnitTelemetry;
+  /** Oldest first; contiguous seqs. */
+  events: DeviceEvent[];
+  /** Total events the unit lost to overflow since its buffer was created. */
+  dropped_events: number;
+}
+
+export type CommandType = 'oops' | 'clear_oops' | 'lockout' | 'unlock';
+
+export interface UnitCommand {
+  id: number;
+  type: CommandType;
+  /** For lockout: true cuts a running session now; false (default) applies at next insertion. */
+  cut: boolean;
+  /** Who asked (admin name / token label). */
+  by: string;
+}
+
+/** A full list (signed text) or a delta (signed text) for the unit; see authlist.ts. */
+export type ListUpdate =
+  | { kind: 'full'; version: number; text: string; sig: string }
+  | { kind: 'delta'; from: number; version: number; text: string; sig: string };
+
+export interface SyncResponse {
+  /** Echo of the request counter: binds this signed answer to that one request. */
+  counter: number;
+  /** Server time, epoch ms. */
+  time: number;
+  /** Highest event seq the server has stored for this unit (the unit may drop up to it). */
+  ack_seq: number;
+  latest_list_version: number;
+  list: ListUpdate | null;
+  commands: UnitCommand[];
+  sync_interval_s: number;
+}
+
+/** Error body of every 4xx/5xx answer. */
+export interface ErrorBody {
+  error: string;
+  code?: string;
+  action_applied?: boolean;
+}
+
+// ---- Admin API (Authorization: Bearer <ADMIN_TOKEN>) ----
+// POST   /api/admin/units                   {machine}            -> UnitRegistration
+// GET    /api/admin/users                                        -> users.json array
+// PUT    /api/admin/users                   users.json array     -> UsersReplaceResult
+// GET    /api/admin/machines                                     -> FleetResponse
+// POST   /api/admin/machines/:name/oops     {cut?}               -> {success: true}
+// DELETE /api/admin/machines/:name/oops                          -> {success: true}
+// POST   /api/admin/machines/:name/lockout  {cut?}               -> {success: true}
+// DELETE /api/admin/machines/:name/lockout                       -> {success: true}
+// GET    /api/admin/events?machine=&member=&from=&to=&limit=     -> {events: StoredEvent[]}
+// GET    /api/admin/sessions?machine=&member=&from=&to=&limit=   -> {sessions: StoredSession[]}
+
+export interface UnitRegistration {
+  machine: string;
+  /** Hex, 32 bytes. Shown once; store it only on the unit. */
+  key: string;
+}
+
+export interface MemberChange {
+  account_id: string;
+  full_name: string;
+  fobs_added: string[];
+  fobs_removed: string[];
+  authorizations_added: string[];
+  authorizations_removed: string[];
+  /** Other fields that changed (names, email, expiration, oops_override). */
+  fields: string[];
+}
+
+export interface UsersReplaceResult {
+  /** New users-list version (each machine's authorization list version follows it). */
+  version: number;
+  added: string[];
+  removed: string[];
+  changed: MemberChange[];
+  warnings: string[];
+}
+
+export interface FleetRow {
+  name: string;
+  display_name: string;
+  /** 'fobgate' (our unit, registered), 'legacy' (dm_mac/ESPHome updates seen), 'none' (never seen). */
+  kind: 'fobgate' | 'legacy' | 'none';
+  registered: boolean;
+  online: boolean;
+  /** Epoch ms of the last request that arrived, or null. */
+  last_checkin: number | null;
+  /** Epoch ms since when it has been offline (or online), null when never seen. */
+  status_since: number | null;
+  relay: boolean;
+  second_relay: boolean;
+  oopsed: boolean;
+  locked_out: boolean;
+  user: { account_id: string | null; full_name: string } | null;
+  display: string;
+  firmware: string | null;
+  list_version_held: number | null;
+  list_version_latest: number;
+  wifi_signal_db: number | null;
+  last_event: { type: string; at: number; summary: string } | null;
+}
+
+export interface FleetResponse {
+  time: number;
+  list_version_latest: number;
+  machines: FleetRow[];
+}
+
+export interface StoredEvent {
+  id: number;
+  machine: string;
+  at: number;
+  type: string;
+  source: 'unit' | 'legacy' | 'admin' | 'server';
+  account_id: string | null;
+  full_name: string | null;
+  fob: string | null;
+  reason: string | null;
+  duration_ms: number | null;
+  detail: string | null;
+  unit_seq: number | null;
+}
+
+export interface StoredSession {
+  machine: string;
+  account_id: string | null;
+  full_name: string;
+  fob: string;
+  start: number;
+  end: number | null;
+  duration_ms: number | null;
+  override: boolean;
+}
