@@ -112,11 +112,9 @@ async function runFile(file) {
 
 async function main() {
   if (full) {
-    await step('typecheck (tsc, strict, every workspace)', 'npx', ['tsc', '-p', 'shared']).then(async () => {
-      for (const ws of ['server', 'device', 'scripts']) {
-        if (existsSync(join(root, ws, 'src'))) await step(`typecheck ${ws}`, 'npx', ['tsc', '-p', ws]);
-      }
-    });
+    for (const ws of WORKSPACES) {
+      if (existsSync(join(root, ws, 'src'))) await step(`typecheck ${ws} (tsc, strict)`, 'npx', ['tsc', '-p', ws]);
+    }
     if (existsSync(join(root, 'device/build/build.ts'))) {
       await step('device build + ES5/banned-API gate + size budget', 'npx', ['tsx', 'device/build/build.ts']);
     }
