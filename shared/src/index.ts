@@ -10,3 +10,4 @@ export * from './decision.js';
 export * from './legacy-update.js';
 export * from './authlist.js';
 export * from './protocol.js';
+export * from './users-diff.js';
