@@ -178,6 +178,7 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
       },
       (err: unknown) => {
         if (closed) {
+          stats.dropped++;
           queue.length = 0;
           busy = false;
           return;
@@ -228,12 +229,14 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
     },
     close(): void {
       closed = true;
-      stats.dropped += busy ? queue.length - 1 : queue.length;
-      queue.length = busy ? 1 : 0;
       if (cancelRetry) {
         cancelRetry();
         cancelRetry = null;
+        busy = false;
       }
+      const onTheWire = busy ? 1 : 0;
+      stats.dropped += queue.length - onTheWire;
+      queue.length = onTheWire;
       const waiters = idleWaiters;
       idleWaiters = [];
       for (const w of waiters) w();
