@@ -94,7 +94,11 @@ export function findSerialPorts(devDir = '/dev'): string[] {
 export type PortProblem = { code: 'NO_PORT' | 'SEVERAL_PORTS' | 'PORT_MISSING' | 'PORT_PERMISSION'; message: string };
 
 /** Choose the port: the one given, or the only candidate. Checks it exists and is writable. */
-export function choosePort(given: string | undefined, devDir = '/dev'): { port: string } | PortProblem {
+function canReadWrite(path: string): void {
+  accessSync(path, constants.R_OK | constants.W_OK);
+}
+
+export function choosePort(given: string | undefined, devDir = '/dev', access: (path: string) => void = canReadWrite): { port: string } | PortProblem {
   if (given && given.startsWith('tcp://')) return { port: given };
   if (!given) {
     const found = findSerialPorts(devDir);
@@ -112,7 +116,7 @@ export function choosePort(given: string | undefined, devDir = '/dev'): { port: 
   }
   if (!existsSync(given)) return { code: 'PORT_MISSING', message: `serial port ${given} does not exist (is the unit plugged in?)` };
   try {
-    accessSync(given, constants.R_OK | constants.W_OK);
+    access(given);
   } catch {
     return {
       code: 'PORT_PERMISSION',
