@@ -11,7 +11,8 @@ export type Look =
   | 'locked_out'
   | 'always_on'
   | 'override'
-  | 'stale'; // ours: list too old (offline past the freshness deadline) and fob is not an override fob
+  | 'stale' // ours: list too old (offline past the freshness deadline) and fob is not an override fob
+  | 'expired'; // ours: membership expired beyond the machine's grace (difference 7)
 
 /**
  * What the decision needs to know of a machine. `MachineConfig` (server) satisfies it, and so
@@ -24,6 +25,16 @@ export interface DecisionMachine {
   always_enabled: boolean;
   second_relay: { unauthorized_warn_only: boolean; always_enabled: boolean; display_name: string } | null;
   offline_grace_hours: number;
+}
+
+/**
+ * What `subjectFor` needs of a machine: `MachineConfig` (config-types.ts) satisfies it.
+ * expiry_grace_days null/absent = never expired (dm_mac's behaviour, difference 7).
+ */
+export interface SubjectMachine {
+  authorizations_or: string[];
+  second_relay: { authorizations_or: string[] } | null;
+  expiry_grace_days?: number | null;
 }
 
 /** The second relay's verdict for the running session. */
@@ -90,7 +101,8 @@ export type MachineEvent =
   | { type: 'card_inserted'; fob: string }
   | { type: 'card_removed' }
   | { type: 'oops_pressed' }
-  | { type: 'reboot' }
+  /** rfid: the card in the reader as seen at boot (kept, not treated as an insertion); absent = keep state.rfid. */
+  | { type: 'reboot'; rfid?: string | null }
   | { type: 'admin_oops'; by: string; source: OopsSource }
   | { type: 'admin_clear_oops'; by: string }
   /** cut: end a running session now (dm_mac's legacy route does); otherwise at the next insertion. */
@@ -99,7 +111,8 @@ export type MachineEvent =
   | { type: 'config_changed' };
 
 export type DenyReason = 'unknown' | 'unauthorized' | 'oopsed' | 'locked_out' | 'expired' | 'stale_list';
-export type SessionEndReason = 'removed' | 'oops' | 'reboot' | 'swap' | 'lockout' | 'config';
+/** error: a malformed event or state made the decision fail closed. */
+export type SessionEndReason = 'removed' | 'oops' | 'reboot' | 'swap' | 'lockout' | 'config' | 'error';
 
 export type LogEvent =
   /** authorized=false: a warn-only machine let a member without the authorization run it. */
@@ -112,7 +125,11 @@ export type LogEvent =
   | { type: 'locked_out'; at: number; by: string; pending: boolean }
   | { type: 'unlocked'; at: number; by: string }
   | { type: 'reboot'; at: number }
-  | { type: 'second_relay'; at: number; mode: SecondRelayMode; fob: string };
+  | { type: 'second_relay'; at: number; mode: SecondRelayMode; fob: string }
+  /** An always-enabled machine only records card changes (dm_mac rule 4); inserted=false is a removal. */
+  | { type: 'card_audit'; at: number; fob: string; account_id: string | null; full_name: string | null; inserted: boolean }
+  /** A malformed event/state was refused; the machine failed closed (relays off). */
+  | { type: 'error'; at: number; message: string };
 
 export interface DecideContext {
   /** Epoch ms (or the unit's monotonic ms before its clock is set). */

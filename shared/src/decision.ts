@@ -1,2 +1,617 @@
-// (being written)
-export {};
+// The decision state machine: one pure function from (machine, state, event, subject, now) to
+// (new state, outputs, log events), run by the unit offline and by the server for legacy units.
+// It reproduces dm_mac's looks and rules except the seven deliberate differences (compat doc).
+// Espruino- and Lua-safe: no bitwise operators, no destructuring/spread/default params/Map/Set.
+import type { UserRecord } from './config-types.js';
+import type {
+  DecideContext,
+  Decision,
+  DecisionMachine,
+  DenyReason,
+  LogEvent,
+  Look,
+  MachineEvent,
+  MachineState,
+  Outputs,
+  SecondRelayMode,
+  SessionEndReason,
+  Subject,
+  SubjectMachine,
+} from './decision-types.js';
+
+/** LCD width in characters (16x2 HD44780). */
+export const LCD_WIDTH = 16;
+
+export const DISPLAY_IDLE = 'Please Insert\nRFID Card';
+export const DISPLAY_UNAUTHORIZED = 'Unauthorized';
+export const DISPLAY_UNKNOWN = 'Unknown RFID';
+export const DISPLAY_OOPS = 'Oops!! Please\ncheck/post Slack';
+export const DISPLAY_LOCKED_OUT = 'Down for\nmaintenance';
+export const DISPLAY_ALWAYS_ON = 'Always On';
+export const DISPLAY_STALE = 'List too old\nMaintainers only';
+export const DISPLAY_EXPIRED = 'Membership\nexpired';
+export const WELCOME_PREFIX = 'Welcome,\n';
+export const OVERRIDE_PREFIX = 'OVERRIDE BY\n';
+export const LOCKOUT_PENDING_PREFIX = 'Lockout pending\n';
+/** `by` of a button oops when no known member is at the machine (difference 6). */
+export const UNKNOWN_USER = 'unknown user';
+
+const LOOKS: Look[] = ['idle', 'welcome', 'unauthorized', 'unknown', 'oops', 'locked_out', 'always_on', 'override', 'stale', 'expired'];
+const MODES: SecondRelayMode[] = ['off', 'always', 'granted', 'warn', 'denied'];
+
+/** A fresh machine: idle, relays off, no flags. */
+export function initialState(): MachineState {
+  return {
+    oopsed: false,
+    locked_out: false,
+    lockout_pending: false,
+    rfid: null,
+    rfid_since: null,
+    user: null,
+    override: false,
+    session_start: null,
+    relay: false,
+    second_relay: false,
+    second_mode: 'off',
+    look: 'idle',
+    look_name: '',
+  };
+}
+
+/** A name the LCD can show: printable ASCII only (others become '?'), at most 16 characters. */
+export function lcdSafeName(name: string): string {
+  const s = typeof name === 'string' ? name : '';
+  let out = '';
+  for (let i = 0; i < s.length && out.length < LCD_WIDTH; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 32 && c <= 126) {
+      out += s.charAt(i);
+    } else {
+      // a UTF-16 surrogate pair is one character: one '?'
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) i++;
+      }
+      out += '?';
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- dates (pure YYYY-MM-DD)
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return isLeap(y) ? 29 : 28;
+  if (m === 4 || m === 6 || m === 9 || m === 11) return 30;
+  return 31;
+}
+
+/** Days since 1970-01-01 of a strict `YYYY-MM-DD` date, or null when it is not a real date. */
+export function ymdToDays(ymd: string): number | null {
+  if (typeof ymd !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(ymd)) return null;
+  const y0 = parseInt(ymd.substring(0, 4), 10);
+  const m = parseInt(ymd.substring(5, 7), 10);
+  const d = parseInt(ymd.substring(8, 10), 10);
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y0, m)) return null;
+  // civil-from-days inverse (proleptic Gregorian), integer arithmetic with Math.floor only
+  const y = m <= 2 ? y0 - 1 : y0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = m > 2 ? m - 3 : m + 9;
+  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/**
+ * Expired when expiry checking is on (graceDays a number) and today is more than graceDays days
+ * after expiration. A date that cannot be read fails closed (expired).
+ */
+export function isExpired(expirationYmd: string, todayYmd: string, graceDays: number | null | undefined): boolean {
+  if (typeof graceDays !== 'number' || !(graceDays === graceDays)) return false;
+  const exp = ymdToDays(expirationYmd);
+  const today = ymdToDays(todayYmd);
+  if (exp === null || today === null) return true;
+  return today - exp > graceDays;
+}
+
+// ---------------------------------------------------------------- subjects
+
+function holdsAny(held: unknown, wanted: unknown): boolean {
+  if (!Array.isArray(held) || !Array.isArray(wanted)) return false;
+  for (let i = 0; i < wanted.length; i++) {
+    if (typeof wanted[i] === 'string' && held.indexOf(wanted[i]) >= 0) return true;
+  }
+  return false;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** The holder of `fob` as `machine` sees it, from the member's record (server side). */
+export function subjectFor(user: UserRecord, machine: SubjectMachine, fob: string, todayYmd: string): Subject {
+  const u: any = user !== null && typeof user === 'object' ? user : {};
+  const m: any = machine !== null && typeof machine === 'object' ? machine : {};
+  const sr = m.second_relay !== null && typeof m.second_relay === 'object' ? m.second_relay : null;
+  let name = lcdSafeName(str(u.preferred_name)).trim();
+  if (name === '') name = lcdSafeName(str(u.first_name)).trim();
+  if (name === '') name = lcdSafeName(str(u.full_name)).trim();
+  return {
+    fob: str(fob),
+    account_id: str(u.account_id),
+    name: name,
+    full_name: str(u.full_name),
+    main: holdsAny(u.authorizations, m.authorizations_or),
+    second: sr !== null && holdsAny(u.authorizations, sr.authorizations_or),
+    override: u.oops_override === true,
+    expired: isExpired(str(u.expiration_ymd), todayYmd, m.expiry_grace_days),
+  };
+}
+
+/** A valid copy of a subject, or null (unknown fob, or garbage). */
+function cleanSubject(x: unknown): Subject | null {
+  if (x === null || typeof x !== 'object') return null;
+  const o: any = x;
+  if (typeof o.fob !== 'string' || o.fob === '') return null;
+  return {
+    fob: o.fob,
+    account_id: str(o.account_id),
+    name: lcdSafeName(str(o.name)),
+    full_name: str(o.full_name),
+    main: o.main === true,
+    second: o.second === true,
+    override: o.override === true,
+    expired: o.expired === true,
+  };
+}
+
+// ---------------------------------------------------------------- state hygiene
+
+function isLook(x: unknown): boolean {
+  return typeof x === 'string' && LOOKS.indexOf(x as Look) >= 0;
+}
+
+function restLookOf(oopsed: boolean, locked: boolean, alwaysOn: boolean): Look {
+  if (oopsed) return 'oops';
+  if (locked) return 'locked_out';
+  return alwaysOn ? 'always_on' : 'idle';
+}
+
+/**
+ * A consistent copy of a state. Anything that is not a real state, or a combination that no rule
+ * can produce (a relay on under a look that does not run the machine, a normal session on an
+ * oopsed machine ...), fails closed: relays off, the look of the flags that are set.
+ */
+export function cleanState(x: unknown): MachineState {
+  const s = initialState();
+  if (x === null || typeof x !== 'object') return s;
+  const o: any = x;
+  s.oopsed = o.oopsed === true;
+  s.locked_out = o.locked_out === true;
+  s.rfid = typeof o.rfid === 'string' && o.rfid !== '' ? o.rfid : null;
+  s.rfid_since = typeof o.rfid_since === 'number' ? o.rfid_since : null;
+  const user = cleanSubject(o.user);
+  const look: Look = isLook(o.look) ? o.look : 'idle';
+  const blocked = s.oopsed || s.locked_out;
+  let ok = false;
+  if (user !== null && o.relay === true) {
+    if (o.override === true) ok = look === 'override';
+    else ok = look === 'welcome' && !blocked;
+  }
+  if (ok) {
+    s.user = user;
+    s.override = o.override === true;
+    s.session_start = typeof o.session_start === 'number' ? o.session_start : null;
+    s.relay = true;
+    s.look = look;
+    s.look_name = lcdSafeName(str(o.look_name));
+    s.lockout_pending = !s.override && o.lockout_pending === true;
+  } else {
+    // no (valid) session; a lockout waiting for a session's end takes effect now
+    if (o.lockout_pending === true) s.locked_out = true;
+    if (s.oopsed || s.locked_out) {
+      s.look = restLookOf(s.oopsed, s.locked_out, false);
+    } else if (look === 'welcome' || look === 'override') {
+      s.look = 'idle';
+    } else {
+      s.look = look;
+      s.relay = look === 'always_on' && o.relay === true;
+      if (look === 'always_on' && !s.relay) s.look = 'idle';
+    }
+  }
+  s.second_mode = s.relay && typeof o.second_mode === 'string' && MODES.indexOf(o.second_mode) >= 0 ? o.second_mode : 'off';
+  s.second_relay = s.relay && o.second_relay === true;
+  return s;
+}
+
+// ---------------------------------------------------------------- outputs
+
+function hasSecondRelay(machine: unknown): boolean {
+  if (machine === null || typeof machine !== 'object') return false;
+  const sr = (machine as any).second_relay;
+  return sr !== null && typeof sr === 'object';
+}
+
+function secondModeOf(machine: DecisionMachine, s: MachineState): SecondRelayMode {
+  if (!s.relay || !hasSecondRelay(machine)) return 'off';
+  const sr: any = machine.second_relay;
+  if (sr.always_enabled === true) return 'always';
+  if (s.user !== null && s.user.second === true) return 'granted';
+  if (sr.unauthorized_warn_only === true) return 'warn';
+  return 'denied';
+}
+
+function secondOn(mode: SecondRelayMode): boolean {
+  return mode === 'always' || mode === 'granted' || mode === 'warn';
+}
+
+function displayOf(s: MachineState): string {
+  const look = s.look;
+  if (look === 'welcome') return (s.lockout_pending ? LOCKOUT_PENDING_PREFIX : WELCOME_PREFIX) + lcdSafeName(s.look_name);
+  if (look === 'override') return OVERRIDE_PREFIX + lcdSafeName(s.look_name);
+  if (look === 'unauthorized') return DISPLAY_UNAUTHORIZED;
+  if (look === 'unknown') return DISPLAY_UNKNOWN;
+  if (look === 'oops') return DISPLAY_OOPS;
+  if (look === 'locked_out') return DISPLAY_LOCKED_OUT;
+  if (look === 'always_on') return DISPLAY_ALWAYS_ON;
+  if (look === 'stale') return DISPLAY_STALE;
+  if (look === 'expired') return DISPLAY_EXPIRED;
+  return DISPLAY_IDLE;
+}
+
+function rgbOf(look: Look): [number, number, number] {
+  if (look === 'welcome' || look === 'override' || look === 'always_on') return [0, 1, 0];
+  if (look === 'unknown' || look === 'oops') return [1, 0, 0];
+  if (look === 'unauthorized' || look === 'locked_out' || look === 'stale' || look === 'expired') return [1, 0.5, 0];
+  return [0, 0, 0];
+}
+
+/** The six dm_mac outputs of a state (relay, second_relay, display, oops_led, LED rgb+brightness). */
+export function outputsOf(machine: DecisionMachine, state: MachineState): Outputs {
+  let s: MachineState;
+  try {
+    s = cleanState(state);
+  } catch (e) {
+    s = initialState();
+  }
+  return {
+    relay: s.relay,
+    second_relay: s.relay && s.second_relay && hasSecondRelay(machine),
+    display: displayOf(s),
+    oops_led: s.oopsed,
+    status_led_rgb: rgbOf(s.look),
+    status_led_brightness: s.look === 'idle' ? 0 : 0.5,
+  };
+}
+
+// ---------------------------------------------------------------- the decision
+
+/** The working copy of one decision. */
+interface Step {
+  m: DecisionMachine;
+  s: MachineState;
+  log: LogEvent[];
+  now: number;
+}
+
+function blocked(st: Step): boolean {
+  return st.s.oopsed || st.s.locked_out;
+}
+
+function alwaysOn(st: Step): boolean {
+  return st.m.always_enabled === true;
+}
+
+/** Relays and look of a machine with no session: oops, lockout, always-on or idle. */
+function rest(st: Step): void {
+  const s = st.s;
+  s.look = restLookOf(s.oopsed, s.locked_out, alwaysOn(st));
+  s.relay = s.look === 'always_on';
+  s.look_name = '';
+}
+
+function endSession(st: Step, reason: SessionEndReason): void {
+  const s = st.s;
+  const u = s.user;
+  if (u === null) return;
+  const start = typeof s.session_start === 'number' ? s.session_start : st.now;
+  const dur = st.now - start;
+  st.log.push({
+    type: 'session_end',
+    at: st.now,
+    fob: u.fob,
+    account_id: u.account_id,
+    full_name: u.full_name,
+    duration_ms: dur > 0 ? dur : 0,
+    reason: reason,
+    override: s.override,
+  });
+  s.user = null;
+  s.override = false;
+  s.session_start = null;
+  s.relay = false;
+  s.look_name = '';
+  if (s.lockout_pending) {
+    s.lockout_pending = false;
+    s.locked_out = true;
+    st.log.push({ type: 'locked_out', at: st.now, by: 'pending lockout', pending: false });
+  }
+}
+
+function startSession(st: Step, u: Subject, override: boolean): void {
+  const s = st.s;
+  s.user = u;
+  s.override = override;
+  s.session_start = st.now;
+  s.relay = true;
+  s.look = override ? 'override' : 'welcome';
+  s.look_name = u.name;
+  st.log.push({
+    type: 'session_start',
+    at: st.now,
+    fob: u.fob,
+    account_id: u.account_id,
+    full_name: u.full_name,
+    override: override,
+    authorized: u.main,
+  });
+}
+
+/** Log a refusal; the look changes only when the machine is neither oopsed nor locked out. */
+function deny(st: Step, fob: string, u: Subject | null, reason: DenyReason, look: Look): void {
+  st.log.push({
+    type: 'denied',
+    at: st.now,
+    fob: fob,
+    account_id: u === null ? null : u.account_id,
+    full_name: u === null ? null : u.full_name,
+    reason: reason,
+  });
+  if (!blocked(st)) {
+    st.s.look = look;
+    st.s.relay = false;
+    st.s.look_name = '';
+  }
+}
+
+function setRfid(st: Step, rfid: string | null): void {
+  if (st.s.rfid !== rfid) {
+    st.s.rfid = rfid;
+    st.s.rfid_since = st.now;
+  }
+}
+
+function insert(st: Step, fob: string, given: Subject | null, stale: boolean): void {
+  const s = st.s;
+  if (s.rfid === fob) return; // not a change: a card left in stays as it is (after a reboot too)
+  // the holder must be the one of this fob; anything else is treated as unknown (fail closed)
+  const u = given !== null && given.fob === fob ? given : null;
+  setRfid(st, fob);
+  if (s.user !== null) {
+    if (s.user.fob === fob) return;
+    // a different card straight after another: the running session ends (difference 2)
+    endSession(st, 'swap');
+    rest(st);
+  }
+  if (alwaysOn(st) && !blocked(st)) {
+    st.log.push({
+      type: 'card_audit',
+      at: st.now,
+      fob: fob,
+      account_id: u === null ? null : u.account_id,
+      full_name: u === null ? null : u.full_name,
+      inserted: true,
+    });
+    rest(st);
+    return;
+  }
+  if (u === null) {
+    deny(st, fob, null, stale ? 'stale_list' : 'unknown', stale ? 'stale' : 'unknown');
+    return;
+  }
+  if (u.expired) {
+    deny(st, fob, u, 'expired', 'expired');
+    return;
+  }
+  if (u.override && blocked(st)) {
+    startSession(st, u, true);
+    return;
+  }
+  if (blocked(st)) {
+    deny(st, fob, u, s.oopsed ? 'oopsed' : 'locked_out', 'idle');
+    return;
+  }
+  if (stale && !u.override) {
+    deny(st, fob, u, 'stale_list', 'stale');
+    return;
+  }
+  if (u.main || st.m.unauthorized_warn_only === true) {
+    startSession(st, u, false);
+    return;
+  }
+  deny(st, fob, u, 'unauthorized', 'unauthorized');
+}
+
+function remove(st: Step, given: Subject | null): void {
+  const s = st.s;
+  const prev = s.rfid;
+  if (prev === null && s.user === null) return;
+  setRfid(st, null);
+  if (s.user !== null) {
+    endSession(st, 'removed');
+    rest(st);
+    return;
+  }
+  if (alwaysOn(st) && !blocked(st) && prev !== null) {
+    const u = given !== null && given.fob === prev ? given : null;
+    st.log.push({
+      type: 'card_audit',
+      at: st.now,
+      fob: prev,
+      account_id: u === null ? null : u.account_id,
+      full_name: u === null ? null : u.full_name,
+      inserted: false,
+    });
+  }
+  rest(st);
+}
+
+function oops(st: Step, source: 'button' | 'admin' | 'api', by: string): void {
+  const s = st.s;
+  // a button held over several updates while nothing runs changes nothing
+  // (an admin oops is always logged)
+  if (source === 'button' && s.oopsed && s.user === null && !s.relay) return;
+  st.log.push({ type: 'oops', at: st.now, source: source, by: by });
+  s.oopsed = true;
+  endSession(st, 'oops');
+  rest(st);
+}
+
+function buttonOopsBy(s: MachineState, u: Subject | null): string {
+  if (s.user !== null && s.user.full_name !== '') return s.user.full_name;
+  if (u !== null && u.full_name !== '' && u.fob === s.rfid) return u.full_name;
+  return UNKNOWN_USER;
+}
+
+function lockout(st: Step, by: string, cut: boolean): void {
+  const s = st.s;
+  if (s.user !== null && !cut) {
+    if (s.override) {
+      // an override session may run a locked-out machine: locked now, the session goes on
+      s.locked_out = true;
+      st.log.push({ type: 'locked_out', at: st.now, by: by, pending: false });
+    } else {
+      s.lockout_pending = true;
+      st.log.push({ type: 'locked_out', at: st.now, by: by, pending: true });
+    }
+    return;
+  }
+  s.locked_out = true;
+  s.lockout_pending = false;
+  st.log.push({ type: 'locked_out', at: st.now, by: by, pending: false });
+  endSession(st, 'lockout');
+  rest(st);
+}
+
+function configChanged(st: Step): void {
+  const s = st.s;
+  if (alwaysOn(st) && !blocked(st)) {
+    // now always-enabled: no sessions, relay on (rule 4)
+    endSession(st, 'config');
+    rest(st);
+    return;
+  }
+  if (s.user !== null) return;
+  // rule 6: relay on with no user on a machine no longer always-enabled -> idle
+  if (s.relay || s.look === 'always_on') rest(st);
+}
+
+function byOf(e: any): string {
+  return typeof e.by === 'string' ? e.by : '';
+}
+
+function isFob(x: unknown): boolean {
+  return typeof x === 'string' && x !== '';
+}
+
+function apply(st: Step, e: any, u: Subject | null, stale: boolean): string | null {
+  const s = st.s;
+  const t = e.type;
+  if (t === 'card_inserted') {
+    if (!isFob(e.fob)) return 'card_inserted without a fob code';
+    insert(st, e.fob, u, stale);
+  } else if (t === 'card_removed') {
+    remove(st, u);
+  } else if (t === 'oops_pressed') {
+    oops(st, 'button', buttonOopsBy(s, u));
+  } else if (t === 'admin_oops') {
+    const src = e.source === 'button' || e.source === 'api' ? e.source : 'admin';
+    oops(st, src, byOf(e));
+  } else if (t === 'admin_clear_oops') {
+    st.log.push({ type: 'oops_cleared', at: st.now, by: byOf(e) });
+    s.oopsed = false;
+    if (s.user === null) rest(st);
+  } else if (t === 'admin_lockout') {
+    lockout(st, byOf(e), e.cut === true);
+  } else if (t === 'admin_unlock') {
+    st.log.push({ type: 'unlocked', at: st.now, by: byOf(e) });
+    s.locked_out = false;
+    s.lockout_pending = false;
+    if (s.user === null) rest(st);
+  } else if (t === 'reboot') {
+    st.log.push({ type: 'reboot', at: st.now });
+    if (e.rfid === null || isFob(e.rfid)) setRfid(st, e.rfid);
+    endSession(st, 'reboot');
+    rest(st);
+  } else if (t === 'config_changed') {
+    configChanged(st);
+  } else {
+    return 'unknown event type ' + (typeof t === 'string' ? '"' + t.substring(0, 32) + '"' : typeof t);
+  }
+  return null;
+}
+
+function finish(st: Step): Decision {
+  const s = st.s;
+  let started = false;
+  for (let i = 0; i < st.log.length; i++) if (st.log[i].type === 'session_start') started = true;
+  let mode: SecondRelayMode = 'off';
+  try {
+    mode = secondModeOf(st.m, s);
+  } catch (e) {
+    mode = 'off';
+  }
+  if (mode !== 'off' && (mode !== s.second_mode || started)) {
+    st.log.push({ type: 'second_relay', at: st.now, mode: mode, fob: s.user === null ? '' : s.user.fob });
+  }
+  s.second_mode = mode;
+  s.second_relay = secondOn(mode);
+  return { state: s, outputs: outputsOf(st.m, s), log: st.log };
+}
+
+/** Relays off, session ended, the look of the flags still set: the answer to anything malformed. */
+export function failClosed(machine: unknown, state: unknown, now: number, message: string): Decision {
+  let s: MachineState;
+  try {
+    s = cleanState(state);
+  } catch (e) {
+    s = initialState();
+  }
+  const m: any = machine !== null && typeof machine === 'object' ? machine : { always_enabled: false, second_relay: null };
+  const st: Step = { m: m, s: s, log: [], now: now };
+  endSession(st, 'error');
+  s.look = restLookOf(s.oopsed, s.locked_out, false);
+  s.relay = false;
+  s.look_name = '';
+  s.second_mode = 'off';
+  s.second_relay = false;
+  st.log.push({ type: 'error', at: now, message: message });
+  return { state: s, outputs: outputsOf(m, s), log: st.log };
+}
+
+/**
+ * Decide one event. Pure: never mutates its inputs, never throws. `subject` is the holder of the
+ * fob concerned as this machine sees it (null = unknown fob): for card_inserted the new card, for
+ * card_removed and oops_pressed the card in the reader (used for the audit and the oops log).
+ */
+export function decide(machine: DecisionMachine, state: MachineState, event: MachineEvent, subject: Subject | null, ctx: DecideContext): Decision {
+  let now = 0;
+  try {
+    const c: any = ctx;
+    now = c !== null && typeof c === 'object' && typeof c.now === 'number' && c.now === c.now ? c.now : 0;
+    if (machine === null || typeof machine !== 'object') return failClosed(null, state, now, 'no machine config');
+    if (event === null || typeof event !== 'object') return failClosed(machine, state, now, 'event is not an object');
+    const st: Step = { m: machine, s: cleanState(state), log: [], now: now };
+    const stale = c !== null && typeof c === 'object' && c.list_stale === true;
+    const problem = apply(st, event, cleanSubject(subject), stale);
+    if (problem !== null) return failClosed(machine, state, now, problem);
+    return finish(st);
+  } catch (e) {
+    return failClosed(machine, state, now, 'decision failed');
+  }
+}
