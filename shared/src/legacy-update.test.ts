@@ -1,0 +1,269 @@
+// dm_mac's processing order for one `POST /api/machine/update` (reboot, oops, always-enabled,
+// card change, config drift), applied through decide().
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { initialState, subjectFor } from './decision.js';
+import { applyLegacyUpdate, type LegacyUpdate } from './legacy-update.js';
+import type { MachineConfig, UserRecord } from './config-types.js';
+import type { Decision, MachineState, Subject } from './decision-types.js';
+
+const T0 = 1700000000000;
+const TODAY = '2026-01-01';
+
+function machineConfig(over?: Partial<MachineConfig>): MachineConfig {
+  const m: MachineConfig = {
+    name: 'lathe',
+    alias: null,
+    display_name: 'lathe',
+    authorizations_or: ['Lathe'],
+    unauthorized_warn_only: false,
+    always_enabled: false,
+    second_relay: null,
+    offline_grace_hours: 72,
+    expiry_grace_days: null,
+    legacy_updates: true,
+  };
+  return Object.assign(m, over || {});
+}
+
+function user(over: Partial<UserRecord>): UserRecord {
+  return Object.assign(
+    {
+      account_id: '1',
+      full_name: 'Ann Smith',
+      first_name: 'Ann',
+      last_name: 'Smith',
+      preferred_name: 'Ann',
+      email: 'a@example.org',
+      expiration_ymd: '2030-01-01',
+      fob_codes: ['0000000001'],
+      authorizations: ['Lathe'],
+      oops_override: false,
+    },
+    over,
+  );
+}
+
+const USERS: UserRecord[] = [
+  user({}),
+  user({ account_id: '2', full_name: 'Bob Jones', preferred_name: 'Bob', fob_codes: ['0000000002'], authorizations: [] }),
+  user({ account_id: '3', full_name: 'Mia Maint', preferred_name: 'Mia', fob_codes: ['0000000003'], authorizations: [], oops_override: true }),
+];
+
+function lookupFor(m: MachineConfig) {
+  return function (fob: string): Subject | null {
+    for (const u of USERS) if (u.fob_codes.indexOf(fob) >= 0) return subjectFor(u, m, fob, TODAY);
+    return null;
+  };
+}
+
+/** A unit posting updates: keeps the state and its last uptime like the server does. */
+function unit(m: MachineConfig) {
+  let state: MachineState = initialState();
+  let prev: number | null = null;
+  let now = T0;
+  return {
+    post(rfid: string | null, uptime: number, oops?: boolean): Decision {
+      now += 1000;
+      const d = applyLegacyUpdate(m, state, { oops: oops === true, rfid: rfid, uptime: uptime, prev_uptime: prev }, lookupFor(m), { now: now });
+      state = d.state;
+      prev = uptime;
+      return d;
+    },
+    state(): MachineState {
+      return state;
+    },
+  };
+}
+
+function types(d: Decision): string[] {
+  return d.log.map((e) => e.type);
+}
+
+test('first update with an authorized card starts a session; the six outputs are set', () => {
+  const u = unit(machineConfig());
+  const d = u.post('0000000001', 10);
+  assert.equal(d.outputs, { relay: true, second_relay: false, display: 'Welcome,\nAnn', oops_led: false, status_led_rgb: [0, 1, 0], status_led_brightness: 0.5 });
+  assert.equal(types(d), ['session_start']);
+});
+
+test('idle updates with nothing changed change nothing and log nothing', () => {
+  const u = unit(machineConfig());
+  const a = u.post(null, 10);
+  const b = u.post(null, 20);
+  assert.equal(a.outputs, b.outputs);
+  assert.equal(b.log, []);
+  assert.is(b.outputs.display, 'Please Insert\nRFID Card');
+  u.post('0000000001', 30);
+  const c = u.post('0000000001', 40);
+  assert.equal(c.log, []);
+  assert.is(c.outputs.relay, true);
+});
+
+test('card gone in a later update ends the session with its duration', () => {
+  const u = unit(machineConfig());
+  u.post('0000000001', 10);
+  u.post('0000000001', 20);
+  const d = u.post(null, 30);
+  assert.is(d.outputs.relay, false);
+  assert.equal(types(d), ['session_end']);
+  assert.is((d.log[0] as any).duration_ms, 2000);
+  assert.is((d.log[0] as any).reason, 'removed');
+});
+
+test('"" and null rfid both mean no card', () => {
+  const u = unit(machineConfig());
+  u.post('0000000001', 10);
+  const d = u.post('' as any, 20);
+  assert.is(d.outputs.relay, false);
+  assert.is(u.state().rfid, null);
+});
+
+test('rule 2 first: uptime going backwards is a reboot; the card left in stays logged out until re-inserted', () => {
+  const u = unit(machineConfig());
+  u.post('0000000001', 100);
+  const d = u.post('0000000001', 5);
+  assert.equal(types(d), ['reboot', 'session_end']);
+  assert.is(d.outputs.relay, false);
+  assert.is(d.outputs.display, 'Please Insert\nRFID Card');
+  assert.is(u.state().rfid, '0000000001');
+  assert.is(u.post('0000000001', 15).outputs.relay, false);
+  assert.is(u.post(null, 25).outputs.relay, false);
+  assert.is(u.post('0000000001', 35).outputs.relay, true);
+});
+
+test('rule 2: a reboot update carrying a different card keeps it as seen (no insertion)', () => {
+  const u = unit(machineConfig());
+  u.post(null, 100);
+  const d = u.post('0000000001', 2);
+  assert.equal(types(d), ['reboot']);
+  assert.is(d.outputs.relay, false);
+  assert.is(u.state().rfid, '0000000001');
+});
+
+test('equal uptime is not a reboot', () => {
+  const u = unit(machineConfig());
+  u.post('0000000001', 100);
+  const d = u.post('0000000001', 100);
+  assert.equal(d.log, []);
+  assert.is(d.outputs.relay, true);
+});
+
+test('rule 3 before the card: oops and an insertion in one update -> oopsed, the card changes nothing', () => {
+  const u = unit(machineConfig());
+  u.post(null, 10);
+  const d = u.post('0000000001', 20, true);
+  assert.equal(types(d), ['oops', 'denied']);
+  assert.is((d.log[1] as any).reason, 'oopsed');
+  assert.is(d.outputs.relay, false);
+  assert.is(d.outputs.oops_led, true);
+});
+
+test('rule 3: oops during a session names the member and ends it; button release changes nothing', () => {
+  const u = unit(machineConfig());
+  u.post('0000000001', 10);
+  const d = u.post('0000000001', 20, true);
+  assert.equal(types(d), ['oops', 'session_end']);
+  assert.is((d.log[0] as any).by, 'Ann Smith');
+  assert.is((d.log[0] as any).source, 'button');
+  const e = u.post('0000000001', 30, false);
+  assert.is(e.outputs.display, 'Oops!! Please\ncheck/post Slack');
+  assert.equal(e.log, []);
+});
+
+test('rule 3: oops with a known card in but no session names the card holder', () => {
+  const u = unit(machineConfig());
+  u.post('0000000002', 10); // Bob: unauthorized
+  const d = u.post('0000000002', 20, true);
+  assert.is((d.log[0] as any).by, 'Bob Jones');
+});
+
+test('reboot and oops in the same update: both logged, in order', () => {
+  const u = unit(machineConfig());
+  u.post('0000000001', 100);
+  const d = u.post('0000000001', 1, true);
+  assert.equal(types(d), ['reboot', 'session_end', 'oops']);
+  assert.is(d.outputs.display, 'Oops!! Please\ncheck/post Slack');
+});
+
+test('rule 4: always-enabled: always-on look, card changes only audited', () => {
+  const u = unit(machineConfig({ always_enabled: true }));
+  const a = u.post(null, 10);
+  assert.is(a.outputs.display, 'Always On');
+  assert.is(a.outputs.relay, true);
+  const b = u.post('0000000002', 20);
+  assert.equal(types(b), ['card_audit']);
+  assert.is(b.outputs.display, 'Always On');
+  const c = u.post(null, 30);
+  assert.equal(types(c), ['card_audit']);
+  assert.is(c.outputs.relay, true);
+});
+
+test('rule 5: override member on an oopsed machine via legacy updates', () => {
+  const m = machineConfig();
+  const u = unit(m);
+  u.post(null, 10, true);
+  const d = u.post('0000000003', 20);
+  assert.equal(d.outputs, { relay: true, second_relay: false, display: 'OVERRIDE BY\nMia', oops_led: true, status_led_rgb: [0, 1, 0], status_led_brightness: 0.5 });
+  const e = u.post(null, 30);
+  assert.is(e.outputs.display, 'Oops!! Please\ncheck/post Slack');
+  assert.is(e.outputs.relay, false);
+});
+
+test('rule 5: unknown and unauthorized cards', () => {
+  const u = unit(machineConfig());
+  assert.is(u.post('0012345678', 10).outputs.display, 'Unknown RFID');
+  assert.is(u.post('0000000002', 20).outputs.display, 'Unauthorized');
+  assert.is(u.post(null, 30).outputs.display, 'Please Insert\nRFID Card');
+});
+
+test('rule 6: a machine no longer always-enabled goes idle on the next plain update', () => {
+  let state = applyLegacyUpdate(machineConfig({ always_enabled: true }), initialState(), { oops: false, rfid: null, uptime: 1, prev_uptime: null }, lookupFor(machineConfig()), { now: T0 }).state;
+  assert.is(state.relay, true);
+  const d = applyLegacyUpdate(machineConfig(), state, { oops: false, rfid: null, uptime: 2, prev_uptime: 1 }, lookupFor(machineConfig()), { now: T0 });
+  assert.is(d.outputs.relay, false);
+  assert.is(d.outputs.display, 'Please Insert\nRFID Card');
+  state = d.state;
+  assert.is(state.look, 'idle');
+});
+
+test('rule 7: second relay verdict through a legacy update', () => {
+  const m = machineConfig({ second_relay: { authorizations_or: ['Dust'], unauthorized_warn_only: true, always_enabled: false, alias: null, display_name: 'dust' } });
+  const u = unit(m);
+  const d = u.post('0000000001', 10);
+  assert.is(d.outputs.second_relay, true);
+  assert.equal(types(d), ['session_start', 'second_relay']);
+  assert.is((d.log[1] as any).mode, 'warn');
+});
+
+test('a lookup that throws treats the fob as unknown (fail closed)', () => {
+  const d = applyLegacyUpdate(machineConfig(), initialState(), { oops: false, rfid: '0000000001', uptime: 1, prev_uptime: null }, () => {
+    throw new Error('db gone');
+  }, { now: T0 });
+  assert.is(d.outputs.relay, false);
+  assert.is(d.outputs.display, 'Unknown RFID');
+});
+
+test('a malformed update fails closed without throwing', () => {
+  const u = unit(machineConfig());
+  const running = u.post('0000000001', 10);
+  assert.is(running.outputs.relay, true);
+  const d = applyLegacyUpdate(machineConfig(), running.state, null as unknown as LegacyUpdate, lookupFor(machineConfig()), { now: T0 });
+  assert.is(d.outputs.relay, false);
+  assert.equal(types(d), ['session_end', 'error']);
+  const e = applyLegacyUpdate(machineConfig(), running.state, { oops: 'yes', rfid: 7, uptime: 'x', prev_uptime: {} } as unknown as LegacyUpdate, lookupFor(machineConfig()), { now: T0 });
+  assert.is(e.outputs.relay, false); // rfid 7 is no card: removal
+});
+
+test('inputs are not mutated', () => {
+  const m = machineConfig();
+  const s0 = applyLegacyUpdate(m, initialState(), { oops: false, rfid: '0000000001', uptime: 10, prev_uptime: null }, lookupFor(m), { now: T0 }).state;
+  const update: LegacyUpdate = { oops: true, rfid: '0000000002', uptime: 1, prev_uptime: 10 };
+  const before = JSON.stringify([m, s0, update]);
+  const d = applyLegacyUpdate(m, s0, update, lookupFor(m), { now: T0 + 5 });
+  assert.is(JSON.stringify([m, s0, update]), before);
+  assert.ok(d.state !== s0);
+  assert.is(s0.relay, true);
+});
+
+test.run();
