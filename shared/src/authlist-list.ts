@@ -1,0 +1,385 @@
+// One machine's authorization list in its compact form (sorted Uint32 fob numbers, one flag byte
+// each, names as fixed 16-char ASCII records kept apart) and its canonical text encoding for
+// flash and the wire, with content digest, strict decoding and binary-search lookups.
+//
+// Text layout (printable ASCII, lines joined by "\n", no trailing newline):
+//   fobgate-list/1 <sha256 hex of everything after this line's "\n">
+//   {"machine":{...},"version":V,"issued_at":T,"count":N}      canonical header JSON
+//   <base64 of the fobs, N x uint32 little-endian>
+//   <base64 of the flags, N bytes>
+//   <names: N x 16 chars, space padded>                        last line: name i at i*16
+// The digest covers a contiguous suffix of the text, so a unit can hash the list where it lies in
+// flash; it is a pure function of the content, so a list rebuilt from a delta has the same digest.
+import { fail, ok, type Result } from './errors.js';
+import type { DecisionMachine, Subject } from './decision-types.js';
+import { numberToFob, FOB_MAX } from './fob.js';
+import { base64Encode, base64DecodeInto, base64Length } from './base64.js';
+
+export const FLAG_MAIN = 1;
+export const FLAG_SECOND = 2;
+export const FLAG_OVERRIDE = 4;
+export const FLAG_EXPIRED = 8;
+/** Bits a flag byte may have. */
+export const FLAG_MASK = 15;
+/** Characters per name record. */
+export const NAME_WIDTH = 16;
+export const LIST_FORMAT = 'fobgate-list/1';
+
+/** SHA-256 of an 8-bit string, as 64 lowercase hex chars (passed in: node:crypto or the unit's). */
+export type Sha256Hex = (msg: string) => string;
+
+/** One member's fob as a machine's list holds it. */
+export interface ListEntry {
+  fob: number;
+  /** FLAG_* bits. */
+  flags: number;
+  /** Preferred name for the LCD (ASCII, at most NAME_WIDTH chars). */
+  name: string;
+}
+
+export interface AuthList {
+  machine: DecisionMachine;
+  version: number;
+  /** Epoch ms when the server built it. */
+  issued_at: number;
+  count: number;
+  /** Ascending, unique. */
+  fobs: Uint32Array;
+  flags: Uint8Array;
+  /** count * NAME_WIDTH chars. */
+  names: string;
+  /** sha256 hex of the canonical body (see the layout above). */
+  digest: string;
+}
+
+/** True when `n` is a whole number in [lo, hi]. */
+export function isIntIn(n: unknown, lo: number, hi: number): n is number {
+  return typeof n === 'number' && n === Math.floor(n) && n >= lo && n <= hi;
+}
+
+/** Largest integer the JSON header carries exactly. */
+export const MAX_SAFE = 9007199254740991;
+
+const HEX = '0123456789abcdef';
+
+/** A JSON string literal using only printable ASCII (anything else as \uXXXX). */
+export function asciiJsonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34) out += '\\"';
+    else if (c === 92) out += '\\\\';
+    else if (c >= 32 && c < 127) out += s[i];
+    else out += '\\u' + HEX[(c >> 12) & 15] + HEX[(c >> 8) & 15] + HEX[(c >> 4) & 15] + HEX[c & 15];
+  }
+  return out + '"';
+}
+
+/** The DecisionMachine part of a machine config (MachineConfig has more keys). */
+export function machineHeader(m: DecisionMachine): DecisionMachine {
+  const s = m.second_relay;
+  return {
+    name: m.name,
+    display_name: m.display_name,
+    unauthorized_warn_only: m.unauthorized_warn_only,
+    always_enabled: m.always_enabled,
+    second_relay: s
+      ? { unauthorized_warn_only: s.unauthorized_warn_only, always_enabled: s.always_enabled, display_name: s.display_name }
+      : null,
+    offline_grace_hours: m.offline_grace_hours,
+  };
+}
+
+/** Canonical JSON of a machine header (fixed key order, ASCII only). */
+export function machineJson(m: DecisionMachine): string {
+  const s = m.second_relay;
+  return (
+    '{"name":' + asciiJsonString(m.name) +
+    ',"display_name":' + asciiJsonString(m.display_name) +
+    ',"unauthorized_warn_only":' + (m.unauthorized_warn_only ? 'true' : 'false') +
+    ',"always_enabled":' + (m.always_enabled ? 'true' : 'false') +
+    ',"second_relay":' +
+    (s
+      ? '{"unauthorized_warn_only":' + (s.unauthorized_warn_only ? 'true' : 'false') +
+        ',"always_enabled":' + (s.always_enabled ? 'true' : 'false') +
+        ',"display_name":' + asciiJsonString(s.display_name) + '}'
+      : 'null') +
+    ',"offline_grace_hours":' + String(m.offline_grace_hours) +
+    '}'
+  );
+}
+
+/** Validate a parsed machine header; returns what is wrong, or '' when fine. */
+export function machineProblem(v: unknown): string {
+  if (!v || typeof v !== 'object') return 'machine header must be an object';
+  const m = v as { [k: string]: unknown };
+  if (typeof m.name !== 'string' || m.name.length === 0) return 'machine.name must be a non-empty string';
+  if (typeof m.display_name !== 'string') return 'machine.display_name must be a string';
+  if (typeof m.unauthorized_warn_only !== 'boolean') return 'machine.unauthorized_warn_only must be true or false';
+  if (typeof m.always_enabled !== 'boolean') return 'machine.always_enabled must be true or false';
+  if (!isIntIn(m.offline_grace_hours, 0, 1000000)) return 'machine.offline_grace_hours must be a whole number of hours';
+  const s = m.second_relay;
+  if (s !== null) {
+    if (!s || typeof s !== 'object') return 'machine.second_relay must be an object or null';
+    const r = s as { [k: string]: unknown };
+    if (typeof r.unauthorized_warn_only !== 'boolean') return 'machine.second_relay.unauthorized_warn_only must be true or false';
+    if (typeof r.always_enabled !== 'boolean') return 'machine.second_relay.always_enabled must be true or false';
+    if (typeof r.display_name !== 'string') return 'machine.second_relay.display_name must be a string';
+  }
+  return '';
+}
+
+/** A name as its 16-char record: printable ASCII (others -> '?'), trimmed, cut, space padded. */
+export function nameRecord(name: string): string {
+  const src = typeof name === 'string' ? name.trim() : '';
+  let out = '';
+  for (let i = 0; i < src.length && out.length < NAME_WIDTH; i++) {
+    const c = src.charCodeAt(i);
+    out += c >= 32 && c < 127 ? src[i] : '?';
+  }
+  while (out.length < NAME_WIDTH) out += ' ';
+  return out;
+}
+
+/** Host byte order: typed-array views are used directly on little-endian hosts (ESP32, x86, ARM). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The fobs as little-endian bytes (a view, no copy, on little-endian hosts). */
+export function fobBytes(fobs: Uint32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(fobs.buffer, fobs.byteOffset, fobs.length * 4);
+  const b = new Uint8Array(fobs.length * 4);
+  for (let i = 0; i < fobs.length; i++) {
+    const v = fobs[i];
+    b[i * 4] = v & 255;
+    b[i * 4 + 1] = (v >>> 8) & 255;
+    b[i * 4 + 2] = (v >>> 16) & 255;
+    b[i * 4 + 3] = (v >>> 24) & 255;
+  }
+  return b;
+}
+
+/** Decode `count` little-endian uint32s from base64 text[start, end) into a fresh array, or null. */
+export function decodeFobs(text: string, start: number, end: number, count: number): Uint32Array | null {
+  const bytes = new Uint8Array(count * 4);
+  if (!base64DecodeInto(text, start, end, bytes)) return null;
+  if (LITTLE_ENDIAN) return new Uint32Array(bytes.buffer, 0, count);
+  const fobs = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const o = i * 4;
+    fobs[i] = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 16777216;
+  }
+  return fobs;
+}
+
+/** Index of the first fob that is not strictly above its predecessor, or -1 when ascending. */
+export function firstUnsorted(fobs: Uint32Array): number {
+  for (let i = 1; i < fobs.length; i++) if (fobs[i] <= fobs[i - 1]) return i;
+  return -1;
+}
+
+/** Index of the first flag byte with unknown bits, or -1. */
+export function firstBadFlag(flags: Uint8Array): number {
+  for (let i = 0; i < flags.length; i++) if (flags[i] > FLAG_MASK) return i;
+  return -1;
+}
+
+/** Canonical header line of a list (the first line the digest covers). */
+function headerLine(machine: DecisionMachine, version: number, issuedAt: number, count: number): string {
+  return '{"machine":' + machineJson(machine) + ',"version":' + String(version) + ',"issued_at":' +
+    String(issuedAt) + ',"count":' + String(count) + '}';
+}
+
+/** The canonical body (what the digest covers) of a list's parts. */
+function bodyOf(machine: DecisionMachine, version: number, issuedAt: number, fobs: Uint32Array, flags: Uint8Array, names: string): string {
+  return headerLine(machine, version, issuedAt, fobs.length) + '\n' + base64Encode(fobBytes(fobs)) + '\n' +
+    base64Encode(flags) + '\n' + names;
+}
+
+/** Digest of a list's content (machine header, version, issued_at and every entry). */
+export function listDigest(
+  machine: DecisionMachine, version: number, issuedAt: number, fobs: Uint32Array, flags: Uint8Array, names: string,
+  sha256Hex: Sha256Hex,
+): string {
+  return sha256Hex(bodyOf(machine, version, issuedAt, fobs, flags, names));
+}
+
+/**
+ * Build a list from entries in any order. Entries with a fob outside 0..2^32-1 are skipped; when
+ * a fob appears twice the first entry wins (config validation refuses duplicates before this).
+ */
+export function buildList(
+  machine: DecisionMachine, entries: ListEntry[], version: number, issuedAt: number, sha256Hex: Sha256Hex,
+): AuthList {
+  const order: number[] = [];
+  for (let i = 0; i < entries.length; i++) if (isIntIn(entries[i].fob, 0, FOB_MAX)) order.push(i);
+  order.sort(function (x, y) {
+    const d = entries[x].fob - entries[y].fob;
+    return d !== 0 ? d : x - y;
+  });
+  let n = 0;
+  for (let i = 0; i < order.length; i++) if (i === 0 || entries[order[i]].fob !== entries[order[i - 1]].fob) n++;
+  const fobs = new Uint32Array(n);
+  const flags = new Uint8Array(n);
+  const parts: string[] = [];
+  let k = 0;
+  for (let i = 0; i < order.length; i++) {
+    const e = entries[order[i]];
+    if (i > 0 && e.fob === entries[order[i - 1]].fob) continue;
+    fobs[k] = e.fob;
+    flags[k] = e.flags & FLAG_MASK;
+    parts.push(nameRecord(e.name));
+    k++;
+  }
+  const header = machineHeader(machine);
+  const names = parts.join('');
+  return {
+    machine: header,
+    version: version,
+    issued_at: issuedAt,
+    count: n,
+    fobs: fobs,
+    flags: flags,
+    names: names,
+    digest: listDigest(header, version, issuedAt, fobs, flags, names, sha256Hex),
+  };
+}
+
+/** The list as canonical text (see the layout at the top of this file). */
+export function encodeList(list: AuthList): string {
+  return LIST_FORMAT + ' ' + list.digest + '\n' +
+    bodyOf(list.machine, list.version, list.issued_at, list.fobs, list.flags, list.names);
+}
+
+function isHex64(s: string): boolean {
+  if (s.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+function malformed<T>(what: string): Result<T> {
+  return fail('LIST_MALFORMED', 'authorization list: ' + what);
+}
+
+/**
+ * Parse and verify list text: format line, digest over the body, canonical header, section sizes,
+ * base64, ascending unique fobs, known flag bits. Any defect -> LIST_MALFORMED or LIST_DIGEST.
+ */
+export function decodeList(text: string, sha256Hex: Sha256Hex): Result<AuthList> {
+  if (typeof text !== 'string') return malformed('text must be a string');
+  const l1 = text.indexOf('\n');
+  if (l1 < 0) return malformed('missing header line');
+  if (text.substr(0, LIST_FORMAT.length + 1) !== LIST_FORMAT + ' ') {
+    return malformed('first line must start with "' + LIST_FORMAT + ' "');
+  }
+  const digest = text.substring(LIST_FORMAT.length + 1, l1);
+  if (!isHex64(digest)) return malformed('digest must be 64 lowercase hex characters');
+  if (sha256Hex(text.substring(l1 + 1)) !== digest) {
+    return fail('LIST_DIGEST', 'authorization list: content does not match its digest (corrupted or tampered)');
+  }
+  const l2 = text.indexOf('\n', l1 + 1);
+  if (l2 < 0) return malformed('missing fobs line');
+  let h: { [k: string]: unknown };
+  try {
+    h = JSON.parse(text.substring(l1 + 1, l2));
+  } catch (e) {
+    return malformed('header line is not valid JSON');
+  }
+  if (!h || typeof h !== 'object') return malformed('header must be a JSON object');
+  const problem = machineProblem(h.machine);
+  if (problem) return malformed(problem);
+  if (!isIntIn(h.version, 0, MAX_SAFE)) return malformed('version must be a non-negative integer');
+  if (!isIntIn(h.issued_at, 0, MAX_SAFE)) return malformed('issued_at must be a non-negative integer (epoch ms)');
+  if (!isIntIn(h.count, 0, 1000000)) return malformed('count must be an integer from 0 to 1000000');
+  const machine = machineHeader(h.machine as DecisionMachine);
+  const version = h.version;
+  const issuedAt = h.issued_at;
+  const count = h.count;
+  if (text.substring(l1 + 1, l2) !== headerLine(machine, version, issuedAt, count)) {
+    return malformed('header line is not in canonical form');
+  }
+  const fobsEnd = l2 + 1 + base64Length(count * 4);
+  const flagsEnd = fobsEnd + 1 + base64Length(count);
+  if (text.length < flagsEnd + 1 || text.charCodeAt(fobsEnd) !== 10 || text.charCodeAt(flagsEnd) !== 10) {
+    return malformed('fobs or flags section has the wrong length for count ' + count);
+  }
+  if (text.length - (flagsEnd + 1) !== count * NAME_WIDTH) {
+    return malformed('names section must be ' + count * NAME_WIDTH + ' characters, is ' + (text.length - flagsEnd - 1));
+  }
+  const fobs = decodeFobs(text, l2 + 1, fobsEnd, count);
+  if (!fobs) return malformed('fobs section is not valid base64');
+  const flags = new Uint8Array(count);
+  if (!base64DecodeInto(text, fobsEnd + 1, flagsEnd, flags)) return malformed('flags section is not valid base64');
+  const unsorted = firstUnsorted(fobs);
+  if (unsorted >= 0) return malformed('fobs must be ascending and unique (entry ' + unsorted + ')');
+  const bad = firstBadFlag(flags);
+  if (bad >= 0) return malformed('entry ' + bad + ' has unknown flag bits');
+  return ok({
+    machine: machine,
+    version: version,
+    issued_at: issuedAt,
+    count: count,
+    fobs: fobs,
+    flags: flags,
+    names: text.substring(flagsEnd + 1),
+    digest: digest,
+  });
+}
+
+/** Index of `fob` in the list (binary search), or -1. */
+export function findFob(list: AuthList, fob: number): number {
+  if (!isIntIn(fob, 0, FOB_MAX)) return -1;
+  const fobs = list.fobs;
+  let lo = 0;
+  let hi = fobs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = fobs[mid];
+    if (v === fob) return mid;
+    if (v < fob) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Name of entry i, trailing padding removed. */
+export function nameAt(list: AuthList, i: number): string {
+  let end = (i + 1) * NAME_WIDTH;
+  const start = i * NAME_WIDTH;
+  while (end > start && list.names.charCodeAt(end - 1) === 32) end--;
+  return list.names.substring(start, end);
+}
+
+/** Entry i as an object (for tools and tests; the unit reads the arrays directly). */
+export function entryAt(list: AuthList, i: number): ListEntry {
+  return { fob: list.fobs[i], flags: list.flags[i], name: nameAt(list, i) };
+}
+
+/** The decision's view of entry i (a unit knows no account id; full_name = the LCD name). */
+export function subjectFromEntry(list: AuthList, i: number): Subject {
+  const f = list.flags[i];
+  const name = nameAt(list, i);
+  return {
+    fob: numberToFob(list.fobs[i]),
+    account_id: '',
+    name: name,
+    full_name: name,
+    main: (f & FLAG_MAIN) !== 0,
+    second: (f & FLAG_SECOND) !== 0,
+    override: (f & FLAG_OVERRIDE) !== 0,
+    expired: (f & FLAG_EXPIRED) !== 0,
+  };
+}
+
+/** The subject for a fob number, or null when the fob is not on the list (unknown fob). */
+export function subjectForFob(list: AuthList, fob: number): Subject | null {
+  const i = findFob(list, fob);
+  return i < 0 ? null : subjectFromEntry(list, i);
+}
+
+/** RAM the list's typed arrays hold: 4 bytes of fob + 1 byte of flags per member (names stay in flash). */
+export function listMemoryBytes(list: AuthList): number {
+  return list.fobs.byteLength + list.flags.byteLength;
+}

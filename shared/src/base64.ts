@@ -1,0 +1,91 @@
+// Standard base64 (RFC 4648, "=" padded) between byte arrays and ASCII text, in plain TypeScript
+// so it runs the same on Node and in the on-chip interpreter (no Buffer, no atob/btoa needed).
+// Decoding writes straight into a caller's Uint8Array from a slice of a larger text, so the unit
+// never builds an intermediate JS array or copies the section out of the list text.
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const INVALID = 255;
+
+/** Char code (0..127) -> 6-bit value, or INVALID. */
+const LOOKUP = buildLookup();
+
+function buildLookup(): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let i = 0; i < 128; i++) t[i] = INVALID;
+  for (let i = 0; i < 64; i++) t[ALPHABET.charCodeAt(i)] = i;
+  return t;
+}
+
+/** Length of the base64 text for `byteCount` bytes (with padding). */
+export function base64Length(byteCount: number): number {
+  return Math.ceil(byteCount / 3) * 4;
+}
+
+/** Encode `bytes` (all of it) as padded base64. */
+export function base64Encode(bytes: Uint8Array): string {
+  const n = bytes.length;
+  const full = n - (n % 3);
+  let out = '';
+  let i = 0;
+  while (i < full) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += ALPHABET[(v >> 18) & 63] + ALPHABET[(v >> 12) & 63] + ALPHABET[(v >> 6) & 63] + ALPHABET[v & 63];
+    i += 3;
+  }
+  const rest = n - full;
+  if (rest === 1) {
+    const v1 = bytes[i] << 16;
+    out += ALPHABET[(v1 >> 18) & 63] + ALPHABET[(v1 >> 12) & 63] + '==';
+  } else if (rest === 2) {
+    const v2 = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out += ALPHABET[(v2 >> 18) & 63] + ALPHABET[(v2 >> 12) & 63] + ALPHABET[(v2 >> 6) & 63] + '=';
+  }
+  return out;
+}
+
+function sextet(text: string, p: number): number {
+  const c = text.charCodeAt(p);
+  return c < 128 ? LOOKUP[c] : INVALID;
+}
+
+/**
+ * Decode the base64 in text[start, end) into `out`, which must be exactly the decoded size
+ * (base64Length(out.length) === end - start). Canonical form only: padding only where the byte
+ * count needs it, unused low bits zero. Returns false (and leaves `out` partly written) on any
+ * deviation; never throws.
+ */
+export function base64DecodeInto(text: string, start: number, end: number, out: Uint8Array): boolean {
+  const n = out.length;
+  if (end - start !== base64Length(n) || end > text.length || start < 0) return false;
+  const full = n - (n % 3);
+  let p = start;
+  let o = 0;
+  while (o < full) {
+    const a = sextet(text, p);
+    const b = sextet(text, p + 1);
+    const c = sextet(text, p + 2);
+    const d = sextet(text, p + 3);
+    if ((a | b | c | d) > 63) return false; // INVALID is 255: any invalid sextet sets bit 6 or 7
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o] = (v >> 16) & 255;
+    out[o + 1] = (v >> 8) & 255;
+    out[o + 2] = v & 255;
+    o += 3;
+    p += 4;
+  }
+  const rest = n - full;
+  if (rest === 0) return true;
+  const a2 = sextet(text, p);
+  const b2 = sextet(text, p + 1);
+  if ((a2 | b2) > 63) return false;
+  if (rest === 1) {
+    if ((b2 & 15) !== 0 || text.charCodeAt(p + 2) !== 61 || text.charCodeAt(p + 3) !== 61) return false;
+    out[o] = ((a2 << 2) | (b2 >> 4)) & 255;
+    return true;
+  }
+  const c2 = sextet(text, p + 2);
+  if (c2 > 63 || (c2 & 3) !== 0 || text.charCodeAt(p + 3) !== 61) return false;
+  out[o] = ((a2 << 2) | (b2 >> 4)) & 255;
+  out[o + 1] = ((b2 << 4) | (c2 >> 2)) & 255;
+  return true;
+}
