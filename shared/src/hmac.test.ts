@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, createHmac } from 'node:crypto';
+import { runInNewContext } from 'node:vm';
 import { constantTimeEqual, makeHmacSha256, sha256Hex, sha256HexWith, toHex } from './hmac.js';
 
 // Raw SHA-256 over 8-bit strings, in the three forms the module accepts.
@@ -135,6 +136,18 @@ test('toHex of every byte value in all three forms', () => {
   new Uint8Array(ab).set(Buffer.from(s, 'latin1'));
   assert.is(toHex(ab), want);
   assert.is(toHex(''), '');
+});
+
+test('a digest ArrayBuffer from another realm (like the interpreter crypto module) is accepted', () => {
+  const foreign = (d: string): ArrayBuffer => {
+    const ab = runInNewContext('new ArrayBuffer(32)') as ArrayBuffer;
+    assert.is(ab instanceof ArrayBuffer, false);
+    new Uint8Array(ab).set(rawBytes(d));
+    return ab;
+  };
+  const hmac = makeHmacSha256(foreign);
+  assert.is(hmac(UNIT_KEY, '{"counter":1}'), nodeHmac(UNIT_KEY, '{"counter":1}'));
+  assert.is(toHex(foreign('abc')), createHash('sha256').update('abc').digest('hex'));
 });
 
 test('constantTimeEqual', () => {

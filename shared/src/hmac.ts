@@ -31,6 +31,14 @@ function isHexDigits(s: string): boolean {
   return true;
 }
 
+/** Uint8Array or ArrayBuffer (also one from another realm, e.g. the interpreter's crypto) -> bytes. */
+function asBytes(d: ArrayBuffer | Uint8Array): Uint8Array | null {
+  if (d instanceof Uint8Array) return d;
+  if (d instanceof ArrayBuffer) return new Uint8Array(d);
+  if (d && typeof d === 'object' && typeof (d as ArrayBuffer).byteLength === 'number') return new Uint8Array(d as ArrayBuffer);
+  return null;
+}
+
 /**
  * A digest in any accepted form -> binary string (one char per byte), or null when it is not
  * 32 bytes. A 64-character hex string is accepted too.
@@ -51,9 +59,7 @@ function digestToBinary(d: string | ArrayBuffer | Uint8Array): string | null {
     }
     return null;
   }
-  let bytes: Uint8Array | null = null;
-  if (d instanceof Uint8Array) bytes = d;
-  else if (d instanceof ArrayBuffer) bytes = new Uint8Array(d);
+  const bytes = asBytes(d);
   if (bytes === null || bytes.length !== DIGEST_SIZE) return null;
   for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]);
   return out;
@@ -69,7 +75,8 @@ export function toHex(data: string | ArrayBuffer | Uint8Array): string {
     }
     return out;
   }
-  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  const bytes = asBytes(data);
+  if (bytes === null) return '';
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
     out += HEX.charAt(Math.floor(b / 16)) + HEX.charAt(b % 16);
