@@ -1,0 +1,223 @@
+// buildApp(deps): the fastify application with every route, one error handler turning every bad
+// input into a 4xx JSON `{"error": ...}`, a JSON parser that keeps the raw body (unit signatures),
+// OpenAPI + docs UI, metrics and the liveness timer. Nothing here reads the environment.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Registry } from 'prom-client';
+import type { Adapter } from 'lowdb';
+import type { MachinesConfig, UserRecord } from '@fobgate/shared';
+import { Core } from './core.js';
+import type { Store } from './store.js';
+import type { EventLog } from './event-log.js';
+import type { Notifier } from './notifier.js';
+import type { TimeoutTrackerOptions } from './timeout-tracker.js';
+import { errors, isServerError } from './errors.js';
+import { legacyRoutes } from './routes/legacy.js';
+import { syncRoutes } from './routes/sync.js';
+import { adminRoutes } from './routes/admin.js';
+import { docsRoutes } from './routes/docs.js';
+import { ListCache } from './lists.js';
+import { createAtomicFileAdapter } from './atomic-file.js';
+import { BoundedSaver } from './bounded-save.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body exactly as received (signature checks). */
+    rawBody?: Buffer;
+  }
+  interface FastifyContextConfig {
+    /** dm_mac route: error bodies carry only dm_mac's keys. */
+    legacy?: boolean;
+  }
+}
+
+export interface AppConfig {
+  users: UserRecord[];
+  machines: MachinesConfig;
+  /** users.json (reload-users re-reads it; PUT users writes it), or null: users only in memory. */
+  usersPath: string | null;
+  /** How users.json is named in error messages (default: the path). */
+  usersLabel?: string;
+}
+
+export interface AppDeps {
+  store: Store;
+  events: EventLog;
+  notifier: Notifier;
+  config: AppConfig;
+  adminToken: string;
+  clock?: () => number;
+  /** prom-client registry (default: a new one per app). */
+  registry?: Registry;
+  /** fastify's logger option (false in tests). */
+  logger?: FastifyServerOptions['logger'];
+  /** Per-request save budget, ms (2000). */
+  budgetMs?: number;
+  /** Silence after which a machine is offline, ms (120 000). */
+  offlineAfterMs?: number;
+  /** How often offline machines are looked for, ms (5000). */
+  tickMs?: number;
+  /** Largest accepted request body, bytes (1 MiB). */
+  bodyLimit?: number;
+  timeouts?: TimeoutTrackerOptions;
+  /** Where PUT /api/admin/users writes users.json (default: atomic file at usersPath). */
+  usersAdapter?: Adapter<UserRecord[]>;
+  /** Sync period told to units, s (5). */
+  syncIntervalS?: number;
+}
+
+export interface AppServices {
+  core: Core;
+  lists: ListCache;
+  deps: AppDeps;
+  registry: Registry;
+  clock: () => number;
+  /** Writes users.json within the budget. */
+  saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
+}
+
+function validationMessage(err: FastifyError): string {
+  const v = err.validation && err.validation[0];
+  if (!v) return err.message;
+  const where = `${err.validationContext ?? 'body'}${v.instancePath || ''}`;
+  const p = v.params as { additionalProperty?: string; missingProperty?: string; allowedValues?: unknown[] };
+  if (v.keyword === 'additionalProperties' && p.additionalProperty !== undefined) {
+    return `${where}: unknown key "${p.additionalProperty}"`;
+  }
+  if (v.keyword === 'required' && p.missingProperty !== undefined) {
+    return `${where}: missing required key "${p.missingProperty}"`;
+  }
+  if (v.keyword === 'enum' && Array.isArray(p.allowedValues)) {
+    return `${where}: must be one of ${p.allowedValues.map((x) => JSON.stringify(x)).join(', ')}`;
+  }
+  return `${where}: ${v.message ?? 'is invalid'}`;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? Date.now;
+  const registry = deps.registry ?? new Registry();
+  const budgetMs = deps.budgetMs ?? 2000;
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  const core = new Core({
+    store: deps.store,
+    events: deps.events,
+    clock,
+    notifier: deps.notifier,
+    registry,
+    users: deps.config.users,
+    machines: deps.config.machines,
+    usersPath: deps.config.usersPath,
+    budgetMs,
+    offlineAfterMs: deps.offlineAfterMs ?? 120000,
+    timeouts: deps.timeouts,
+  });
+  if (core.syncConfigDigest()) deps.store.markDirty();
+  const lists = new ListCache(core);
+
+  let usersSaver: BoundedSaver<UserRecord[]> | null = null;
+  const usersAdapter =
+    deps.usersAdapter ?? (deps.config.usersPath ? createAtomicFileAdapter<UserRecord[]>(deps.config.usersPath) : null);
+  if (usersAdapter) usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs });
+  const services: AppServices = {
+    core,
+    lists,
+    deps,
+    registry,
+    clock,
+    saveUsers: usersSaver ? (users) => usersSaver!.save(() => users) : null,
+  };
+
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true } },
+    return503OnClosing: true,
+  });
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    req.rawBody = buf;
+    if (buf.length === 0) {
+      done(errors.badRequest('request body is empty: send a JSON document'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(buf.toString('utf8')));
+    } catch (e) {
+      done(errors.badJson((e as Error).message), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const legacy = request.routeOptions.config?.legacy === true;
+    let status: number;
+    let body: { error: string; code?: string; action_applied?: boolean };
+    if (isServerError(err)) {
+      status = err.statusCode;
+      body = Object.assign({ error: err.message, code: err.code }, err.extra);
+    } else if (err.validation) {
+      status = 400;
+      body = { error: validationMessage(err), code: 'BAD_REQUEST' };
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      status = 413;
+      body = { error: errors.bodyTooLarge(bodyLimit).message, code: 'BODY_TOO_LARGE' };
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const type = String(request.headers['content-type'] ?? '');
+      status = 415;
+      body = { error: errors.unsupportedMediaType(type).message, code: 'UNSUPPORTED_MEDIA_TYPE' };
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      status = err.statusCode;
+      body = { error: err.message, code: 'BAD_REQUEST' };
+    } else {
+      request.log.error({ err }, 'unhandled error');
+      status = 500;
+      body = { error: 'internal error', code: 'INTERNAL' };
+    }
+    if (legacy) delete body.code;
+    void reply.code(status).type('application/json').send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const e = errors.routeNotFound(request.method, request.url.split('?')[0]);
+    void reply.code(404).type('application/json').send({ error: e.message, code: e.code });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'fobgate server',
+        description:
+          'Machine access control: dm_mac-compatible legacy API, fobgate unit sync (HMAC-signed), admin API (Bearer token).',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { admin: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(docsRoutes, { services });
+  await app.register(legacyRoutes, { services });
+  await app.register(syncRoutes, { services });
+  await app.register(adminRoutes, { services });
+
+  const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
+  tick.unref();
+
+  app.addHook('onClose', async () => {
+    clearInterval(tick);
+    if (usersSaver) usersSaver.close();
+    try {
+      await deps.store.close();
+    } finally {
+      await deps.events.close().catch(() => undefined);
+      deps.notifier.close();
+    }
+  });
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,64 @@
+// Errors of the server, declared once with codes and HTTP statuses; routes throw them by name
+// and the single error handler in app.ts turns them into `{"error": "..."}` answers.
+
+export type ServerErrorCode =
+  | 'BAD_REQUEST'
+  | 'BAD_JSON'
+  | 'BODY_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'ROUTE_NOT_FOUND'
+  | 'NO_SUCH_MACHINE'
+  | 'UNAUTHORIZED'
+  | 'UNIT_NOT_REGISTERED'
+  | 'BAD_SIGNATURE'
+  | 'REPLAYED_REQUEST'
+  | 'LEGACY_DISABLED'
+  | 'CONFIG_INVALID'
+  | 'SAVE_TIMEOUT'
+  | 'SAVE_FAILED'
+  | 'INTERNAL';
+
+export class ServerError extends Error {
+  readonly code: ServerErrorCode;
+  readonly statusCode: number;
+  /** Extra keys of the error body (e.g. action_applied). */
+  readonly extra: { action_applied?: boolean };
+
+  constructor(code: ServerErrorCode, statusCode: number, message: string, extra?: { action_applied?: boolean }) {
+    super(message);
+    this.code = code;
+    this.statusCode = statusCode;
+    this.extra = extra ?? {};
+  }
+}
+
+export const errors = {
+  badRequest: (what: string) => new ServerError('BAD_REQUEST', 400, what),
+  badJson: (detail: string) => new ServerError('BAD_JSON', 400, `request body is not valid JSON: ${detail}`),
+  bodyTooLarge: (limit: number) =>
+    new ServerError('BODY_TOO_LARGE', 413, `request body is larger than the limit of ${limit} bytes`),
+  unsupportedMediaType: (type: string) =>
+    new ServerError('UNSUPPORTED_MEDIA_TYPE', 415, `unsupported content type "${type}": send application/json`),
+  routeNotFound: (method: string, url: string) =>
+    new ServerError('ROUTE_NOT_FOUND', 404, `no route ${method} ${url}`),
+  noSuchMachine: (name: string) => new ServerError('NO_SUCH_MACHINE', 404, `No such machine: ${name}`),
+  unauthorized: (why: string) => new ServerError('UNAUTHORIZED', 401, why),
+  unitNotRegistered: (name: string) =>
+    new ServerError('UNIT_NOT_REGISTERED', 401, `no unit is registered for machine ${name}`),
+  badSignature: () =>
+    new ServerError('BAD_SIGNATURE', 401, 'bad or missing x-fobgate-signature: request not signed with this unit\'s key'),
+  replayed: (counter: number, held: number) =>
+    new ServerError('REPLAYED_REQUEST', 409, `replayed request: counter ${counter} is not above ${held}`),
+  legacyDisabled: (name: string) =>
+    new ServerError('LEGACY_DISABLED', 403, `legacy (unsigned) updates are disabled for machine ${name}`),
+  configInvalid: (message: string) => new ServerError('CONFIG_INVALID', 400, message),
+  saveTimeout: (actionApplied: boolean) =>
+    new ServerError('SAVE_TIMEOUT', 503, 'state save timeout', actionApplied ? { action_applied: true } : undefined),
+  saveFailed: (actionApplied: boolean) =>
+    new ServerError('SAVE_FAILED', 503, 'state save failed', actionApplied ? { action_applied: true } : undefined),
+  internal: () => new ServerError('INTERNAL', 500, 'internal error'),
+};
+
+export function isServerError(e: unknown): e is ServerError {
+  return e instanceof ServerError;
+}

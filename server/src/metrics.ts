@@ -1,0 +1,222 @@
+// Prometheus metrics of one app instance: dm_mac's exact names and labels (so the existing
+// Grafana dashboard keeps working), fobgate's own, and Node's default process metrics. Gauges
+// read the live state when scraped; counters and histograms are fed by the routes.
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import type { MachineConfig, MachinesConfig } from '@fobgate/shared';
+import type { MachineRecord } from './store.js';
+
+export interface MetricsSource {
+  machines(): MachinesConfig;
+  record(name: string): MachineRecord | null;
+  userCount(): number;
+  fobCount(): number;
+  /** Epoch ms. */
+  machineConfigLoadedAt(): number;
+  userConfigLoadedAt(): number;
+  /** Epoch ms of users.json's mtime, or null. */
+  userConfigMtime(): number | null;
+  appStartedAt: number;
+  listVersionLatest(): number;
+  slack(): { sent: number; dropped: number };
+}
+
+export interface AppMetrics {
+  saveTimeout(machine: MachineConfig): void;
+  decision(outcome: string): void;
+  syncDuration(seconds: number): void;
+  saveDuration(seconds: number): void;
+  eventsStored(n: number): void;
+}
+
+const MACHINE_LABELS = ['machine_name', 'display_name'] as const;
+const SECOND_LABELS = ['machine_name', 'display_name', 'second_relay_alias'] as const;
+
+type Num = number | null | undefined;
+
+function b(v: boolean | null | undefined): number {
+  return v ? 1 : 0;
+}
+
+function ts(ms: Num): Num {
+  return ms === null || ms === undefined ? null : ms / 1000;
+}
+
+export function createMetrics(registry: Registry, src: MetricsSource): AppMetrics {
+  collectDefaultMetrics({ register: registry });
+
+  const plain = (name: string, help: string, value: () => Num): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const v = value();
+        if (v !== null && v !== undefined) this.set(v);
+      },
+    });
+  };
+  plain('machine_config_load_timestamp', 'When machines.json was loaded (epoch seconds)', () => ts(src.machineConfigLoadedAt()));
+  plain('user_config_load_timestamp', 'When users.json was loaded (epoch seconds)', () => ts(src.userConfigLoadedAt()));
+  plain('user_config_file_mtime', 'Modification time of users.json (epoch seconds)', () => ts(src.userConfigMtime()));
+  plain('app_start_timestamp', 'When the server started (epoch seconds)', () => ts(src.appStartedAt));
+  plain('user_count', 'Users in users.json', () => src.userCount());
+  plain('fob_count', 'Fob codes in users.json', () => src.fobCount());
+  plain('fobgate_list_version_latest', 'Latest authorization list version', () => src.listVersionLatest());
+
+  const perMachine = (name: string, help: string, value: (m: MachineConfig, r: MachineRecord | null) => Num): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: MACHINE_LABELS,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const cfg = src.machines();
+        for (const n of cfg.names) {
+          const m = cfg.byName[n];
+          const v = value(m, src.record(n));
+          if (v !== null && v !== undefined) this.set({ machine_name: n, display_name: m.display_name }, v);
+        }
+      },
+    });
+  };
+  perMachine('machine_relay_state', 'Main relay on (1) or off (0)', (_m, r) => b(r?.state.relay));
+  perMachine('machine_oops_state', 'Machine oopsed', (_m, r) => b(r?.state.oopsed));
+  perMachine('machine_lockout_state', 'Machine locked out for maintenance', (_m, r) => b(r?.state.locked_out));
+  perMachine('machine_override_login_state', 'An override session is running', (_m, r) => b(r?.state.override));
+  perMachine('machine_unauth_warn_only_state', 'Machine lets anyone run it with a warning', (m) => b(m.unauthorized_warn_only));
+  perMachine('machine_last_checkin_timestamp', 'Last request from the machine (epoch seconds)', (_m, r) => ts(r?.last_checkin));
+  perMachine('machine_last_update_timestamp', 'Last state change of the machine (epoch seconds)', (_m, r) => ts(r?.last_update));
+  perMachine('machine_rfid_present', 'A card is in the reader', (_m, r) => b(r !== null && r.state.rfid !== null));
+  perMachine('machine_rfid_present_since_timestamp', 'Since when the card is in the reader (epoch seconds)', (_m, r) =>
+    r && r.state.rfid !== null ? ts(r.state.rfid_since) : 0,
+  );
+  perMachine('machine_current_amps', 'Current draw reported by the unit', (_m, r) => r?.telemetry.amps ?? 0);
+  perMachine('machine_known_user', 'A known member is logged in', (_m, r) => b(r !== null && r.state.user !== null));
+  perMachine('machine_uptime_seconds', 'Unit uptime (seconds)', (_m, r) => r?.uptime_s ?? 0);
+  perMachine('machine_wifi_signal_db', 'WiFi signal (dB)', (_m, r) => r?.telemetry.wifi_signal_db ?? 0);
+  perMachine('machine_wifi_signal_percent', 'WiFi signal (percent)', (_m, r) => r?.telemetry.wifi_signal_percent ?? 0);
+  perMachine('machine_esp_temperature_c', 'Unit internal temperature (C)', (_m, r) => r?.telemetry.internal_temperature_c ?? 0);
+
+  new Gauge({
+    name: 'machine_status_led',
+    help: 'Status LED colour components and brightness',
+    labelNames: ['machine_name', 'display_name', 'led_attribute'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const cfg = src.machines();
+      for (const n of cfg.names) {
+        const m = cfg.byName[n];
+        const o = src.record(n)?.outputs;
+        const rgb = o ? o.status_led_rgb : [0, 0, 0];
+        const values: [string, number][] = [
+          ['red', rgb[0]],
+          ['green', rgb[1]],
+          ['blue', rgb[2]],
+          ['brightness', o ? o.status_led_brightness : 0],
+        ];
+        for (const [attr, v] of values) this.set({ machine_name: n, display_name: m.display_name, led_attribute: attr }, v);
+      }
+    },
+  });
+
+  const second = (name: string, help: string, value: (m: MachineConfig, r: MachineRecord | null) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: SECOND_LABELS,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const cfg = src.machines();
+        for (const n of cfg.names) {
+          const m = cfg.byName[n];
+          if (!m.second_relay) continue;
+          this.set(
+            { machine_name: n, display_name: m.display_name, second_relay_alias: m.second_relay.display_name },
+            value(m, src.record(n)),
+          );
+        }
+      },
+    });
+  };
+  second('machine_second_relay_state', 'Second relay on', (_m, r) => b(r?.state.second_relay));
+  second('machine_second_relay_configured', 'Machine has a second relay', () => 1);
+  second('machine_second_relay_unauth_warn_only', 'Second relay lets anyone run it with a warning', (m) =>
+    b(m.second_relay?.unauthorized_warn_only),
+  );
+  second('machine_second_relay_always_enabled', 'Second relay always on', (m) => b(m.second_relay?.always_enabled));
+
+  new Gauge({
+    name: 'fobgate_unit_list_version',
+    help: 'Authorization list version held by each unit',
+    labelNames: ['machine_name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const n of src.machines().names) {
+        const v = src.record(n)?.list_version_held;
+        if (v !== null && v !== undefined) this.set({ machine_name: n }, v);
+      }
+    },
+  });
+
+  const saveTimeouts = new Counter({
+    name: 'mac_state_save_timeouts_total',
+    help: 'State saves that did not finish within the budget, per machine',
+    labelNames: MACHINE_LABELS,
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'fobgate_decisions_total',
+    help: 'Access decisions by outcome (granted, override, warn_only, denied_<reason>)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const sync = new Histogram({
+    name: 'fobgate_sync_duration_seconds',
+    help: 'Time to answer a unit sync request',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5],
+    registers: [registry],
+  });
+  const save = new Histogram({
+    name: 'fobgate_state_save_duration_seconds',
+    help: 'Time from a save request to the state file being durable',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [registry],
+  });
+  const stored = new Counter({
+    name: 'fobgate_events_stored_total',
+    help: 'Events written to the audit log',
+    registers: [registry],
+  });
+  const slackCounter = (name: string, help: string, pick: (s: { sent: number; dropped: number }) => number): void => {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const v = pick(src.slack());
+        if (v > 0) this.inc(v);
+      },
+    });
+  };
+  slackCounter('fobgate_slack_messages_sent_total', 'Slack messages delivered', (s) => s.sent);
+  slackCounter('fobgate_slack_messages_dropped_total', 'Slack messages dropped (queue full or retries exhausted)', (s) => s.dropped);
+
+  // Every configured machine shows up in the timeout counter from the start (0).
+  for (const n of src.machines().names) {
+    saveTimeouts.inc({ machine_name: n, display_name: src.machines().byName[n].display_name }, 0);
+  }
+
+  return {
+    saveTimeout: (m) => saveTimeouts.inc({ machine_name: m.name, display_name: m.display_name }),
+    decision: (outcome) => decisions.inc({ outcome }),
+    syncDuration: (s) => sync.observe(s),
+    saveDuration: (s) => save.observe(s),
+    eventsStored: (n) => stored.inc(n),
+  };
+}

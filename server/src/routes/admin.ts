@@ -1,0 +1,421 @@
+// The admin API (Bearer ADMIN_TOKEN, constant-time): register units and issue keys, read and
+// replace the users list (validated by the shared parser, answering the diff), the fleet view,
+// oops / clear / lockout / unlock, and event and session queries.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  diffUsers,
+  formatIssue,
+  outputsOf,
+  parseUsers,
+  unusedAuthorizationWarnings,
+  type CommandType,
+  type FleetResponse,
+  type FleetRow,
+  type StoredEvent,
+  type UnitRegistration,
+  type UsersReplaceResult,
+} from '@fobgate/shared';
+import type { AppServices } from '../app.js';
+import { errors } from '../errors.js';
+import { newUnitKey, requireAdmin } from '../auth.js';
+import { serverEvent } from '../core.js';
+import type { EventQuery } from '../event-log.js';
+import { errorResponses, machineNameParams, successSchema } from './schemas.js';
+
+const security = [{ admin: [] }];
+const tags = ['admin'];
+
+const strings = { type: 'array', items: { type: 'string' } } as const;
+
+const userSchema = {
+  type: 'object',
+  properties: {
+    account_id: { type: 'string' },
+    full_name: { type: 'string' },
+    first_name: { type: 'string' },
+    last_name: { type: 'string' },
+    preferred_name: { type: 'string' },
+    email: { type: 'string' },
+    expiration_ymd: { type: 'string' },
+    fob_codes: strings,
+    authorizations: strings,
+    oops_override: { type: 'boolean' },
+  },
+} as const;
+
+const fleetRowSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    display_name: { type: 'string' },
+    kind: { type: 'string', enum: ['fobgate', 'legacy', 'none'] },
+    registered: { type: 'boolean' },
+    online: { type: 'boolean' },
+    last_checkin: { type: ['integer', 'null'] },
+    status_since: { type: ['integer', 'null'] },
+    relay: { type: 'boolean' },
+    second_relay: { type: 'boolean' },
+    oopsed: { type: 'boolean' },
+    locked_out: { type: 'boolean' },
+    user: {
+      type: ['object', 'null'],
+      properties: { account_id: { type: ['string', 'null'] }, full_name: { type: 'string' } },
+    },
+    display: { type: 'string' },
+    firmware: { type: ['string', 'null'] },
+    list_version_held: { type: ['integer', 'null'] },
+    list_version_latest: { type: 'integer' },
+    wifi_signal_db: { type: ['number', 'null'] },
+    last_event: {
+      type: ['object', 'null'],
+      properties: { type: { type: 'string' }, at: { type: 'integer' }, summary: { type: 'string' } },
+    },
+  },
+} as const;
+
+const nullableString = { type: ['string', 'null'] } as const;
+const nullableInt = { type: ['integer', 'null'] } as const;
+
+const storedEventSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    machine: { type: 'string' },
+    at: { type: 'integer' },
+    type: { type: 'string' },
+    source: { type: 'string' },
+    account_id: nullableString,
+    full_name: nullableString,
+    fob: nullableString,
+    reason: nullableString,
+    duration_ms: nullableInt,
+    detail: nullableString,
+    unit_seq: nullableInt,
+  },
+} as const;
+
+const sessionSchema = {
+  type: 'object',
+  properties: {
+    machine: { type: 'string' },
+    account_id: nullableString,
+    full_name: { type: 'string' },
+    fob: { type: 'string' },
+    start: { type: 'integer' },
+    end: nullableInt,
+    duration_ms: nullableInt,
+    override: { type: 'boolean' },
+  },
+} as const;
+
+const digits = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
+const querySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    machine: { type: 'string', minLength: 1, maxLength: 64 },
+    member: { type: 'string', minLength: 1, maxLength: 128 },
+    from: { ...digits, description: 'epoch ms, inclusive' },
+    to: { ...digits, description: 'epoch ms, inclusive' },
+    limit: { type: 'string', pattern: '^[0-9]{1,5}$', description: '1..10000 (default 100), newest first' },
+  },
+} as const;
+
+interface RawQuery {
+  machine?: string;
+  member?: string;
+  from?: string;
+  to?: string;
+  limit?: string;
+}
+
+function toQuery(q: RawQuery): EventQuery {
+  const limit = q.limit === undefined ? 100 : Number(q.limit);
+  if (limit < 1 || limit > 10000) throw errors.badRequest('querystring/limit: must be between 1 and 10000');
+  const out: EventQuery = { limit };
+  if (q.machine !== undefined) out.machine = q.machine;
+  if (q.member !== undefined) out.member = q.member;
+  if (q.from !== undefined) out.from = Number(q.from);
+  if (q.to !== undefined) out.to = Number(q.to);
+  if (out.from !== undefined && out.to !== undefined && out.from > out.to) {
+    throw errors.badRequest('querystring: from must not be after to');
+  }
+  return out;
+}
+
+function summaryOf(e: StoredEvent): string {
+  let s = e.type.replace(/_/g, ' ');
+  if (e.full_name) s += ` by ${e.full_name}`;
+  else if (e.fob) s += ` (fob ${e.fob})`;
+  if (e.reason) s += ` [${e.reason}]`;
+  if (e.detail && !e.full_name) s += `: ${e.detail}`;
+  return s;
+}
+
+const actionBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cut: { type: 'boolean', description: 'lockout: end a running session now (default: at the next insertion)' },
+    by: { type: 'string', minLength: 1, maxLength: 64, description: 'who asks (shown in Slack and the audit log)' },
+  },
+} as const;
+
+export async function adminRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
+  const { core, deps, clock, saveUsers } = opts.services;
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (request.url.startsWith('/api/admin/')) requireAdmin(request, deps.adminToken);
+  });
+
+  app.post<{ Body: { machine: string } }>(
+    '/api/admin/units',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Register the unit of a machine and issue its key (re-registering rotates the key)',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['machine'],
+          properties: { machine: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['machine', 'key'],
+            properties: { machine: { type: 'string' }, key: { type: 'string' } },
+          },
+          ...errorResponses(401, 404, 503),
+        },
+      },
+    },
+    async (request): Promise<UnitRegistration> => {
+      const m = core.machineOr404(request.body.machine);
+      const old = core.store.unit(m.name);
+      const key = newUnitKey();
+      const now = clock();
+      core.store.setUnit(m.name, {
+        key,
+        registered_at: now,
+        counter: 0,
+        last_seq: 0,
+        commands: old ? old.commands : [],
+        dropped_events: 0,
+      });
+      const rec = core.store.machine(m.name);
+      rec.kind = 'fobgate';
+      rec.list_version_held = null;
+      rec.list_digest_held = null;
+      const ev = serverEvent(m.name, now, old ? 'unit_key_rotated' : 'unit_registered', 'unit key issued');
+      ev.source = 'admin';
+      core.storeEvent(ev);
+      await core.persist(m, true);
+      return { machine: m.name, key };
+    },
+  );
+
+  app.get(
+    '/api/admin/users',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The users list (users.json)',
+        response: { 200: { type: 'array', items: userSchema }, ...errorResponses(401) },
+      },
+    },
+    async () => core.users,
+  );
+
+  app.put<{ Body: unknown }>(
+    '/api/admin/users',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Replace the users list (validated like users.json); answers the diff and the new list version',
+        body: { type: 'array', maxItems: 100000, items: { type: 'object' } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['version', 'added', 'removed', 'changed', 'warnings'],
+            properties: {
+              version: { type: 'integer' },
+              added: strings,
+              removed: strings,
+              changed: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    account_id: { type: 'string' },
+                    full_name: { type: 'string' },
+                    fobs_added: strings,
+                    fobs_removed: strings,
+                    authorizations_added: strings,
+                    authorizations_removed: strings,
+                    fields: strings,
+                  },
+                },
+              },
+              warnings: strings,
+            },
+          },
+          ...errorResponses(401, 503),
+        },
+      },
+    },
+    async (request): Promise<UsersReplaceResult> => {
+      const label = deps.config.usersLabel ?? 'users.json';
+      const parsed = parseUsers(request.body, label);
+      if (!parsed.ok) throw errors.configInvalid(parsed.errors.map(formatIssue).join('\n'));
+      const users = parsed.value;
+      const diff = diffUsers(core.users, users);
+      const warnings = parsed.warnings
+        .concat(unusedAuthorizationWarnings(users, core.machines, label))
+        .map(formatIssue);
+      const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
+      if (changed) {
+        core.setUsers(users);
+        core.bumpListVersion();
+        const ev = serverEvent(
+          '',
+          clock(),
+          'users_replaced',
+          `users replaced: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
+        );
+        ev.source = 'admin';
+        core.storeEvent(ev);
+        const [file] = await Promise.all([
+          saveUsers ? saveUsers(users) : Promise.resolve('saved' as const),
+          core.persist(null, true),
+        ]);
+        if (file === 'timeout') throw errors.saveTimeout(true);
+        if (file === 'error') throw errors.saveFailed(true);
+      }
+      return { version: core.store.data.list_version, added: diff.added, removed: diff.removed, changed: diff.changed, warnings };
+    },
+  );
+
+  app.get(
+    '/api/admin/machines',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Every machine: state, last check-in, firmware, list version held vs latest',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              time: { type: 'integer' },
+              list_version_latest: { type: 'integer' },
+              machines: { type: 'array', items: fleetRowSchema },
+            },
+          },
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (): Promise<FleetResponse> => {
+      const latest = core.store.data.list_version;
+      const rows: FleetRow[] = core.machines.names.map((name) => {
+        const m = core.machines.byName[name];
+        const rec = core.store.peekMachine(name);
+        const unit = core.store.unit(name);
+        const live = core.online(name);
+        const st = rec ? rec.state : null;
+        const last = core.events.lastEvent(name);
+        const display = rec && rec.outputs ? rec.outputs.display : st ? outputsOf(m, st).display : '';
+        return {
+          name,
+          display_name: m.display_name,
+          kind: unit ? 'fobgate' : rec ? rec.kind : 'none',
+          registered: unit !== null,
+          online: live.online,
+          last_checkin: rec ? rec.last_checkin : null,
+          status_since: live.since,
+          relay: st ? st.relay : false,
+          second_relay: st ? st.second_relay : false,
+          oopsed: st ? st.oopsed : false,
+          locked_out: st ? st.locked_out : false,
+          user: st && st.user ? { account_id: st.user.account_id || null, full_name: st.user.full_name } : null,
+          display,
+          firmware: rec ? rec.firmware : null,
+          list_version_held: rec ? rec.list_version_held : null,
+          list_version_latest: latest,
+          wifi_signal_db: rec ? rec.telemetry.wifi_signal_db : null,
+          last_event: last ? { type: last.type, at: last.at, summary: summaryOf(last) } : null,
+        };
+      });
+      return { time: clock(), list_version_latest: latest, machines: rows };
+    },
+  );
+
+  const action = (path: string, set: CommandType, clear: CommandType, what: string): void => {
+    const schema = (summary: string, withBody: boolean) => ({
+      tags,
+      security,
+      summary,
+      params: machineNameParams,
+      ...(withBody ? { body: actionBody } : {}),
+      response: { 200: successSchema, ...errorResponses(401, 404, 503) },
+    });
+    const run = async (request: FastifyRequest<{ Params: { name: string }; Body?: { cut?: boolean; by?: string } }>, type: CommandType) => {
+      const m = core.machineOr404(request.params.name);
+      const body = request.body ?? {};
+      const outcome = core.adminAction(m, type, body.by ?? 'admin', 'admin', body.cut === true);
+      await core.persist(m, true);
+      return outcome.queued ? { success: true, queued: true, command_id: outcome.command_id } : { success: true };
+    };
+    app.post<{ Params: { name: string }; Body?: { cut?: boolean; by?: string } }>(
+      path,
+      {
+        schema: schema(what, true),
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) request.body = {};
+        },
+      },
+      (request) => run(request, set),
+    );
+    app.delete<{ Params: { name: string } }>(path, { schema: schema(`Undo: ${what}`, false) }, (request) => run(request, clear));
+  };
+  action('/api/admin/machines/:name/oops', 'oops', 'clear_oops', 'Oops a machine');
+  action('/api/admin/machines/:name/lockout', 'lockout', 'unlock', 'Lock a machine out for maintenance');
+
+  app.get<{ Querystring: RawQuery }>(
+    '/api/admin/events',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Audit events by machine, member (account id, fob or full name) and time range, newest first',
+        querystring: querySchema,
+        response: {
+          200: { type: 'object', properties: { events: { type: 'array', items: storedEventSchema } } },
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request) => ({ events: core.events.query(toQuery(request.query)) }),
+  );
+
+  app.get<{ Querystring: RawQuery }>(
+    '/api/admin/sessions',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Machine sessions (from session start/end events), newest first',
+        querystring: querySchema,
+        response: {
+          200: { type: 'object', properties: { sessions: { type: 'array', items: sessionSchema } } },
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request) => ({ sessions: core.events.sessions(toQuery(request.query)) }),
+  );
+}

@@ -1,0 +1,214 @@
+// dm_mac's API for ESPHome units and its admin routes, same paths, bodies and answers: machine
+// updates decided by the shared state machine (applyLegacyUpdate), oops / lockout, reload-users,
+// the API root and /metrics.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { applyLegacyUpdate, canonicalFob, diffUsers, type CommandType } from '@fobgate/shared';
+import type { AppServices } from '../app.js';
+import { errors } from '../errors.js';
+import { requireAdmin } from '../auth.js';
+import { loadUsersFile } from '../config-loader.js';
+import { errorResponses, machineNameParams, successSchema } from './schemas.js';
+
+interface UpdateBody {
+  machine_name: string;
+  oops?: boolean;
+  rfid_value?: string | null;
+  uptime?: number | null;
+  wifi_signal_db?: number | null;
+  wifi_signal_percent?: number | null;
+  internal_temperature_c?: number | null;
+  amps?: number | null;
+  second_relay_state?: boolean | null;
+}
+
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+const updateBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['machine_name'],
+  properties: {
+    machine_name: { type: 'string', minLength: 1, maxLength: 64, description: 'Exact machine name' },
+    oops: { type: 'boolean', description: 'Oops button pressed now' },
+    rfid_value: { type: ['string', 'null'], maxLength: 32, description: 'Card in the reader; "" or null: none' },
+    uptime: { type: ['number', 'null'], minimum: 0, description: 'Seconds since the unit booted' },
+    wifi_signal_db: nullableNumber,
+    wifi_signal_percent: nullableNumber,
+    internal_temperature_c: nullableNumber,
+    amps: nullableNumber,
+    second_relay_state: { type: ['boolean', 'null'] },
+  },
+} as const;
+
+const updateResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['relay', 'display', 'oops_led', 'status_led_rgb', 'status_led_brightness', 'second_relay'],
+  properties: {
+    relay: { type: 'boolean' },
+    display: { type: 'string' },
+    oops_led: { type: 'boolean' },
+    status_led_rgb: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 },
+    status_led_brightness: { type: 'number' },
+    second_relay: { type: 'boolean' },
+  },
+} as const;
+
+const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
+  const { core, deps, registry, clock } = opts.services;
+  const legacy = { legacy: true };
+  const tags = ['dm_mac legacy'];
+
+  app.post<{ Body: UpdateBody }>(
+    '/api/machine/update',
+    {
+      config: legacy,
+      schema: {
+        tags,
+        summary: 'State report from a dm_mac/ESPHome unit; answers what the unit must show',
+        body: updateBody,
+        response: { 200: updateResponse, ...errorResponses(403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const m = core.machineOr404(body.machine_name);
+      if (!m.legacy_updates) throw errors.legacyDisabled(m.name);
+      let rfid: string | null = null;
+      if (typeof body.rfid_value === 'string' && body.rfid_value.trim() !== '') {
+        const c = canonicalFob(body.rfid_value);
+        if (!c.ok) throw errors.badRequest(`body/rfid_value: ${c.error.message}`);
+        rfid = c.value;
+      }
+      const now = clock();
+      const rec = core.store.machine(m.name);
+      core.checkin(m, now);
+      let meaningful = false;
+      if (rec.kind === 'none') {
+        rec.kind = 'legacy';
+        meaningful = true;
+      }
+      const t = rec.telemetry;
+      t.wifi_signal_db = num(body.wifi_signal_db);
+      t.wifi_signal_percent = num(body.wifi_signal_percent);
+      t.internal_temperature_c = num(body.internal_temperature_c);
+      t.amps = num(body.amps);
+      rec.second_relay_reported = typeof body.second_relay_state === 'boolean' ? body.second_relay_state : null;
+      const uptime = num(body.uptime);
+      const before = JSON.stringify(rec.state);
+      const d = applyLegacyUpdate(
+        m,
+        rec.state,
+        { oops: body.oops === true, rfid, uptime: uptime ?? 0, prev_uptime: uptime === null ? null : rec.uptime_s },
+        core.lookupFor(m),
+        { now },
+      );
+      rec.state = d.state;
+      rec.outputs = d.outputs;
+      if (uptime !== null) rec.uptime_s = uptime;
+      if (d.log.length > 0 || JSON.stringify(d.state) !== before) meaningful = true;
+      if (meaningful) {
+        rec.last_update = now;
+        core.recordLog(m, d.log, 'legacy', null);
+        await core.persist(m, false);
+      } else {
+        core.store.markDirty();
+      }
+      const o = d.outputs;
+      return {
+        relay: o.relay,
+        display: o.display,
+        oops_led: o.oops_led,
+        status_led_rgb: o.status_led_rgb,
+        status_led_brightness: o.status_led_brightness,
+        second_relay: o.second_relay,
+      };
+    },
+  );
+
+  const adminFlag = (path: string, set: CommandType, clear: CommandType, what: string): void => {
+    const handler = (action: CommandType) => async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+      requireAdmin(request, deps.adminToken);
+      const m = core.machineOr404(request.params.name);
+      const cut = action === 'lockout';
+      const outcome = core.adminAction(m, action, 'admin', 'api', cut);
+      await core.persist(m, true);
+      void reply.code(200);
+      return outcome.queued ? { success: true, queued: true, command_id: outcome.command_id } : { success: true };
+    };
+    const schema = (summary: string) => ({
+      tags,
+      summary,
+      security: [{ admin: [] }],
+      params: machineNameParams,
+      response: { 200: successSchema, ...errorResponses(401, 404, 503) },
+    });
+    app.post(path, { config: legacy, schema: schema(`${what} (admin)`) }, handler(set));
+    app.delete(path, { config: legacy, schema: schema(`Clear ${what} (admin)`) }, handler(clear));
+  };
+  adminFlag('/api/machine/oops/:name', 'oops', 'clear_oops', 'Oops a machine');
+  adminFlag('/api/machine/locked_out/:name', 'lockout', 'unlock', 'Lock out a machine for maintenance');
+
+  app.post(
+    '/api/reload-users',
+    {
+      config: legacy,
+      schema: {
+        tags,
+        summary: 'Re-read users.json (admin); a bad file keeps the current users',
+        security: [{ admin: [] }],
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['removed', 'updated', 'added'],
+            properties: { removed: { type: 'integer' }, updated: { type: 'integer' }, added: { type: 'integer' } },
+          },
+          ...errorResponses(401, 503),
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request, deps.adminToken);
+      if (!core.usersPath) throw errors.configInvalid('users are not loaded from a file (USERS_CONFIG)');
+      const label = deps.config.usersLabel ?? core.usersPath;
+      const loaded = loadUsersFile(core.usersPath, label);
+      if (!loaded.ok) throw errors.configInvalid(loaded.message);
+      const diff = diffUsers(core.users, loaded.value);
+      const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
+      core.setUsers(loaded.value);
+      if (changed) {
+        core.bumpListVersion();
+        await core.persist(null, true);
+      }
+      return { removed: diff.removed.length, updated: diff.changed.length, added: diff.added.length };
+    },
+  );
+
+  app.get(
+    '/api/',
+    {
+      config: legacy,
+      schema: {
+        tags,
+        summary: 'API root',
+        response: {
+          200: { type: 'object', additionalProperties: false, required: ['message'], properties: { message: { type: 'string' } } },
+        },
+      },
+    },
+    async () => ({ message: 'fobgate machine access control server (dm_mac-compatible API); docs at /docs' }),
+  );
+
+  app.get(
+    '/metrics',
+    { schema: { tags, summary: 'Prometheus metrics (dm_mac names plus fobgate_*)', produces: ['text/plain'] } },
+    async (_request, reply) => {
+      const text = await registry.metrics();
+      void reply.type(registry.contentType);
+      return text;
+    },
+  );
+}

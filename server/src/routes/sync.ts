@@ -1,0 +1,254 @@
+// POST /api/v1/sync: a fobgate unit reports state, telemetry and buffered events (HMAC over the
+// raw body with its own key, strictly increasing counter) and gets back, signed, its list update
+// (delta or full), pending commands, the acknowledged event seq and the server time.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  SIGNATURE_HEADER,
+  SYNC_INTERVAL_S,
+  SYNC_PATH,
+  outputsOf,
+  type DecisionMachine,
+  type Look,
+  type MachineConfig,
+  type MachineState,
+  type Subject,
+  type SyncRequest,
+  type SyncResponse,
+  type UnitStateReport,
+} from '@fobgate/shared';
+import type { AppServices } from '../app.js';
+import type { Core } from '../core.js';
+import { storedFromLog } from '../core.js';
+import { errors } from '../errors.js';
+import { hmacHex, signatureValid } from '../auth.js';
+import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
+import { errorResponses } from './schemas.js';
+
+const LOOKS: Look[] = ['idle', 'welcome', 'unauthorized', 'unknown', 'oops', 'locked_out', 'always_on', 'override', 'stale', 'expired'];
+
+const int = { type: 'integer' } as const;
+const nullableInt = { type: ['integer', 'null'] } as const;
+const fobOrNull = { type: ['string', 'null'], pattern: '^[0-9]{10}$' } as const;
+
+const eventSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['seq', 'type', 'at', 'up'],
+  properties: {
+    seq: { type: 'integer', minimum: 1 },
+    type: {
+      type: 'string',
+      enum: [
+        'boot', 'session_start', 'session_end', 'denied', 'oops', 'oops_cleared', 'locked_out', 'unlocked',
+        'second_relay', 'list_applied', 'list_rejected', 'command_applied', 'error', 'dropped',
+      ],
+    },
+    at: { type: 'integer', minimum: 0 },
+    up: { type: 'integer', minimum: 0 },
+    fob: { type: 'string', maxLength: 10 },
+    dur: { type: 'integer', minimum: 0 },
+    reason: { type: 'string', maxLength: 64 },
+    v: int,
+    detail: { type: 'string', maxLength: 200 },
+    count: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+const syncBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'machine', 'counter', 'fw', 'up', 'boot_count', 'list_version', 'list_digest', 'command_ack', 'state', 'telemetry',
+    'events', 'dropped_events',
+  ],
+  properties: {
+    machine: { type: 'string', minLength: 1, maxLength: 64 },
+    counter: { type: 'integer', minimum: 1 },
+    fw: { type: 'string', maxLength: 64 },
+    up: { type: 'integer', minimum: 0 },
+    boot_count: { type: 'integer', minimum: 0 },
+    list_version: { type: 'integer', minimum: 0 },
+    list_digest: { type: 'string', maxLength: 64 },
+    command_ack: { type: 'integer', minimum: 0 },
+    state: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['relay', 'second_relay', 'oopsed', 'locked_out', 'rfid', 'session_fob', 'session_start', 'look', 'display'],
+      properties: {
+        relay: { type: 'boolean' },
+        second_relay: { type: 'boolean' },
+        oopsed: { type: 'boolean' },
+        locked_out: { type: 'boolean' },
+        rfid: fobOrNull,
+        session_fob: fobOrNull,
+        session_start: { type: 'integer', minimum: 0 },
+        look: { type: 'string', maxLength: 32 },
+        display: { type: 'string', maxLength: 64 },
+      },
+    },
+    telemetry: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['wifi_signal_db', 'free_vars', 'temp_c10'],
+      properties: { wifi_signal_db: nullableInt, free_vars: nullableInt, temp_c10: nullableInt },
+    },
+    events: { type: 'array', maxItems: 1000, items: eventSchema },
+    dropped_events: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+/** JSON with every non-ASCII character escaped, so Node bytes equal the unit's 8-bit string. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+function unknownSubject(fob: string): Subject {
+  return { fob, account_id: '', name: '', full_name: 'unknown member', main: false, second: false, override: false, expired: false };
+}
+
+/** The unit's reported state as the server's mirror of it (the unit decided; we only record). */
+function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitStateReport, now: number): MachineState {
+  const look: Look = LOOKS.indexOf(r.look as Look) >= 0 ? (r.look as Look) : prev.look;
+  const user = r.session_fob !== null ? (core.subject(m, r.session_fob) ?? unknownSubject(r.session_fob)) : null;
+  const sameSession = user !== null && prev.user !== null && prev.user.fob === user.fob;
+  return {
+    oopsed: r.oopsed,
+    locked_out: r.locked_out,
+    lockout_pending: prev.lockout_pending && !r.locked_out,
+    rfid: r.rfid,
+    rfid_since: r.rfid === prev.rfid ? prev.rfid_since : r.rfid !== null ? now : null,
+    user,
+    override: look === 'override',
+    session_start: user === null ? null : r.session_start > 0 ? r.session_start : sameSession ? prev.session_start : now,
+    relay: r.relay,
+    second_relay: r.second_relay,
+    second_mode: r.second_relay ? (prev.second_mode === 'off' ? 'granted' : prev.second_mode) : 'off',
+    look,
+    look_name: user ? user.name : '',
+  };
+}
+
+export async function syncRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
+  const { core, lists, deps, clock } = opts.services;
+  const syncInterval = deps.syncIntervalS ?? SYNC_INTERVAL_S;
+
+  app.post<{ Body: SyncRequest }>(
+    SYNC_PATH,
+    {
+      schema: {
+        tags: ['fobgate units'],
+        summary: 'Unit sync (HMAC-SHA256 of the raw body in x-fobgate-signature; answer signed the same way)',
+        body: syncBody,
+        response: errorResponses(401, 404, 409, 503),
+      },
+      preValidation: async (request: FastifyRequest) => {
+        const body = request.body as { machine?: unknown } | null;
+        if (body === null || typeof body !== 'object' || typeof body.machine !== 'string') return;
+        const m = core.machineOr404(body.machine);
+        const unit = core.store.unit(m.name);
+        if (!unit) throw errors.unitNotRegistered(m.name);
+        const sig = request.headers[SIGNATURE_HEADER];
+        if (!request.rawBody || !signatureValid(unit.key, request.rawBody, typeof sig === 'string' ? sig : undefined)) {
+          throw errors.badSignature();
+        }
+      },
+    },
+    async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const req = request.body;
+      const m = core.machineOr404(req.machine);
+      const unit = core.store.unit(m.name);
+      if (!unit) throw errors.unitNotRegistered(m.name);
+      if (req.counter <= unit.counter) throw errors.replayed(req.counter, unit.counter);
+      unit.counter = req.counter;
+      core.store.markDirty();
+      const now = clock();
+      core.checkin(m, now);
+      const rec = core.store.machine(m.name);
+      const data = core.store.data;
+      let meaningful = false;
+
+      if (rec.kind !== 'fobgate') {
+        rec.kind = 'fobgate';
+        meaningful = true;
+      }
+      if (rec.firmware !== req.fw || rec.boot_count !== req.boot_count) {
+        rec.firmware = req.fw;
+        rec.boot_count = req.boot_count;
+        meaningful = true;
+      }
+      if (rec.list_version_held !== req.list_version || rec.list_digest_held !== req.list_digest) {
+        rec.list_version_held = req.list_version;
+        rec.list_digest_held = req.list_digest;
+        meaningful = true;
+      }
+      if (req.list_version > data.list_version) {
+        // The unit holds a newer version than this server knows (state lost): move past it.
+        data.list_version = req.list_version;
+        core.bumpListVersion();
+        meaningful = true;
+      }
+      rec.uptime_s = req.up / 1000;
+      rec.telemetry.wifi_signal_db = req.telemetry.wifi_signal_db;
+      rec.telemetry.free_vars = req.telemetry.free_vars;
+      rec.telemetry.internal_temperature_c = req.telemetry.temp_c10 === null ? null : req.telemetry.temp_c10 / 10;
+
+      const events = req.events.slice().sort((a, b) => a.seq - b.seq);
+      for (const ev of events) {
+        if (ev.seq <= unit.last_seq) continue;
+        const at = eventTime(ev, req.up, now);
+        const member = ev.fob ? core.userForFob(ev.fob) : null;
+        const log = logEventOf(ev, at, member);
+        if (log) {
+          core.storeEvent(storedFromLog(m.name, log, 'unit', ev.seq));
+          core.announce(m, log);
+        } else {
+          core.storeEvent(housekeepingEvent(m.name, ev, at));
+        }
+        unit.last_seq = ev.seq;
+        meaningful = true;
+      }
+      if (req.dropped_events !== unit.dropped_events) {
+        unit.dropped_events = req.dropped_events;
+        meaningful = true;
+      }
+      const pending = unit.commands.filter((c) => c.id > req.command_ack);
+      if (pending.length !== unit.commands.length) {
+        unit.commands = pending;
+        meaningful = true;
+      }
+
+      const before = JSON.stringify(rec.state);
+      rec.state = mirrorState(core, m, rec.state, req.state, now);
+      const base = outputsOf(m as DecisionMachine, rec.state);
+      rec.outputs = {
+        relay: req.state.relay,
+        second_relay: req.state.second_relay,
+        display: req.state.display,
+        oops_led: req.state.oopsed,
+        status_led_rgb: base.status_led_rgb,
+        status_led_brightness: base.status_led_brightness,
+      };
+      if (JSON.stringify(rec.state) !== before) meaningful = true;
+
+      if (meaningful) {
+        rec.last_update = now;
+        await core.persist(m, false);
+      }
+
+      const response: SyncResponse = {
+        counter: req.counter,
+        time: clock(),
+        ack_seq: unit.last_seq,
+        latest_list_version: data.list_version,
+        list: lists.updateFor(m, req.list_version, req.list_digest, unit.key),
+        commands: unit.commands.map((c) => ({ id: c.id, type: c.type, cut: c.cut, by: c.by })),
+        sync_interval_s: syncInterval,
+      };
+      const text = asciiJson(response);
+      core.metrics.syncDuration(Number(process.hrtime.bigint() - started) / 1e9);
+      void reply.code(200).header(SIGNATURE_HEADER, hmacHex(unit.key, text)).type('application/json');
+      return reply.send(text);
+    },
+  );
+}

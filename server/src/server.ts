@@ -1,0 +1,104 @@
+// The one entry point that reads the environment: resolves the data folder (first run writes an
+// example config), loads and validates the config (a bad file stops start-up with the
+// validator's message, exit 1), opens the state and event log, builds the app and listens.
+import { join } from 'node:path';
+import {
+  displayPath,
+  loadAdminToken,
+  loadMachinesFile,
+  loadUsersFile,
+  prepareDataDir,
+  readSettings,
+  resolvePaths,
+  type Env,
+} from './config-loader.js';
+import { Store } from './store.js';
+import { EventLog } from './event-log.js';
+import { createNotifier } from './notifier.js';
+import { buildApp } from './app.js';
+
+function fail(message: string): never {
+  process.stderr.write(`fobgate: cannot start: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(env: Env, cwd: string): Promise<void> {
+  const settings = readSettings(env);
+  if (!settings.ok) fail(settings.message);
+  const paths = resolvePaths(env, cwd);
+  let created: string[];
+  try {
+    created = prepareDataDir(paths);
+  } catch (e) {
+    fail(`data folder ${paths.dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const machinesLabel = displayPath(paths.machinesPath, cwd);
+  const usersLabel = displayPath(paths.usersPath, cwd);
+  const machines = loadMachinesFile(paths.machinesPath, machinesLabel);
+  if (!machines.ok) fail(machines.message);
+  const users = loadUsersFile(paths.usersPath, usersLabel);
+  if (!users.ok) fail(users.message);
+  const token = loadAdminToken(env, paths.tokenPath);
+  if (!token.ok) fail(token.message);
+  const s = settings.value;
+
+  let store: Store;
+  try {
+    store = await Store.open({ stateDir: paths.stateDir, budgetMs: s.saveBudgetMs });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const events = EventLog.open(join(paths.stateDir, 'events.jsonl'));
+  const notifier = createNotifier({
+    controlUrl: s.slackControlUrl ?? undefined,
+    oopsUrl: s.slackOopsUrl ?? undefined,
+  });
+  const app = await buildApp({
+    store,
+    events,
+    notifier,
+    config: { users: users.value, machines: machines.value, usersPath: paths.usersPath, usersLabel },
+    adminToken: token.value.token,
+    budgetMs: s.saveBudgetMs,
+    offlineAfterMs: s.offlineAfterS * 1000,
+    logger: {
+      level: env.LOG_LEVEL || 'info',
+      redact: { paths: ['req.headers.authorization', 'req.headers["x-fobgate-signature"]'], censor: '[redacted]' },
+    },
+  });
+
+  const address = await app.listen({ host: s.host, port: s.port });
+  const out = (line: string) => process.stdout.write(line + '\n');
+  out(`fobgate server listening on ${address}`);
+  out(`  API docs:     ${address}/docs`);
+  for (const f of created) out(`  created example config ${displayPath(f, cwd)} (edit it, then restart)`);
+  out(`  machines:     ${machinesLabel} (${machines.value.names.length} machines)`);
+  out(`  users:        ${usersLabel} (${users.value.length} users)`);
+  out(`  state:        ${displayPath(paths.stateDir, cwd)}`);
+  if (token.value.source === 'env') out('  admin token:  from ADMIN_TOKEN');
+  else {
+    out(`  admin token:  ${token.value.token}`);
+    out(`                (kept in ${displayPath(paths.tokenPath, cwd)}; set ADMIN_TOKEN to choose your own)`);
+  }
+  for (const w of machines.warnings.concat(users.warnings)) out(`  warning: ${w}`);
+  if (!s.slackControlUrl && !s.slackOopsUrl) out('  Slack:        off (set SLACK_CONTROL_WEBHOOK_URL / SLACK_OOPS_WEBHOOK_URL)');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    out(`fobgate server stopping (${signal})`);
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main(process.env, process.cwd()).catch((e: unknown) => {
+  fail(e instanceof Error ? e.message : String(e));
+});
