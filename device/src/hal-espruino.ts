@@ -1,0 +1,254 @@
+// The hardware seam over Espruino's globals (digitalWrite, setWatch, I2C1, Storage, http, E …).
+// A built-in module that is missing is reported in `problems` and only its function degrades.
+import type { RawSha256 } from '@fobgate/shared';
+import type { FlashStore, Hal, HttpRequest, I2cWrite, InputPin, NeopixelWrite, OutputPin, PinId, Pull, Timers } from './hal.js';
+import type { WifiModule } from './profiles.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const E: any;
+declare const I2C1: any;
+declare function digitalWrite(pin: PinId, value: number): void;
+declare function digitalRead(pin: PinId): number;
+declare function pinMode(pin: PinId, mode: string): void;
+declare function setWatch(cb: (e: { state: boolean; time: number }) => void, pin: PinId, opts: { repeat: boolean; edge: string; debounce: number }): number;
+declare function clearWatch(id: number): void;
+declare function getTime(): number;
+declare function load(): void;
+
+/** What the firmware needs from a board beyond the drivers' seam. */
+export interface Platform {
+  hal: Hal;
+  /** Raw SHA-256 over an 8-bit string (crypto.SHA256). */
+  sha256: RawSha256;
+  wifi: WifiModule | null;
+  random: () => number;
+  freeVars: () => number | null;
+  reboot: () => void;
+  log: (line: string) => void;
+  /** Missing built-in modules, one line each. */
+  problems: string[];
+}
+
+function tryRequire(name: string, what: string, problems: string[]): any {
+  try {
+    const m = require(name);
+    if (m) return m;
+  } catch (e) {
+    // reported below
+  }
+  problems.push('module ' + name + ' missing: ' + what);
+  return null;
+}
+
+function flashStore(storage: any): FlashStore {
+  return {
+    read: (name) => {
+      if (!storage) return undefined;
+      try {
+        const v = storage.read(name);
+        return typeof v === 'string' ? v : undefined;
+      } catch (e) {
+        return undefined;
+      }
+    },
+    write: (name, data) => {
+      if (!storage) return false;
+      try {
+        if (data.length === 0) {
+          storage.erase(name);
+          return true;
+        }
+        return storage.write(name, data) !== false;
+      } catch (e) {
+        return false;
+      }
+    },
+    erase: (name) => {
+      if (!storage) return;
+      try {
+        storage.erase(name);
+      } catch (e) {
+        // nothing to erase
+      }
+    },
+    list: (prefix) => {
+      if (!storage) return [];
+      try {
+        const all: string[] = storage.list();
+        return all.filter((n) => n.substring(0, prefix.length) === prefix);
+      } catch (e) {
+        return [];
+      }
+    },
+  };
+}
+
+function output(pin: PinId): OutputPin {
+  try {
+    pinMode(pin, 'output');
+  } catch (e) {
+    // an invalid pin throws on write too; the relay driver marks itself failed
+  }
+  return {
+    write: (on) => {
+      digitalWrite(pin, on ? 1 : 0);
+    },
+  };
+}
+
+function input(pin: PinId, pull: Pull): InputPin {
+  try {
+    pinMode(pin, pull === 'up' ? 'input_pullup' : pull === 'down' ? 'input_pulldown' : 'input');
+  } catch (e) {
+    // reads as low
+  }
+  return {
+    read: () => {
+      try {
+        return digitalRead(pin) === 1;
+      } catch (e) {
+        return false;
+      }
+    },
+    watch: (cb, opts) => {
+      let id: number | null = setWatch(
+        (e) => {
+          cb(!!e.state, e.time * 1000);
+        },
+        pin,
+        { repeat: true, edge: opts.edge, debounce: opts.debounceMs },
+      );
+      return () => {
+        if (id !== null) clearWatch(id);
+        id = null;
+      };
+    },
+  };
+}
+
+function httpRequest(http: any): HttpRequest | null {
+  if (!http) return null;
+  return (opts, cb) => {
+    let done = false;
+    function finish(err: { code: 'HTTP_ERROR'; message: string } | null, res: { status: number; headers: { [k: string]: string }; body: string } | null): void {
+      if (done) return;
+      done = true;
+      cb(err, res);
+    }
+    const headers: { [k: string]: string } = {};
+    for (const k in opts.headers) headers[k] = opts.headers[k];
+    headers['Content-Length'] = String(opts.body.length);
+    const req = http.request({ host: opts.host, port: opts.port, path: opts.path, method: opts.method, headers: headers }, (res: any) => {
+      let body = '';
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('close', () => {
+        finish(null, { status: parseInt(String(res.statusCode), 10), headers: res.headers || {}, body: body });
+      });
+      res.on('error', (e: any) => {
+        finish({ code: 'HTTP_ERROR', message: 'response failed: ' + String(e && e.message ? e.message : e) }, null);
+      });
+    });
+    req.on('error', (e: any) => {
+      finish({ code: 'HTTP_ERROR', message: 'request failed: ' + String(e && e.message ? e.message : e) }, null);
+    });
+    req.end(opts.body);
+  };
+}
+
+const timers: Timers = {
+  setTimeout: (cb, ms) => setTimeout(cb, ms) as unknown as number,
+  clearTimeout: (id) => clearTimeout(id as any),
+  setInterval: (cb, ms) => setInterval(cb, ms) as unknown as number,
+  clearInterval: (id) => clearInterval(id as any),
+};
+
+/** Builds the platform from the interpreter's globals and built-in modules. */
+export function espruinoPlatform(): Platform {
+  const problems: string[] = [];
+  const storage = tryRequire('Storage', 'no flash: config, list and events cannot be kept', problems);
+  const http = tryRequire('http', 'no sync with the server', problems);
+  const crypto = tryRequire('crypto', 'lists and answers cannot be verified', problems);
+  const hasI2c = typeof I2C1 !== 'undefined';
+  let neopixel: NeopixelWrite | null = null;
+  const np = tryRequire('neopixel', 'no status LED', problems);
+  if (np) neopixel = (pin, grb) => np.write(pin, grb);
+  let wifi: WifiModule | null = null;
+  // The host build has no Wifi module by design: only look for it where it belongs.
+  try {
+    wifi = require('Wifi') || null;
+  } catch (e) {
+    wifi = null;
+  }
+  const i2c = (sda: PinId, scl: PinId, bitrate: number): I2cWrite | null => {
+    if (!hasI2c) return null;
+    try {
+      I2C1.setup({ sda: sda, scl: scl, bitrate: bitrate });
+    } catch (e) {
+      return null;
+    }
+    return (addr, bytes) => {
+      I2C1.writeTo(addr, bytes);
+    };
+  };
+  const hal: Hal = {
+    output: output,
+    input: input,
+    i2c: i2c,
+    neopixel: neopixel,
+    store: flashStore(storage),
+    http: httpRequest(http),
+    clock: { now: () => getTime() * 1000 },
+    timers: timers,
+    watchdog: {
+      enable: (s) => {
+        try {
+          E.enableWatchdog(s, false);
+        } catch (e) {
+          // no watchdog on this build
+        }
+      },
+      kick: () => {
+        try {
+          E.kickWatchdog();
+        } catch (e) {
+          // no watchdog on this build
+        }
+      },
+    },
+  };
+  return {
+    hal: hal,
+    sha256: crypto ? (s: string) => crypto.SHA256(s) : () => '',
+    wifi: wifi,
+    random: () => Math.random(),
+    freeVars: () => {
+      try {
+        return (process as any).memory(false).free;
+      } catch (e) {
+        return null;
+      }
+    },
+    reboot: () => {
+      try {
+        if (typeof E.reboot === 'function') {
+          E.reboot();
+          return;
+        }
+        const esp = require('ESP32');
+        if (esp && esp.reboot) {
+          esp.reboot();
+          return;
+        }
+      } catch (e) {
+        // fall through to a soft restart
+      }
+      load();
+    },
+    log: (line) => {
+      console.log(line);
+    },
+    problems: problems,
+  };
+}

@@ -1,0 +1,244 @@
+// The unit's sync with the server: one signed request in flight at a time, a hard deadline per
+// request (the interpreter's http has none), exponential back-off with jitter while failing,
+// and responses verified (signature over the raw body, echoed counter) before anyone uses them.
+import { SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
+import type { SyncRequest, SyncResponse } from '@fobgate/shared';
+import type { Clock, HttpRequest, HttpResponse, Timers, TimerId } from './hal.js';
+import type { ServerAddress } from './board-config.js';
+import type { RequestCounter } from './request-counter.js';
+
+export const SYNC_DEADLINE_MS = 10000;
+export const BACKOFF_FIRST_MS = 1000;
+export const BACKOFF_MAX_MS = 60000;
+
+export type SyncErrorCode =
+  | 'SYNC_TIMEOUT'
+  | 'SYNC_NETWORK'
+  | 'SYNC_STATUS'
+  | 'SYNC_REPLAYED'
+  | 'SYNC_SIGNATURE'
+  | 'SYNC_COUNTER'
+  | 'SYNC_MALFORMED'
+  | 'SYNC_NO_COUNTER';
+
+export interface SyncError {
+  code: SyncErrorCode;
+  message: string;
+}
+
+/** The request without its counter: the client stamps and signs it. */
+export type SyncBody = Omit<SyncRequest, 'counter'>;
+
+export interface SyncClientOptions {
+  http: HttpRequest;
+  timers: Timers;
+  clock: Clock;
+  server: ServerAddress;
+  key: string;
+  /** (key, message) -> hex HMAC-SHA256. */
+  hmac: (key: string, msg: string) => string;
+  counter: RequestCounter;
+  /** Uniform [0, 1). */
+  random: () => number;
+  intervalMs: number;
+  deadlineMs: number;
+  /** Builds the body of the next request (called just before sending). */
+  build: () => SyncBody;
+  /** A verified answer. */
+  onResponse: (res: SyncResponse) => void;
+  /** A failed attempt (the client backs off by itself). */
+  onFailure: (err: SyncError) => void;
+}
+
+/** JSON with every non-ASCII character escaped, so bytes match on both sides. */
+export function asciiJson(value: unknown): string {
+  const s = JSON.stringify(value);
+  if (!/[^\x00-\x7f]/.test(s)) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) out += s.charAt(i);
+    else out += '\\u' + ('000' + c.toString(16)).slice(-4);
+  }
+  return out;
+}
+
+function header(res: HttpResponse, name: string): string {
+  const h = res.headers || {};
+  for (const k in h) {
+    if (k.toLowerCase() === name) return String(h[k]);
+  }
+  return '';
+}
+
+function err(code: SyncErrorCode, message: string): SyncError {
+  return { code: code, message: message };
+}
+
+/** Delay before retry number `failures` (1 = first retry): doubling, capped, jittered to 50-100%. */
+export function backoffMs(failures: number, random: () => number): number {
+  let d = BACKOFF_FIRST_MS;
+  for (let i = 1; i < failures && d < BACKOFF_MAX_MS; i++) d = d * 2;
+  if (d > BACKOFF_MAX_MS) d = BACKOFF_MAX_MS;
+  return Math.floor(d / 2 + (d / 2) * random());
+}
+
+/** Checks a raw answer; returns the parsed response or why it must not be used. */
+export function verifyResponse(res: HttpResponse, counter: number, key: string, hmac: (k: string, m: string) => string): { res: SyncResponse | null; error: SyncError | null } {
+  const sig = header(res, SIGNATURE_HEADER);
+  if (res.status === 409) return { res: null, error: err('SYNC_REPLAYED', 'server refused the counter: ' + String(res.body).substring(0, 120)) };
+  if (res.status !== 200) return { res: null, error: err('SYNC_STATUS', 'server answered ' + res.status + ': ' + String(res.body).substring(0, 120)) };
+  if (!sig || !constantTimeEqual(hmac(key, res.body), sig.toLowerCase())) return { res: null, error: err('SYNC_SIGNATURE', 'response signature is missing or wrong') };
+  let data: SyncResponse;
+  try {
+    data = JSON.parse(res.body);
+  } catch (e) {
+    return { res: null, error: err('SYNC_MALFORMED', 'response is not JSON') };
+  }
+  if (!data || typeof data !== 'object') return { res: null, error: err('SYNC_MALFORMED', 'response is not an object') };
+  if (data.counter !== counter) return { res: null, error: err('SYNC_COUNTER', 'response answers counter ' + data.counter + ', not ' + counter) };
+  if (typeof data.time !== 'number' || typeof data.ack_seq !== 'number' || !Array.isArray(data.commands)) {
+    return { res: null, error: err('SYNC_MALFORMED', 'response lacks time, ack_seq or commands') };
+  }
+  return { res: data, error: null };
+}
+
+export class SyncClient {
+  private o: SyncClientOptions;
+  /** Id of the request in flight (0 = none); late callbacks of other ids are ignored. */
+  private inflight = 0;
+  private lastId = 0;
+  private deadline: TimerId | null = null;
+  private timer: TimerId | null = null;
+  private failures = 0;
+  private wanted = false;
+  private stopped = true;
+  /** Clock time of the last answer of any kind from the network stack (liveness). */
+  lastProgress = 0;
+  /** Clock time of the last verified answer. */
+  lastSuccess = 0;
+  /** Requests that hit the deadline in a row. */
+  timeoutsInRow = 0;
+
+  constructor(opts: SyncClientOptions) {
+    this.o = opts;
+    this.lastProgress = opts.clock.now();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.inflight = 0;
+    this.clearTimers();
+  }
+
+  busy(): boolean {
+    return this.inflight !== 0;
+  }
+
+  failing(): number {
+    return this.failures;
+  }
+
+  setInterval(ms: number): void {
+    if (ms >= 1000) this.o.intervalMs = ms;
+  }
+
+  /** Sync as soon as possible (an event happened); while backing off the retry keeps its time. */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.inflight) {
+      this.wanted = true;
+      return;
+    }
+    if (this.failures === 0) this.schedule(0);
+  }
+
+  private clearTimers(): void {
+    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
+    if (this.deadline !== null) this.o.timers.clearTimeout(this.deadline);
+    this.timer = null;
+    this.deadline = null;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
+    this.timer = this.o.timers.setTimeout(() => {
+      this.timer = null;
+      this.send();
+    }, ms);
+  }
+
+  private send(): void {
+    if (this.stopped || this.inflight) return;
+    const o = this.o;
+    const counter = o.counter.next();
+    if (counter < 0) {
+      this.finish(0, err('SYNC_NO_COUNTER', 'could not persist the request counter'), null);
+      return;
+    }
+    const body = o.build() as SyncRequest;
+    body.counter = counter;
+    const text = asciiJson(body);
+    const headers: { [k: string]: string } = { 'content-type': 'application/json' };
+    headers[SIGNATURE_HEADER] = o.hmac(o.key, text);
+    const id = ++this.lastId;
+    this.inflight = id;
+    this.wanted = false;
+    this.deadline = o.timers.setTimeout(() => {
+      this.deadline = null;
+      if (this.inflight !== id) return;
+      this.timeoutsInRow++;
+      this.finish(id, err('SYNC_TIMEOUT', 'no answer within ' + o.deadlineMs + ' ms'), null);
+    }, o.deadlineMs);
+    try {
+      o.http(
+        { host: o.server.host, port: o.server.port, path: o.server.base + SYNC_PATH, method: 'POST', headers: headers, body: text },
+        (e, res) => {
+          if (this.inflight !== id) return;
+          this.lastProgress = o.clock.now();
+          this.timeoutsInRow = 0;
+          if (e || !res) {
+            this.finish(id, err('SYNC_NETWORK', e ? e.message : 'no response'), null);
+            return;
+          }
+          const v = verifyResponse(res, counter, o.key, o.hmac);
+          if (v.error && v.error.code === 'SYNC_REPLAYED') {
+            const m = /not above ([0-9]+)/.exec(res.body);
+            if (m) o.counter.skipPast(parseInt(m[1], 10));
+          }
+          this.finish(id, v.error, v.res);
+        },
+      );
+    } catch (e) {
+      this.lastProgress = o.clock.now();
+      const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
+      this.finish(id, err('SYNC_NETWORK', 'request failed: ' + msg), null);
+    }
+  }
+
+  private finish(id: number, e: SyncError | null, res: SyncResponse | null): void {
+    if (id !== 0 && this.inflight !== id) return;
+    this.inflight = 0;
+    if (this.deadline !== null) {
+      this.o.timers.clearTimeout(this.deadline);
+      this.deadline = null;
+    }
+    if (this.stopped) return;
+    if (e || !res) {
+      this.failures++;
+      this.schedule(backoffMs(this.failures, this.o.random));
+      this.o.onFailure(e || err('SYNC_NETWORK', 'no response'));
+      return;
+    }
+    this.failures = 0;
+    this.lastSuccess = this.o.clock.now();
+    this.schedule(this.wanted ? 0 : this.o.intervalMs);
+    this.o.onResponse(res);
+  }
+}

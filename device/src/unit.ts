@@ -1,0 +1,506 @@
+// The unit: wires drivers, the cached list, the shared decision, the event ring, the sync client
+// and the watchdogs. Every fob, card removal and oops press is decided locally and the relays,
+// LCD and LEDs follow in the same tick; the network only carries news both ways.
+import { decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
+import type { AuthList, DecisionMachine, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
+import type { Hal, TimerId } from './hal.js';
+import type { BoardConfig } from './board-config.js';
+import { Relay } from './drivers/relay.js';
+import { Button } from './drivers/button.js';
+import { OopsLed } from './drivers/oops-led.js';
+import { StatusLed } from './drivers/ws2812.js';
+import { Hd44780 } from './drivers/hd44780.js';
+import { connectPcf8574 } from './drivers/pcf8574.js';
+import { WiegandReader } from './drivers/wiegand.js';
+import { DurableRecord } from './durable-record.js';
+import { EventRing, DEFAULT_EVENT_CAPACITY } from './event-ring.js';
+import type { NewEvent } from './event-ring.js';
+import { deviceEventOf } from './event-map.js';
+import { ListStore } from './list-store.js';
+import { RequestCounter } from './request-counter.js';
+import { SyncClient, SYNC_DEADLINE_MS } from './sync-client.js';
+import type { SyncBody, SyncError } from './sync-client.js';
+import { WatchdogPolicy, DEFAULT_LIMITS } from './watchdog-policy.js';
+import type { LivenessLimits } from './watchdog-policy.js';
+import type { NetworkLink } from './profiles.js';
+import { FW_VERSION } from './version.js';
+
+export const UNIT_FILE = 'fgunit';
+export const LOOP_MS = 500;
+/** A Wiegand frame that arrives just before the card-present line rises still counts this long. */
+export const PRESENT_WINDOW_MS = 1000;
+/** While offline the age of the last sync is written to flash this often. */
+export const OFFLINE_CHECKPOINT_MS = 5 * 60000;
+/** Events sent per request. */
+export const EVENTS_PER_SYNC = 10;
+const DEFAULT_GRACE_HOURS = 72;
+const HOUR_MS = 3600000;
+/** LCD second line while a stuck unit waits for the relays to go off before rebooting. */
+export const WARN_LINE = 'Reboot after use';
+
+/** What survives a reboot besides the list and the events. */
+interface UnitRecord {
+  boot: number;
+  oopsed: boolean;
+  locked_out: boolean;
+  lockout_pending: boolean;
+  command_ack: number;
+  /** Age of the last successful sync (ms) when last written. */
+  offline_ms: number;
+}
+
+export interface UnitOptions {
+  hal: Hal;
+  config: BoardConfig;
+  sha256: RawSha256;
+  random: () => number;
+  network: NetworkLink;
+  /** Free interpreter variables, or null when unknown. */
+  freeVars: () => number | null;
+  reboot: () => void;
+  log: (line: string) => void;
+  /** Built-in modules found missing at boot (each degrades one function). */
+  problems: string[];
+  limits?: LivenessLimits;
+  eventCapacity?: number;
+}
+
+export class Unit {
+  private o: UnitOptions;
+  private hal: Hal;
+  private cfg: BoardConfig;
+  readonly relay: Relay;
+  readonly second: Relay | null = null;
+  readonly oopsLed: OopsLed | null = null;
+  readonly statusLed: StatusLed | null = null;
+  readonly lcd: Hd44780 | null = null;
+  readonly reader: WiegandReader;
+  readonly button: Button;
+  readonly ring: EventRing;
+  readonly lists: ListStore;
+  readonly counter: RequestCounter;
+  readonly sync: SyncClient;
+  readonly watchdog: WatchdogPolicy;
+  private record: DurableRecord<UnitRecord>;
+  private saved: UnitRecord = { boot: 0, oopsed: false, locked_out: false, lockout_pending: false, command_ack: 0, offline_ms: 0 };
+  state: MachineState = initialState();
+  outputs: Outputs | null = null;
+  private bootMs = 0;
+  /** Server time minus clock time once a sync told us (0 = unknown). */
+  private wallOffset = 0;
+  private lastSync = -1;
+  private lastCheckpoint = 0;
+  private lastLoop = 0;
+  private linkDownSince = -1;
+  private readerSubject: Subject | null = null;
+  private pendingFob = '';
+  private pendingCard = 0;
+  private pendingAt = 0;
+  private warning = '';
+  private lastFailure = '';
+  private loopTimer: TimerId | null = null;
+  private running = false;
+
+  constructor(opts: UnitOptions) {
+    this.o = opts;
+    this.hal = opts.hal;
+    this.cfg = opts.config;
+    const hal = opts.hal;
+    const pins = opts.config.pins;
+    // Relays first: whatever happens next, they are off.
+    this.relay = new Relay(hal.output(pins.relay), { name: 'relay', activeLow: false });
+    this.relay.setup();
+    if (pins.second_relay !== null) {
+      this.second = new Relay(hal.output(pins.second_relay), { name: 'second relay', activeLow: false });
+      this.second.setup();
+    }
+    if (pins.oops_led !== null) this.oopsLed = new OopsLed(hal.output(pins.oops_led), hal.timers);
+    if (pins.status_led !== null && hal.neopixel) this.statusLed = new StatusLed(hal.neopixel, { pin: pins.status_led, brightness: 0.3 });
+    if (pins.lcd_sda !== null && pins.lcd_scl !== null) {
+      const i2c = hal.i2c(pins.lcd_sda, pins.lcd_scl, 400000);
+      if (i2c) this.lcd = new Hd44780(connectPcf8574(i2c, opts.config.i2c_address), hal.timers);
+    }
+    this.reader = new WiegandReader({
+      d0: hal.input(pins.wiegand_d0, 'up'),
+      d1: hal.input(pins.wiegand_d1, 'up'),
+      present: hal.input(pins.card_present, 'down'),
+      clock: hal.clock,
+      timers: hal.timers,
+      onCard: (card) => {
+        this.cardRead(card);
+      },
+      onError: (code, message) => {
+        this.event({ type: 'error', at: 0, up: 0, reason: code, detail: message });
+      },
+      onPresent: (present) => {
+        this.presentChanged(present);
+      },
+    });
+    this.button = new Button(hal.input(pins.oops_button, 'up'), hal.timers, {
+      name: 'oops button',
+      pressedLevel: true,
+      onPress: () => {
+        this.oopsPressed();
+      },
+    });
+    const hmac = makeHmacSha256(opts.sha256);
+    this.record = new DurableRecord<UnitRecord>(hal.store, UNIT_FILE);
+    this.ring = new EventRing(hal.store, opts.eventCapacity || DEFAULT_EVENT_CAPACITY);
+    this.counter = new RequestCounter(hal.store);
+    this.lists = new ListStore(hal.store, opts.config.key, hmac, opts.sha256, opts.config.machine);
+    this.sync = new SyncClient({
+      http: hal.http || (() => {
+        throw { code: 'HTTP_ERROR', message: 'no http module' };
+      }),
+      timers: hal.timers,
+      clock: hal.clock,
+      server: opts.config.server,
+      key: opts.config.key,
+      hmac: hmac,
+      counter: this.counter,
+      random: opts.random,
+      intervalMs: opts.config.sync_interval_s * 1000,
+      deadlineMs: SYNC_DEADLINE_MS,
+      build: () => this.syncBody(),
+      onResponse: (res) => {
+        this.synced(res);
+      },
+      onFailure: (e) => {
+        this.syncFailed(e);
+      },
+    });
+    this.watchdog = new WatchdogPolicy({
+      watchdog: hal.watchdog,
+      timers: hal.timers,
+      clock: hal.clock,
+      limits: opts.limits || DEFAULT_LIMITS,
+      probe: () => ({
+        lastLoop: this.lastLoop,
+        lastNetAnswer: this.sync.lastProgress,
+        timeoutsInRow: this.sync.timeoutsInRow,
+        linkDownSince: this.linkDownSince,
+        relayOn: this.relay.isOn(),
+        secondRelayOn: this.second !== null && this.second.isOn(),
+      }),
+      onWarn: (reason) => {
+        this.warning = reason;
+        if (reason) this.o.log('fobgate: ' + reason + '; reboot waits until the relays are off');
+        this.show();
+      },
+      beforeReboot: (reason) => {
+        this.event({ type: 'error', at: 0, up: 0, reason: 'watchdog', detail: reason + ': rebooting' });
+        this.o.log('fobgate: ' + reason + ', rebooting');
+      },
+      reboot: () => {
+        this.stop();
+        this.o.reboot();
+      },
+    });
+  }
+
+  /** Boot: restore flash state, decide the reboot, start watches, sync, watchdogs and the loop. */
+  start(): void {
+    const now = this.hal.clock.now();
+    this.bootMs = now;
+    this.lastLoop = now;
+    const r = this.record.load();
+    if (r) this.saved = r;
+    this.saved.boot = (this.saved.boot || 0) + 1;
+    this.saveRecord();
+    this.ring.load();
+    this.counter.load();
+    const loaded = this.lists.load();
+    if (this.oopsLed) this.oopsLed.setup();
+    if (this.statusLed) this.statusLed.setup();
+    if (this.lcd) this.lcd.setup();
+    const s = initialState();
+    s.oopsed = this.saved.oopsed === true;
+    s.locked_out = this.saved.locked_out === true;
+    s.lockout_pending = this.saved.lockout_pending === true;
+    this.state = s;
+    this.running = true;
+    this.event({ type: 'boot', at: 0, up: 0, v: this.saved.boot, detail: FW_VERSION });
+    if (loaded) this.event({ type: 'error', at: 0, up: 0, reason: loaded.code, detail: loaded.message });
+    for (const p of this.o.problems) this.event({ type: 'error', at: 0, up: 0, reason: 'module', detail: p });
+    this.decideNow({ type: 'reboot', rfid: null }, null);
+    this.reader.setup();
+    this.button.setup();
+    this.o.network.start();
+    this.sync.start();
+    this.watchdog.start();
+    this.loopTimer = this.hal.timers.setInterval(() => {
+      this.loop();
+    }, LOOP_MS);
+    this.o.log('fobgate ' + FW_VERSION + ' on ' + this.cfg.machine + ': boot ' + this.saved.boot + ', list v' + this.lists.version() + ', ' + this.ring.pending() + ' events queued');
+  }
+
+  /** Clears every watch and timer (the relays stay as they are). */
+  stop(): void {
+    this.running = false;
+    if (this.loopTimer !== null) this.hal.timers.clearInterval(this.loopTimer);
+    this.loopTimer = null;
+    this.reader.stop();
+    this.button.stop();
+    this.sync.stop();
+    this.watchdog.stop();
+    this.o.network.stop();
+    if (this.lcd) this.lcd.stop();
+    if (this.oopsLed) this.oopsLed.stop();
+  }
+
+  /** The unit's periodic work; its completion is the liveness heartbeat. */
+  loop(): void {
+    const now = this.hal.clock.now();
+    if (this.pendingFob && now - this.pendingAt > PRESENT_WINDOW_MS) this.pendingFob = '';
+    if (this.o.network.up()) this.linkDownSince = -1;
+    else if (this.linkDownSince < 0) this.linkDownSince = now;
+    if (this.lastSync < 0 || now - this.lastSync > OFFLINE_CHECKPOINT_MS) {
+      if (now - this.lastCheckpoint >= OFFLINE_CHECKPOINT_MS) {
+        this.lastCheckpoint = now;
+        this.saved.offline_ms = this.offlineMs();
+        this.saveRecord();
+      }
+    }
+    this.lastLoop = now;
+  }
+
+  // ---- time ----
+
+  /** Epoch ms when a sync has told us the time, else 0. */
+  wallNow(): number {
+    return this.wallOffset ? this.hal.clock.now() + this.wallOffset : 0;
+  }
+
+  /** Milliseconds since the last successful sync (counting time before this boot). */
+  offlineMs(): number {
+    const now = this.hal.clock.now();
+    if (this.lastSync >= 0) return now - this.lastSync;
+    return (this.saved.offline_ms || 0) + (now - this.bootMs);
+  }
+
+  /** The cached list is missing or past the machine's freshness deadline. */
+  listStale(): boolean {
+    const list = this.lists.current();
+    if (!list) return true;
+    const h = list.machine.offline_grace_hours;
+    return this.offlineMs() > (typeof h === 'number' && h > 0 ? h : DEFAULT_GRACE_HOURS) * HOUR_MS;
+  }
+
+  machine(): DecisionMachine {
+    const list = this.lists.current();
+    if (list) return list.machine;
+    return {
+      name: this.cfg.machine,
+      display_name: this.cfg.machine,
+      unauthorized_warn_only: false,
+      always_enabled: false,
+      second_relay: null,
+      offline_grace_hours: DEFAULT_GRACE_HOURS,
+    };
+  }
+
+  // ---- inputs ----
+
+  private cardRead(card: number): void {
+    const fob = numberToFob(card);
+    if (this.reader.isPresent() || !this.cfg.pins.card_present) {
+      this.insert(fob, card);
+      return;
+    }
+    // The frame came before the card-present line: wait briefly for it.
+    this.pendingFob = fob;
+    this.pendingCard = card;
+    this.pendingAt = this.hal.clock.now();
+  }
+
+  private presentChanged(present: boolean): void {
+    if (present) {
+      if (this.pendingFob && this.hal.clock.now() - this.pendingAt <= PRESENT_WINDOW_MS) this.insert(this.pendingFob, this.pendingCard);
+      this.pendingFob = '';
+      return;
+    }
+    this.pendingFob = '';
+    const subject = this.readerSubject;
+    this.readerSubject = null;
+    this.decideNow({ type: 'card_removed' }, subject);
+  }
+
+  /** Looks the fob up in the cached list and decides: no network involved. */
+  insert(fob: string, card: number): void {
+    const list = this.lists.current();
+    let subject: Subject | null = null;
+    if (list) {
+      const i = findFob(list, card);
+      if (i >= 0) subject = subjectFromEntry(list, i);
+    }
+    this.readerSubject = subject;
+    this.decideNow({ type: 'card_inserted', fob: fob }, subject);
+  }
+
+  oopsPressed(): void {
+    this.decideNow({ type: 'oops_pressed' }, this.readerSubject);
+    this.sync.trigger();
+  }
+
+  // ---- decision ----
+
+  /** Runs the shared decision and applies its outputs at once (relays first). */
+  decideNow(event: MachineEvent, subject: Subject | null): void {
+    const d = decide(this.machine(), this.state, event, subject, { now: this.hal.clock.now(), list_stale: this.listStale() });
+    this.state = d.state;
+    this.outputs = d.outputs;
+    this.relay.set(d.outputs.relay);
+    if (this.second) this.second.set(d.outputs.second_relay);
+    if (this.oopsLed) this.oopsLed.set(d.outputs.oops_led);
+    this.show();
+    if (this.statusLed) {
+      const rgb = d.outputs.status_led_rgb;
+      const k = d.outputs.status_led_brightness > 0 ? 1 : 0;
+      this.statusLed.set(rgb[0] * k, rgb[1] * k, rgb[2] * k);
+    }
+    this.logDecision(d.log);
+    const s = this.state;
+    if (s.oopsed !== this.saved.oopsed || s.locked_out !== this.saved.locked_out || s.lockout_pending !== this.saved.lockout_pending) {
+      this.saved.oopsed = s.oopsed;
+      this.saved.locked_out = s.locked_out;
+      this.saved.lockout_pending = s.lockout_pending;
+      this.saveRecord();
+    }
+  }
+
+  /** The two LCD lines now shown (the decision's text, or the watchdog's warning on line 2). */
+  lines(): string[] {
+    const text = this.outputs ? this.outputs.display : '';
+    const nl = text.indexOf('\n');
+    const l1 = nl < 0 ? text : text.substring(0, nl);
+    const l2 = nl < 0 ? '' : text.substring(nl + 1);
+    return [l1, this.warning ? WARN_LINE : l2];
+  }
+
+  private show(): void {
+    if (!this.lcd) return;
+    const l = this.lines();
+    this.lcd.show(l[0], l[1]);
+  }
+
+  private logDecision(log: LogEvent[]): void {
+    let any = false;
+    for (const e of log) {
+      const ev = deviceEventOf(e);
+      if (ev) {
+        this.event(ev);
+        any = true;
+      }
+    }
+    if (any) this.sync.trigger();
+  }
+
+  // ---- events ----
+
+  private stamp(ev: NewEvent): NewEvent {
+    const now = this.hal.clock.now();
+    ev.up = now - this.bootMs;
+    ev.at = this.wallOffset ? now + this.wallOffset : 0;
+    return ev;
+  }
+
+  event(ev: NewEvent): void {
+    this.ring.append(this.stamp(ev));
+  }
+
+  // ---- sync ----
+
+  private syncBody(): SyncBody {
+    const s = this.state;
+    const o = this.outputs;
+    return {
+      machine: this.cfg.machine,
+      fw: FW_VERSION,
+      up: this.hal.clock.now() - this.bootMs,
+      boot_count: this.saved.boot,
+      list_version: this.lists.version(),
+      list_digest: this.lists.digest(),
+      command_ack: this.saved.command_ack,
+      state: {
+        relay: this.relay.isOn(),
+        second_relay: this.second !== null && this.second.isOn(),
+        oopsed: s.oopsed,
+        locked_out: s.locked_out,
+        rfid: s.rfid,
+        session_fob: s.user ? s.user.fob : null,
+        session_start: s.session_start !== null && this.wallOffset ? s.session_start + this.wallOffset : 0,
+        look: s.look,
+        display: o ? o.display : '',
+      },
+      telemetry: {
+        wifi_signal_db: this.o.network.signalDb(),
+        free_vars: this.o.freeVars(),
+        temp_c10: null,
+      },
+      events: this.ring.peek(EVENTS_PER_SYNC),
+      dropped_events: this.ring.droppedTotal(),
+    };
+  }
+
+  private synced(res: SyncResponse): void {
+    const now = this.hal.clock.now();
+    this.wallOffset = res.time - now;
+    this.lastSync = now;
+    this.lastFailure = '';
+    if (this.saved.offline_ms !== 0) {
+      this.saved.offline_ms = 0;
+      this.saveRecord();
+    }
+    const before = this.ring.pending();
+    this.ring.ack(res.ack_seq, (ev) => this.stamp(ev));
+    if (res.list) {
+      const r = this.lists.accept(res.list);
+      if (r.applied) {
+        this.event({ type: 'list_applied', at: 0, up: 0, v: r.version });
+        this.decideNow({ type: 'config_changed' }, null);
+      } else if (r.error) {
+        this.event({ type: 'list_rejected', at: 0, up: 0, v: res.list.version, reason: r.error.code, detail: r.error.message });
+        this.o.log('fobgate: list v' + res.list.version + ' rejected: ' + r.error.message);
+      }
+    }
+    const cmds = res.commands || [];
+    for (const c of cmds) this.command(c);
+    if (typeof res.sync_interval_s === 'number') this.sync.setInterval(res.sync_interval_s * 1000);
+    // More events than one request carries: keep going while the server keeps acknowledging.
+    if (this.ring.pending() > 0 && this.ring.pending() < before) this.sync.trigger();
+  }
+
+  private command(c: UnitCommand): void {
+    if (!c || typeof c.id !== 'number' || c.id <= this.saved.command_ack) return;
+    const by = typeof c.by === 'string' && c.by ? c.by : 'admin';
+    let ev: MachineEvent | null = null;
+    if (c.type === 'oops') ev = { type: 'admin_oops', by: by, source: 'admin' };
+    else if (c.type === 'clear_oops') ev = { type: 'admin_clear_oops', by: by };
+    else if (c.type === 'lockout') ev = { type: 'admin_lockout', by: by, cut: c.cut === true };
+    else if (c.type === 'unlock') ev = { type: 'admin_unlock', by: by };
+    if (ev) this.decideNow(ev, null);
+    else this.event({ type: 'error', at: 0, up: 0, reason: 'command', detail: 'unknown command type ' + String(c.type).substring(0, 20) });
+    this.saved.command_ack = c.id;
+    this.saveRecord();
+    this.event({ type: 'command_applied', at: 0, up: 0, v: c.id, reason: String(c.type) });
+  }
+
+  /** A bad answer is worth an event (once per streak of the same failure); an outage is not. */
+  private syncFailed(e: SyncError): void {
+    if (e.code === this.lastFailure) return;
+    this.lastFailure = e.code;
+    if (e.code === 'SYNC_SIGNATURE' || e.code === 'SYNC_COUNTER' || e.code === 'SYNC_MALFORMED' || e.code === 'SYNC_REPLAYED') {
+      this.event({ type: 'error', at: 0, up: 0, reason: e.code, detail: e.message });
+    }
+    this.o.log('fobgate: sync failed: ' + e.message);
+  }
+
+  private saveRecord(): void {
+    this.record.save(this.saved);
+  }
+
+  /** Whether start() ran and stop() has not. */
+  isRunning(): boolean {
+    return this.running;
+  }
+}
