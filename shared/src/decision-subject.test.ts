@@ -104,6 +104,10 @@ test('ymdToDays: epoch, leap days, invalid dates', () => {
   assert.is(ymdToDays('2024-1-01'), null);
   assert.is(ymdToDays('20240101'), null);
   assert.is(ymdToDays(''), null);
+  assert.is(ymdToDays('2024-0a-01'), null);
+  assert.is(ymdToDays('+024-01-01'), null);
+  assert.is(ymdToDays('2024-01-01T00'), null);
+  assert.is(ymdToDays('2024/01/01'), null);
 });
 
 test('ymdToDays agrees with the calendar for every day of 1999-2031', () => {

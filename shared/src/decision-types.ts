@@ -69,6 +69,8 @@ export interface MachineState {
   locked_out: boolean;
   /** A lockout that waits for the running session to end (fobgate units, cut=false). */
   lockout_pending: boolean;
+  /** Who asked for the pending lockout ('' when none); logged when it takes effect. */
+  lockout_by?: string;
   /** Canonical fob currently in the reader, or null. */
   rfid: string | null;
   rfid_since: number | null;

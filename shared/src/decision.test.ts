@@ -546,7 +546,9 @@ test('lockout with cut=false during a session: pending, session continues, LCD s
   assert.is(b.state.lockout_pending, false);
   assert.equal(b.outputs, out(false, 'Down for\nmaintenance', [1, 0.5, 0], 0.5, false, false));
   assert.equal(types(b.last.log), ['session_end', 'locked_out']);
-  assert.is((b.last.log[1] as any).pending, false);
+  assert.equal(b.last.log[1], { type: 'locked_out', at: T0 + 2, by: 'admin', pending: false });
+  assert.is(a.state.lockout_by, 'admin');
+  assert.is(b.state.lockout_by, '');
   const c = run(machine(), b.state, [[ins(ANN.fob), ANN]]);
   assert.is(c.outputs.relay, false);
   assert.is((c.last.log[0] as any).reason, 'locked_out');

@@ -45,6 +45,7 @@ export function initialState(): MachineState {
     oopsed: false,
     locked_out: false,
     lockout_pending: false,
+    lockout_by: '',
     rfid: null,
     rfid_since: null,
     user: null,
@@ -90,12 +91,24 @@ function daysInMonth(y: number, m: number): number {
   return 31;
 }
 
+/** The number written by s[from..to) in decimal digits only, or -1. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
 /** Days since 1970-01-01 of a strict `YYYY-MM-DD` date, or null when it is not a real date. */
 export function ymdToDays(ymd: string): number | null {
-  if (typeof ymd !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(ymd)) return null;
-  const y0 = parseInt(ymd.substring(0, 4), 10);
-  const m = parseInt(ymd.substring(5, 7), 10);
-  const d = parseInt(ymd.substring(8, 10), 10);
+  if (typeof ymd !== 'string' || ymd.length !== 10 || ymd.charAt(4) !== '-' || ymd.charAt(7) !== '-') return null;
+  const y0 = digits(ymd, 0, 4);
+  const m = digits(ymd, 5, 7);
+  const d = digits(ymd, 8, 10);
+  if (y0 < 0 || m < 0 || d < 0) return null;
   if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y0, m)) return null;
   // civil-from-days inverse (proleptic Gregorian), integer arithmetic with Math.floor only
   const y = m <= 2 ? y0 - 1 : y0;
@@ -138,9 +151,10 @@ export function subjectFor(user: UserRecord, machine: SubjectMachine, fob: strin
   const u: any = user !== null && typeof user === 'object' ? user : {};
   const m: any = machine !== null && typeof machine === 'object' ? machine : {};
   const sr = m.second_relay !== null && typeof m.second_relay === 'object' ? m.second_relay : null;
-  let name = lcdSafeName(str(u.preferred_name)).trim();
-  if (name === '') name = lcdSafeName(str(u.first_name)).trim();
-  if (name === '') name = lcdSafeName(str(u.full_name)).trim();
+  // the preferred name as dm_mac shows it; first/full name only when it is blank
+  let name = lcdSafeName(str(u.preferred_name));
+  if (name.trim() === '') name = lcdSafeName(str(u.first_name));
+  if (name.trim() === '') name = lcdSafeName(str(u.full_name));
   return {
     fob: str(fob),
     account_id: str(u.account_id),
@@ -211,6 +225,7 @@ export function cleanState(x: unknown): MachineState {
     s.look = look;
     s.look_name = lcdSafeName(str(o.look_name));
     s.lockout_pending = !s.override && o.lockout_pending === true;
+    s.lockout_by = s.lockout_pending ? str(o.lockout_by) : '';
   } else {
     // no (valid) session; a lockout waiting for a session's end takes effect now
     if (o.lockout_pending === true) s.locked_out = true;
@@ -337,9 +352,11 @@ function endSession(st: Step, reason: SessionEndReason): void {
   s.relay = false;
   s.look_name = '';
   if (s.lockout_pending) {
+    const by = s.lockout_by;
     s.lockout_pending = false;
+    s.lockout_by = '';
     s.locked_out = true;
-    st.log.push({ type: 'locked_out', at: st.now, by: 'pending lockout', pending: false });
+    st.log.push({ type: 'locked_out', at: st.now, by: typeof by === 'string' ? by : '', pending: false });
   }
 }
 
@@ -487,12 +504,14 @@ function lockout(st: Step, by: string, cut: boolean): void {
       st.log.push({ type: 'locked_out', at: st.now, by: by, pending: false });
     } else {
       s.lockout_pending = true;
+      s.lockout_by = by;
       st.log.push({ type: 'locked_out', at: st.now, by: by, pending: true });
     }
     return;
   }
   s.locked_out = true;
   s.lockout_pending = false;
+  s.lockout_by = '';
   st.log.push({ type: 'locked_out', at: st.now, by: by, pending: false });
   endSession(st, 'lockout');
   rest(st);
@@ -542,6 +561,7 @@ function apply(st: Step, e: any, u: Subject | null, stale: boolean): string | nu
     st.log.push({ type: 'unlocked', at: st.now, by: byOf(e) });
     s.locked_out = false;
     s.lockout_pending = false;
+    s.lockout_by = '';
     if (s.user === null) rest(st);
   } else if (t === 'reboot') {
     st.log.push({ type: 'reboot', at: st.now });
