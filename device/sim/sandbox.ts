@@ -1,0 +1,94 @@
+// The node:vm sandbox that runs the built firmware: a fresh realm per boot with the Espruino
+// globals installed, a clock-driven Date and a seeded Math.random, and the language features the
+// interpreter lacks REMOVED so firmware that uses them fails in tests as it would on the chip.
+import vm from 'node:vm';
+
+/** Globals and members deleted from the sandbox because Espruino does not have them. */
+export const REMOVED_IN_SANDBOX: string[] = [
+  'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Symbol', 'Proxy', 'Reflect',
+  'Intl', 'SharedArrayBuffer', 'Atomics', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'structuredClone', 'queueMicrotask',
+  'Array.from', 'Array.of', 'Array.prototype.flat', 'Array.prototype.flatMap',
+  'Object.freeze', 'Promise.prototype.finally', 'Promise.race', 'Promise.allSettled', 'Promise.any',
+  'Number.isInteger', 'Math.trunc', 'Math.imul', 'Math.clz32',
+];
+
+/** Values of the sandbox's own realm, so what the simulator hands the firmware is native to it. */
+export interface Realm {
+  error(message: string): Error;
+  parseJSON(text: string): unknown;
+  stringify(v: unknown): string | undefined;
+  arrayBuffer(bytes: Uint8Array): ArrayBuffer;
+  uint8Array(bytes: ArrayLike<number>): Uint8Array;
+  array<T>(items: T[]): T[];
+  object(): { [k: string]: unknown };
+}
+
+export interface SandboxOptions {
+  /** Virtual epoch ms for Date (Espruino's Date follows getTime()). */
+  dateNow: () => number;
+  /** Seed for the sandbox's Math.random (deterministic tests). */
+  seed: number;
+}
+
+const SETUP = `(function (dateNow, seed, removed) {
+  var g = globalThis;
+  var RealDate = Date;
+  class SimDate extends RealDate {
+    constructor(...a) { if (a.length === 0) super(dateNow()); else super(...a); }
+    static now() { return dateNow(); }
+  }
+  g.Date = SimDate;
+  var s = seed >>> 0;
+  var imul = Math.imul;
+  Math.random = function () {
+    s = (s + 0x6D2B79F5) >>> 0;
+    var t = s;
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  var realm = {
+    error: function (m) { return new Error(m); },
+    parseJSON: function (t) { return JSON.parse(t); },
+    stringify: function (v) { return JSON.stringify(v); },
+    arrayBuffer: function (bytes) { var ab = new ArrayBuffer(bytes.length); var u = new Uint8Array(ab); for (var i = 0; i < bytes.length; i++) u[i] = bytes[i]; return ab; },
+    uint8Array: function (bytes) { var u = new Uint8Array(bytes.length); for (var i = 0; i < bytes.length; i++) u[i] = bytes[i]; return u; },
+    array: function (items) { var r = []; for (var i = 0; i < items.length; i++) r.push(items[i]); return r; },
+    object: function () { return {}; }
+  };
+  removed.forEach(function (path) {
+    var parts = path.split('.');
+    var obj = g;
+    for (var i = 0; i < parts.length - 1; i++) obj = obj[parts[i]];
+    delete obj[parts[parts.length - 1]];
+  });
+  return realm;
+})`;
+
+export class Sandbox {
+  readonly context: vm.Context;
+  readonly realm: Realm;
+
+  constructor(opts: SandboxOptions) {
+    this.context = vm.createContext({}, { name: 'espruino', codeGeneration: { strings: true, wasm: false } });
+    const setup = vm.runInContext(SETUP, this.context, { filename: 'sim-setup.js' }) as (d: () => number, s: number, r: string[]) => Realm;
+    this.realm = setup(opts.dateNow, opts.seed, REMOVED_IN_SANDBOX);
+  }
+
+  /** Installs globals (functions, objects) into the sandbox. */
+  install(globals: { [name: string]: unknown }): void {
+    for (const k of Object.keys(globals)) {
+      Object.defineProperty(this.context, k, { value: globals[k], writable: true, configurable: true, enumerable: false });
+    }
+  }
+
+  /** Runs program text at top level, as the interpreter runs .bootcde. */
+  run(code: string, filename: string): unknown {
+    return vm.runInContext(code, this.context, { filename });
+  }
+
+  /** Evaluates a console line (e.g. `FG_INFO()`). */
+  evaluate(line: string): unknown {
+    return vm.runInContext(line, this.context, { filename: 'console' });
+  }
+}
