@@ -403,6 +403,14 @@ function setRfid(st: Step, rfid: string | null): void {
   }
 }
 
+/**
+ * A card arrives. In order: the same card again is no change; a different card ends a running
+ * session (swap); an always-enabled machine (not oopsed/locked) only audits it; then
+ * unknown -> unknown (stale list: stale) | expired -> expired | override member on an oopsed or
+ * locked machine -> override session | oopsed/locked -> nothing changes | stale list and not an
+ * override member -> stale | authorized or warn-only -> session | else unauthorized.
+ * Every refusal is logged as `denied`; on an oopsed/locked machine a refusal never changes the look.
+ */
 function insert(st: Step, fob: string, given: Subject | null, stale: boolean): void {
   const s = st.s;
   if (s.rfid === fob) return; // not a change: a card left in stays as it is (after a reboot too)

@@ -2,7 +2,7 @@
 // card change, config drift), applied through decide().
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initialState, subjectFor } from './decision.js';
+import { decide, initialState, subjectFor } from './decision.js';
 import { applyLegacyUpdate, type LegacyUpdate } from './legacy-update.js';
 import type { MachineConfig, UserRecord } from './config-types.js';
 import type { Decision, MachineState, Subject } from './decision-types.js';
@@ -264,6 +264,40 @@ test('inputs are not mutated', () => {
   assert.is(JSON.stringify([m, s0, update]), before);
   assert.ok(d.state !== s0);
   assert.is(s0.relay, true);
+});
+
+test('every row of the looks table as the six-key legacy answer', () => {
+  const rows: Array<[string, () => Decision, [boolean, string, [number, number, number], number, boolean]]> = [
+    ['idle', () => unit(machineConfig()).post(null, 1), [false, 'Please Insert\nRFID Card', [0, 0, 0], 0, false]],
+    ['welcome', () => unit(machineConfig()).post('0000000001', 1), [true, 'Welcome,\nAnn', [0, 1, 0], 0.5, false]],
+    ['unauthorized', () => unit(machineConfig()).post('0000000002', 1), [false, 'Unauthorized', [1, 0.5, 0], 0.5, false]],
+    ['unknown fob', () => unit(machineConfig()).post('0012345678', 1), [false, 'Unknown RFID', [1, 0, 0], 0.5, false]],
+    ['oops', () => unit(machineConfig()).post(null, 1, true), [false, 'Oops!! Please\ncheck/post Slack', [1, 0, 0], 0.5, true]],
+    ['always on', () => unit(machineConfig({ always_enabled: true })).post(null, 1), [true, 'Always On', [0, 1, 0], 0.5, false]],
+    [
+      'override',
+      () => {
+        const u = unit(machineConfig());
+        u.post(null, 1, true);
+        return u.post('0000000003', 2);
+      },
+      [true, 'OVERRIDE BY\nMia', [0, 1, 0], 0.5, true],
+    ],
+  ];
+  for (const r of rows) {
+    const o = r[1]().outputs;
+    assert.equal(
+      { relay: o.relay, display: o.display, oops_led: o.oops_led, status_led_rgb: o.status_led_rgb, status_led_brightness: o.status_led_brightness, second_relay: o.second_relay },
+      { relay: r[2][0], display: r[2][1], oops_led: r[2][4], status_led_rgb: r[2][2], status_led_brightness: r[2][3], second_relay: false },
+      r[0],
+    );
+  }
+  // locked out comes from the admin route (decided by the server with cut=true), then updates keep it
+  const m = machineConfig();
+  let s = applyLegacyUpdate(m, initialState(), { oops: false, rfid: '0000000001', uptime: 1, prev_uptime: null }, lookupFor(m), { now: T0 }).state;
+  s = decide(m, s, { type: 'admin_lockout', by: 'admin', cut: true }, null, { now: T0 }).state;
+  const d = applyLegacyUpdate(m, s, { oops: false, rfid: '0000000001', uptime: 2, prev_uptime: 1 }, lookupFor(m), { now: T0 });
+  assert.equal(d.outputs, { relay: false, second_relay: false, display: 'Down for\nmaintenance', oops_led: false, status_led_rgb: [1, 0.5, 0], status_led_brightness: 0.5 });
 });
 
 test.run();
