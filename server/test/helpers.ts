@@ -1,0 +1,273 @@
+// Test fixtures for the HTTP tests: a config, an app over a temp data folder, a recording
+// notifier, an adapter that counts (or stalls) state writes, and a signed-sync client.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Adapter } from 'lowdb';
+import {
+  parseMachines,
+  parseUsers,
+  SIGNATURE_HEADER,
+  SYNC_PATH,
+  type MachinesConfig,
+  type SyncRequest,
+  type SyncResponse,
+  type UserRecord,
+} from '@fobgate/shared';
+import { buildApp, type AppDeps } from '../src/app.js';
+import { Store, type PersistedState } from '../src/store.js';
+import { EventLog } from '../src/event-log.js';
+import { createAtomicFileAdapter } from '../src/atomic-file.js';
+import type { Notifier, NotifierStats, NotifyChannel } from '../src/notifier.js';
+import { hmacHex } from '../src/auth.js';
+
+export const TOKEN = 'test-admin-token-0123456789abcdef';
+export const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+export const MACHINES_RAW = {
+  lathe: { authorizations_or: ['Lathe'], alias: 'Metal Lathe' },
+  saw: {
+    authorizations_or: ['Saw'],
+    second_relay: { authorizations_or: ['Dust'], alias: 'Saw dust collector' },
+  },
+  drill: { authorizations_or: ['Drill'], unauthorized_warn_only: true },
+  lights: { authorizations_or: [], always_enabled: true },
+  unit1: { authorizations_or: ['Lathe'] },
+};
+
+export function user(id: string, name: string, fob: string, auths: string[], override = false): Record<string, unknown> {
+  return {
+    account_id: id,
+    full_name: `${name} Tester`,
+    first_name: name,
+    last_name: 'Tester',
+    preferred_name: name,
+    email: `${name.toLowerCase()}@example.org`,
+    expiration_ymd: '2099-12-31',
+    fob_codes: [fob],
+    authorizations: auths,
+    oops_override: override,
+  };
+}
+
+export const USERS_RAW = [
+  user('1', 'Ada', '0000000001', ['Lathe', 'Saw', 'Dust']),
+  user('2', 'Bob', '0000000002', ['Saw']),
+  user('3', 'Cy', '0000000003', [], true),
+];
+
+/** A fob no user holds. */
+export const UNKNOWN_FOB = '0000000099';
+
+export function machinesConfig(raw: unknown = MACHINES_RAW): MachinesConfig {
+  const p = parseMachines(raw, 'machines.json');
+  if (!p.ok) throw new Error(p.errors.map((e) => e.message).join('; '));
+  return p.value;
+}
+
+export function usersConfig(raw: unknown = USERS_RAW): UserRecord[] {
+  const p = parseUsers(raw, 'users.json');
+  if (!p.ok) throw new Error(p.errors.map((e) => e.message).join('; '));
+  return p.value;
+}
+
+export interface Sent {
+  channel: NotifyChannel;
+  text: string;
+}
+
+/** A notifier that records what it is asked to send. */
+export function recordingNotifier(): Notifier & { sent: Sent[] } {
+  const sent: Sent[] = [];
+  return {
+    sent,
+    notify(channel, text) {
+      sent.push({ channel, text });
+    },
+    stats(): NotifierStats {
+      return { sent: sent.length, dropped: 0, failed: 0, queued: 0, retries: 0, skipped: 0 };
+    },
+    idle: () => Promise.resolve(),
+    close() {},
+  };
+}
+
+/** Wraps an adapter: counts writes and can hold them until released (a stuck disk). */
+export function countingAdapter(inner: Adapter<PersistedState>): Adapter<PersistedState> & {
+  writes: number;
+  stall(): void;
+  release(): void;
+} {
+  let stalled = false;
+  let held: (() => void)[] = [];
+  const a = {
+    writes: 0,
+    read: () => inner.read(),
+    async write(data: PersistedState) {
+      a.writes++;
+      const text = JSON.stringify(data);
+      if (stalled) await new Promise<void>((resolve) => held.push(resolve));
+      await inner.write(JSON.parse(text) as PersistedState);
+    },
+    stall() {
+      stalled = true;
+    },
+    release() {
+      stalled = false;
+      const h = held;
+      held = [];
+      for (const r of h) r();
+    },
+  };
+  return a;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  dir: string;
+  notifier: ReturnType<typeof recordingNotifier>;
+  adapter: ReturnType<typeof countingAdapter>;
+  now: { value: number };
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  dir?: string;
+  users?: UserRecord[];
+  machines?: MachinesConfig;
+  usersPath?: string | null;
+  budgetMs?: number;
+  bodyLimit?: number;
+  start?: number;
+  extra?: Partial<AppDeps>;
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'fobgate-server-'));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** An app over `dir` (a new temp folder by default) with a fake clock and recording notifier. */
+export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
+  const dir = o.dir ?? tempDir();
+  const now = { value: o.start ?? Date.UTC(2026, 10, 22, 12, 0, 0) };
+  const adapter = countingAdapter(createAtomicFileAdapter<PersistedState>(join(dir, 'state.json')));
+  const budgetMs = o.budgetMs ?? 2000;
+  const store = await Store.open({ stateDir: dir, budgetMs, adapter, idleFlushMs: 0 });
+  const events = EventLog.open(join(dir, 'events.jsonl'));
+  const notifier = recordingNotifier();
+  const app = await buildApp({
+    store,
+    events,
+    notifier,
+    config: { users: o.users ?? usersConfig(), machines: o.machines ?? machinesConfig(), usersPath: o.usersPath ?? null },
+    adminToken: TOKEN,
+    clock: () => now.value,
+    budgetMs,
+    bodyLimit: o.bodyLimit,
+    logger: false,
+    ...o.extra,
+  });
+  return {
+    app,
+    dir,
+    notifier,
+    adapter,
+    now,
+    close: async () => {
+      adapter.release();
+      await app.close();
+    },
+  };
+}
+
+/** dm_mac heartbeat/update body. */
+export function update(machine: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    machine_name: machine,
+    oops: false,
+    rfid_value: '',
+    uptime: 100,
+    wifi_signal_db: -60,
+    wifi_signal_percent: 80,
+    internal_temperature_c: 40.5,
+    amps: 0,
+    ...over,
+  };
+}
+
+export async function postUpdate(app: FastifyInstance, body: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: '/api/machine/update', payload: body });
+}
+
+/** A fobgate unit for the tests: registers, builds and signs sync requests, verifies answers. */
+export class TestUnit {
+  key = '';
+  counter = 0;
+  seq = 0;
+  listVersion = 0;
+  listDigest = '';
+  commandAck = 0;
+  constructor(readonly app: FastifyInstance, readonly machine: string) {}
+
+  async register(): Promise<void> {
+    const r = await this.app.inject({ method: 'POST', url: '/api/admin/units', headers: AUTH, payload: { machine: this.machine } });
+    if (r.statusCode !== 200) throw new Error(`register failed: ${r.statusCode} ${r.body}`);
+    this.key = r.json().key;
+  }
+
+  request(over: Partial<SyncRequest> = {}): SyncRequest {
+    this.counter++;
+    return {
+      machine: this.machine,
+      counter: this.counter,
+      fw: 'test-1.0',
+      up: 60000,
+      boot_count: 1,
+      list_version: this.listVersion,
+      list_digest: this.listDigest,
+      command_ack: this.commandAck,
+      state: {
+        relay: false,
+        second_relay: false,
+        oopsed: false,
+        locked_out: false,
+        rfid: null,
+        session_fob: null,
+        session_start: 0,
+        look: 'idle',
+        display: 'Please Insert\nRFID Card',
+      },
+      telemetry: { wifi_signal_db: -55, free_vars: 1200, temp_c10: 412 },
+      events: [],
+      dropped_events: 0,
+      ...over,
+    };
+  }
+
+  /** Sends a raw body signed with `key` (default: the unit's). */
+  async sendRaw(text: string, key: string = this.key) {
+    return this.app.inject({
+      method: 'POST',
+      url: SYNC_PATH,
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: hmacHex(key, text) },
+      payload: text,
+    });
+  }
+
+  async sync(over: Partial<SyncRequest> = {}) {
+    const req = this.request(over);
+    const res = await this.sendRaw(JSON.stringify(req));
+    let body: SyncResponse | null = null;
+    if (res.statusCode === 200) {
+      const sig = res.headers[SIGNATURE_HEADER];
+      if (sig !== hmacHex(this.key, res.body)) throw new Error('response signature does not verify');
+      body = JSON.parse(res.body) as SyncResponse;
+    }
+    return { res, body, req };
+  }
+}
