@@ -1,0 +1,200 @@
+// The compatibility gate for the Espruino interpreter: the firmware must parse as ECMAScript 5
+// and must not use what the interpreter lacks. Checks run on acorn's AST (so strings and
+// comments never match) and every finding names line:column and the offending code.
+import * as acorn from 'acorn';
+import { UNSUPPORTED_HELPERS } from './helpers.js';
+
+export interface GateIssue {
+  line: number;
+  /** 1-based, like editors show it. */
+  column: number;
+  /** The offending token(s), e.g. "Map" or "Array.prototype". */
+  token: string;
+  reason: string;
+}
+
+/** Globals the interpreter does not have. */
+const BANNED_GLOBALS: { [name: string]: string } = {
+  Map: 'Map is not available (use objects or typed arrays)',
+  Set: 'Set is not available (use objects)',
+  WeakMap: 'WeakMap is not available',
+  WeakSet: 'WeakSet is not available',
+  WeakRef: 'WeakRef is not available',
+  FinalizationRegistry: 'FinalizationRegistry is not available',
+  Symbol: 'Symbol is not available',
+  Proxy: 'Proxy is not available',
+  Reflect: 'Reflect is not available',
+  BigInt: 'BigInt is not available',
+  Intl: 'Intl is not available',
+};
+
+/** Static members the interpreter lacks: object -> property -> reason. */
+const BANNED_MEMBERS: { [object: string]: { [prop: string]: string } } = {
+  Array: { from: 'Array.from is not available (copy with a loop)', of: 'Array.of is not available' },
+  Object: {
+    freeze: 'Object.freeze is not available',
+    fromEntries: 'Object.fromEntries is not available',
+    getOwnPropertySymbols: 'Symbols are not available',
+  },
+  Number: { isInteger: 'Number.isInteger is not available (use x % 1 === 0)' },
+  Math: { trunc: 'Math.trunc is not available', imul: 'Math.imul is not available', clz32: 'Math.clz32 is not available' },
+  Promise: {
+    race: 'Promise.race is not available',
+    allSettled: 'Promise.allSettled is not available',
+    any: 'Promise.any is not available',
+  },
+};
+
+/** Methods missing on every instance, whatever the object. */
+const BANNED_METHODS: { [prop: string]: string } = {
+  finally: 'Promise.prototype.finally is not available (use then/catch)',
+  flat: 'Array.prototype.flat is not available',
+  flatMap: 'Array.prototype.flatMap is not available',
+};
+
+/** Built-ins whose prototype may not be read (only Object.prototype works on the interpreter). */
+const PROTOTYPE_BANNED = [
+  'Array', 'String', 'Function', 'Number', 'Boolean', 'Promise', 'Error', 'RegExp', 'Date',
+  'ArrayBuffer', 'DataView', 'Uint8Array', 'Uint8ClampedArray', 'Int8Array', 'Uint16Array', 'Int16Array',
+  'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'TypeError', 'RangeError', 'SyntaxError',
+  'ReferenceError',
+];
+
+interface Node {
+  type: string;
+  start: number;
+  end: number;
+  loc?: { start: { line: number; column: number } };
+  [key: string]: unknown;
+}
+
+function isNode(v: unknown): v is Node {
+  return typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
+}
+
+/** The name of a member's property when it is static (a.b or a["b"]), else null. */
+function propName(m: Node): string | null {
+  const p = m.property as Node;
+  if (!m.computed && p.type === 'Identifier') return p.name as string;
+  if (m.computed && p.type === 'Literal' && typeof p.value === 'string') return p.value;
+  return null;
+}
+
+export interface GateOptions {
+  /** Modules `require("Name")` may load at runtime (the interpreter's built-ins). */
+  builtins: string[];
+}
+
+/** Checks ES5 syntax and banned APIs; an empty list means the code passes. */
+export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
+  let ast: Node;
+  try {
+    ast = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script', locations: true }) as unknown as Node;
+  } catch (e) {
+    const err = e as { message: string; loc?: { line: number; column: number }; pos?: number };
+    const line = err.loc ? err.loc.line : 0;
+    const column = err.loc ? err.loc.column + 1 : 0;
+    const pos = typeof err.pos === 'number' ? err.pos : 0;
+    return [{
+      line: line,
+      column: column,
+      token: code.slice(pos, pos + 20).split('\n')[0],
+      reason: 'not ECMAScript 5: ' + err.message.replace(/\s*\(\d+:\d+\)$/, ''),
+    }];
+  }
+  const issues: GateIssue[] = [];
+  // The interpreter's strings are 8-bit: source text must be ASCII (escape anything else).
+  const lines = code.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /[^\x00-\x7f]/.exec(lines[i]);
+    if (m) issues.push({ line: i + 1, column: m.index + 1, token: m[0], reason: 'non-ASCII character (write it as \\uXXXX)' });
+  }
+  function report(n: Node, token: string, reason: string): void {
+    const at = n.loc ? n.loc.start : { line: 0, column: 0 };
+    issues.push({ line: at.line, column: at.column + 1, token: token, reason: reason });
+  }
+
+  function visit(n: Node, parent: Node | null, key: string): void {
+    switch (n.type) {
+      case 'Identifier': {
+        const name = n.name as string;
+        // property names (a.Map, {Map: 1}) are not references to the global
+        const isPropName =
+          parent !== null &&
+          ((parent.type === 'MemberExpression' && key === 'property' && !parent.computed) ||
+            (parent.type === 'Property' && key === 'key' && !parent.computed));
+        if (!isPropName) {
+          if (Object.prototype.hasOwnProperty.call(BANNED_GLOBALS, name)) report(n, name, BANNED_GLOBALS[name]);
+          else if (Object.prototype.hasOwnProperty.call(UNSUPPORTED_HELPERS, name)) {
+            report(n, name, 'TypeScript helper ' + name + ' comes from ' + UNSUPPORTED_HELPERS[name] + ', which Espruino cannot run');
+          }
+        }
+        break;
+      }
+      case 'MemberExpression': {
+        const obj = n.object as Node;
+        const prop = propName(n);
+        if (prop !== null) {
+          if (obj.type === 'Identifier') {
+            const o = obj.name as string;
+            const banned = Object.prototype.hasOwnProperty.call(BANNED_MEMBERS, o) ? BANNED_MEMBERS[o] : null;
+            if (banned && Object.prototype.hasOwnProperty.call(banned, prop)) report(n, o + '.' + prop, banned[prop]);
+            if (prop === 'prototype' && PROTOTYPE_BANNED.indexOf(o) >= 0) {
+              report(n, o + '.prototype', 'reading a method through ' + o + '.prototype gives undefined on Espruino (only Object.prototype works); call it on an instance, e.g. [].slice.call(x)');
+            }
+          }
+          if (Object.prototype.hasOwnProperty.call(BANNED_METHODS, prop)) report(n, '.' + prop, BANNED_METHODS[prop]);
+        }
+        break;
+      }
+      case 'CallExpression': {
+        const callee = n.callee as Node;
+        if (callee.type === 'Identifier' && callee.name === 'require') {
+          const arg = (n.arguments as Node[])[0];
+          if (arg && arg.type === 'Literal' && typeof arg.value === 'string') {
+            if (opts.builtins.indexOf(arg.value) < 0) {
+              report(n, 'require("' + arg.value + '")', 'not a built-in module of any board in device/board/: bundle it instead');
+            }
+          }
+        }
+        break;
+      }
+      case 'LabeledStatement':
+        report(n, (n.label as Node).name + ':', 'labels are not supported by Espruino');
+        break;
+      case 'ArrayExpression': {
+        const els = n.elements as Array<Node | null>;
+        if (els.some((e) => e === null)) report(n, '[ , ]', 'array literal with a hole (a SyntaxError in a skipped switch case on Espruino)');
+        break;
+      }
+      case 'Program':
+      case 'BlockStatement':
+      case 'SwitchCase': {
+        const list = (n.type === 'SwitchCase' ? n.consequent : n.body) as Node[];
+        let seenOther = false;
+        for (const s of list) {
+          if (s.type === 'FunctionDeclaration') {
+            if (seenOther) report(s, 'function ' + (s.id as Node).name, 'function declared after other statements (Espruino does not hoist)');
+          } else if (!(s.type === 'ExpressionStatement' && typeof s.directive === 'string')) seenOther = true;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    for (const k of Object.keys(n)) {
+      if (k === 'loc' || k === 'type') continue;
+      const v = n[k];
+      if (isNode(v)) visit(v, n, k);
+      else if (Array.isArray(v)) for (const c of v) if (isNode(c)) visit(c, n, k);
+    }
+  }
+  visit(ast, null, '');
+  issues.sort((a, b) => a.line - b.line || a.column - b.column);
+  return issues;
+}
+
+/** "file:line:col: `token`: reason", one line per issue. */
+export function formatGateIssue(file: string, i: GateIssue): string {
+  return file + ':' + i.line + ':' + i.column + ': `' + i.token + '`: ' + i.reason;
+}

@@ -1,0 +1,174 @@
+// The firmware build as functions: bundle the TypeScript entry (esbuild, ES2020), lower it to
+// ES5 (TypeScript compiler API, helpers left out), wrap it in one function with our Espruino-safe
+// helpers, hoist function declarations, fill array holes, strip comments and indentation, then
+// gate and measure the result.
+import { build as esbuild } from 'esbuild';
+import * as acorn from 'acorn';
+import ts from 'typescript';
+import { formatGateIssue, gateCheck, type GateIssue } from './gate.js';
+import { compactScript } from './compact.js';
+import { helperPrelude, HELPERS } from './helpers.js';
+import { sizeReport, type SizeBudget, type SizeReport } from './size.js';
+import { transformSource } from './transforms.js';
+
+export interface PipelineOptions {
+  /** Absolute path of the TypeScript entry. */
+  entry: string;
+  /** Modules left as runtime `require("Name")` (the interpreter's built-ins). */
+  builtins: string[];
+  budget: SizeBudget;
+  /** Stamped into the bundle as the global constant FG_BUILD_VERSION. */
+  version: string;
+}
+
+export interface BuildReport {
+  ok: boolean;
+  entry: string;
+  version: string;
+  /** ES5 after the transforms, before the comment/indentation strip. */
+  es5Bytes: number;
+  /** firmware.js as flashed. */
+  bytes: number;
+  minifiedBytes: number;
+  minifier: string;
+  functions: number;
+  budget: SizeBudget;
+  helpers: string[];
+  hoistedFunctions: number;
+  filledHoles: number;
+  builtins: string[];
+  gateIssues: GateIssue[];
+  errors: string[];
+}
+
+export interface PipelineResult {
+  /** The firmware text (also when the gate failed, for inspection). */
+  code: string;
+  report: BuildReport;
+}
+
+const LOWER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES5,
+  module: ts.ModuleKind.CommonJS,
+  allowJs: true,
+  noEmitHelpers: true,
+  alwaysStrict: false,
+  removeComments: true,
+  ignoreDeprecations: '6.0',
+};
+
+/** Bundles the entry into one ES2020 script; built-in `require` calls are left alone. */
+export async function bundle(entry: string, builtins: string[], version: string): Promise<string> {
+  const r = await esbuild({
+    entryPoints: [entry],
+    bundle: true,
+    // cjs, not iife: esbuild's iife wraps external requires in a `__require` shim that needs
+    // Proxy; cjs leaves `require("Storage")` as written. We wrap the script ourselves.
+    format: 'cjs',
+    platform: 'neutral',
+    target: 'es2020',
+    external: builtins,
+    charset: 'ascii',
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+    define: { FG_BUILD_VERSION: JSON.stringify(version) },
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+  });
+  return r.outputFiles[0].text;
+}
+
+/** TypeScript's ES5 lowering of a script, without helper definitions. */
+export function lowerToEs5(code: string): string {
+  const out = ts.transpileModule(code, { fileName: 'firmware.js', compilerOptions: LOWER_OPTIONS, reportDiagnostics: true });
+  const diags = (out.diagnostics || []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (diags.length > 0) {
+    throw new Error('TypeScript lowering failed: ' + diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')).join('; '));
+  }
+  return out.outputText;
+}
+
+/** Identifier names used in a script (acorn's tokenizer: strings and comments never count). */
+export function identifiersIn(code: string): string[] {
+  const seen: { [n: string]: true } = {};
+  for (const tok of acorn.tokenizer(code, { ecmaVersion: 'latest' })) {
+    if (tok.type === acorn.tokTypes.name) seen[code.slice(tok.start, tok.end)] = true;
+  }
+  return Object.keys(seen);
+}
+
+/**
+ * ES5 script -> firmware text: one function scope holding our helpers and the program, function
+ * declarations hoisted, array holes filled.
+ */
+export function postProcess(es5: string): { code: string; helpers: string[]; hoisted: number; holes: number } {
+  const used = identifiersIn(es5);
+  const prelude = helperPrelude(used);
+  const wrapped = '(function () {\n' + prelude.code + es5.replace(/\s+$/, '') + '\n})();\n';
+  const t = transformSource(wrapped, { hoist: true, holes: true });
+  return { code: t.code, helpers: prelude.names, hoisted: t.hoisted, holes: t.holes };
+}
+
+function message(e: unknown): string {
+  if (e && typeof e === 'object' && 'errors' in e && Array.isArray((e as { errors: unknown[] }).errors)) {
+    // esbuild: list each problem with its file:line:col
+    return (e as { errors: Array<{ text: string; location: { file: string; line: number; column: number } | null }> }).errors
+      .map((m) => (m.location ? m.location.file + ':' + m.location.line + ':' + (m.location.column + 1) + ': ' : '') + m.text)
+      .join('\n');
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs every step; never throws: failures are in report.errors. */
+export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult> {
+  const report: BuildReport = {
+    ok: false,
+    entry: opts.entry,
+    version: opts.version,
+    es5Bytes: 0,
+    bytes: 0,
+    minifiedBytes: 0,
+    minifier: 'esbuild minify (renames locals, target es5) of firmware.js',
+    functions: 0,
+    budget: opts.budget,
+    helpers: [],
+    hoistedFunctions: 0,
+    filledHoles: 0,
+    builtins: opts.builtins,
+    gateIssues: [],
+    errors: [],
+  };
+  let code = '';
+  try {
+    const bundled = await bundle(opts.entry, opts.builtins, opts.version);
+    if (/\b__toCommonJS\b|\bmodule\.exports\b/.test(bundled)) {
+      report.errors.push('entry ' + opts.entry + ' exports something: the firmware entry must be a script with no exports');
+    }
+    const lowered = lowerToEs5(bundled);
+    const post = postProcess(lowered);
+    report.es5Bytes = post.code.length;
+    code = '// fobgate firmware ' + opts.version + ' for Espruino: generated by device/build/build.ts, do not edit\n' + compactScript(post.code);
+    report.helpers = post.helpers;
+    report.hoistedFunctions = post.hoisted;
+    report.filledHoles = post.holes;
+  } catch (e) {
+    report.errors.push('build failed: ' + message(e));
+    return { code: code, report: report };
+  }
+  report.gateIssues = gateCheck(code, { builtins: opts.builtins });
+  for (const i of report.gateIssues) report.errors.push('gate: ' + formatGateIssue('firmware.js', i));
+  try {
+    const size: SizeReport = sizeReport(code, opts.budget);
+    report.bytes = size.bytes;
+    report.minifiedBytes = size.minifiedBytes;
+    report.functions = size.functions;
+    for (const o of size.over) report.errors.push('budget: ' + o);
+  } catch (e) {
+    report.errors.push('size: could not minify for the size report: ' + message(e));
+  }
+  report.ok = report.errors.length === 0;
+  return { code: code, report: report };
+}
+
+/** Names of the helpers we can supply (for tests and docs). */
+export const SUPPORTED_HELPERS = Object.keys(HELPERS);
