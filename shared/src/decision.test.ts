@@ -670,4 +670,49 @@ test('expired subject on an oopsed machine: nothing changes, even for an overrid
   assert.is((r.last.log[0] as any).reason, 'expired');
 });
 
+// ------------------------------------------------------------------ log details
+
+test('session duration never goes negative (clock set backwards during a session)', () => {
+  const r = run(machine(), initialState(), [[ins(ANN.fob), ANN, T0], [REMOVE, ANN, T0 - 5000]]);
+  assert.is((r.last.log[0] as any).duration_ms, 0);
+});
+
+test('rfid_since follows every change of the reader (insert, remove), not repeats', () => {
+  const r = run(machine(), initialState(), [[ins(BOB.fob), BOB, T0], [ins(BOB.fob), BOB, T0 + 5], [REMOVE, BOB, T0 + 9]]);
+  assert.is(r.state.rfid, null);
+  assert.is(r.state.rfid_since, T0 + 9);
+});
+
+test('the second relay verdict is logged once per session, not on every later event', () => {
+  const m = machine({ second_relay: second({ unauthorized_warn_only: true }) });
+  const a = run(m, initialState(), [[ins(ANN.fob), ANN]]);
+  const b = run(m, a.state, [[CONFIG, null], [aLockSoft, null], [aUnlock, null]]);
+  assert.ok(b.log.every((e) => e.type !== 'second_relay'), JSON.stringify(b.log));
+  assert.is(b.outputs.second_relay, true);
+});
+
+test('a swap between two members with the same second relay verdict logs it again for the new session', () => {
+  const m = machine({ second_relay: second({ always_enabled: true }) });
+  const r = run(m, initialState(), [[ins(ANN.fob), ANN], [ins('0000000005'), subject('0000000005'), T0 + 3]]);
+  assert.equal(types(r.last.log), ['session_end', 'session_start', 'second_relay']);
+  assert.is((r.last.log[2] as any).fob, '0000000005');
+});
+
+test('reboot of an always-enabled machine with a second relay: both back on', () => {
+  const m = machine({ always_enabled: true, second_relay: second({ always_enabled: true }) });
+  const r = run(m, initialState(), [[REBOOT, null]]);
+  assert.is(r.outputs.relay, true);
+  assert.is(r.outputs.second_relay, true);
+  assert.equal(types(r.log), ['reboot', 'second_relay']);
+});
+
+test('admin actions are logged with who asked, even when nothing changes', () => {
+  const r = run(machine(), initialState(), [[aClear, null, T0], [aUnlock, null, T0]]);
+  assert.equal(r.log, [
+    { type: 'oops_cleared', at: T0, by: 'admin' },
+    { type: 'unlocked', at: T0, by: 'admin' },
+  ]);
+  assert.equal(r.outputs, out(false, 'Please Insert\nRFID Card', [0, 0, 0], 0, false, false));
+});
+
 test.run();
