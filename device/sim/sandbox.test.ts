@@ -1,0 +1,56 @@
+// Tests of the firmware sandbox: what Espruino lacks is gone, Date follows the simulated clock,
+// Math.random is seeded, and values handed in come from the sandbox's own realm.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { REMOVED_IN_SANDBOX, Sandbox } from './sandbox.js';
+
+test('every API Espruino lacks is absent inside the sandbox', () => {
+  const s = new Sandbox({ dateNow: () => 0, seed: 1 });
+  for (const path of REMOVED_IN_SANDBOX) {
+    assert.is(s.evaluate('typeof ' + path), 'undefined', path);
+  }
+  assert.throws(() => s.evaluate('new Map()'), /Map is not defined/);
+  assert.throws(() => s.evaluate('Array.from([1])'), /not a function/);
+  assert.throws(() => s.evaluate('Promise.resolve(1).finally(function(){})'), /not a function/);
+  assert.throws(() => s.evaluate('[[1]].flat()'), /not a function/);
+  assert.throws(() => s.evaluate('Object.freeze({})'), /not a function/);
+});
+
+test('what Espruino has still works (JSON, typed arrays, promises then/catch/all, class)', () => {
+  const s = new Sandbox({ dateNow: () => 0, seed: 1 });
+  assert.is(s.evaluate('JSON.stringify({a:[1,2]})'), '{"a":[1,2]}');
+  assert.is(s.evaluate('new Uint32Array(4).length'), 4);
+  assert.is(s.evaluate('typeof Promise.all'), 'function');
+  assert.is(s.evaluate('(function(){ class A { f(){ return 3; } } return new A().f(); })()'), 3);
+});
+
+test('Date.now() and new Date() follow the simulated clock; explicit dates still work', () => {
+  let now = 1_700_000_000_000;
+  const s = new Sandbox({ dateNow: () => now, seed: 1 });
+  assert.is(s.evaluate('Date.now()'), now);
+  now += 5000;
+  assert.is(s.evaluate('new Date().getTime()'), now);
+  assert.is(s.evaluate('new Date(0).getTime()'), 0);
+  assert.is(s.evaluate('new Date(2026, 0, 2).getFullYear()'), 2026);
+});
+
+test('Math.random is deterministic per seed', () => {
+  const a = new Sandbox({ dateNow: () => 0, seed: 7 });
+  const b = new Sandbox({ dateNow: () => 0, seed: 7 });
+  const c = new Sandbox({ dateNow: () => 0, seed: 8 });
+  const two = (x: Sandbox) => JSON.parse(x.evaluate('JSON.stringify([Math.random(), Math.random()])') as string) as number[];
+  const ra = two(a);
+  assert.equal(two(b), ra);
+  assert.not.equal(two(c), ra);
+  assert.ok(ra[0] >= 0 && ra[0] < 1);
+});
+
+test('realm values are native to the sandbox (instanceof works inside)', () => {
+  const s = new Sandbox({ dateNow: () => 0, seed: 1 });
+  s.install({ give: () => s.realm.array([1, 2]), giveErr: () => { throw s.realm.error('boom'); }, giveBuf: () => s.realm.arrayBuffer(new Uint8Array([1])) });
+  assert.is(s.evaluate('give() instanceof Array'), true);
+  assert.is(s.evaluate('(function(){ try { giveErr(); } catch (e) { return e instanceof Error && e.message; } })()'), 'boom');
+  assert.is(s.evaluate('giveBuf() instanceof ArrayBuffer'), true);
+});
+
+test.run();
