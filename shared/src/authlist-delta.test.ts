@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  type AuthList, type ListEntry, type Delta,
+  type AuthList, type ListEntry, type Delta, type NamesSink,
   buildList, encodeList, diffLists, encodeDelta, decodeDelta, applyDelta, deltaAddAt, signText, verifyText,
 } from './authlist.js';
 import { sha256Hex, hmac, KEY, rng, header, randomEntries, randomFob, randomName, listOf, plain } from './authlist-test-helpers.js';
@@ -212,6 +212,39 @@ test('size grows with the change, not the list: 1-member change on 5,000 members
   const a = listOf(entries.slice(0, 10), 1);
   const b = listOf(entries.slice(0, 10).concat([{ fob: 1, flags: 1, name: 'x' }]), 2);
   assert.ok(Math.abs(encodeDelta(diffLists(a, b)).length - one.length) < 16);
+});
+
+test('applyDelta can stream the new names into a sink in small pieces (a unit writes them to flash)', () => {
+  const r = rng(31);
+  const v = listOf(randomEntries(r, 1500), 1);
+  const w = listOf(mutate(r, entriesOf(v)), 2);
+  const text = encodeDelta(diffLists(v, w));
+  let total = -1;
+  let stored = '';
+  let biggest = 0;
+  const sink: NamesSink = {
+    begin: (n) => { total = n; return true; },
+    write: (chunk) => { biggest = Math.max(biggest, chunk.length); stored += chunk; return true; },
+    end: () => stored,
+  };
+  const res = applyDelta(v, text, sha256Hex, { names: sink });
+  assert.ok(res.ok);
+  if (res.ok) {
+    assert.is(total, w.count * 16);
+    assert.is(res.value.names, w.names);
+    assert.is(res.value.digest, w.digest);
+  }
+  assert.ok(biggest <= 1024, 'pieces of at most 1 KB, got ' + biggest);
+  // A sink that fails, or hands back something else, makes the update fail.
+  const full: NamesSink = { begin: () => true, write: () => false, end: () => '' };
+  const f1 = applyDelta(v, text, sha256Hex, { names: full });
+  assert.ok(!f1.ok && f1.error.code === 'LIST_MALFORMED' && /could not be stored/.test(f1.error.message));
+  const refuse: NamesSink = { begin: () => false, write: () => true, end: () => '' };
+  assert.is(applyDelta(v, text, sha256Hex, { names: refuse }).ok, false);
+  let acc = '';
+  const garbled: NamesSink = { begin: () => true, write: (c) => { acc += c.toLowerCase(); return true; }, end: () => acc };
+  const f2 = applyDelta(v, text, sha256Hex, { names: garbled });
+  assert.ok(!f2.ok && f2.error.code === 'LIST_DIGEST');
 });
 
 test('buildList input is not mutated and lists built twice are identical', () => {

@@ -239,6 +239,59 @@ export function decodeDelta(text: string): Result<Delta> {
   return ok(d);
 }
 
+/**
+ * Where applyDelta puts the new list's names when they should not be built in RAM (a unit writes
+ * them straight into a flash file). `end` returns the stored names (e.g. the flash-mapped file)
+ * or null when storing failed; the result's digest is checked against what `end` returns.
+ */
+export interface NamesSink {
+  /** Before any write: the total length (count * NAME_WIDTH). false = cannot store. */
+  begin(total: number): boolean;
+  /** The next piece, in order. false = could not store. */
+  write(chunk: string): boolean;
+  end(): string | null;
+}
+
+export interface ApplyOptions {
+  names?: NamesSink;
+}
+
+/** Characters copied per piece out of the base names (a flash string: substrings copy to RAM). */
+const NAMES_PIECE = 1024;
+
+/** The new list's names, built in RAM or streamed into a sink. */
+class NamesOut {
+  private sink: NamesSink | null;
+  text = '';
+  ok = true;
+
+  constructor(sink: NamesSink | null, total: number) {
+    this.sink = sink;
+    if (sink && !sink.begin(total)) this.ok = false;
+  }
+
+  /** Append src[start, end). */
+  put(src: string, start: number, end: number): void {
+    if (!this.ok || end <= start) return;
+    const sink = this.sink;
+    if (!sink) {
+      this.text += src.substring(start, end);
+      return;
+    }
+    for (let p = start; p < end && this.ok; p += NAMES_PIECE) {
+      if (!sink.write(src.substring(p, Math.min(end, p + NAMES_PIECE)))) this.ok = false;
+    }
+  }
+
+  /** The names as stored, or null when the sink failed. */
+  finish(): string | null {
+    if (!this.sink) return this.text;
+    if (!this.ok) return null;
+    const stored = this.sink.end();
+    return typeof stored === 'string' ? stored : null;
+  }
+}
+
 /** Index of `fob` in ascending `fobs`, or -1. */
 function search(fobs: Uint32Array, fob: number): number {
   let lo = 0;
@@ -254,11 +307,12 @@ function search(fobs: Uint32Array, fob: number): number {
 }
 
 /**
- * Apply a delta (object or text) to the held list. Refuses a delta for another machine
+ * Apply a delta (object or text) to the held list, into fresh typed arrays (the base is not
+ * changed); with opts.names the new names go to a sink instead of a RAM string. Refuses a delta for another machine
  * (LIST_WRONG_MACHINE), for another base version or content (DELTA_WRONG_BASE), a malformed one
  * (DELTA_MALFORMED), and a result whose digest differs from the delta's (LIST_DIGEST).
  */
-export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha256Hex): Result<AuthList> {
+export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha256Hex, opts?: ApplyOptions): Result<AuthList> {
   let d: Delta;
   if (typeof delta === 'string') {
     const r = decodeDelta(delta);
@@ -289,7 +343,9 @@ export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha
   for (let k = 0; k < af.length; k++) if (search(bf, af[k]) < 0) n++;
   const fobs = new Uint32Array(n);
   const flags = new Uint8Array(n);
-  let names = '';
+  const out = new NamesOut(opts && opts.names ? opts.names : null, n * NAME_WIDTH);
+  const an = d.add_names;
+  const bn = base.names;
   let i = 0;
   let j = 0;
   let r = 0;
@@ -298,21 +354,21 @@ export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha
   while (i < bf.length) {
     const v = bf[i];
     while (j < af.length && af[j] < v) {
-      if (run < i) names += base.names.substring(run * NAME_WIDTH, i * NAME_WIDTH);
+      out.put(bn, run * NAME_WIDTH, i * NAME_WIDTH);
       run = i;
       fobs[o] = af[j];
       flags[o++] = d.add_flags[j];
-      names += d.add_names.substr(j * NAME_WIDTH, NAME_WIDTH);
+      out.put(an, j * NAME_WIDTH, (j + 1) * NAME_WIDTH);
       j++;
     }
     const replaced = j < af.length && af[j] === v;
     const removed = r < rf.length && rf[r] === v;
     if (replaced || removed) {
-      if (run < i) names += base.names.substring(run * NAME_WIDTH, i * NAME_WIDTH);
+      out.put(bn, run * NAME_WIDTH, i * NAME_WIDTH);
       if (replaced) {
         fobs[o] = v;
         flags[o++] = d.add_flags[j];
-        names += d.add_names.substr(j * NAME_WIDTH, NAME_WIDTH);
+        out.put(an, j * NAME_WIDTH, (j + 1) * NAME_WIDTH);
         j++;
       } else {
         r++;
@@ -325,12 +381,17 @@ export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha
       i++;
     }
   }
-  if (run < i) names += base.names.substring(run * NAME_WIDTH, i * NAME_WIDTH);
+  out.put(bn, run * NAME_WIDTH, i * NAME_WIDTH);
   while (j < af.length) {
     fobs[o] = af[j];
     flags[o++] = d.add_flags[j];
-    names += d.add_names.substr(j * NAME_WIDTH, NAME_WIDTH);
+    out.put(an, j * NAME_WIDTH, (j + 1) * NAME_WIDTH);
     j++;
+  }
+  const names = out.finish();
+  if (names === null) return fail('LIST_MALFORMED', 'authorization list delta: the new names could not be stored');
+  if (names.length !== n * NAME_WIDTH) {
+    return fail('LIST_MALFORMED', 'authorization list delta: the stored names are ' + names.length + ' characters, not ' + n * NAME_WIDTH);
   }
   const machine = d.header ? machineHeader(d.header) : base.machine;
   const digest = listDigest(machine, d.to, d.issued_at, fobs, flags, names, sha256Hex);

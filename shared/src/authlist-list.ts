@@ -3,13 +3,13 @@
 // flash and the wire, with content digest, strict decoding and binary-search lookups.
 //
 // Text layout (printable ASCII, lines joined by "\n", no trailing newline):
-//   fobgate-list/1 <sha256 hex of everything after this line's "\n">
+//   fobgate-list/1 <digest: listDigest() of the lines below>
 //   {"machine":{...},"version":V,"issued_at":T,"count":N}      canonical header JSON
 //   <base64 of the fobs, N x uint32 little-endian>
 //   <base64 of the flags, N bytes>
 //   <names: N x 16 chars, space padded>                        last line: name i at i*16
-// The digest covers a contiguous suffix of the text, so a unit can hash the list where it lies in
-// flash; it is a pure function of the content, so a list rebuilt from a delta has the same digest.
+// The digest is a pure function of the content, so a list rebuilt from a delta has the same
+// digest; it is computed in small pieces (listDigest) so a unit can check a list lying in flash.
 import { fail, ok, type Result } from './errors.js';
 import type { DecisionMachine, Subject } from './decision-types.js';
 import { numberToFob, FOB_MAX } from './fob.js';
@@ -189,18 +189,48 @@ function headerLine(machine: DecisionMachine, version: number, issuedAt: number,
     String(issuedAt) + ',"count":' + String(count) + '}';
 }
 
-/** The canonical body (what the digest covers) of a list's parts. */
-function bodyOf(machine: DecisionMachine, version: number, issuedAt: number, fobs: Uint32Array, flags: Uint8Array, names: string): string {
-  return headerLine(machine, version, issuedAt, fobs.length) + '\n' + base64Encode(fobBytes(fobs)) + '\n' +
-    base64Encode(flags) + '\n' + names;
+/** Characters per hashed piece: every SHA-256 input stays small (the unit hashes on its stack). */
+export const HASH_CHUNK = 2048;
+/** Bytes whose base64 is exactly one HASH_CHUNK. */
+const BYTES_PER_CHUNK = (HASH_CHUNK / 4) * 3;
+
+/** Hash of text[start, end): sha256 over the hashes of its HASH_CHUNK-char pieces. */
+function sectionHash(text: string, start: number, end: number, sha256Hex: Sha256Hex): string {
+  let hs = '';
+  for (let p = start; p < end; p += HASH_CHUNK) hs += sha256Hex(text.substring(p, Math.min(end, p + HASH_CHUNK)));
+  return sha256Hex(hs);
 }
 
-/** Digest of a list's content (machine header, version, issued_at and every entry). */
+/** sectionHash of base64(bytes), computed piece by piece without building the whole base64. */
+function bytesSectionHash(bytes: Uint8Array, sha256Hex: Sha256Hex): string {
+  let hs = '';
+  for (let p = 0; p < bytes.length; p += BYTES_PER_CHUNK) {
+    hs += sha256Hex(base64Encode(bytes, p, Math.min(bytes.length, p + BYTES_PER_CHUNK)));
+  }
+  return sha256Hex(hs);
+}
+
+function combine(header: string, fobsHash: string, flagsHash: string, namesHash: string, sha256Hex: Sha256Hex): string {
+  return sha256Hex(header + '\n' + fobsHash + '\n' + flagsHash + '\n' + namesHash);
+}
+
+/**
+ * Digest of a list's content (machine header, version, issued_at and every entry):
+ * sha256(header line + "\n" + H(fobs base64) + "\n" + H(flags base64) + "\n" + H(names)), where
+ * H(s) = sha256 of the concatenated sha256 hex of s's HASH_CHUNK-char pieces. Hashing piecewise
+ * keeps every SHA-256 input under ~3 KB, so a unit can check a 5,000-member list in flash.
+ */
 export function listDigest(
   machine: DecisionMachine, version: number, issuedAt: number, fobs: Uint32Array, flags: Uint8Array, names: string,
   sha256Hex: Sha256Hex,
 ): string {
-  return sha256Hex(bodyOf(machine, version, issuedAt, fobs, flags, names));
+  return combine(
+    headerLine(machine, version, issuedAt, fobs.length),
+    bytesSectionHash(fobBytes(fobs), sha256Hex),
+    bytesSectionHash(flags, sha256Hex),
+    sectionHash(names, 0, names.length, sha256Hex),
+    sha256Hex,
+  );
 }
 
 /**
@@ -244,10 +274,27 @@ export function buildList(
   };
 }
 
+/**
+ * The list's text up to its names section: encodeList(list) === encodeListHead(list) + list.names.
+ * A unit writes this and then the names (from flash) into one file, without the whole text in RAM.
+ */
+export function encodeListHead(list: AuthList): string {
+  return LIST_FORMAT + ' ' + list.digest + '\n' + headerLine(list.machine, list.version, list.issued_at, list.count) + '\n' +
+    base64Encode(fobBytes(list.fobs)) + '\n' + base64Encode(list.flags) + '\n';
+}
+
 /** The list as canonical text (see the layout at the top of this file). */
 export function encodeList(list: AuthList): string {
-  return LIST_FORMAT + ' ' + list.digest + '\n' +
-    bodyOf(list.machine, list.version, list.issued_at, list.fobs, list.flags, list.names);
+  return encodeListHead(list) + list.names;
+}
+
+/** Options of decodeList. */
+export interface DecodeOptions {
+  /**
+   * The names section as already stored elsewhere (a unit's flash-mapped names file): used, and
+   * checked against the digest, instead of copying the text's names section into RAM.
+   */
+  names?: string;
 }
 
 function isHex64(s: string): boolean {
@@ -267,7 +314,7 @@ function malformed<T>(what: string): Result<T> {
  * Parse and verify list text: format line, digest over the body, canonical header, section sizes,
  * base64, ascending unique fobs, known flag bits. Any defect -> LIST_MALFORMED or LIST_DIGEST.
  */
-export function decodeList(text: string, sha256Hex: Sha256Hex): Result<AuthList> {
+export function decodeList(text: string, sha256Hex: Sha256Hex, opts?: DecodeOptions): Result<AuthList> {
   if (typeof text !== 'string') return malformed('text must be a string');
   const l1 = text.indexOf('\n');
   if (l1 < 0) return malformed('missing header line');
@@ -276,9 +323,6 @@ export function decodeList(text: string, sha256Hex: Sha256Hex): Result<AuthList>
   }
   const digest = text.substring(LIST_FORMAT.length + 1, l1);
   if (!isHex64(digest)) return malformed('digest must be 64 lowercase hex characters');
-  if (sha256Hex(text.substring(l1 + 1)) !== digest) {
-    return fail('LIST_DIGEST', 'authorization list: content does not match its digest (corrupted or tampered)');
-  }
   const l2 = text.indexOf('\n', l1 + 1);
   if (l2 < 0) return malformed('missing fobs line');
   let h: { [k: string]: unknown };
@@ -308,6 +352,23 @@ export function decodeList(text: string, sha256Hex: Sha256Hex): Result<AuthList>
   if (text.length - (flagsEnd + 1) !== count * NAME_WIDTH) {
     return malformed('names section must be ' + count * NAME_WIDTH + ' characters, is ' + (text.length - flagsEnd - 1));
   }
+  const names = opts && typeof opts.names === 'string' ? opts.names : null;
+  if (names !== null && names.length !== count * NAME_WIDTH) {
+    return malformed('stored names are ' + names.length + ' characters, the list needs ' + count * NAME_WIDTH);
+  }
+  const namesHash = names !== null
+    ? sectionHash(names, 0, names.length, sha256Hex)
+    : sectionHash(text, flagsEnd + 1, text.length, sha256Hex);
+  const want = combine(
+    text.substring(l1 + 1, l2),
+    sectionHash(text, l2 + 1, fobsEnd, sha256Hex),
+    sectionHash(text, fobsEnd + 1, flagsEnd, sha256Hex),
+    namesHash,
+    sha256Hex,
+  );
+  if (want !== digest) {
+    return fail('LIST_DIGEST', 'authorization list: content does not match its digest (corrupted or tampered)');
+  }
   const fobs = decodeFobs(text, l2 + 1, fobsEnd, count);
   if (!fobs) return malformed('fobs section is not valid base64');
   const flags = new Uint8Array(count);
@@ -323,7 +384,7 @@ export function decodeList(text: string, sha256Hex: Sha256Hex): Result<AuthList>
     count: count,
     fobs: fobs,
     flags: flags,
-    names: text.substring(flagsEnd + 1),
+    names: names !== null ? names : text.substring(flagsEnd + 1),
     digest: digest,
   });
 }

@@ -3,21 +3,38 @@
 // version than the one it holds.
 import { fail, ok, type Result } from './errors.js';
 import { constantTimeEqual } from './hmac.js';
+import { LIST_FORMAT } from './authlist-list.js';
 
 /** hex HMAC-SHA256(key, msg) over 8-bit strings (node:crypto on the server, makeHmacSha256 on a unit). */
 export type HmacHex = (key: string, msg: string) => string;
 
-/** Signature of a list or delta text: hex HMAC-SHA256 with the unit's key. */
-export function signText(text: string, key: string, hmac: HmacHex): string {
-  return hmac(key, text);
+/**
+ * What a signature covers. A full list: its first line ("fobgate-list/1 <digest>"), because the
+ * digest already covers every other byte and decodeList checks it; so a unit signs and verifies
+ * a 5,000-member list in flash with an 80-byte HMAC input. Anything else (a delta): all of it.
+ */
+function signedPart(text: string): string {
+  if (text.substr(0, LIST_FORMAT.length + 1) === LIST_FORMAT + ' ') {
+    const nl = text.indexOf('\n');
+    if (nl > 0) return text.substring(0, nl);
+  }
+  return text;
 }
 
-/** Verify a signature (constant-time compare). */
+/** Signature of a list or delta text: hex HMAC-SHA256 with the unit's key (see signedPart). */
+export function signText(text: string, key: string, hmac: HmacHex): string {
+  return hmac(key, signedPart(text));
+}
+
+/**
+ * Verify a signature (constant-time compare). For a full list this authenticates its digest line:
+ * use the list only as decodeList returns it (which checks every other byte against that digest).
+ */
 export function verifyText(text: string, sig: string, key: string, hmac: HmacHex): Result<true> {
   if (typeof text !== 'string' || typeof sig !== 'string') {
     return fail('LIST_SIGNATURE', 'authorization list: text and signature must be strings');
   }
-  const want = hmac(key, text);
+  const want = hmac(key, signedPart(text));
   if (!constantTimeEqual(want, sig.toLowerCase())) {
     return fail('LIST_SIGNATURE', 'authorization list: signature does not match (wrong key or altered text)');
   }

@@ -4,14 +4,21 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  type AuthList, type ListEntry,
   FLAG_MAIN, FLAG_SECOND, FLAG_OVERRIDE, FLAG_EXPIRED, NAME_WIDTH,
-  buildList, encodeList, decodeList, findFob, nameAt, entryAt, subjectFromEntry, subjectForFob, listMemoryBytes,
+  buildList, encodeList, encodeListHead, decodeList, findFob, nameAt, entryAt, subjectFromEntry, subjectForFob, listMemoryBytes,
   entriesFor, signText, verifyText, checkNewer, checkMachine, encodeDelta, diffLists,
 } from './authlist.js';
 import { subjectFor } from './decision.js';
 import {
   sha256Hex, hmac, KEY, rng, machineConfig, header, user, randomEntries, listOf, plain,
 } from './authlist-test-helpers.js';
+
+function entriesOfList(list: AuthList): ListEntry[] {
+  const out: ListEntry[] = [];
+  for (let i = 0; i < list.count; i++) out.push(entryAt(list, i));
+  return out;
+}
 
 function expectOk<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
   if (!r.ok) throw new Error('expected ok, got ' + r.error.code + ': ' + r.error.message);
@@ -25,6 +32,25 @@ function expectFail(r: { ok: boolean; error?: { code: string; message: string } 
   assert.ok(e.message.length > 10, 'message says what is wrong');
   return e.message;
 }
+
+/** The digest as the format defines it, written independently of the module (lines: header, fobs, flags, names). */
+function specDigest(body: string): string {
+  const lines = body.split('\n');
+  const h = (x: string) => {
+    let hs = '';
+    for (let p = 0; p < x.length; p += 2048) hs += sha256Hex(x.substring(p, p + 2048));
+    return sha256Hex(hs);
+  };
+  return sha256Hex(lines[0] + '\n' + h(lines[1] || '') + '\n' + h(lines[2] || '') + '\n' + h(lines.slice(3).join('\n')));
+}
+
+test('the digest follows the documented piecewise definition', () => {
+  for (const n of [0, 1, 383, 384, 385, 3000]) {
+    const text = encodeList(listOf(randomEntries(rng(n + 1), n), 2));
+    const nl = text.indexOf('\n');
+    assert.is(text.substring(15, nl), specDigest(text.substring(nl + 1)), 'count ' + n);
+  }
+});
 
 test('buildList sorts, dedupes (first wins), pads names and keeps flags', () => {
   const list = listOf([
@@ -185,6 +211,7 @@ test('tampering with any single byte of the text is rejected (digest, format or 
   const text = encodeList(list);
   const sig = signText(text, KEY, hmac);
   expectOk(verifyText(text, sig, KEY, hmac));
+  const firstLine = text.indexOf('\n');
   let byDigest = 0;
   for (let p = 0; p < text.length; p++) {
     const c = text.charCodeAt(p);
@@ -196,12 +223,45 @@ test('tampering with any single byte of the text is rejected (digest, format or 
       assert.ok(d.error.code === 'LIST_DIGEST' || d.error.code === 'LIST_MALFORMED', d.error.code);
       if (d.error.code === 'LIST_DIGEST') byDigest++;
     }
-    expectFail(verifyText(bad, sig, KEY, hmac), 'LIST_SIGNATURE');
+    // The signature covers the digest line; the digest covers the rest.
+    if (p < firstLine) expectFail(verifyText(bad, sig, KEY, hmac), 'LIST_SIGNATURE');
   }
-  assert.ok(byDigest > text.length / 2);
+  assert.ok(byDigest > text.length / 2, 'most changes are caught by the digest itself');
   // Truncation and extension too.
-  expectFail(decodeList(text.substring(0, text.length - 1), sha256Hex), 'LIST_DIGEST');
-  expectFail(decodeList(text + ' ', sha256Hex), 'LIST_DIGEST');
+  expectFail(decodeList(text.substring(0, text.length - 1), sha256Hex), 'LIST_MALFORMED');
+  expectFail(decodeList(text + ' ', sha256Hex), 'LIST_MALFORMED');
+  // A correctly re-digested forgery still fails the signature.
+  const forged = listOf(entriesOfList(list).concat([{ fob: 777, flags: FLAG_MAIN | FLAG_OVERRIDE, name: 'Mallory' }]), 9,
+    list.machine);
+  expectOk(decodeList(encodeList(forged), sha256Hex));
+  expectFail(verifyText(encodeList(forged), sig, KEY, hmac), 'LIST_SIGNATURE');
+});
+
+test('a list signature is an HMAC of the digest line; a delta signature covers all its text', () => {
+  const a = listOf(randomEntries(rng(12), 30), 1);
+  const b = listOf(randomEntries(rng(13), 30), 2);
+  const text = encodeList(a);
+  assert.is(signText(text, KEY, hmac), hmac(KEY, 'fobgate-list/1 ' + a.digest));
+  const dtext = encodeDelta(diffLists(a, b));
+  assert.is(signText(dtext, KEY, hmac), hmac(KEY, dtext));
+  const dsig = signText(dtext, KEY, hmac);
+  for (let p = 0; p < dtext.length; p += 3) {
+    const bad = dtext.substring(0, p) + (dtext[p] === 'A' ? 'B' : 'A') + dtext.substring(p + 1);
+    expectFail(verifyText(bad, dsig, KEY, hmac), 'LIST_SIGNATURE');
+  }
+});
+
+test('decodeList with stored names: uses them (no copy) and checks them against the digest', () => {
+  const list = listOf(randomEntries(rng(21), 500), 4);
+  const text = encodeList(list);
+  const r = expectOk(decodeList(text, sha256Hex, { names: list.names }));
+  assert.is(r.names, list.names);
+  assert.equal(plain(r), plain(list));
+  const wrong = 'X' + list.names.substring(1);
+  expectFail(decodeList(text, sha256Hex, { names: wrong }), 'LIST_DIGEST');
+  expectFail(decodeList(text, sha256Hex, { names: list.names.substring(16) }), 'LIST_MALFORMED');
+  // The head plus the names is the whole text (a unit writes them one after the other).
+  assert.is(encodeListHead(list) + list.names, text);
 });
 
 test('signature: wrong key or altered signature rejected; hex case of the signature ignored', () => {
@@ -221,7 +281,7 @@ test('signature: wrong key or altered signature rejected; hex case of the signat
 
 test('malformed input never throws and says what is wrong', () => {
   const good = encodeList(listOf([{ fob: 1, flags: 1, name: 'a' }, { fob: 2, flags: 2, name: 'b' }], 4));
-  const digestOf = (body: string) => 'fobgate-list/1 ' + sha256Hex(body) + '\n' + body;
+  const digestOf = (body: string) => 'fobgate-list/1 ' + specDigest(body) + '\n' + body;
   const body = good.substring(good.indexOf('\n') + 1);
   const lines = body.split('\n');
   const cases: [unknown, string][] = [
@@ -230,7 +290,7 @@ test('malformed input never throws and says what is wrong', () => {
     ['', 'LIST_MALFORMED'],
     ['hello\nworld', 'LIST_MALFORMED'],
     ['fobgate-list/1 xyz\n', 'LIST_MALFORMED'],
-    ['fobgate-list/2 ' + sha256Hex(body) + '\n' + body, 'LIST_MALFORMED'],
+    ['fobgate-list/2 ' + specDigest(body) + '\n' + body, 'LIST_MALFORMED'],
     [digestOf('not json\n\n\n'), 'LIST_MALFORMED'],
     [digestOf('[]\n\n\n'), 'LIST_MALFORMED'],
     [digestOf(lines[0].replace('"count":2', '"count":3') + '\n' + lines.slice(1).join('\n')), 'LIST_MALFORMED'],

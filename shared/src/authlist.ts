@@ -4,10 +4,11 @@
 export {
   FLAG_MAIN, FLAG_SECOND, FLAG_OVERRIDE, FLAG_EXPIRED, FLAG_MASK, NAME_WIDTH, LIST_FORMAT,
   type Sha256Hex, type ListEntry, type AuthList,
-  machineHeader, nameRecord, listDigest, buildList, encodeList, decodeList,
+  HASH_CHUNK, type DecodeOptions,
+  machineHeader, nameRecord, listDigest, buildList, encodeListHead, encodeList, decodeList,
   findFob, nameAt, entryAt, subjectFromEntry, subjectForFob, listMemoryBytes,
 } from './authlist-list.js';
 export { flagsOf, entriesFor } from './authlist-entries.js';
-export { DELTA_FORMAT, type Delta, diffLists, deltaAddAt, encodeDelta, decodeDelta, applyDelta } from './authlist-delta.js';
+export { DELTA_FORMAT, type Delta, type NamesSink, type ApplyOptions, diffLists, deltaAddAt, encodeDelta, decodeDelta, applyDelta } from './authlist-delta.js';
 export { type HmacHex, type NewerVerdict, signText, verifyText, checkNewer, checkMachine } from './authlist-sign.js';
 export { base64Length, base64Encode, base64DecodeInto } from './base64.js';

@@ -21,12 +21,13 @@ export function base64Length(byteCount: number): number {
   return Math.ceil(byteCount / 3) * 4;
 }
 
-/** Encode `bytes` (all of it) as padded base64. */
-export function base64Encode(bytes: Uint8Array): string {
-  const n = bytes.length;
-  const full = n - (n % 3);
+/** Encode bytes[start, end) (default: all) as padded base64. */
+export function base64Encode(bytes: Uint8Array, start?: number, end?: number): string {
+  const from = start === undefined ? 0 : start;
+  const n = end === undefined ? bytes.length : end;
+  const full = n - ((n - from) % 3);
   let out = '';
-  let i = 0;
+  let i = from;
   while (i < full) {
     const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
     out += ALPHABET[(v >> 18) & 63] + ALPHABET[(v >> 12) & 63] + ALPHABET[(v >> 6) & 63] + ALPHABET[v & 63];
