@@ -162,7 +162,11 @@ export class ListStore {
     this.current();
   }
 
-  /** Reads and fully verifies one slot. */
+  /**
+   * Reads and fully verifies one slot. The names are taken from the slot's names file (in place,
+   * flash-mapped on the unit) and checked against the digest; a damaged names file is rebuilt
+   * from the list text when that verifies.
+   */
   private readSlot(slot: string): { list: AuthList | null; error: SharedError | null } {
     const base = LIST_FILE_PREFIX + slot;
     const text = this.store.read(base);
@@ -170,7 +174,9 @@ export class ListStore {
     if (typeof text !== 'string' || typeof sig !== 'string') return { list: null, error: storeError('list slot ' + slot + ' is incomplete') };
     const v = verifyText(text, sig, this.key, this.hmac);
     if (!v.ok) return { list: null, error: v.error };
-    const r = decodeList(text, this.sha256Hex);
+    const names = this.store.read(base + 'n');
+    let r = decodeList(text, this.sha256Hex, typeof names === 'string' ? { names: names } : undefined);
+    if (!r.ok && typeof names === 'string') r = decodeList(text, this.sha256Hex);
     if (!r.ok) return { list: null, error: r.error };
     const m = checkMachine(r.value, this.machine);
     if (!m.ok) return { list: null, error: m.error };

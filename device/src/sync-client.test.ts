@@ -1,0 +1,191 @@
+// The sync client: deadline and late callbacks, synchronous throws, back-off bounds, counter
+// persisted before sending, response signature and counter checks.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SyncClient, backoffMs, asciiJson, BACKOFF_MAX_MS, verifyResponse } from './sync-client.js';
+import type { SyncError, SyncBody } from './sync-client.js';
+import { RequestCounter, COUNTER_FILE, COUNTER_BLOCK } from './request-counter.js';
+import type { SyncResponse } from '@fobgate/shared';
+import { FakeHttp, FakeStore, FakeTime, KEY, answer, hmacNode } from '../test/fake-hal.js';
+
+interface Rig {
+  time: FakeTime;
+  store: FakeStore;
+  http: FakeHttp;
+  client: SyncClient;
+  counter: RequestCounter;
+  ok: SyncResponse[];
+  failed: SyncError[];
+  random: number;
+}
+
+function body(): SyncBody {
+  return {
+    machine: 'lathe', fw: '0', up: 0, boot_count: 1, list_version: 0, list_digest: '', command_ack: 0,
+    state: { relay: false, second_relay: false, oopsed: false, locked_out: false, rfid: null, session_fob: null, session_start: 0, look: 'idle', display: '' },
+    telemetry: { wifi_signal_db: null, free_vars: null, temp_c10: null },
+    events: [], dropped_events: 0,
+  };
+}
+
+function rig(store?: FakeStore): Rig {
+  const time = new FakeTime();
+  const s = store || new FakeStore();
+  const http = new FakeHttp(s);
+  const counter = new RequestCounter(s);
+  counter.load();
+  const r: Rig = { time: time, store: s, http: http, counter: counter, ok: [], failed: [], random: 0.5, client: null as unknown as SyncClient };
+  r.client = new SyncClient({
+    http: http.request, timers: time, clock: time, server: { host: '127.0.0.1', port: 8080, base: '' }, key: KEY, hmac: hmacNode,
+    counter: counter, random: () => r.random, intervalMs: 5000, deadlineMs: 10000, build: body,
+    onResponse: (res) => r.ok.push(res), onFailure: (e) => r.failed.push(e),
+  });
+  return r;
+}
+
+test('a request is signed over its raw body and carries an increasing counter', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  const req = r.http.last();
+  assert.is(req.opts.path, '/api/v1/sync');
+  assert.is(req.opts.headers['x-fobgate-signature'], hmacNode(KEY, req.opts.body));
+  assert.is(JSON.parse(req.opts.body).counter, 1);
+  answer(req, {});
+  assert.is(r.ok.length, 1);
+  r.time.advance(5000);
+  assert.is(r.http.lastBody().counter, 2);
+  r.client.stop();
+});
+
+test('only one request is in flight; the deadline fails it and a late answer is ignored', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  assert.is(r.http.requests.length, 1);
+  r.client.trigger();
+  r.time.advance(5000);
+  assert.is(r.http.requests.length, 1, 'no second request while one is pending');
+  r.time.advance(5000);
+  assert.is(r.failed.length, 1);
+  assert.is(r.failed[0].code, 'SYNC_TIMEOUT');
+  assert.is(r.client.busy(), false);
+  answer(r.http.requests[0], {});
+  assert.is(r.ok.length, 0, 'late callback ignored');
+  r.client.stop();
+});
+
+test('a refused connection that throws synchronously is a failure, not a crash', () => {
+  const r = rig();
+  r.http.throwNext = 'ECONNREFUSED';
+  r.client.start();
+  r.time.advance(0);
+  assert.is(r.failed.length, 1);
+  assert.is(r.failed[0].code, 'SYNC_NETWORK');
+  assert.is(r.client.busy(), false);
+  r.client.stop();
+});
+
+test('back-off doubles with jitter and never exceeds 60 s; success resets it', () => {
+  for (let n = 1; n < 30; n++) {
+    const lo = backoffMs(n, () => 0);
+    const hi = backoffMs(n, () => 0.999999);
+    assert.ok(lo >= 500 && hi <= BACKOFF_MAX_MS, 'attempt ' + n + ': ' + lo + '..' + hi);
+    assert.ok(lo <= hi);
+  }
+  assert.is(backoffMs(20, () => 0.999999), BACKOFF_MAX_MS - 1);
+  assert.is(backoffMs(1, () => 0), 500);
+  assert.is(backoffMs(2, () => 0), 1000);
+  const r = rig();
+  r.http.refuse = true;
+  r.client.start();
+  r.time.advance(0);
+  const times: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const before = r.http.requests.length + r.failed.length;
+    const t0 = r.time.t;
+    while (r.http.requests.length + r.failed.length === before) r.time.advance(100);
+    times.push(r.time.t - t0);
+  }
+  for (let i = 1; i < times.length; i++) assert.ok(times[i] <= BACKOFF_MAX_MS + 100, 'gap ' + times[i]);
+  assert.ok(times[times.length - 1] >= 30000, 'grows to the cap: ' + times.join(','));
+  r.http.refuse = false;
+  while (r.http.requests.length === 0) r.time.advance(100);
+  answer(r.http.last(), {});
+  assert.is(r.client.failing(), 0);
+  const t0 = r.time.t;
+  while (r.http.requests.length === 1) r.time.advance(100);
+  assert.ok(r.time.t - t0 <= 5000, 'back to the idle interval');
+  r.client.stop();
+});
+
+test('the counter is persisted before the request goes out and resumes above it after a reboot', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  const req = r.http.last();
+  const sent = JSON.parse(req.opts.body).counter;
+  const flashed = [req.flashAtSend[COUNTER_FILE + '0'], req.flashAtSend[COUNTER_FILE + '1']].filter((x) => x !== undefined);
+  assert.ok(flashed.length > 0, 'counter file written before sending');
+  const after = new RequestCounter(r.store.clone());
+  after.load();
+  assert.ok(after.next() > sent);
+  // many requests: still above everything sent, with one flash write per block
+  const c = new RequestCounter(new FakeStore());
+  c.load();
+  let last = 0;
+  for (let i = 0; i < 250; i++) last = c.next();
+  const flash = (c as unknown as { record: { store: FakeStore } }).record.store;
+  assert.ok(flash.writes <= Math.ceil(250 / COUNTER_BLOCK) + 1, flash.writes + ' writes');
+  const back = new RequestCounter(flash.clone());
+  back.load();
+  assert.ok(back.next() > last);
+  r.client.stop();
+});
+
+test('no request is sent when the counter cannot be persisted', () => {
+  const r = rig();
+  r.store.failAfter = 0;
+  r.client.start();
+  r.time.advance(0);
+  assert.is(r.http.requests.length, 0);
+  assert.is(r.failed[0].code, 'SYNC_NO_COUNTER');
+  r.client.stop();
+});
+
+test('an answer with a bad signature or another counter is refused', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  const req = r.http.last();
+  answer(req, {}, 'c3'.repeat(32));
+  assert.is(r.ok.length, 0);
+  assert.is(r.failed[0].code, 'SYNC_SIGNATURE');
+  const counter = JSON.parse(req.opts.body).counter;
+  const text = JSON.stringify({ counter: counter + 1, time: 1, ack_seq: 0, latest_list_version: 0, list: null, commands: [], sync_interval_s: 5 });
+  const v = verifyResponse({ status: 200, headers: { 'X-Fobgate-Signature': hmacNode(KEY, text) }, body: text }, counter, KEY, hmacNode);
+  assert.is(v.error && v.error.code, 'SYNC_COUNTER');
+  const noSig = verifyResponse({ status: 200, headers: {}, body: text }, counter + 1, KEY, hmacNode);
+  assert.is(noSig.error && noSig.error.code, 'SYNC_SIGNATURE');
+  const okv = verifyResponse({ status: 200, headers: { 'X-Fobgate-Signature': hmacNode(KEY, text) }, body: text }, counter + 1, KEY, hmacNode);
+  assert.ok(okv.res);
+  r.client.stop();
+});
+
+test('a replayed-counter answer moves the counter past the server\'s', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  r.http.last().cb(null, { status: 409, headers: {}, body: '{"error":"replayed request: counter 1 is not above 4711"}' });
+  assert.is(r.failed[0].code, 'SYNC_REPLAYED');
+  while (r.http.requests.length < 2) r.time.advance(100);
+  assert.is(r.http.lastBody().counter, 4712);
+  r.client.stop();
+});
+
+test('request bodies are ASCII only', () => {
+  assert.is(asciiJson({ a: 'caf\u00e9' }), '{"a":"caf\\u00e9"}');
+  assert.is(asciiJson({ a: 'plain' }), '{"a":"plain"}');
+});
+
+test.run();
