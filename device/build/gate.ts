@@ -143,7 +143,7 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
               report(n, o + '.prototype', 'reading a method through ' + o + '.prototype gives undefined on Espruino (only Object.prototype works); call it on an instance, e.g. [].slice.call(x)');
             }
           }
-          if (Object.prototype.hasOwnProperty.call(BANNED_METHODS, prop)) report(n, '.' + prop, BANNED_METHODS[prop]);
+          if (Object.prototype.hasOwnProperty.call(BANNED_METHODS, prop)) report(n.property as Node, '.' + prop, BANNED_METHODS[prop]);
         }
         break;
       }
