@@ -13,7 +13,7 @@
 // header changed. The text is signed like a list (signText).
 import { fail, ok, type Result } from './errors.js';
 import type { DecisionMachine } from './decision-types.js';
-import { base64Encode, base64DecodeInto, base64Length } from './base64.js';
+import { base64Length, PURE_BASE64, type Base64Codec } from './base64.js';
 import {
   type AuthList, type ListEntry, type Sha256Hex,
   NAME_WIDTH, FLAG_MASK, MAX_SAFE,
@@ -133,8 +133,9 @@ function deltaHeaderLine(d: Delta): string {
 
 /** The delta as canonical text (see the layout at the top of this file). */
 export function encodeDelta(d: Delta): string {
-  return DELTA_FORMAT + '\n' + deltaHeaderLine(d) + '\n' + base64Encode(fobBytes(d.add_fobs)) + '\n' +
-    base64Encode(d.add_flags) + '\n' + base64Encode(fobBytes(d.remove)) + '\n' + d.add_names;
+  const c = PURE_BASE64;
+  return DELTA_FORMAT + '\n' + deltaHeaderLine(d) + '\n' + c.encode(fobBytes(d.add_fobs), 0, d.add_fobs.length * 4) + '\n' +
+    c.encode(d.add_flags, 0, d.add_flags.length) + '\n' + c.encode(fobBytes(d.remove), 0, d.remove.length * 4) + '\n' + d.add_names;
 }
 
 function malformed<T>(what: string): Result<T> {
@@ -183,7 +184,8 @@ function deltaProblem(d: Delta): string {
 }
 
 /** Parse delta text (DELTA_MALFORMED on any defect; integrity comes from the signature and the result digest). */
-export function decodeDelta(text: string): Result<Delta> {
+export function decodeDelta(text: string, codec?: Base64Codec): Result<Delta> {
+  const c = codec || PURE_BASE64;
   if (typeof text !== 'string') return malformed('text must be a string');
   if (text.substr(0, DELTA_FORMAT.length + 1) !== DELTA_FORMAT + '\n') {
     return malformed('first line must be "' + DELTA_FORMAT + '"');
@@ -214,11 +216,11 @@ export function decodeDelta(text: string): Result<Delta> {
     return malformed('sections have the wrong length for add ' + adds + ' and remove ' + removes);
   }
   if (text.length - (removeEnd + 1) !== adds * NAME_WIDTH) return malformed('names section has the wrong length');
-  const addFobs = decodeFobs(text, l2 + 1, fobsEnd, adds);
+  const addFobs = decodeFobs(text, l2 + 1, fobsEnd, adds, c);
   if (!addFobs) return malformed('added fobs section is not valid base64');
   const addFlags = new Uint8Array(adds);
-  if (!base64DecodeInto(text, fobsEnd + 1, flagsEnd, addFlags)) return malformed('added flags section is not valid base64');
-  const remove = decodeFobs(text, flagsEnd + 1, removeEnd, removes);
+  if (!c.decodeInto(text, fobsEnd + 1, flagsEnd, addFlags)) return malformed('added flags section is not valid base64');
+  const remove = decodeFobs(text, flagsEnd + 1, removeEnd, removes, c);
   if (!remove) return malformed('removed fobs section is not valid base64');
   const d: Delta = {
     machine: h.machine as string,
@@ -254,6 +256,8 @@ export interface NamesSink {
 
 export interface ApplyOptions {
   names?: NamesSink;
+  /** A faster base64 (the interpreter's native btoa/atob); default: the pure one. */
+  base64?: Base64Codec;
 }
 
 /** Characters copied per piece out of the base names (a flash string: substrings copy to RAM). */
@@ -306,16 +310,29 @@ function search(fobs: Uint32Array, fob: number): number {
   return -1;
 }
 
+/** First index in fobs[from..] whose fob is >= `fob` (fobs.length when none). */
+function lowerBound(fobs: Uint32Array, fob: number, from: number): number {
+  let lo = from;
+  let hi = fobs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (fobs[mid] < fob) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Apply a delta (object or text) to the held list, into fresh typed arrays (the base is not
- * changed); with opts.names the new names go to a sink instead of a RAM string. Refuses a delta for another machine
+ * changed; unchanged runs are copied natively, so the work grows with the delta); with opts.names
+ * the new names go to a sink instead of a RAM string. Refuses a delta for another machine
  * (LIST_WRONG_MACHINE), for another base version or content (DELTA_WRONG_BASE), a malformed one
  * (DELTA_MALFORMED), and a result whose digest differs from the delta's (LIST_DIGEST).
  */
 export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha256Hex, opts?: ApplyOptions): Result<AuthList> {
   let d: Delta;
   if (typeof delta === 'string') {
-    const r = decodeDelta(delta);
+    const r = decodeDelta(delta, opts && opts.base64 ? opts.base64 : undefined);
     if (!r.ok) return r;
     d = r.value;
   } else {
@@ -346,55 +363,50 @@ export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha
   const out = new NamesOut(opts && opts.names ? opts.names : null, n * NAME_WIDTH);
   const an = d.add_names;
   const bn = base.names;
-  let i = 0;
-  let j = 0;
-  let r = 0;
-  let o = 0;
-  let run = 0; // first base entry not yet copied into names
-  while (i < bf.length) {
-    const v = bf[i];
-    while (j < af.length && af[j] < v) {
-      out.put(bn, run * NAME_WIDTH, i * NAME_WIDTH);
-      run = i;
-      fobs[o] = af[j];
-      flags[o++] = d.add_flags[j];
+  const bflags = base.flags;
+  // Event by event (each added or removed fob, ascending); the unchanged base entries before an
+  // event are copied as one run with typed-array set (native on the unit, not a JS loop).
+  let i = 0; // next base entry
+  let j = 0; // next addition
+  let r = 0; // next removal
+  let o = 0; // next output slot
+  while (j < af.length || r < rf.length) {
+    const isAdd = r >= rf.length || (j < af.length && af[j] < rf[r]);
+    const ev = isAdd ? af[j] : rf[r];
+    const p = lowerBound(bf, ev, i);
+    if (p > i) {
+      fobs.set(bf.subarray(i, p), o);
+      flags.set(bflags.subarray(i, p), o);
+      out.put(bn, i * NAME_WIDTH, p * NAME_WIDTH);
+      o += p - i;
+      i = p;
+    }
+    if (isAdd) {
+      fobs[o] = ev;
+      flags[o] = d.add_flags[j];
       out.put(an, j * NAME_WIDTH, (j + 1) * NAME_WIDTH);
+      o++;
       j++;
-    }
-    const replaced = j < af.length && af[j] === v;
-    const removed = r < rf.length && rf[r] === v;
-    if (replaced || removed) {
-      out.put(bn, run * NAME_WIDTH, i * NAME_WIDTH);
-      if (replaced) {
-        fobs[o] = v;
-        flags[o++] = d.add_flags[j];
-        out.put(an, j * NAME_WIDTH, (j + 1) * NAME_WIDTH);
-        j++;
-      } else {
-        r++;
-      }
-      i++;
-      run = i;
+      if (i < bf.length && bf[i] === ev) i++; // a changed entry replaces the base one
     } else {
-      fobs[o] = v;
-      flags[o++] = base.flags[i];
-      i++;
+      i++; // held (checked above): dropped
+      r++;
     }
   }
-  out.put(bn, run * NAME_WIDTH, i * NAME_WIDTH);
-  while (j < af.length) {
-    fobs[o] = af[j];
-    flags[o++] = d.add_flags[j];
-    out.put(an, j * NAME_WIDTH, (j + 1) * NAME_WIDTH);
-    j++;
+  if (i < bf.length) {
+    fobs.set(bf.subarray(i), o);
+    flags.set(bflags.subarray(i), o);
+    out.put(bn, i * NAME_WIDTH, bf.length * NAME_WIDTH);
+    o += bf.length - i;
   }
+  if (o !== n) return malformed('merged ' + o + ' entries, expected ' + n);
   const names = out.finish();
   if (names === null) return fail('LIST_MALFORMED', 'authorization list delta: the new names could not be stored');
   if (names.length !== n * NAME_WIDTH) {
     return fail('LIST_MALFORMED', 'authorization list delta: the stored names are ' + names.length + ' characters, not ' + n * NAME_WIDTH);
   }
   const machine = d.header ? machineHeader(d.header) : base.machine;
-  const digest = listDigest(machine, d.to, d.issued_at, fobs, flags, names, sha256Hex);
+  const digest = listDigest(machine, d.to, d.issued_at, fobs, flags, names, sha256Hex, opts && opts.base64 ? opts.base64 : undefined);
   if (digest !== d.digest) {
     return fail('LIST_DIGEST', 'authorization list delta: the result does not match the delta digest (corrupted or tampered)');
   }
