@@ -148,14 +148,17 @@ export class SyncClient {
     if (ms >= 1000) this.o.intervalMs = ms;
   }
 
-  /** Sync as soon as possible (an event happened); while backing off the retry keeps its time. */
+  /**
+   * Sync at once (an event happened), also while backing off: the attempt does not reset the
+   * back-off, so a failing server sees one extra request per event, not a stream.
+   */
   trigger(): void {
     if (this.stopped) return;
     if (this.inflight) {
       this.wanted = true;
       return;
     }
-    if (this.failures === 0) this.schedule(0);
+    this.schedule(0);
   }
 
   private clearTimers(): void {

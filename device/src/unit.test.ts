@@ -233,4 +233,85 @@ test('events reach the server in order and are erased once acknowledged', () => 
   fw.stop();
 });
 
+test('a card left in the reader at boot stays logged out until removed and inserted again', () => {
+  const first = bootWithList();
+  first.fw.stop();
+  const store = first.rig.store.clone();
+  const rig = makeRig(store);
+  rig.board.in(P.card_present).level = true;
+  const fw = startFirmware(rig.platform);
+  const unit = fw.unit()!;
+  playFrame(rig, P.wiegand_d0, P.wiegand_d1, ALICE, 34);
+  rig.time.advance(30);
+  assert.is(rig.board.level(P.relay), false, 'a frame re-sent for the card left in is ignored');
+  rig.board.in(P.card_present).set(false, rig.time.t);
+  insert(rig, ALICE);
+  rig.time.advance(30);
+  assert.is(rig.board.level(P.relay), true);
+  assert.is(lcd(unit), 'Welcome,\nAlice');
+  fw.stop();
+});
+
+test('a frame just before the card-present line rises still counts', () => {
+  const { rig, fw } = bootWithList();
+  playFrame(rig, P.wiegand_d0, P.wiegand_d1, ALICE, 34);
+  rig.time.advance(30);
+  assert.is(rig.board.level(P.relay), false);
+  rig.board.in(P.card_present).set(true, rig.time.t + 100);
+  assert.is(rig.board.level(P.relay), true);
+  fw.stop();
+});
+
+test('the same refused list arriving again is reported once', () => {
+  const { rig, fw, unit } = bootWithList();
+  for (let i = 0; i < 3; i++) {
+    rig.time.advance(5000);
+    answer(rig.http.last(), { list: fullUpdate(makeList(entries(), 2, MACHINE_TWO_RELAYS)) });
+  }
+  assert.is(unit.ring.peek(100).filter((e) => e.type === 'list_rejected').length, 1);
+  fw.stop();
+});
+
+test('events logged before the clock was known are sent with wall time once it is', () => {
+  const { rig, fw } = boot();
+  rig.time.advance(1);
+  answer(rig.http.last(), { time: 1800000000000 });
+  rig.time.advance(5000);
+  const boot1 = rig.http.lastBody().events.find((e: { type: string }) => e.type === 'boot');
+  assert.ok(boot1, 'boot event still pending (not acked)');
+  assert.ok(boot1.at > 1700000000000 && boot1.at <= 1800000000000, String(boot1.at));
+  fw.stop();
+});
+
+test('an event triggers a sync at once even while backing off', () => {
+  const { rig, fw } = bootWithList();
+  rig.http.refuse = true;
+  rig.time.advance(60000);
+  rig.http.refuse = false;
+  const n = rig.http.requests.length;
+  insert(rig, BOB);
+  rig.time.advance(30);
+  rig.time.advance(1);
+  assert.ok(rig.http.requests.length > n, 'sent without waiting for the back-off');
+  assert.ok(rig.http.lastBody().events.some((e: { type: string }) => e.type === 'denied'));
+  fw.stop();
+});
+
+test('a dead LCD is reported and the relay keeps working', () => {
+  const store = new FakeStore();
+  store.files[CONFIG_FILE] = config();
+  const rig = makeRig(store);
+  rig.board.i2cFails = true;
+  const fw = startFirmware(rig.platform);
+  const unit = fw.unit()!;
+  rig.time.advance(1);
+  answer(rig.http.last(), { list: fullUpdate(makeList(entries(), 5, MACHINE_TWO_RELAYS)) });
+  insert(rig, ALICE);
+  rig.time.advance(30);
+  assert.is(rig.board.level(P.relay), true);
+  rig.time.advance(1000);
+  assert.ok(unit.ring.peek(100).some((e) => e.type === 'error' && e.reason === 'lcd'));
+  fw.stop();
+});
+
 test.run();

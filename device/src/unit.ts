@@ -2,7 +2,7 @@
 // and the watchdogs. Every fob, card removal and oops press is decided locally and the relays,
 // LCD and LEDs follow in the same tick; the network only carries news both ways.
 import { decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
-import type { AuthList, DecisionMachine, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
+import type { DecisionMachine, DeviceEvent, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
 import type { Hal, TimerId } from './hal.js';
 import type { BoardConfig } from './board-config.js';
 import { Relay } from './drivers/relay.js';
@@ -98,6 +98,12 @@ export class Unit {
   private pendingAt = 0;
   private warning = '';
   private lastFailure = '';
+  /** A card was in the reader at boot: it stays logged out until removed and inserted again. */
+  private ignoreUntilRemoved = false;
+  /** First event seq of this boot (its events' wall time can be filled in once the clock is known). */
+  private bootSeq = 0;
+  private lastRejected = '';
+  private lcdReported = false;
   private loopTimer: TimerId | null = null;
   private running = false;
 
@@ -219,11 +225,13 @@ export class Unit {
     s.lockout_pending = this.saved.lockout_pending === true;
     this.state = s;
     this.running = true;
+    this.bootSeq = this.ring.nextSeq();
     this.event({ type: 'boot', at: 0, up: 0, v: this.saved.boot, detail: FW_VERSION });
     if (loaded) this.event({ type: 'error', at: 0, up: 0, reason: loaded.code, detail: loaded.message });
     for (const p of this.o.problems) this.event({ type: 'error', at: 0, up: 0, reason: 'module', detail: p });
     this.decideNow({ type: 'reboot', rfid: null }, null);
     this.reader.setup();
+    this.ignoreUntilRemoved = this.reader.isPresent();
     this.button.setup();
     this.o.network.start();
     this.sync.start();
@@ -260,6 +268,10 @@ export class Unit {
         this.saved.offline_ms = this.offlineMs();
         this.saveRecord();
       }
+    }
+    if (this.lcd && this.lcd.failed && !this.lcdReported) {
+      this.lcdReported = true;
+      this.event({ type: 'error', at: 0, up: 0, reason: 'lcd', detail: 'LCD not answering on I2C; relays keep working' });
     }
     this.lastLoop = now;
   }
@@ -302,6 +314,7 @@ export class Unit {
   // ---- inputs ----
 
   private cardRead(card: number): void {
+    if (this.ignoreUntilRemoved) return;
     const fob = numberToFob(card);
     if (this.reader.isPresent() || !this.cfg.pins.card_present) {
       this.insert(fob, card);
@@ -314,6 +327,7 @@ export class Unit {
   }
 
   private presentChanged(present: boolean): void {
+    if (!present) this.ignoreUntilRemoved = false;
     if (present) {
       if (this.pendingFob && this.hal.clock.now() - this.pendingAt <= PRESENT_WINDOW_MS) this.insert(this.pendingFob, this.pendingCard);
       this.pendingFob = '';
@@ -437,9 +451,18 @@ export class Unit {
         free_vars: this.o.freeVars(),
         temp_c10: null,
       },
-      events: this.ring.peek(EVENTS_PER_SYNC),
+      events: this.withWallTime(this.ring.peek(EVENTS_PER_SYNC)),
       dropped_events: this.ring.droppedTotal(),
     };
+  }
+
+  /** Events of this boot logged before the clock was known get their wall time now. */
+  private withWallTime(events: DeviceEvent[]): DeviceEvent[] {
+    if (!this.wallOffset) return events;
+    for (const e of events) {
+      if (e.at === 0 && e.seq >= this.bootSeq) e.at = this.bootMs + e.up + this.wallOffset;
+    }
+    return events;
   }
 
   private synced(res: SyncResponse): void {
@@ -458,7 +481,9 @@ export class Unit {
       if (r.applied) {
         this.event({ type: 'list_applied', at: 0, up: 0, v: r.version });
         this.decideNow({ type: 'config_changed' }, null);
-      } else if (r.error) {
+      } else if (r.error && this.lastRejected !== res.list.version + r.error.code) {
+        // the same refused list arriving again is reported once
+        this.lastRejected = res.list.version + r.error.code;
         this.event({ type: 'list_rejected', at: 0, up: 0, v: res.list.version, reason: r.error.code, detail: r.error.message });
         this.o.log('fobgate: list v' + res.list.version + ' rejected: ' + r.error.message);
       }
