@@ -17,8 +17,8 @@ import { base64Length, PURE_BASE64, type Base64Codec } from './base64.js';
 import {
   type AuthList, type ListEntry, type Sha256Hex,
   NAME_WIDTH, FLAG_MASK, MAX_SAFE,
-  asciiJsonString, machineJson, machineHeader, machineProblem, fobBytes, decodeFobs, firstUnsorted, firstBadFlag,
-  isIntIn, listDigest,
+  asciiJsonString, machineJson, machineHeader, machineFromJson, machineProblem, fobBytes, decodeFobs, firstUnsorted, firstBadFlag,
+  isIntIn, isHex64, listDigest,
 } from './authlist-list.js';
 
 export const DELTA_FORMAT = 'fobgate-delta/1';
@@ -143,7 +143,7 @@ function malformed<T>(what: string): Result<T> {
 }
 
 function isDigest(s: unknown): s is string {
-  return typeof s === 'string' && /^[0-9a-f]{64}$/.test(s);
+  return typeof s === 'string' && isHex64(s);
 }
 
 /** Problems of a delta's shape and arrays, or '' when well formed. */
@@ -154,7 +154,7 @@ function deltaProblem(d: Delta): string {
   if (!isDigest(d.base_digest) || !isDigest(d.digest)) return 'base_digest and digest must be 64 lowercase hex characters';
   if (!isIntIn(d.issued_at, 0, MAX_SAFE)) return 'issued_at must be a non-negative integer (epoch ms)';
   if (d.header !== null) {
-    const p = machineProblem(d.header);
+    const p = machineProblem(d.header, true);
     if (p) return p;
     if (d.header.name !== d.machine) return 'header names machine "' + d.header.name + '", not "' + d.machine + '"';
   }
@@ -229,7 +229,7 @@ export function decodeDelta(text: string, codec?: Base64Codec): Result<Delta> {
     base_digest: h.base_digest as string,
     digest: h.digest as string,
     issued_at: h.issued_at as number,
-    header: header === null ? null : machineHeader(header as DecisionMachine),
+    header: header === null ? null : machineFromJson(header),
     add_fobs: addFobs,
     add_flags: addFlags,
     add_names: text.substring(removeEnd + 1),

@@ -13,6 +13,7 @@
 import { fail, ok, type Result } from './errors.js';
 import type { DecisionMachine, Subject } from './decision-types.js';
 import { numberToFob, FOB_MAX } from './fob.js';
+import { lcdSafeName } from './decision.js';
 import { base64Length, PURE_BASE64, type Base64Codec } from './base64.js';
 
 export const FLAG_MAIN = 1;
@@ -75,7 +76,7 @@ export function asciiJsonString(s: string): string {
   return out + '"';
 }
 
-/** The DecisionMachine part of a machine config (MachineConfig has more keys). */
+/** The DecisionMachine part of a machine config (MachineConfig has more keys), as a list carries it. */
 export function machineHeader(m: DecisionMachine): DecisionMachine {
   const s = m.second_relay;
   return {
@@ -86,11 +87,20 @@ export function machineHeader(m: DecisionMachine): DecisionMachine {
     second_relay: s
       ? { unauthorized_warn_only: s.unauthorized_warn_only, always_enabled: s.always_enabled, display_name: s.display_name }
       : null,
-    offline_grace_hours: m.offline_grace_hours,
+    offline_grace_hours: graceSeconds(m.offline_grace_hours) / 3600,
   };
 }
 
-/** Canonical JSON of a machine header (fixed key order, ASCII only). */
+/**
+ * The offline grace travels as whole seconds: hours may be fractional (machines.json allows
+ * 0.5), and the interpreter prints floats lossily, which would change the header (and digest)
+ * when a unit re-renders it.
+ */
+function graceSeconds(hours: number): number {
+  return typeof hours === 'number' && isFinite(hours) && hours > 0 ? Math.round(hours * 3600) : 0;
+}
+
+/** Canonical JSON of a machine header (fixed key order, ASCII only; offline grace in seconds). */
 export function machineJson(m: DecisionMachine): string {
   const s = m.second_relay;
   return (
@@ -104,20 +114,44 @@ export function machineJson(m: DecisionMachine): string {
         ',"always_enabled":' + (s.always_enabled ? 'true' : 'false') +
         ',"display_name":' + asciiJsonString(s.display_name) + '}'
       : 'null') +
-    ',"offline_grace_hours":' + String(m.offline_grace_hours) +
+    ',"offline_grace_s":' + String(graceSeconds(m.offline_grace_hours)) +
     '}'
   );
 }
 
-/** Validate a parsed machine header; returns what is wrong, or '' when fine. */
-export function machineProblem(v: unknown): string {
+/** A machine header from its parsed JSON (checked by machineProblem first). */
+export function machineFromJson(v: unknown): DecisionMachine {
+  const m = v as { [k: string]: any };
+  const s = m.second_relay;
+  return {
+    name: m.name,
+    display_name: m.display_name,
+    unauthorized_warn_only: m.unauthorized_warn_only,
+    always_enabled: m.always_enabled,
+    second_relay: s
+      ? { unauthorized_warn_only: s.unauthorized_warn_only, always_enabled: s.always_enabled, display_name: s.display_name }
+      : null,
+    offline_grace_hours: m.offline_grace_s / 3600,
+  };
+}
+
+/**
+ * Validate a machine header; returns what is wrong, or '' when fine. `asObject`: a
+ * DecisionMachine (offline_grace_hours) rather than its parsed JSON (offline_grace_s).
+ */
+export function machineProblem(v: unknown, asObject?: boolean): string {
   if (!v || typeof v !== 'object') return 'machine header must be an object';
   const m = v as { [k: string]: unknown };
   if (typeof m.name !== 'string' || m.name.length === 0) return 'machine.name must be a non-empty string';
   if (typeof m.display_name !== 'string') return 'machine.display_name must be a string';
   if (typeof m.unauthorized_warn_only !== 'boolean') return 'machine.unauthorized_warn_only must be true or false';
   if (typeof m.always_enabled !== 'boolean') return 'machine.always_enabled must be true or false';
-  if (!isIntIn(m.offline_grace_hours, 0, 1000000)) return 'machine.offline_grace_hours must be a whole number of hours';
+  if (asObject) {
+    const g = m.offline_grace_hours;
+    if (typeof g !== 'number' || !isFinite(g) || g < 0) return 'machine.offline_grace_hours must be a number of hours';
+  } else if (!isIntIn(m.offline_grace_s, 0, MAX_SAFE)) {
+    return 'machine.offline_grace_s must be a whole number of seconds';
+  }
   const s = m.second_relay;
   if (s !== null) {
     if (!s || typeof s !== 'object') return 'machine.second_relay must be an object or null';
@@ -129,14 +163,12 @@ export function machineProblem(v: unknown): string {
   return '';
 }
 
-/** A name as its 16-char record: printable ASCII (others -> '?'), trimmed, cut, space padded. */
+/**
+ * A name as its 16-char record: the decision's LCD-safe form (printable ASCII, others '?', cut to
+ * 16), space padded. Trailing spaces do not survive the padding (nameAt trims them).
+ */
 export function nameRecord(name: string): string {
-  const src = typeof name === 'string' ? name.trim() : '';
-  let out = '';
-  for (let i = 0; i < src.length && out.length < NAME_WIDTH; i++) {
-    const c = src.charCodeAt(i);
-    out += c >= 32 && c < 127 ? src[i] : '?';
-  }
+  let out = lcdSafeName(typeof name === 'string' ? name : '');
   while (out.length < NAME_WIDTH) out += ' ';
   return out;
 }
@@ -301,7 +333,8 @@ export interface DecodeOptions {
   base64?: Base64Codec;
 }
 
-function isHex64(s: string): boolean {
+/** 64 lowercase hex characters (a digest), checked without a RegExp (the chip's is limited). */
+export function isHex64(s: string): boolean {
   if (s.length !== 64) return false;
   for (let i = 0; i < 64; i++) {
     const c = s.charCodeAt(i);
@@ -341,7 +374,7 @@ export function decodeList(text: string, sha256Hex: Sha256Hex, opts?: DecodeOpti
   if (!isIntIn(h.version, 0, MAX_SAFE)) return malformed('version must be a non-negative integer');
   if (!isIntIn(h.issued_at, 0, MAX_SAFE)) return malformed('issued_at must be a non-negative integer (epoch ms)');
   if (!isIntIn(h.count, 0, 1000000)) return malformed('count must be an integer from 0 to 1000000');
-  const machine = machineHeader(h.machine as DecisionMachine);
+  const machine = machineFromJson(h.machine);
   const version = h.version;
   const issuedAt = h.issued_at;
   const count = h.count;

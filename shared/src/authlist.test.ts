@@ -71,10 +71,23 @@ test('buildList sorts, dedupes (first wins), pads names and keeps flags', () => 
   assert.match(list.digest, /^[0-9a-f]{64}$/);
 });
 
-test('names: non-ASCII and control characters become "?", padding trimmed on read', () => {
-  const list = listOf([{ fob: 1, flags: 0, name: '  Zoë\tK  ' }], 1);
-  assert.is(list.names, 'Zo??K' + ' '.repeat(11));
-  assert.is(nameAt(list, 0), 'Zo??K');
+test('names: the decision\'s LCD-safe form ("?" for non-ASCII), padded; trailing padding trimmed on read', () => {
+  const list = listOf([{ fob: 1, flags: 0, name: ' Zoë\tK  ' }, { fob: 2, flags: 0, name: 'Emoji \ud83d\ude00 fan' }], 1);
+  assert.is(list.names.substr(0, 16), ' Zo??K' + ' '.repeat(10));
+  assert.is(nameAt(list, 0), ' Zo??K');
+  assert.is(nameAt(list, 1), 'Emoji ? fan', 'a surrogate pair is one "?"');
+});
+
+test('fractional offline grace hours survive the text exactly (carried as whole seconds)', () => {
+  for (const h of [0.5, 1 / 3, 72, 0.1 + 0.2, 1000]) {
+    const list = listOf([{ fob: 1, flags: 1, name: 'a' }], 1, header({ offline_grace_hours: h }));
+    const text = encodeList(list);
+    assert.ok(text.indexOf('"offline_grace_s":' + Math.round(h * 3600) + '}') > 0);
+    const back = expectOk(decodeList(text, sha256Hex));
+    assert.is(back.machine.offline_grace_hours, Math.round(h * 3600) / 3600);
+    assert.is(encodeList(back), text);
+    if (h === Math.floor(h)) assert.is(back.machine.offline_grace_hours, h);
+  }
 });
 
 test('round trip: encode -> decode gives the same list; text is printable ASCII', () => {
