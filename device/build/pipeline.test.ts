@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
+import { withoutHoisting } from './no-hoisting.js';
 import { runPipeline } from './pipeline.js';
 import { DEFAULT_BUDGET } from './size.js';
 
@@ -88,6 +89,8 @@ test('modern TypeScript becomes gated ES5 that runs the same', async () => {
     more: [1, 2, 3, 1, 2], first: 1, third: 3, closures: [0, 1, 2], ssid: 'none', area: 9,
     label: 'shape square', isShape: true, made: 1, subName: 'x', seen: 'ab', storage: 'fake storage',
   }]);
+  // the same result when function declarations are not hoisted, as on Espruino
+  assert.equal(runFirmware(withoutHoisting(r.code)), runFirmware(r.code));
   assert.ok(r.report.bytes > 0 && r.report.minifiedBytes > 0 && r.report.minifiedBytes < r.report.bytes);
   assert.ok(r.report.es5Bytes > r.report.bytes, 'the strip made it smaller');
   assert.ok(r.report.functions > 5);

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import vm from 'node:vm';
 import { gateCheck } from './gate.js';
+import { withoutHoisting } from './no-hoisting.js';
 import { fillArrayHoles, hoistFunctions, transformSource } from './transforms.js';
 
 /** Runs a script and returns what it passed to report(). */
@@ -32,6 +33,9 @@ test('top-level and nested function declarations move above the statements that 
   assert.is(lateFunctions(r.code), 0);
   assert.equal(run(r.code), run(src));
   assert.equal(run(r.code), [21]);
+  // without hoisting (Espruino), only the transformed code runs
+  assert.throws(() => run(withoutHoisting(src)), /is not a function/);
+  assert.equal(run(withoutHoisting(r.code)), [21]);
 });
 
 test('TypeScript class inheritance pattern: the constructor is declared before __extends runs', () => {
@@ -45,6 +49,8 @@ test('TypeScript class inheritance pattern: the constructor is declared before _
   const r = hoistFunctions(src);
   assert.ok(/\(function \(_super\) \{ function B\(\)/.test(r.code), r.code);
   assert.equal(run(r.code), ['B2A1']);
+  assert.equal(run(withoutHoisting(r.code)), ['B2A1']);
+  assert.throws(() => run(withoutHoisting(src)), /prototype/, 'without the transform B is undefined when __extends runs');
   assert.is(lateFunctions(r.code), 0);
 });
 
@@ -65,6 +71,7 @@ test('directives stay first; blocks and switch cases hoist within themselves', (
   assert.ok(r.code.indexOf('{ function one()') > 0);
   assert.ok(r.code.indexOf('case 2: function two()') > 0);
   assert.equal(run(r.code), ['123']);
+  assert.equal(run(withoutHoisting(r.code)), ['123']);
 });
 
 test('a statement relying on automatic semicolon insertion gets a semicolon when moved', () => {
