@@ -314,4 +314,22 @@ test('a dead LCD is reported and the relay keeps working', () => {
   fw.stop();
 });
 
+test('times on the wire are whole milliseconds even with a fractional clock; long texts are cut', () => {
+  const { rig, fw, unit } = boot();
+  rig.time.t += 0.375;
+  rig.time.advance(1);
+  answer(rig.http.last(), { time: 1800000000000 });
+  rig.time.t += 0.25;
+  unit.event({ type: 'error', at: 0, up: 0, reason: 'r'.repeat(100), detail: 'd'.repeat(500) });
+  rig.time.advance(5000);
+  const body = rig.http.lastBody();
+  assert.ok(Number.isInteger(body.up));
+  for (const e of body.events) {
+    assert.ok(Number.isInteger(e.at) && Number.isInteger(e.up), JSON.stringify(e));
+    if (e.reason) assert.ok(e.reason.length <= 64);
+    if (e.detail) assert.ok(e.detail.length <= 200);
+  }
+  fw.stop();
+});
+
 test.run();

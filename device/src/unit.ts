@@ -35,6 +35,8 @@ export const OFFLINE_CHECKPOINT_MS = 5 * 60000;
 export const EVENTS_PER_SYNC = 10;
 const DEFAULT_GRACE_HOURS = 72;
 const HOUR_MS = 3600000;
+const MAX_REASON = 64;
+const MAX_DETAIL = 200;
 /** LCD second line while a stuck unit waits for the relays to go off before rebooting. */
 export const WARN_LINE = 'Reboot after use';
 
@@ -63,6 +65,10 @@ export interface UnitOptions {
   problems: string[];
   limits?: LivenessLimits;
   eventCapacity?: number;
+}
+
+function intOrNull(n: number | null): number | null {
+  return typeof n === 'number' && n === n ? Math.round(n) : null;
 }
 
 export class Unit {
@@ -411,10 +417,14 @@ export class Unit {
 
   // ---- events ----
 
+  /** Times as whole milliseconds and text fields cut to what the protocol accepts. */
   private stamp(ev: NewEvent): NewEvent {
     const now = this.hal.clock.now();
-    ev.up = now - this.bootMs;
-    ev.at = this.wallOffset ? now + this.wallOffset : 0;
+    ev.up = Math.max(0, Math.floor(now - this.bootMs));
+    ev.at = this.wallOffset ? Math.floor(now + this.wallOffset) : 0;
+    if (typeof ev.reason === 'string' && ev.reason.length > MAX_REASON) ev.reason = ev.reason.substring(0, MAX_REASON);
+    if (typeof ev.detail === 'string' && ev.detail.length > MAX_DETAIL) ev.detail = ev.detail.substring(0, MAX_DETAIL);
+    if (typeof ev.dur === 'number') ev.dur = Math.max(0, Math.floor(ev.dur));
     return ev;
   }
 
@@ -430,7 +440,7 @@ export class Unit {
     return {
       machine: this.cfg.machine,
       fw: FW_VERSION,
-      up: this.hal.clock.now() - this.bootMs,
+      up: Math.max(0, Math.floor(this.hal.clock.now() - this.bootMs)),
       boot_count: this.saved.boot,
       list_version: this.lists.version(),
       list_digest: this.lists.digest(),
@@ -442,13 +452,13 @@ export class Unit {
         locked_out: s.locked_out,
         rfid: s.rfid,
         session_fob: s.user ? s.user.fob : null,
-        session_start: s.session_start !== null && this.wallOffset ? s.session_start + this.wallOffset : 0,
+        session_start: s.session_start !== null && this.wallOffset ? Math.floor(s.session_start + this.wallOffset) : 0,
         look: s.look,
         display: o ? o.display : '',
       },
       telemetry: {
         wifi_signal_db: this.o.network.signalDb(),
-        free_vars: this.o.freeVars(),
+        free_vars: intOrNull(this.o.freeVars()),
         temp_c10: null,
       },
       events: this.withWallTime(this.ring.peek(EVENTS_PER_SYNC)),
@@ -460,7 +470,7 @@ export class Unit {
   private withWallTime(events: DeviceEvent[]): DeviceEvent[] {
     if (!this.wallOffset) return events;
     for (const e of events) {
-      if (e.at === 0 && e.seq >= this.bootSeq) e.at = this.bootMs + e.up + this.wallOffset;
+      if (e.at === 0 && e.seq >= this.bootSeq) e.at = Math.floor(this.bootMs + e.up + this.wallOffset);
     }
     return events;
   }
