@@ -60,6 +60,9 @@ const PROTOTYPE_BANNED = [
   'ReferenceError',
 ];
 
+/** The only methods that can be read off Object.prototype on the interpreter. */
+const OBJECT_PROTOTYPE_READABLE = ['hasOwnProperty', 'toString'];
+
 interface Node {
   type: string;
   start: number;
@@ -142,6 +145,11 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
             if (prop === 'prototype' && PROTOTYPE_BANNED.indexOf(o) >= 0) {
               report(n, o + '.prototype', 'reading a method through ' + o + '.prototype gives undefined on Espruino (only Object.prototype works); call it on an instance, e.g. [].slice.call(x)');
             }
+          }
+          // Object.prototype.X where only hasOwnProperty and toString are readable
+          if (obj.type === 'MemberExpression' && propName(obj) === 'prototype' && (obj.object as Node).type === 'Identifier' &&
+            (obj.object as Node).name === 'Object' && OBJECT_PROTOTYPE_READABLE.indexOf(prop) < 0) {
+            report(n, 'Object.prototype.' + prop, 'only Object.prototype.hasOwnProperty and .toString can be read through the prototype on Espruino');
           }
           if (Object.prototype.hasOwnProperty.call(BANNED_METHODS, prop)) report(n.property as Node, '.' + prop, BANNED_METHODS[prop]);
         }
