@@ -85,7 +85,7 @@ export class SimHttpRequest extends Emitter {
     if (data !== undefined) this.chunks.push(typeof data === 'string' ? data : String(data));
     if (!this.started) {
       this.started = true;
-      this.mod.connect(this);
+      this.mod.connect(this, this.chunks.join(''));
     }
     return true;
   }
@@ -94,7 +94,7 @@ export class SimHttpRequest extends Emitter {
     if (data !== undefined) this.chunks.push(typeof data === 'string' ? data : String(data));
     if (!this.started) {
       this.started = true;
-      this.mod.connect(this);
+      this.mod.connect(this, this.chunks.join(''));
     }
     this.ended = true;
     this.mod.send(this, this.chunks.join(''));
@@ -129,7 +129,7 @@ export class SimHttpModule {
   }
 
   /** Called at the first write/end: connect now, throwing like the interpreter on failure. */
-  connect(req: SimHttpRequest): void {
+  connect(req: SimHttpRequest, bodySoFar: string): void {
     const o = req.options;
     const headers: { [k: string]: string } = {};
     if (o.headers && typeof o.headers === 'object') for (const k of Object.keys(o.headers as object)) headers[k] = String((o.headers as { [k: string]: unknown })[k]);
@@ -142,7 +142,7 @@ export class SimHttpModule {
       port: Number(o.port) || 80,
       path: o.path === undefined ? '/' : String(o.path),
       headers,
-      body: '',
+      body: bodySoFar,
       outcome: 'pending',
     };
     this.log.push(ex);

@@ -1,0 +1,164 @@
+// End to end, without the server: decisions continue from the cached list while the server is
+// stopped and events are buffered; when it is back every buffered event is stored exactly once
+// (also when an acknowledgement is lost); a reboot keeps list and buffer and comes up with the
+// relays off; past the freshness deadline only override fobs start sessions.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { E2EServer, ensureFirmware, FOBS, startUnit, untilListed, untilSynced, type UnitHandle } from './harness.js';
+
+let server: E2EServer;
+let lathe: UnitHandle;
+
+test.before(async () => {
+  ensureFirmware();
+  server = new E2EServer();
+  await server.start();
+  lathe = await startUnit(server, 'lathe');
+  await untilListed(lathe.unit);
+});
+
+test.after(async () => {
+  lathe.unit.close();
+  await server.close();
+});
+
+/** Unit event seqs the server stored for a machine, oldest first. */
+async function storedSeqs(machine: string): Promise<number[]> {
+  return (await server.events(machine)).filter((e) => e.source === 'unit' && e.unit_seq !== null).map((e) => e.unit_seq as number).sort((a, b) => a - b);
+}
+
+test('server stopped -> decisions continue from the cached list, events are buffered', async () => {
+  const u = lathe.unit;
+  await untilSynced(u);
+  await server.stop();
+  await u.insertFob(FOBS.ada);
+  await u.advance(100);
+  assert.ok(u.relay, 'session starts without the server');
+  assert.is(u.lcdText, 'Welcome,\nAda');
+  await u.advance(3000);
+  await u.removeFob();
+  assert.not.ok(u.relay);
+  await u.insertFob(FOBS.bob);
+  await u.advance(100);
+  assert.is(u.lcdText, 'Unauthorized\n');
+  await u.removeFob();
+  await u.insertFob(FOBS.unknown);
+  await u.advance(100);
+  assert.is(u.lcdText, 'Unknown RFID\n');
+  await u.removeFob();
+  await u.advance(30_000);
+  const tried = u.http.log.filter((x) => x.t > 0 && x.outcome === 'refused');
+  assert.ok(tried.length >= 2, 'kept trying (refused connections caught, not fatal)');
+  assert.equal(u.uncaught, []);
+  // What the unit tried to send while refused carries the buffered session and denials.
+  const attempt = tried[tried.length - 1].body;
+  assert.match(attempt, /"type":"session_start"/);
+  assert.match(attempt, /"type":"denied"/);
+});
+
+test('server back -> every buffered event is stored exactly once, even when an acknowledgement is lost', async () => {
+  const u = lathe.unit;
+  await server.start();
+  // Lose the first answer: the server stored the events but the unit never hears the ack.
+  let dropped = 0;
+  u.http.hook = (ex, res) => {
+    if (dropped === 0 && ex.path.indexOf('/api/v1/sync') >= 0 && ex.body.indexOf('"events":[{') >= 0) {
+      dropped++;
+      return { status: 502, headers: {}, body: 'bad gateway' };
+    }
+    return res;
+  };
+  const synced = await untilSynced(u, 120_000);
+  u.http.hook = null;
+  assert.ok(synced, 'the buffer drained');
+  assert.is(dropped, 1, 'one answer was lost on the way');
+  const seqs = await storedSeqs('lathe');
+  const unique = Array.from(new Set(seqs));
+  assert.equal(seqs, unique, 'no event stored twice');
+  for (let i = 1; i < unique.length; i++) assert.is(unique[i], unique[i - 1] + 1, 'no gap in the unit sequence at ' + unique[i]);
+  const evs = await server.events('lathe');
+  const offline = evs.filter((e) => e.type === 'session_start' || e.type === 'session_end' || e.type === 'denied');
+  assert.ok(offline.some((e) => e.type === 'session_end' && e.full_name === 'Ada Maker'));
+  assert.ok(offline.some((e) => e.type === 'denied' && e.fob === FOBS.bob));
+  assert.ok(offline.some((e) => e.type === 'denied' && e.fob === FOBS.unknown));
+  assert.equal(u.uncaught, []);
+});
+
+test('reboot with Storage kept -> relays off at boot, list and event buffer intact', async () => {
+  const u = lathe.unit;
+  await untilSynced(u);
+  await server.stop();
+  await u.insertFob(FOBS.ada);
+  await u.advance(500);
+  assert.ok(u.relay);
+  const writesBefore = u.pins.writes.length;
+  u.powerCycle();
+  const firstRelayWrite = u.pins.writes.slice(writesBefore).find((w) => w.pin === u.board.relay);
+  assert.ok(firstRelayWrite, 'the firmware drives the relay pin at boot');
+  assert.is(firstRelayWrite!.value, 0, 'and the first thing it writes is off');
+  await u.advance(1000);
+  // The fob is still in the slot after the power cut: the relay stays off until a new decision.
+  await u.removeFob();
+  assert.not.ok(u.relay, 'relays off after the reboot');
+  assert.is(u.boots.length, 2);
+  // The cached list survived: a decision without the server.
+  await u.insertFob(FOBS.ada);
+  await u.advance(100);
+  assert.ok(u.relay, 'list intact: Ada still welcomed offline');
+  assert.is(u.lcdText, 'Welcome,\nAda');
+  await u.removeFob();
+  // The buffered events (from before and after the reboot) arrive once the server is back.
+  await server.start();
+  assert.ok(await untilSynced(u, 120_000));
+  const seqs = await storedSeqs('lathe');
+  assert.equal(seqs, Array.from(new Set(seqs)), 'exactly once');
+  const evs = await server.events('lathe');
+  const starts = evs.filter((e) => e.type === 'session_start' && e.full_name === 'Ada Maker');
+  assert.ok(starts.length >= 3, 'sessions before and after the reboot reported: ' + starts.length);
+  assert.ok(evs.some((e) => e.type === 'session_end'), 'the session after the reboot ended and was reported');
+  assert.ok(evs.filter((e) => e.type === 'reboot').length >= 2, 'the boot was reported');
+  assert.equal(u.uncaught, []);
+  assert.equal(u.storage.violations, []);
+});
+
+test('freshness deadline -> offline past the grace only override fobs start a session, and the LCD says why', async () => {
+  const h = await startUnit(server, 'mill');
+  const u = h.unit;
+  try {
+    await untilListed(u);
+    await u.insertFob(FOBS.dee);
+    await u.advance(100);
+    assert.ok(u.relay, 'fresh list: member runs the mill');
+    await u.removeFob();
+    await untilSynced(u);
+    await server.stop();
+    // The mill's grace is one hour; a little before it nothing changes.
+    await u.advance(55 * 60_000);
+    await u.insertFob(FOBS.dee);
+    await u.advance(100);
+    assert.ok(u.relay, 'still within the grace');
+    await u.removeFob();
+    await u.advance(6 * 60_000);
+    await u.insertFob(FOBS.dee);
+    await u.advance(100);
+    assert.not.ok(u.relay, 'past the deadline: ordinary member refused');
+    assert.is(u.lcdText, 'List too old\nMaintainers only');
+    await u.removeFob();
+    await u.insertFob(FOBS.cy);
+    await u.advance(100);
+    assert.ok(u.relay, 'override fob still runs it');
+    await u.removeFob();
+    assert.equal(u.uncaught, []);
+    // Back online: ordinary members again.
+    await server.start();
+    await u.advance(65_000);
+    await u.insertFob(FOBS.dee);
+    await u.advance(100);
+    assert.ok(u.relay, 'fresh again after a sync');
+    await u.removeFob();
+  } finally {
+    u.close();
+  }
+});
+
+test.run();
