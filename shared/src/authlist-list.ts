@@ -76,16 +76,45 @@ export function asciiJsonString(s: string): string {
   return out + '"';
 }
 
-/** The DecisionMachine part of a machine config (MachineConfig has more keys), as a list carries it. */
+/**
+ * Printable ASCII only (anything else, a surrogate pair included, becomes one '?'): the chip's
+ * strings are 8-bit, so only ASCII re-renders byte for byte there (and its LCD shows no more).
+ */
+function printableAscii(v: unknown): string {
+  const s = typeof v === 'string' ? v : '';
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 32 && c <= 126) {
+      out += s[i];
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    out += '?';
+  }
+  return out;
+}
+
+/**
+ * The DecisionMachine part of a machine config (MachineConfig has more keys), as a list carries
+ * it: display names in printable ASCII, the offline grace rounded to whole seconds.
+ */
 export function machineHeader(m: DecisionMachine): DecisionMachine {
   const s = m.second_relay;
   return {
-    name: m.name,
-    display_name: m.display_name,
-    unauthorized_warn_only: m.unauthorized_warn_only,
-    always_enabled: m.always_enabled,
+    name: printableAscii(m.name),
+    display_name: printableAscii(m.display_name),
+    unauthorized_warn_only: m.unauthorized_warn_only === true,
+    always_enabled: m.always_enabled === true,
     second_relay: s
-      ? { unauthorized_warn_only: s.unauthorized_warn_only, always_enabled: s.always_enabled, display_name: s.display_name }
+      ? {
+        unauthorized_warn_only: s.unauthorized_warn_only === true,
+        always_enabled: s.always_enabled === true,
+        display_name: printableAscii(s.display_name),
+      }
       : null,
     offline_grace_hours: graceSeconds(m.offline_grace_hours) / 3600,
   };
@@ -295,6 +324,8 @@ export function buildList(
   }
   const header = machineHeader(machine);
   const names = parts.join('');
+  version = wholeOrZero(version);
+  issuedAt = wholeOrZero(issuedAt);
   return {
     machine: header,
     version: version,
@@ -315,6 +346,11 @@ export function encodeListHead(list: AuthList, codec?: Base64Codec): string {
   const c = codec || PURE_BASE64;
   return LIST_FORMAT + ' ' + list.digest + '\n' + headerLine(list.machine, list.version, list.issued_at, list.count) + '\n' +
     c.encode(fobBytes(list.fobs), 0, list.count * 4) + '\n' + c.encode(list.flags, 0, list.count) + '\n';
+}
+
+/** A non-negative whole number (what the header carries), else 0. */
+function wholeOrZero(n: number): number {
+  return typeof n === 'number' && isFinite(n) && n > 0 ? Math.min(MAX_SAFE, Math.floor(n)) : 0;
 }
 
 /** The list as canonical text (see the layout at the top of this file). */

@@ -78,6 +78,16 @@ test('names: the decision\'s LCD-safe form ("?" for non-ASCII), padded; trailing
   assert.is(nameAt(list, 1), 'Emoji ? fan', 'a surrogate pair is one "?"');
 });
 
+test('machine display names travel as printable ASCII (the chip re-renders them byte for byte)', () => {
+  const m = header({ display_name: 'Dreh\u00e4nk \u03a9 \ud83d\ude00 "big" \\', second_relay: { unauthorized_warn_only: true, always_enabled: false, display_name: 'K\u00fchlung' } });
+  const list = listOf([], 1, m);
+  assert.is(list.machine.display_name, 'Dreh?nk ? ? "big" \\');
+  assert.is(list.machine.second_relay!.display_name, 'K?hlung');
+  const text = encodeList(list);
+  assert.ok(/^[\x20-\x7e\n]*$/.test(text));
+  assert.equal(expectOk(decodeList(text, sha256Hex)).machine, list.machine);
+});
+
 test('fractional offline grace hours survive the text exactly (carried as whole seconds)', () => {
   for (const h of [0.5, 1 / 3, 72, 0.1 + 0.2, 1000]) {
     const list = listOf([{ fob: 1, flags: 1, name: 'a' }], 1, header({ offline_grace_hours: h }));
