@@ -77,6 +77,11 @@ test('server URLs', () => {
   assert.equal(parseServerUrl('http://10.0.0.2:3000/gate/'), { host: '10.0.0.2', port: 3000, base: '/gate' });
   assert.is(parseServerUrl('http://x:99999'), null);
   assert.is(parseServerUrl('ftp://x'), null);
+  assert.is(parseServerUrl('http://'), null);
+  assert.is(parseServerUrl('http://host:'), null);
+  assert.is(parseServerUrl('http://a b:80'), null);
+  assert.is(parseServerUrl('http://h:8o'), null);
+  assert.is(parseServerUrl('http://h/x?y=1'), null);
 });
 
 test.run();

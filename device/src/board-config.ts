@@ -71,15 +71,35 @@ function isInt(v: unknown, lo: number, hi: number): boolean {
   return typeof v === 'number' && Math.floor(v) === v && v >= lo && v <= hi;
 }
 
+/** True when every character of s is in the allowed set (no RegExp: the interpreter's is minimal). */
+function onlyChars(s: string, allowed: string): boolean {
+  for (let i = 0; i < s.length; i++) if (allowed.indexOf(s.charAt(i)) < 0) return false;
+  return true;
+}
+
+const DIGITS = '0123456789';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const HEX_CHARS = DIGITS + 'abcdefABCDEF';
+const HOST_CHARS = DIGITS + LOWER + LOWER.toUpperCase() + '.-';
+
 /** Parses `http://host[:port][/base]`; null when it is not such a URL. */
 export function parseServerUrl(url: string): ServerAddress | null {
-  const m = /^http:\/\/([A-Za-z0-9.-]+)(:([0-9]{1,5}))?(\/[^?#]*)?$/.exec(url);
-  if (!m) return null;
-  const port = m[3] ? parseInt(m[3], 10) : 80;
+  const scheme = 'http://';
+  if (url.substring(0, scheme.length) !== scheme) return null;
+  const rest = url.substring(scheme.length);
+  const slash = rest.indexOf('/');
+  const authority = slash < 0 ? rest : rest.substring(0, slash);
+  let base = slash < 0 ? '' : rest.substring(slash);
+  const colon = authority.indexOf(':');
+  const host = colon < 0 ? authority : authority.substring(0, colon);
+  const portText = colon < 0 ? '' : authority.substring(colon + 1);
+  if (host.length === 0 || !onlyChars(host, HOST_CHARS)) return null;
+  if (colon >= 0 && (portText.length === 0 || portText.length > 5 || !onlyChars(portText, DIGITS))) return null;
+  const port = colon < 0 ? 80 : parseInt(portText, 10);
   if (!(port >= 1 && port <= 65535)) return null;
-  let base = m[4] || '';
+  if (base.indexOf('?') >= 0 || base.indexOf('#') >= 0) return null;
   while (base.length > 0 && base.charAt(base.length - 1) === '/') base = base.substring(0, base.length - 1);
-  return { host: m[1], port: port, base: base };
+  return { host: host, port: port, base: base };
 }
 
 function parsePins(raw: unknown, profile: ProfileName): { pins: BoardPins | null; error: string } {
@@ -113,11 +133,11 @@ export function parseBoardConfig(data: unknown): ConfigResult {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return bad('must be a JSON object');
   const d = data as { [k: string]: unknown };
   const machine = d.machine;
-  if (typeof machine !== 'string' || !/^[a-z0-9_-]+$/.test(machine)) return bad('machine: must be a machine name (a-z, 0-9, _ and -)');
+  if (typeof machine !== 'string' || machine.length === 0 || !onlyChars(machine, LOWER + DIGITS + '_-')) return bad('machine: must be a machine name (a-z, 0-9, _ and -)');
   if (typeof d.server_url !== 'string') return bad('server_url: must be a string like http://host:port');
   const server = parseServerUrl(d.server_url);
   if (!server) return bad('server_url: must look like http://host:port (plain http)');
-  if (typeof d.key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(d.key)) return bad('key: must be 64 hex characters');
+  if (typeof d.key !== 'string' || d.key.length !== 64 || !onlyChars(d.key, HEX_CHARS)) return bad('key: must be 64 hex characters');
   let wifi: { ssid: string; password: string } | null = null;
   if (d.wifi !== null && d.wifi !== undefined) {
     const w = d.wifi as { [k: string]: unknown };

@@ -3,6 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startFirmware, NOT_CONFIGURED, CONFIG_RETRY_MS } from './firmware.js';
 import { CONFIG_FILE, DEFAULT_PINS } from './board-config.js';
 import { infoLine, installInfo, PROGRAM_FILE } from './info.js';
@@ -108,6 +111,16 @@ test('FG_INFO() prints the digests of the program and the config, and the versio
   (globalThis as unknown as { FG_INFO: () => void }).FG_INFO();
   assert.equal(printed, [line]);
   delete (globalThis as unknown as { FG_INFO?: unknown }).FG_INFO;
+});
+
+test('firmware sources use no regular expressions (the interpreter lacks ?, {n,m} and quantified groups)', () => {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  assert.ok(files.length > 10);
+  for (const f of files) {
+    const src = readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l)).join('\n');
+    assert.ok(!/new RegExp|\.test\(|\.exec\(|=\s*\/[^/*]|\(\/[^/*]/.test(src), f + ' uses a RegExp');
+  }
 });
 
 test.run();

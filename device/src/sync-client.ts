@@ -53,7 +53,9 @@ export interface SyncClientOptions {
 /** JSON with every non-ASCII character escaped, so bytes match on both sides. */
 export function asciiJson(value: unknown): string {
   const s = JSON.stringify(value);
-  if (!/[^\x00-\x7f]/.test(s)) return s;
+  let plain = true;
+  for (let i = 0; i < s.length && plain; i++) if (s.charCodeAt(i) > 127) plain = false;
+  if (plain) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -61,6 +63,15 @@ export function asciiJson(value: unknown): string {
     else out += '\\u' + ('000' + c.toString(16)).slice(-4);
   }
   return out;
+}
+
+/** M from a 409 body `…counter N is not above M…`, or 0 (no RegExp: the interpreter's is minimal). */
+export function counterAbove(body: string): number {
+  const marker = 'not above ';
+  const at = String(body).indexOf(marker);
+  if (at < 0) return 0;
+  const n = parseInt(String(body).substring(at + marker.length), 10);
+  return n > 0 ? n : 0;
 }
 
 function header(res: HttpResponse, name: string): string {
@@ -212,8 +223,8 @@ export class SyncClient {
           }
           const v = verifyResponse(res, counter, o.key, o.hmac);
           if (v.error && v.error.code === 'SYNC_REPLAYED') {
-            const m = /not above ([0-9]+)/.exec(res.body);
-            if (m) o.counter.skipPast(parseInt(m[1], 10));
+            const seen = counterAbove(res.body);
+            if (seen > 0) o.counter.skipPast(seen);
           }
           this.finish(id, v.error, v.res);
         },
