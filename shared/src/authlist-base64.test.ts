@@ -3,7 +3,7 @@
 // decoding; and that a native-style codec (as a unit passes in) gives identical lists.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { base64Encode, base64DecodeInto, base64Length, type Base64Codec } from './base64.js';
+import { base64Encode, base64DecodeInto, base64Length, nativeBase64, type Base64Codec } from './base64.js';
 import { decodeList, encodeList, encodeListHead, diffLists, encodeDelta, applyDelta } from './authlist.js';
 import { sha256Hex, rng, randomEntries, listOf, plain } from './authlist-test-helpers.js';
 
@@ -77,6 +77,40 @@ test('a native codec gives the same text, the same decoded list and the same del
     assert.ok(a.ok);
     if (a.ok) assert.is(a.value.digest, w.digest);
   }
+});
+
+/** Node stand-ins for Espruino's atob, btoa, E.toString and E.toUint8Array. */
+const espruinoLike = nativeBase64({
+  atob: (s) => Buffer.from(s, 'base64').toString('latin1'),
+  btoa: (s) => Buffer.from(s, 'latin1').toString('base64'),
+  bytesToString: (b) => Buffer.from(b).toString('latin1'),
+  stringToBytes: (s) => new Uint8Array(Buffer.from(s, 'latin1')),
+});
+
+test('nativeBase64: same results as the pure codec, falls back when a native step fails', () => {
+  const r = rng(4);
+  for (let n = 0; n <= 100; n++) {
+    const b = randomBytes(r, n);
+    assert.is(espruinoLike.encode(b, 0, n), base64Encode(b));
+    const out = new Uint8Array(n);
+    assert.ok(espruinoLike.decodeInto('#' + base64Encode(b), 1, 1 + base64Length(n), out));
+    assert.equal(Array.from(out), Array.from(b));
+  }
+  const noFlat = nativeBase64({
+    atob: () => { throw new Error('bad'); },
+    btoa: (s) => Buffer.from(s, 'latin1').toString('base64'),
+    bytesToString: () => undefined,
+    stringToBytes: () => { throw new Error('no memory'); },
+  });
+  const b = randomBytes(r, 50);
+  assert.is(noFlat.encode(b, 3, 40), base64Encode(b, 3, 40));
+  assert.is(noFlat.decodeInto(base64Encode(b), 0, base64Length(50), new Uint8Array(50)), false, 'atob threw');
+  assert.is(espruinoLike.decodeInto('AAAA', 0, 4, new Uint8Array(2)), false, 'wrong size');
+  const list = listOf(randomEntries(rng(9), 700), 3);
+  const text = encodeList(list, espruinoLike);
+  assert.is(text, encodeList(list));
+  const d = decodeList(text, sha256Hex, { base64: espruinoLike, names: list.names });
+  assert.ok(d.ok && d.value.digest === list.digest);
 });
 
 test.run();

@@ -11,4 +11,6 @@ export {
 export { flagsOf, entriesFor } from './authlist-entries.js';
 export { DELTA_FORMAT, type Delta, type NamesSink, type ApplyOptions, diffLists, deltaAddAt, encodeDelta, decodeDelta, applyDelta } from './authlist-delta.js';
 export { type HmacHex, type NewerVerdict, signText, verifyText, checkNewer, checkMachine } from './authlist-sign.js';
-export { base64Length, base64Encode, base64DecodeInto, type Base64Codec, PURE_BASE64 } from './base64.js';
+export {
+  base64Length, base64Encode, base64DecodeInto, type Base64Codec, PURE_BASE64, type NativeBase64, nativeBase64,
+} from './base64.js';

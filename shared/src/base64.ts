@@ -109,3 +109,49 @@ export const PURE_BASE64: Base64Codec = {
   },
   decodeInto: base64DecodeInto,
 };
+
+/** The interpreter's native pieces a fast codec is built from (Espruino: atob, btoa, E.toString, E.toUint8Array). */
+export interface NativeBase64 {
+  atob(b64: string): string;
+  btoa(binary: string): string;
+  /** Bytes -> 8-bit string; anything but a string (E.toString when memory is short) = unavailable. */
+  bytesToString(bytes: Uint8Array): unknown;
+  /** 8-bit string -> bytes. */
+  stringToBytes(binary: string): Uint8Array;
+}
+
+/**
+ * A codec on the interpreter's native base64, falling back to the pure one whenever a native
+ * step is unavailable or throws. A unit passes it as `base64` to decodeList/applyDelta/encodeList.
+ */
+export function nativeBase64(n: NativeBase64): Base64Codec {
+  return {
+    encode: function (bytes: Uint8Array, start: number, end: number): string {
+      try {
+        const raw = n.bytesToString(bytes.subarray(start, end));
+        if (typeof raw === 'string' && raw.length === end - start) return n.btoa(raw);
+      } catch (e) {
+        // fall through to the pure encoder
+      }
+      return base64Encode(bytes, start, end);
+    },
+    decodeInto: function (text: string, start: number, end: number, out: Uint8Array): boolean {
+      if (end - start !== base64Length(out.length) || start < 0 || end > text.length) return false;
+      let raw: string;
+      try {
+        raw = n.atob(text.substring(start, end));
+      } catch (e) {
+        return false;
+      }
+      if (typeof raw !== 'string' || raw.length !== out.length) return false;
+      try {
+        const bytes = n.stringToBytes(raw);
+        if (!bytes || bytes.length !== out.length) return base64DecodeInto(text, start, end, out);
+        out.set(bytes);
+        return true;
+      } catch (e) {
+        return base64DecodeInto(text, start, end, out);
+      }
+    },
+  };
+}
