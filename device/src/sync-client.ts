@@ -60,7 +60,10 @@ export function asciiJson(value: unknown): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 128) out += s.charAt(i);
-    else out += '\\u' + ('000' + c.toString(16)).slice(-4);
+    else {
+      const h = '000' + c.toString(16);
+      out += '\\u' + h.substring(h.length - 4);
+    }
   }
   return out;
 }

@@ -216,6 +216,15 @@ test('the watchdog shows a warning instead of rebooting while a relay is on', ()
   rig.time.advance(1000);
   assert.is(rig.reboots, 1);
   fw.stop();
+  // after the reboot the boot event says why
+  const again = boot(rig.store.clone());
+  const b = again.unit.ring.peek(100).filter((e) => e.type === 'boot');
+  assert.is(b[b.length - 1].reason, 'reboot: watchdog, loop stuck');
+  again.fw.stop();
+  const third = boot(again.rig.store.clone());
+  const b3 = third.unit.ring.peek(100).filter((e) => e.type === 'boot');
+  assert.is(b3[b3.length - 1].reason, 'power-on, crash or hardware watchdog');
+  third.fw.stop();
 });
 
 test('events reach the server in order and are erased once acknowledged', () => {

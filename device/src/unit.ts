@@ -49,6 +49,8 @@ interface UnitRecord {
   command_ack: number;
   /** Age of the last successful sync (ms) when last written. */
   offline_ms: number;
+  /** Why the unit rebooted itself ('' = it did not: power-on, crash or hardware watchdog). */
+  reboot_reason: string;
 }
 
 export interface UnitOptions {
@@ -88,7 +90,7 @@ export class Unit {
   readonly sync: SyncClient;
   readonly watchdog: WatchdogPolicy;
   private record: DurableRecord<UnitRecord>;
-  private saved: UnitRecord = { boot: 0, oopsed: false, locked_out: false, lockout_pending: false, command_ack: 0, offline_ms: 0 };
+  private saved: UnitRecord = { boot: 0, oopsed: false, locked_out: false, lockout_pending: false, command_ack: 0, offline_ms: 0, reboot_reason: '' };
   state: MachineState = initialState();
   outputs: Outputs | null = null;
   private bootMs = 0;
@@ -200,6 +202,8 @@ export class Unit {
         this.show();
       },
       beforeReboot: (reason) => {
+        this.saved.reboot_reason = 'watchdog, ' + reason;
+        this.saveRecord();
         this.event({ type: 'error', at: 0, up: 0, reason: 'watchdog', detail: reason + ': rebooting' });
         this.o.log('fobgate: ' + reason + ', rebooting');
       },
@@ -218,6 +222,8 @@ export class Unit {
     const r = this.record.load();
     if (r) this.saved = r;
     this.saved.boot = (this.saved.boot || 0) + 1;
+    const cause = this.saved.reboot_reason ? 'reboot: ' + this.saved.reboot_reason : 'power-on, crash or hardware watchdog';
+    this.saved.reboot_reason = '';
     this.saveRecord();
     this.ring.load();
     this.counter.load();
@@ -232,7 +238,7 @@ export class Unit {
     this.state = s;
     this.running = true;
     this.bootSeq = this.ring.nextSeq();
-    this.event({ type: 'boot', at: 0, up: 0, v: this.saved.boot, detail: FW_VERSION });
+    this.event({ type: 'boot', at: 0, up: 0, v: this.saved.boot, reason: cause, detail: FW_VERSION });
     if (loaded) this.event({ type: 'error', at: 0, up: 0, reason: loaded.code, detail: loaded.message });
     for (const p of this.o.problems) this.event({ type: 'error', at: 0, up: 0, reason: 'module', detail: p });
     this.decideNow({ type: 'reboot', rfid: null }, null);
