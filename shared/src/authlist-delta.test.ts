@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   type AuthList, type ListEntry, type Delta, type NamesSink,
-  buildList, encodeList, diffLists, encodeDelta, decodeDelta, applyDelta, deltaAddAt, signText, verifyText,
+  buildList, encodeList, encodeListHead, decodeList, diffLists, encodeDelta, decodeDelta, applyDelta, deltaAddAt, signText, verifyText,
 } from './authlist.js';
 import { sha256Hex, hmac, KEY, rng, header, randomEntries, randomFob, randomName, listOf, plain } from './authlist-test-helpers.js';
 
@@ -245,6 +245,45 @@ test('applyDelta can stream the new names into a sink in small pieces (a unit wr
   const garbled: NamesSink = { begin: () => true, write: (c) => { acc += c.toLowerCase(); return true; }, end: () => acc };
   const f2 = applyDelta(v, text, sha256Hex, { names: garbled });
   assert.ok(!f2.ok && f2.error.code === 'LIST_DIGEST');
+});
+
+test('unit flow on 5,000 members: names stay in "flash", every hash input small, signature checks', () => {
+  const r = rng(4242);
+  const v = listOf(randomEntries(r, 5000), 10);
+  // A typical day: a few members join, leave or change.
+  const changed = entriesOf(v).slice(5);
+  for (let k = 0; k < 10; k++) changed[k * 400].flags ^= 1;
+  for (let k = 0; k < 5; k++) changed.push({ fob: 7000000 + k, flags: 1, name: 'Joiner ' + k });
+  const w = listOf(changed, 11);
+  // Server side: full list once, then a delta, each signed with the unit's key.
+  const fullText = encodeList(v);
+  const fullSig = signText(fullText, KEY, hmac);
+  const deltaText = encodeDelta(diffLists(v, w));
+  const deltaSig = signText(deltaText, KEY, hmac);
+  // Unit: the largest string any hash sees is recorded.
+  let largest = 0;
+  const sha = (m: string) => { largest = Math.max(largest, m.length); return sha256Hex(m); };
+  const mac = (k: string, m: string) => { largest = Math.max(largest, m.length); return hmac(k, m); };
+  assert.ok(verifyText(fullText, fullSig, KEY, mac).ok);
+  const flashNames = fullText.substring(fullText.length - v.count * 16); // the names file
+  const held = decodeList(fullText, sha, { names: flashNames });
+  assert.ok(held.ok);
+  if (!held.ok) return;
+  assert.ok(verifyText(deltaText, deltaSig, KEY, mac).ok);
+  let written = '';
+  const sink: NamesSink = { begin: () => true, write: (c) => { written += c; return true; }, end: () => written };
+  const next = applyDelta(held.value, deltaText, sha, { names: sink });
+  assert.ok(next.ok);
+  if (!next.ok) return;
+  assert.is(next.value.digest, w.digest);
+  const stored = encodeListHead(next.value) + written;
+  assert.is(stored, encodeList(w));
+  const storedSig = signText(stored, KEY, mac);
+  assert.is(storedSig, signText(encodeList(w), KEY, hmac), 'the unit re-signs exactly what the server would');
+  const reread = decodeList(stored, sha, { names: written });
+  assert.ok(reread.ok && reread.value.digest === w.digest);
+  console.log('size: authlist unit flow 5000 members: largest SHA-256/HMAC input ' + largest + ' B (delta text ' + deltaText.length + ' B)');
+  assert.ok(largest <= 4096, 'largest hash input ' + largest);
 });
 
 test('buildList input is not mutated and lists built twice are identical', () => {
