@@ -49,7 +49,7 @@ export interface AuthList {
   flags: Uint8Array;
   /** count * NAME_WIDTH chars. */
   names: string;
-  /** sha256 hex of the canonical body (see the layout above). */
+  /** listDigest of the content (64 hex chars); identifies the list (sync requests, delta bases). */
   digest: string;
 }
 
@@ -303,22 +303,23 @@ export function buildList(
   machine: DecisionMachine, entries: ListEntry[], version: number, issuedAt: number, sha256Hex: Sha256Hex,
 ): AuthList {
   const order: number[] = [];
-  for (let i = 0; i < entries.length; i++) if (isIntIn(entries[i].fob, 0, FOB_MAX)) order.push(i);
+  const list = Array.isArray(entries) ? entries : [];
+  for (let i = 0; i < list.length; i++) if (list[i] && isIntIn(list[i].fob, 0, FOB_MAX)) order.push(i);
   order.sort(function (x, y) {
-    const d = entries[x].fob - entries[y].fob;
+    const d = list[x].fob - list[y].fob;
     return d !== 0 ? d : x - y;
   });
   let n = 0;
-  for (let i = 0; i < order.length; i++) if (i === 0 || entries[order[i]].fob !== entries[order[i - 1]].fob) n++;
+  for (let i = 0; i < order.length; i++) if (i === 0 || list[order[i]].fob !== list[order[i - 1]].fob) n++;
   const fobs = new Uint32Array(n);
   const flags = new Uint8Array(n);
   const parts: string[] = [];
   let k = 0;
   for (let i = 0; i < order.length; i++) {
-    const e = entries[order[i]];
-    if (i > 0 && e.fob === entries[order[i - 1]].fob) continue;
+    const e = list[order[i]];
+    if (i > 0 && e.fob === list[order[i - 1]].fob) continue;
     fobs[k] = e.fob;
-    flags[k] = e.flags & FLAG_MASK;
+    flags[k] = typeof e.flags === 'number' ? e.flags & FLAG_MASK : 0;
     parts.push(nameRecord(e.name));
     k++;
   }
