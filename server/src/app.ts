@@ -135,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
 
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const buf = body as Buffer;
     req.rawBody = buf;
@@ -221,3 +221,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.ready();
   return app;
 }
+
+// What a host needs besides buildApp to run the app (the device end-to-end tests import these by
+// package name).
+export { Store } from './store.js';
+export { EventLog } from './event-log.js';
+export { createNotifier } from './notifier.js';

@@ -172,6 +172,9 @@ export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
     logger: false,
     ...o.extra,
   });
+  // app.inject opens no socket and the server's timers are unref'd: keep the test process alive
+  // while a request waits on a timer (e.g. a save budget).
+  const keepAlive = setInterval(() => undefined, 60000);
   return {
     app,
     dir,
@@ -179,6 +182,7 @@ export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
     adapter,
     now,
     close: async () => {
+      clearInterval(keepAlive);
       adapter.release();
       await app.close();
     },
