@@ -347,6 +347,14 @@ test('malformed input never throws and says what is wrong', () => {
   assert.match(expectFail(decodeList(digestOf(dup.substring(dup.indexOf('\n') + 1)), sha256Hex), 'LIST_MALFORMED'), 'unique');
 });
 
+test('buildList never throws on garbage entries', () => {
+  const junk = [null, undefined, 7, { fob: 'x' }, { fob: 3, flags: 'a', name: 5 }, { fob: 2, flags: 255, name: null }] as unknown as ListEntry[];
+  const list = listOf(junk, 1);
+  assert.equal(plain(list), [{ fob: 2, flags: 15, name: ' '.repeat(16) }, { fob: 3, flags: 0, name: ' '.repeat(16) }]);
+  assert.is(listOf(null as unknown as ListEntry[], 1).count, 0);
+  expectOk(decodeList(encodeList(list), sha256Hex));
+});
+
 test('checkNewer: newer applies, same is a no-op, older and same-version-other-content are rollbacks', () => {
   const l5 = listOf([{ fob: 1, flags: 1, name: 'a' }], 5);
   const other5 = listOf([{ fob: 2, flags: 1, name: 'b' }], 5);
