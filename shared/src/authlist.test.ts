@@ -327,6 +327,7 @@ test('malformed input never throws and says what is wrong', () => {
     [digestOf(lines[0] + '\n' + lines[1] + '\n' + 'AQIA' + '\n' + lines[3]), 'LIST_MALFORMED'], // padding missing
     [digestOf(lines[0] + '\n' + lines[1] + '\n' + 'AQJ=' + '\n' + lines[3]), 'LIST_MALFORMED'], // non-zero pad bits
     [digestOf(lines[0] + '\n' + lines[1] + '\n' + 'EBA=' + '\n' + lines[3]), 'LIST_MALFORMED'], // flag 0x10
+    [digestOf(lines[0] + '\n' + lines[1] + '\n' + 'AyA=' + '\n' + lines[3]), 'LIST_MALFORMED'], // second flag 0x20
   ];
   for (let k = 0; k < cases.length; k++) {
     const r = decodeList(cases[k][0] as string, sha256Hex);
