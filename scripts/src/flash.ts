@@ -258,6 +258,8 @@ export async function flashMain(argv: string[], io: Io = consoleIo, env: NodeJS.
       return EXIT.PORT;
     }
     const port = chosen.port;
+    // A unit may sync as soon as the program loads, before verification ends: count from here.
+    const uploadStart = Date.now();
     progress.step(3, 'upload', `${port} at ${baud} baud`);
     // The CLI writes the program in ~1 KB Storage chunks and the unit answers each with a prompt.
     const expectedPrompts = Math.ceil(JSON.stringify(firmware).length / 1024) + Math.ceil(configText.length / 1024) + 3;
@@ -314,8 +316,8 @@ export async function flashMain(argv: string[], io: Io = consoleIo, env: NodeJS.
       try {
         const fleet = await client.fleet();
         const row = fleet.machines.find((m) => m.name === machine);
-        if (row && row.kind === 'fobgate' && row.last_checkin !== null && row.last_checkin >= since - 1000) {
-          io.out(`      first sync after ${((Date.now() - since) / 1000).toFixed(1)} s; the unit holds list v${row.list_version_held ?? '-'} (latest v${fleet.list_version_latest})`);
+        if (row && row.kind === 'fobgate' && row.last_checkin !== null && row.last_checkin >= uploadStart) {
+          io.out(`      first sync ${((row.last_checkin - uploadStart) / 1000).toFixed(1)} s after the upload started; the unit holds list v${row.list_version_held ?? '-'} (latest v${fleet.list_version_latest})`);
           io.out(`Unit for "${machine}" flashed, verified and online.`);
           return EXIT.OK;
         }

@@ -46,6 +46,7 @@ export function startStandin(opts: StandinOptions = {}): Promise<Standin> {
     close: () => Promise.resolve(),
   };
   const sockets = new Set<net.Socket>();
+  const sizes: { [name: string]: number } = {};
   const server = net.createServer((sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
@@ -68,7 +69,7 @@ export function startStandin(opts: StandinOptions = {}): Promise<Standin> {
       sock.write('\r\n>');
       return;
     }
-    state.commands.push(line.length > 120 ? line.slice(0, 120) + '…' : line);
+    state.commands.push(line.length > 240 ? line.slice(0, 120) + '…' + line.slice(-120) : line);
     const env = { VERSION: '2v29', BOARD: 'ESP32', MODULES: 'Storage,http,Wifi,neopixel,crypto', EXPTR: 0 };
     if (line.includes('process.env')) {
       sock.write(`< << ${JSON.stringify(env)} >> >\r\n>`);
@@ -85,11 +86,17 @@ export function startStandin(opts: StandinOptions = {}): Promise<Standin> {
       const name = String(a[0]);
       const data = String(a[1]);
       const offset = typeof a[2] === 'number' ? a[2] : 0;
-      const size = typeof a[3] === 'number' ? a[3] : data.length;
-      let cur = offset === 0 ? '' : state.files[name] || '';
-      if (offset === 0) cur = '';
-      cur = cur.slice(0, offset) + data;
-      state.files[name] = cur.length > size ? cur.slice(0, size) : cur;
+      // Like Storage: offset 0 creates the file (with its declared size); later chunks fill it.
+      if (offset === 0) {
+        sizes[name] = typeof a[3] === 'number' ? a[3] : data.length;
+        state.files[name] = '';
+      }
+      const cur = state.files[name] || '';
+      if (cur.length !== offset) {
+        sock.write(`Uncaught Error: Storage.write offset ${offset} but ${cur.length} bytes written\r\n>`);
+        return;
+      }
+      state.files[name] = (cur + data).slice(0, sizes[name]);
       sock.write('\r\n=true\r\n>');
       return;
     }
