@@ -85,6 +85,7 @@ export class Core {
   readonly usersPath: string | null;
   readonly tracker: TimeoutTracker;
   readonly monitor: OfflineMonitor;
+  private readonly fleetWindowMs: number;
   users: UserRecord[] = [];
   machines: MachinesConfig;
   private fobIndex: { [fob: string]: UserRecord } = {};
@@ -105,6 +106,7 @@ export class Core {
     this.machinesLoadedAt = this.startedAt;
     this.setUsers(o.users);
     this.tracker = createTimeoutTracker(o.timeouts);
+    this.fleetWindowMs = o.timeouts?.windowMs ?? 60000;
     this.tracker.restore(this.store.data.save_timeouts);
     this.monitor = createOfflineMonitor({ offlineAfterMs: o.offlineAfterMs });
     for (const name of this.machines.names) {
@@ -306,7 +308,7 @@ export class Core {
     if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count));
     if (rec.fleetAlert) {
       const names = rec.fleetAlert.map((n) => this.machine(n)?.display_name ?? n);
-      this.notifier.notify('control', saveTimeoutFleetText(names, 60));
+      this.notifier.notify('control', saveTimeoutFleetText(names, Math.round(this.fleetWindowMs / 1000)));
     }
   }
 
