@@ -24,6 +24,8 @@ export type SyncErrorCode =
 export interface SyncError {
   code: SyncErrorCode;
   message: string;
+  /** HTTP status when the server answered (0 otherwise). */
+  status?: number;
 }
 
 /** The request without its counter: the client stamps and signs it. */
@@ -101,7 +103,11 @@ export function backoffMs(failures: number, random: () => number): number {
 export function verifyResponse(res: HttpResponse, counter: number, key: string, hmac: (k: string, m: string) => string): { res: SyncResponse | null; error: SyncError | null } {
   const sig = header(res, SIGNATURE_HEADER);
   if (res.status === 409) return { res: null, error: err('SYNC_REPLAYED', 'server refused the counter: ' + String(res.body).substring(0, 120)) };
-  if (res.status !== 200) return { res: null, error: err('SYNC_STATUS', 'server answered ' + res.status + ': ' + String(res.body).substring(0, 120)) };
+  if (res.status !== 200) {
+    const e = err('SYNC_STATUS', 'server answered ' + res.status + ': ' + String(res.body).substring(0, 120));
+    e.status = res.status;
+    return { res: null, error: e };
+  }
   if (!sig || !constantTimeEqual(hmac(key, res.body), sig.toLowerCase())) return { res: null, error: err('SYNC_SIGNATURE', 'response signature is missing or wrong') };
   let data: SyncResponse;
   try {

@@ -341,4 +341,29 @@ test('times on the wire are whole milliseconds even with a fractional clock; lon
   fw.stop();
 });
 
+test('a request refused as malformed is followed by one without events, so lists and commands still arrive', () => {
+  const { rig, fw, unit } = bootWithList();
+  insert(rig, BOB);
+  rig.time.advance(30);
+  rig.time.advance(5000);
+  assert.ok(rig.http.lastBody().events.length > 0);
+  rig.http.last().cb(null, { status: 400, headers: {}, body: '{"error":"body/events/0/reason: must NOT have more than 64 characters"}' });
+  while (rig.http.requests.length < 3) rig.time.advance(100);
+  assert.equal(rig.http.lastBody().events, []);
+  answer(rig.http.last(), { commands: [{ id: 7, type: 'oops', cut: false, by: 'admin' }] });
+  assert.is(unit.state.oopsed, true);
+  rig.time.advance(5000);
+  assert.ok(rig.http.lastBody().events.length > 0, 'events are tried again');
+  fw.stop();
+});
+
+test('a server time that is not epoch milliseconds is not adopted', () => {
+  const { rig, fw } = boot();
+  rig.time.advance(1);
+  answer(rig.http.last(), { time: 0 });
+  rig.time.advance(5000);
+  for (const e of rig.http.lastBody().events) assert.is(e.at, 0);
+  fw.stop();
+});
+
 test.run();

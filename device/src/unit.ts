@@ -112,6 +112,8 @@ export class Unit {
   private bootSeq = 0;
   private lastRejected = '';
   private lcdReported = false;
+  /** The server refused the last request as malformed: the next one carries no events. */
+  private withholdEvents = false;
   private loopTimer: TimerId | null = null;
   private running = false;
 
@@ -467,7 +469,9 @@ export class Unit {
         free_vars: intOrNull(this.o.freeVars()),
         temp_c10: null,
       },
-      events: this.withWallTime(this.ring.peek(EVENTS_PER_SYNC)),
+      // A request the server refused as malformed may hold an event it cannot take: the next
+      // request goes without events so lists and commands keep flowing; the one after retries.
+      events: this.withholdEvents ? [] : this.withWallTime(this.ring.peek(EVENTS_PER_SYNC)),
       dropped_events: this.ring.droppedTotal(),
     };
   }
@@ -483,7 +487,9 @@ export class Unit {
 
   private synced(res: SyncResponse): void {
     const now = this.hal.clock.now();
-    this.wallOffset = res.time - now;
+    this.withholdEvents = false;
+    // epoch ms after 2001 only: a wrong clock must not put negative times on the wire
+    if (res.time > 1000000000000) this.wallOffset = res.time - now;
     this.lastSync = now;
     this.lastFailure = '';
     if (this.saved.offline_ms !== 0) {
@@ -528,6 +534,7 @@ export class Unit {
 
   /** A bad answer is worth an event (once per streak of the same failure); an outage is not. */
   private syncFailed(e: SyncError): void {
+    this.withholdEvents = e.status === 400 && !this.withholdEvents;
     if (e.code === this.lastFailure) return;
     this.lastFailure = e.code;
     if (e.code === 'SYNC_SIGNATURE' || e.code === 'SYNC_COUNTER' || e.code === 'SYNC_MALFORMED' || e.code === 'SYNC_REPLAYED') {
