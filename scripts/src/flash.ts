@@ -265,8 +265,11 @@ export async function flashMain(argv: string[], io: Io = consoleIo, env: NodeJS.
     const expectedPrompts = Math.ceil(JSON.stringify(firmware).length / 1024) + Math.ceil(configText.length / 1024) + 3;
     let prompts = 0;
     progress.upload(0);
+    // Over serial the CLI pauses after each Storage chunk so the unit's UART cannot overflow;
+    // a TCP connection (a networked unit or the test stand-in) is flow-controlled already.
+    const pacing = port.startsWith('tcp://') ? ['--config', 'STORAGE_UPLOAD_METHOD=1'] : [];
     const upload = await runEspruino({
-      args: ['-p', port, '-b', String(baud)].concat(common, [FIRMWARE_PATH]),
+      args: ['-p', port, '-b', String(baud)].concat(pacing, common, [FIRMWARE_PATH]),
       onLine: (line) => {
         if (/^--\]\s*>/.test(line)) progress.upload((100 * ++prompts) / expectedPrompts);
       },
