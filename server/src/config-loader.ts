@@ -157,7 +157,7 @@ function urlSetting(env: Env, name: string): string | null | { error: string } {
 }
 
 export function readSettings(env: Env): Loaded<ServerSettings> {
-  const port = intSetting(env, 'PORT', 5000, 0, 65535);
+  const port = intSetting(env, 'PORT', 3000, 0, 65535);
   const offline = intSetting(env, 'OFFLINE_AFTER_S', 120, 5, 31 * 86400);
   const budget = intSetting(env, 'SAVE_BUDGET_MS', 2000, 100, 60000);
   for (const v of [port, offline, budget]) if (typeof v === 'string') return { ok: false, message: v };

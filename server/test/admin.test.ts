@@ -56,6 +56,15 @@ test('GET users, PUT users answers the diff and new version, persists users.json
       { ...USERS_RAW[1], email: 'bob@new.example.org' },
       user('4', 'Dee', '4', ['Lathe', 'Typo Auth']),
     ];
+    // dry run: the diff and the version it would get, nothing changed
+    r = await t2.app.inject({ method: 'PUT', url: '/api/admin/users?dry_run=true', headers: AUTH, payload: next });
+    assert.is(r.statusCode, 200, r.body);
+    assert.equal([r.json().version, r.json().added, r.json().removed], [v0 + 1, ['4'], ['3']]);
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).length, 3, 'dry run wrote nothing');
+    const still = (await t2.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json();
+    assert.is(still.list_version_latest, v0);
+    r = await t2.app.inject({ method: 'PUT', url: '/api/admin/users?dry_run=maybe', headers: AUTH, payload: next });
+    assert.is(r.statusCode, 400);
     r = await t2.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: next });
     assert.is(r.statusCode, 200, r.body);
     const res = r.json();

@@ -229,13 +229,20 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
     async () => core.users,
   );
 
-  app.put<{ Body: unknown }>(
+  app.put<{ Body: unknown; Querystring: { dry_run?: string } }>(
     '/api/admin/users',
     {
       schema: {
         tags,
         security,
-        summary: 'Replace the users list (validated like users.json); answers the diff and the new list version',
+        summary:
+          'Replace the users list (validated like users.json); answers the diff and the new list version. ' +
+          'dry_run=true validates and answers the diff (and the version it would get) without changing anything',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { dry_run: { type: 'string', enum: ['true', 'false', '1', '0'] } },
+        },
         body: { type: 'array', maxItems: 100000, items: { type: 'object' } },
         response: {
           200: {
@@ -277,6 +284,11 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
         .concat(unusedAuthorizationWarnings(users, core.machines, label))
         .map(formatIssue);
       const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
+      const dryRun = request.query.dry_run === 'true' || request.query.dry_run === '1';
+      if (dryRun) {
+        const version = core.store.data.list_version + (changed ? 1 : 0);
+        return { version, added: diff.added, removed: diff.removed, changed: diff.changed, warnings };
+      }
       if (changed) {
         core.setUsers(users);
         core.bumpListVersion();
