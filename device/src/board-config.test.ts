@@ -13,6 +13,14 @@ test('a minimal config gets the reference pins, address and sync interval', () =
   assert.is(r.value.sync_interval_s, 5);
   assert.equal(r.value.server, { host: '127.0.0.1', port: 8080, base: '' });
   assert.is(r.value.key, KEY);
+  assert.is(r.value.relay_active_low, false);
+});
+
+test('active-low relay boards are a config flag', () => {
+  const r = readBoardConfig(config({ relay_active_low: true }));
+  assert.ok(r.ok && r.value.relay_active_low === true);
+  const bad = readBoardConfig(config({ relay_active_low: 'yes' }));
+  assert.ok(!bad.ok && bad.error.indexOf('relay_active_low') >= 0);
 });
 
 test('pins can be overridden or left out (null) where the part is optional', () => {

@@ -56,6 +56,8 @@ export interface BoardConfig {
   pins: BoardPins;
   i2c_address: number;
   sync_interval_s: number;
+  /** Relay boards that switch on with the pin LOW (many opto-isolated modules). Default false. */
+  relay_active_low: boolean;
 }
 
 export type ConfigResult = { ok: true; value: BoardConfig } | { ok: false; error: string };
@@ -154,6 +156,8 @@ export function parseBoardConfig(data: unknown): ConfigResult {
   if (!isInt(addr, 1, 127)) return bad('i2c_address: must be a 7-bit I2C address (e.g. 39 for 0x27)');
   const interval = d.sync_interval_s === undefined ? DEFAULT_SYNC_INTERVAL_S : d.sync_interval_s;
   if (!isInt(interval, 1, 3600)) return bad('sync_interval_s: must be a whole number of seconds 1-3600');
+  const activeLow = d.relay_active_low === undefined ? false : d.relay_active_low;
+  if (typeof activeLow !== 'boolean') return bad('relay_active_low: must be true or false');
   return {
     ok: true,
     value: {
@@ -166,6 +170,7 @@ export function parseBoardConfig(data: unknown): ConfigResult {
       pins: p.pins,
       i2c_address: addr as number,
       sync_interval_s: interval as number,
+      relay_active_low: activeLow,
     },
   };
 }

@@ -53,6 +53,17 @@ test('a corrupt config is reported by field, without the key or password', () =>
   fw.stop();
 });
 
+test('a damaged config of an active-low board keeps its relays off (pins driven HIGH)', () => {
+  const store = new FakeStore();
+  store.files[CONFIG_FILE] = config({ key: 'short', relay_active_low: true, pins: { relay: 25, second_relay: null } });
+  const rig = makeRig(store);
+  const fw = startFirmware(rig.platform);
+  assert.is(fw.unit(), null);
+  assert.is(rig.board.outputs[25].last(), true);
+  assert.is(rig.board.outputs[DEFAULT_PINS.relay], undefined, 'the reference relay pin is not touched');
+  fw.stop();
+});
+
 test('once a valid config is flashed the unit starts by itself', () => {
   const store = new FakeStore();
   const rig = makeRig(store);

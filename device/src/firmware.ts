@@ -51,13 +51,32 @@ export function unitOptions(p: Platform, cfg: BoardConfig, extra?: Partial<UnitO
   return o;
 }
 
-/** Relays off and `Not configured` on the reference LCD pins (best effort). */
-function showNotConfigured(hal: Hal, reason: string): Hd44780 | null {
+/**
+ * Relays off and `Not configured` on the reference LCD pins (best effort). The relay pins and
+ * polarity come from whatever of the (invalid) config is readable, else the reference wiring
+ * (active high), so an active-low board whose config is damaged is not switched on.
+ */
+function showNotConfigured(hal: Hal, text: string | undefined, reason: string): Hd44780 | null {
+  let raw: { [k: string]: unknown } = {};
   try {
-    new Relay(hal.output(DEFAULT_PINS.relay), { name: 'relay', activeLow: false }).setup();
-    if (DEFAULT_PINS.second_relay !== null) new Relay(hal.output(DEFAULT_PINS.second_relay), { name: 'second relay', activeLow: false }).setup();
+    const v = typeof text === 'string' ? JSON.parse(text) : null;
+    if (v && typeof v === 'object') raw = v;
   } catch (e) {
-    // nothing more can be done without pins
+    raw = {};
+  }
+  const pins = (raw.pins && typeof raw.pins === 'object' ? raw.pins : {}) as { [k: string]: unknown };
+  const activeLow = raw.relay_active_low === true;
+  const relays: (number | null)[] = [
+    typeof pins.relay === 'number' ? pins.relay : DEFAULT_PINS.relay,
+    typeof pins.second_relay === 'number' || pins.second_relay === null ? (pins.second_relay as number | null) : DEFAULT_PINS.second_relay,
+  ];
+  for (const pin of relays) {
+    if (pin === null) continue;
+    try {
+      new Relay(hal.output(pin), { name: 'relay', activeLow: activeLow }).setup();
+    } catch (e) {
+      // nothing more can be done without pins
+    }
   }
   let lcd: Hd44780 | null = null;
   try {
@@ -83,13 +102,14 @@ export function startFirmware(p: Platform, extra?: Partial<UnitOptions>): Firmwa
   let shown = false;
 
   function attempt(): boolean {
-    const r = readBoardConfig(p.hal.store.read(CONFIG_FILE));
+    const text = p.hal.store.read(CONFIG_FILE);
+    const r = readBoardConfig(text);
     if (!r.ok) {
       if (r.error !== problem) p.log('fobgate: ' + NOT_CONFIGURED + ': ' + r.error);
       problem = r.error;
       if (!shown) {
         shown = true;
-        lcd = showNotConfigured(p.hal, r.error);
+        lcd = showNotConfigured(p.hal, text, r.error);
       }
       return false;
     }

@@ -366,4 +366,17 @@ test('a server time that is not epoch milliseconds is not adopted', () => {
   fw.stop();
 });
 
+test('active-low relay boards: pins idle HIGH at boot and go LOW for on', () => {
+  const store = new FakeStore();
+  store.files[CONFIG_FILE] = config({ relay_active_low: true });
+  const { rig, fw } = bootWithList(store);
+  assert.is(rig.board.outputs[P.relay].writes[0], true, 'off = HIGH from the first write');
+  insert(rig, ALICE);
+  rig.time.advance(30);
+  assert.is(rig.board.outputs[P.relay].last(), false, 'on = LOW');
+  rig.board.in(P.card_present).set(false, rig.time.t);
+  assert.is(rig.board.outputs[P.relay].last(), true);
+  fw.stop();
+});
+
 test.run();

@@ -124,10 +124,10 @@ export class Unit {
     const hal = opts.hal;
     const pins = opts.config.pins;
     // Relays first: whatever happens next, they are off.
-    this.relay = new Relay(hal.output(pins.relay), { name: 'relay', activeLow: false });
+    this.relay = new Relay(hal.output(pins.relay), { name: 'relay', activeLow: opts.config.relay_active_low });
     this.relay.setup();
     if (pins.second_relay !== null) {
-      this.second = new Relay(hal.output(pins.second_relay), { name: 'second relay', activeLow: false });
+      this.second = new Relay(hal.output(pins.second_relay), { name: 'second relay', activeLow: opts.config.relay_active_low });
       this.second.setup();
     }
     if (pins.oops_led !== null) this.oopsLed = new OopsLed(hal.output(pins.oops_led), hal.timers);
