@@ -21,11 +21,6 @@ import { ListCache } from './lists.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { BoundedSaver } from './bounded-save.js';
 
-// What other packages (end-to-end tests, tools) need to stand up a server: @fobgate/server's entry.
-export { Store } from './store.js';
-export { EventLog } from './event-log.js';
-export { createNotifier } from './notifier.js';
-
 declare module 'fastify' {
   interface FastifyRequest {
     /** The request body exactly as received (signature checks). */
