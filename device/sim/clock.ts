@@ -35,7 +35,6 @@ export class SimClock {
   private nextId = 1;
   private order = 0;
   private pending: PendingWork[] = [];
-  private running = false;
   private realTimer: ReturnType<typeof setInterval> | null = null;
   /** Called with any exception a callback throws (the interpreter prints it and goes on). */
   onUncaught: (e: unknown) => void = () => {};
@@ -153,38 +152,43 @@ export class SimClock {
     await this.advance(0);
   }
 
-  /** Move virtual time forward by ms, running timers and queued callbacks in order. */
-  async advance(ms: number): Promise<void> {
-    if (this.running) throw new Error('SimClock.advance is not re-entrant (await the previous call)');
-    this.running = true;
-    try {
-      const target = this.now + Math.max(0, ms);
-      let steps = 0;
-      for (;;) {
-        this.runQueue();
-        // Yield to the real event loop when I/O may be in flight, and now and then regardless.
-        if (this.pending.length || ++steps % 64 === 0) {
-          await this.settle();
-          while (this.queue.length || this.busy) {
-            this.runQueue();
-            await this.settle();
-          }
-        } else {
-          await Promise.resolve();
-          if (this.queue.length) continue;
-        }
-        const t = this.earliest(target);
-        if (!t) break;
-        if (t.due > this.now) this.now = t.due;
-        if (t.interval) t.due = t.due + t.interval;
-        else this.clearTimer(t.id);
-        this.invoke(t.fn);
-      }
-      this.now = target;
+  /**
+   * Move virtual time forward by ms, running timers and queued callbacks in order. Calls made
+   * while one runs (the real-time ticker and a key press) are queued behind it.
+   */
+  advance(ms: number): Promise<void> {
+    const run = this.chain.then(() => this.advanceNow(ms));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private chain: Promise<void> = Promise.resolve();
+
+  private async advanceNow(ms: number): Promise<void> {
+    const target = this.now + Math.max(0, ms);
+    let steps = 0;
+    for (;;) {
       this.runQueue();
-    } finally {
-      this.running = false;
+      // Yield to the real event loop when I/O may be in flight, and now and then regardless.
+      if (this.pending.length || ++steps % 64 === 0) {
+        await this.settle();
+        while (this.queue.length || this.busy) {
+          this.runQueue();
+          await this.settle();
+        }
+      } else {
+        await Promise.resolve();
+        if (this.queue.length) continue;
+      }
+      const t = this.earliest(target);
+      if (!t) break;
+      if (t.due > this.now) this.now = t.due;
+      if (t.interval) t.due = t.due + t.interval;
+      else this.clearTimer(t.id);
+      this.invoke(t.fn);
     }
+    this.now = target;
+    this.runQueue();
   }
 
   /** Advance in steps until pred() holds; returns false when maxMs elapsed first. */

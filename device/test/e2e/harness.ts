@@ -1,39 +1,20 @@
 // End-to-end fixtures: the built firmware (rebuilt when stale), a real fobgate server (buildApp
 // over a temp data folder, listening on 127.0.0.1), a real local HTTP receiver standing in for the
 // Slack webhooks, and simulated units registered through the admin API and flashed with their key.
-import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseMachines, parseUsers, type FleetResponse, type FleetRow, type StoredEvent, type UserRecord } from '@fobgate/shared';
 import { buildApp, createNotifier, EventLog, Store } from '@fobgate/server';
-import { DEVICE_DIR, FIRMWARE_PATH, UnitSim } from '../../sim/unit-sim.js';
+import { UnitSim } from '../../sim/unit-sim.js';
+import { ensureFirmware, ROOT } from '../../sim/firmware-build.js';
 
-export const ROOT = join(DEVICE_DIR, '..');
+export { ensureFirmware, ROOT };
+
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
-
-function newestMtime(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
-    const p = join(dir, name);
-    const s = statSync(p);
-    t = Math.max(t, s.isDirectory() ? newestMtime(p) : s.mtimeMs);
-  }
-  return t;
-}
-
-/** Builds device/dist/firmware.js when it is missing or older than its sources. */
-export function ensureFirmware(): void {
-  const sources = Math.max(newestMtime(join(DEVICE_DIR, 'src')), newestMtime(join(DEVICE_DIR, 'build')), newestMtime(join(ROOT, 'shared', 'src')));
-  if (existsSync(FIRMWARE_PATH) && statSync(FIRMWARE_PATH).mtimeMs >= sources) return;
-  execFileSync('npx', ['tsx', join(DEVICE_DIR, 'build', 'build.ts')], { cwd: ROOT, stdio: 'pipe' });
-  if (!existsSync(FIRMWARE_PATH)) throw new Error('device build did not produce ' + FIRMWARE_PATH);
-}
 
 // ---------------------------------------------------------------- the members and machines
 
