@@ -67,7 +67,7 @@ test('sync: schema errors after a valid signature name the field', async () => {
   assertJsonError(r, 400, 'body/counter');
   r = await unit.sendRaw(JSON.stringify({ ...req, counter: 99, bonus: true }));
   assertJsonError(r, 400, 'unknown key "bonus"');
-  r = await unit.sendRaw(JSON.stringify({ ...req, counter: 100, events: [{ seq: 1, type: 'party', at: 0, up: 0 }] }));
+  r = await unit.sendRaw(JSON.stringify({ ...req, counter: 100, events: [{ seq: 1, type: 'Party Time!', at: 0, up: 0 }] }));
   assertJsonError(r, 400, 'body/events/0/type');
   r = await unit.sendRaw(JSON.stringify({ ...req, counter: 101, state: { relay: true } }));
   assertJsonError(r, 400, 'body/state');

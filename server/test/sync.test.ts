@@ -129,6 +129,14 @@ test('events are stored exactly once across repeated sends and acknowledged', as
   assert.is(list[0].fob, '0000000001');
 });
 
+test('an event type from newer firmware is stored as a unit event, not a reason to refuse the sync', async () => {
+  const s = await unit.sync({ events: [{ seq: 1, type: 'brownout' as DeviceEvent['type'], at: 0, up: 10, detail: 'x'.repeat(500) }] });
+  assert.is(s.res.statusCode, 200, s.res.body);
+  assert.is(s.body!.ack_seq, 1);
+  const r = await t.app.inject({ method: 'GET', url: '/api/admin/events?machine=unit1&limit=1', headers: AUTH });
+  assert.equal([r.json().events[0].type, r.json().events[0].source, r.json().events[0].unit_seq], ['brownout', 'unit', 1]);
+});
+
 test('list: full for a fresh unit, nothing when current, delta after a users change, full from an unknown version', async () => {
   let s = await unit.sync();
   const full = s.body!.list!;

@@ -27,7 +27,7 @@ import { errorResponses } from './schemas.js';
 const LOOKS: Look[] = ['idle', 'welcome', 'unauthorized', 'unknown', 'oops', 'locked_out', 'always_on', 'override', 'stale', 'expired'];
 
 const int = { type: 'integer' } as const;
-const nullableInt = { type: ['integer', 'null'] } as const;
+const nullableNumber = { type: ['number', 'null'] } as const;
 const fobOrNull = { type: ['string', 'null'], pattern: '^[0-9]{10}$' } as const;
 
 const eventSchema = {
@@ -36,20 +36,16 @@ const eventSchema = {
   required: ['seq', 'type', 'at', 'up'],
   properties: {
     seq: { type: 'integer', minimum: 1 },
-    type: {
-      type: 'string',
-      enum: [
-        'boot', 'session_start', 'session_end', 'denied', 'oops', 'oops_cleared', 'locked_out', 'unlocked',
-        'second_relay', 'list_applied', 'list_rejected', 'command_applied', 'error', 'dropped',
-      ],
-    },
+    // Any lower-case name (an unknown type from newer firmware is stored as a unit event, not a
+    // reason to refuse the whole sync and wedge the unit's buffer).
+    type: { type: 'string', pattern: '^[a-z_]{1,32}$' },
     at: { type: 'integer', minimum: 0 },
     up: { type: 'integer', minimum: 0 },
     fob: { type: 'string', maxLength: 10 },
     dur: { type: 'integer', minimum: 0 },
-    reason: { type: 'string', maxLength: 64 },
+    reason: { type: 'string', maxLength: 200 },
     v: int,
-    detail: { type: 'string', maxLength: 200 },
+    detail: { type: 'string', maxLength: 2000 },
     count: { type: 'integer', minimum: 0 },
   },
 } as const;
@@ -64,7 +60,7 @@ const syncBody = {
   properties: {
     machine: { type: 'string', minLength: 1, maxLength: 64 },
     counter: { type: 'integer', minimum: 1 },
-    fw: { type: 'string', maxLength: 64 },
+    fw: { type: 'string', maxLength: 128 },
     up: { type: 'integer', minimum: 0 },
     boot_count: { type: 'integer', minimum: 0 },
     list_version: { type: 'integer', minimum: 0 },
@@ -82,15 +78,15 @@ const syncBody = {
         rfid: fobOrNull,
         session_fob: fobOrNull,
         session_start: { type: 'integer', minimum: 0 },
-        look: { type: 'string', maxLength: 32 },
-        display: { type: 'string', maxLength: 64 },
+        look: { type: 'string', maxLength: 64 },
+        display: { type: 'string', maxLength: 200 },
       },
     },
     telemetry: {
       type: 'object',
       additionalProperties: false,
       required: ['wifi_signal_db', 'free_vars', 'temp_c10'],
-      properties: { wifi_signal_db: nullableInt, free_vars: nullableInt, temp_c10: nullableInt },
+      properties: { wifi_signal_db: nullableNumber, free_vars: nullableNumber, temp_c10: nullableNumber },
     },
     events: { type: 'array', maxItems: 1000, items: eventSchema },
     dropped_events: { type: 'integer', minimum: 0 },
