@@ -110,6 +110,25 @@ test('always-on look and warn-only machine', async () => {
   assert.equal([b.relay, b.display], [true, 'Welcome,\nBob']);
 });
 
+test('expired look when a machine checks membership expiry (fobgate addition, off by default)', async () => {
+  const h = await import('./helpers.js');
+  const t2 = await makeApp({
+    machines: h.machinesConfig({ lathe: { authorizations_or: ['Lathe'], expiry_grace_days: 0 } }),
+    users: h.usersConfig([{ ...h.user('1', 'Ada', '1', ['Lathe']), expiration_ymd: '2020-01-01' }]),
+  });
+  try {
+    const r = await postUpdate(t2.app, update('lathe', { rfid_value: '1' }));
+    assert.equal([r.json().relay, r.json().display], [false, 'Membership\nexpired']);
+    assert.ok(t2.notifier.sent.some((s) => s.text.includes('EXPIRED member Ada Tester')));
+  } finally {
+    await t2.close();
+    removeDir(t2.dir);
+  }
+  // the default (no expiry check) lets the same member in
+  const r = await postUpdate(t.app, update('lathe', { rfid_value: '1' }));
+  assert.is(r.json().relay, true);
+});
+
 test('second relay follows its own authorization', async () => {
   let b = await send('saw', { rfid_value: '0000000001' });
   assert.equal([b.relay, b.second_relay], [true, true]);
