@@ -107,8 +107,10 @@ export class SimHttpModule {
   /** Problems with requests a real server would misread (missing Content-Length...). */
   readonly violations: string[] = [];
   hook: ResponseHook | null = null;
-  /** False: the network is down (Wi-Fi lost): connects fail like a refused connection. */
+  /** False: the network is down: connects fail like a refused connection. */
   online = true;
+  /** Whether the board's network link is up (the unit wires this to its Wi-Fi station). */
+  linkUp: () => boolean = () => true;
   /** Bumped on reboot: answers to requests of an earlier boot are dropped. */
   private generation = 0;
   private conn = new WeakMap<SimHttpRequest, { ex: HttpExchange; gen: number; ok: boolean }>();
@@ -147,7 +149,7 @@ export class SimHttpModule {
     };
     this.log.push(ex);
     if (this.log.length > 5000) this.log.splice(0, 2500);
-    if (!this.online) {
+    if (!this.online || !this.linkUp()) {
       ex.outcome = 'offline';
       throw this.realm.error('Unable to create socket');
     }

@@ -119,6 +119,8 @@ export class UnitSim {
     this.storage.now = () => this.clock.now;
     this.http = new SimHttpModule(this.clock, { error: err, object: () => this.realm().object() }, nextSeq);
     this.wifi = new SimWifi(this.clock, realm);
+    // On the ESP32 nothing gets out before the station is connected; the host build has no Wifi.
+    this.http.linkUp = () => this.profile !== 'esp32' || this.wifi.online;
     this.neopixel = new SimNeopixel(this.clock, realm);
     const bytes = (a: number[]) => this.realm().uint8Array(a);
     this.i2c = { I2C1: new SimI2C('I2C1', () => this.clock.now, err, bytes), I2C2: new SimI2C('I2C2', () => this.clock.now, err, bytes) };

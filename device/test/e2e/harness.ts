@@ -190,7 +190,7 @@ export interface UnitHandle {
 }
 
 /** Registers the machine's unit, flashes firmware + config into a fresh simulator and boots it. */
-export async function startUnit(server: E2EServer, machine: string, opts: { settleCapMs?: number; storagePath?: string } = {}): Promise<UnitHandle> {
+export async function startUnit(server: E2EServer, machine: string, opts: { settleCapMs?: number; storagePath?: string; lcdMissing?: boolean } = {}): Promise<UnitHandle> {
   const r = await server.admin('POST', '/api/admin/units', { machine });
   if (r.status !== 200) throw new Error('register ' + machine + ': ' + r.status + ' ' + JSON.stringify(r.json));
   const key = (r.json as { key: string }).key;
@@ -204,7 +204,7 @@ export async function startUnit(server: E2EServer, machine: string, opts: { sett
     i2c_address: 0x27,
     sync_interval_s: 5,
   };
-  const unit = new UnitSim({ storagePath: opts.storagePath ?? join(server.dir, machine + '-flash.json'), settleCapMs: opts.settleCapMs ?? 3000 });
+  const unit = new UnitSim({ storagePath: opts.storagePath ?? join(server.dir, machine + '-flash.json'), settleCapMs: opts.settleCapMs ?? 3000, lcdMissing: opts.lcdMissing });
   unit.flash({ config });
   unit.boot();
   return { unit, key, config };
@@ -212,7 +212,8 @@ export async function startUnit(server: E2EServer, machine: string, opts: { sett
 
 /** Runs the unit until it holds a list (its first successful sync applied one). */
 export async function untilListed(unit: UnitSim, maxMs = 30_000): Promise<void> {
-  const ok = await unit.until(() => unit.lcdText === 'Please Insert\nRFID Card' && unit.http.log.some((x) => x.outcome === 'ok'), maxMs, 100);
+  const listed = () => unit.http.log.some((x) => x.outcome === 'ok' && (x.responseBody || '').indexOf('"list":{') >= 0);
+  const ok = await unit.until(() => listed() && (unit.lcdText === 'Please Insert\nRFID Card' || !unit.lcdDevice.present), maxMs, 100);
   if (!ok) throw new Error('unit did not get a list within ' + maxMs + ' ms; LCD: ' + JSON.stringify(unit.lcdText) + '; console: ' + unit.consoleLines.slice(-5).join(' | '));
 }
 

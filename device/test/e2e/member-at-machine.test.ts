@@ -190,4 +190,19 @@ test('oops -> relay off at once, oops look and LED, server and Slack told; only 
   healthy(h);
 });
 
+test('LCD not answering -> the display driver fails, the unit keeps deciding and switching the relay', async () => {
+  const h = await startUnit(server, 'lathe', { lcdMissing: true, storagePath: server.dir + '/lathe-nolcd-flash.json' });
+  units.push(h);
+  const u = h.unit;
+  await untilListed(u);
+  assert.ok(u.i2c.I2C1.log.some((x) => !x.ok), 'the firmware tried the LCD and got no answer');
+  await u.insertFob(FOBS.ada);
+  await u.advance(100);
+  assert.ok(u.relay, 'relay on without a display');
+  assert.equal(u.ledRgb ? u.ledRgb.map((c) => (c > 0 ? 1 : 0)) : null, [0, 1, 0]);
+  await u.removeFob();
+  assert.not.ok(u.relay);
+  healthy(h);
+});
+
 test.run();

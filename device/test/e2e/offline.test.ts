@@ -161,4 +161,48 @@ test('freshness deadline -> offline past the grace only override fobs start a se
   }
 });
 
+test('Wi-Fi lost -> decisions continue; when the access point is back the unit rejoins and delivers its events', async () => {
+  const u = lathe.unit;
+  await untilSynced(u);
+  u.wifi.setAccessPoint(false);
+  await u.advance(20_000);
+  await u.insertFob(FOBS.ada);
+  await u.advance(100);
+  assert.ok(u.relay, 'session without a network');
+  await u.advance(2000);
+  await u.removeFob();
+  const offline = u.http.log.filter((x) => x.outcome === 'offline');
+  assert.ok(offline.length >= 1, 'requests failed while the link was down');
+  u.wifi.setAccessPoint(true);
+  assert.ok(await untilSynced(u, 180_000), 'rejoined and synced');
+  assert.ok(u.wifi.record.connects >= 2, 'the firmware reconnected');
+  const seqs = await storedSeqs('lathe');
+  assert.equal(seqs, Array.from(new Set(seqs)));
+  assert.equal(u.uncaught, []);
+});
+
+test('network stuck (server never answers) -> warning while the relay is on, reboot only once the relays are off', async () => {
+  const u = lathe.unit;
+  await untilSynced(u);
+  await u.insertFob(FOBS.ada);
+  await u.advance(100);
+  assert.ok(u.relay);
+  u.http.hook = () => 'withhold';
+  const boots = u.boots.length;
+  await u.advance(15 * 60_000);
+  assert.ok(u.relay, 'the relay stays on: no reboot under a running machine');
+  assert.is(u.boots.length, boots, 'no reboot while the relay is on');
+  assert.is(u.lcdLines[1].trim(), 'Reboot after use', 'the LCD warns');
+  const deadlines = u.http.log.filter((x) => x.outcome === 'withheld');
+  assert.ok(deadlines.length >= 3, 'requests kept being tried one at a time after each deadline');
+  await u.removeFob();
+  await u.advance(5000);
+  assert.is(u.boots.length, boots + 1, 'rebooted once the relays were off');
+  assert.not.ok(u.relay);
+  u.http.hook = null;
+  assert.ok(await untilSynced(u, 60_000), 'works again after the reboot');
+  const evs = await server.events('lathe');
+  assert.ok(evs.some((e) => e.type === 'error' && e.reason === 'watchdog'), 'the reason reached the server');
+});
+
 test.run();
