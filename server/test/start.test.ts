@@ -54,7 +54,7 @@ async function stop(run: Run): Promise<void> {
 
 test('first run: creates ./data with example config, prints URL, token and config paths; serves on a real socket', async () => {
   const cwd = tempDir();
-  const run = start(cwd);
+  const run = start(cwd, { LOG_LEVEL: 'debug' });
   try {
     const url = (await waitFor(run, /listening on (http:\/\/127\.0\.0\.1:\d+)/))[1];
     const token = (await waitFor(run, /admin token:\s+([0-9a-f]{48})/))[1];
@@ -82,11 +82,15 @@ test('first run: creates ./data with example config, prints URL, token and confi
     r = await fetch(`${url}/api/admin/machines`, { headers: { authorization: `Bearer ${token}` } });
     assert.is(r.status, 200);
     assert.is(((await r.json()) as { machines: unknown[] }).machines.length, 4);
-    r = await fetch(`${url}/api/admin/machines`, { headers: { authorization: 'Bearer wrong' } });
+    r = await fetch(`${url}/api/admin/machines`, { headers: { authorization: 'Bearer wrong-secret-guess' } });
     assert.is(r.status, 401);
     await stop(run);
     assert.ok(existsSync(join(cwd, 'data/state/state.json')));
-    assert.not.match(run.out() + run.err(), /Bearer/);
+    // request logs (debug level) never carry the credential: the token appears once, at start-up
+    const all = run.out() + run.err();
+    assert.match(all, 'incoming request');
+    assert.is(all.split(token).length - 1, 1, 'token printed exactly once');
+    assert.not.match(all, 'wrong-secret-guess');
 
     // second run: same token, no new example files
     const again = start(cwd);
