@@ -166,6 +166,42 @@ test('getTime counts from boot until setTime; Date follows it; crypto.SHA256 giv
   await u.advance(2000);
   assert.is(u.typeAtConsole('T()'), '1700000002 1700000002');
   assert.is(u.typeAtConsole('H()'), 'true 186');
+  assert.is(u.typeAtConsole('print(btoa("\\xff\\x00a") + " " + atob("/wBh").length)'), '/wBh 3');
+  assert.match(u.typeAtConsole('print(JSON.stringify(process.memory()))'), /"free":\d+,"usage":\d+,"total":12000/);
+  assert.is(u.typeAtConsole('print(E.getTemperature())'), '128');
+  u.close();
+});
+
+test('load() runs .bootcde again; reset() leaves the chip without a program', async () => {
+  const u = unit('load');
+  u.flash({ firmware: `print('started'); global.L = function () { load(); }; global.R = function () { reset(); };` });
+  u.boot();
+  u.typeAtConsole('L()');
+  await u.advance(1);
+  assert.is(u.consoleLines.filter((l) => l === 'started').length, 2);
+  u.typeAtConsole('R()');
+  await u.advance(1);
+  assert.is(u.consoleLines.filter((l) => l === 'started').length, 2);
+  assert.is(u.sandbox, null);
+  assert.is(u.boots[u.boots.length - 1].reason, 'reset()');
+  u.close();
+});
+
+test('Storage inside the sandbox: values come back in its realm; names over 28 characters throw there', () => {
+  const u = unit('realm');
+  u.flash({
+    firmware: `
+      var S = require('Storage');
+      S.writeJSON('a.json', { n: 1 });
+      print((S.readJSON('a.json') instanceof Object) + ' ' + (S.list() instanceof Array) + ' ' + S.list(/a\\.json/).length);
+      try { S.write('x'.repeat(29), 'y'); } catch (e) { print((e instanceof Error) + ' ' + e.message); }
+      var f = S.open('log', 'a'); f.write('one\\n'); print(S.open('log', 'r').readLine());
+    `,
+  });
+  u.boot();
+  assert.is(u.consoleLines[0], 'true true 1');
+  assert.match(u.consoleLines[1], /^true Storage: file name too long/);
+  assert.is(u.consoleLines[2], 'one\n');
   u.close();
 });
 
