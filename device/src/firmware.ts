@@ -43,6 +43,7 @@ export function unitOptions(p: Platform, cfg: BoardConfig, extra?: Partial<UnitO
     reboot: p.reboot,
     log: p.log,
     problems: problems,
+    flashWriteAt: p.flashWriteAt,
   };
   if (extra) {
     if (extra.limits) o.limits = extra.limits;

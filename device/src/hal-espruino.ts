@@ -3,6 +3,7 @@
 import type { RawSha256 } from '@fobgate/shared';
 import type { FlashStore, Hal, HttpRequest, I2cWrite, InputPin, NeopixelWrite, OutputPin, PinId, Pull, Timers } from './hal.js';
 import type { WifiModule } from './profiles.js';
+import type { FlashWriteAt } from './list-store.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const E: any;
@@ -25,6 +26,8 @@ export interface Platform {
   freeVars: () => number | null;
   reboot: () => void;
   log: (line: string) => void;
+  /** Storage.write at an offset of a pre-sized file (streams large files), or null. */
+  flashWriteAt: FlashWriteAt | null;
   /** Missing built-in modules, one line each. */
   problems: string[];
 }
@@ -199,7 +202,8 @@ export function espruinoPlatform(): Platform {
     neopixel: neopixel,
     store: flashStore(storage),
     http: httpRequest(http),
-    clock: { now: () => getTime() * 1000 },
+    // Whole milliseconds: getTime() has microsecond fractions and the wire takes integers only.
+    clock: { now: () => Math.floor(getTime() * 1000) },
     timers: timers,
     watchdog: {
       enable: (s) => {
@@ -249,6 +253,15 @@ export function espruinoPlatform(): Platform {
     log: (line) => {
       console.log(line);
     },
+    flashWriteAt: storage
+      ? (name, data, offset, size) => {
+          try {
+            return storage.write(name, data, offset, size) !== false;
+          } catch (e) {
+            return false;
+          }
+        }
+      : null,
     problems: problems,
   };
 }

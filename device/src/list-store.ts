@@ -2,14 +2,23 @@
 // read back and verified (signature + digest), then switched to by a two-slot pointer record;
 // a power cut at any point leaves the previous list in force. In RAM only the fob numbers and
 // flag bytes stay (5 bytes per member); names are read from the names file in flash.
-import { applyDelta, checkMachine, checkNewer, decodeList, encodeList, sha256HexWith, signText, verifyText } from '@fobgate/shared';
-import type { AuthList, HmacHex, ListUpdate, RawSha256, SharedError } from '@fobgate/shared';
+import { applyDelta, checkMachine, checkNewer, decodeList, encodeList, encodeListHead, sha256HexWith, signText, verifyText } from '@fobgate/shared';
+import type { AuthList, HmacHex, ListUpdate, NamesSink, RawSha256, SharedError } from '@fobgate/shared';
 import type { FlashStore } from './hal.js';
 import { DurableRecord } from './durable-record.js';
 
 export const LIST_POINTER_FILE = 'fglp';
 /** Slot files: `fgl` + slot (text), + `s` (signature), + `n` (names only, read in place). */
 export const LIST_FILE_PREFIX = 'fgl';
+
+/**
+ * Writes `data` at `offset` of a file of `size` bytes, created by the write at offset 0
+ * (Espruino's `Storage.write(name, data, offset, size)`); false when flash refused it.
+ */
+export type FlashWriteAt = (name: string, data: string, offset: number, size: number) => boolean;
+
+/** Characters copied from flash into RAM per piece when a file is written from another. */
+const COPY_PIECE = 1024;
 
 interface Pointer {
   slot: string;
@@ -37,9 +46,12 @@ export class ListStore {
   private pointer: DurableRecord<Pointer>;
   private slot = '';
   private list: AuthList | null = null;
+  private writeAt: FlashWriteAt | null;
 
-  constructor(store: FlashStore, key: string, hmac: HmacHex, sha256: RawSha256, machine: string) {
+  /** writeAt: when given, a delta's result is streamed into flash instead of built in RAM. */
+  constructor(store: FlashStore, key: string, hmac: HmacHex, sha256: RawSha256, machine: string, writeAt?: FlashWriteAt | null) {
     this.store = store;
+    this.writeAt = writeAt || null;
     this.key = key;
     this.hmac = hmac;
     this.sha256Hex = sha256HexWith(sha256);
@@ -95,6 +107,8 @@ export class ListStore {
 
   /** Verifies and stores a list update from the server. */
   accept(update: ListUpdate): AcceptResult {
+    if (update && update.kind === 'delta' && this.writeAt && this.list) return this.acceptDeltaInFlash(update);
+    if (update && update.kind === 'full' && this.writeAt) return this.acceptFullInFlash(update);
     const v = this.prepare(update);
     if (!v.list) return { applied: false, version: this.version(), error: v.error };
     const same = checkNewer(this.list ? this.list.version : null, v.list, this.list ? this.list.digest : null);
@@ -103,6 +117,115 @@ export class ListStore {
     const err = this.commit(v.list, v.text, v.sig);
     if (err) return { applied: false, version: this.version(), error: err };
     return { applied: true, version: v.list.version, error: null };
+  }
+
+  /**
+   * A delta applied straight into the inactive slot's files: the new names go to the names file
+   * piece by piece and the list text is written from the head plus those names, so neither the
+   * names nor the whole text is ever built in RAM.
+   */
+  private acceptDeltaInFlash(u: ListUpdate): AcceptResult {
+    const held = this.version();
+    const fail = (e: SharedError): AcceptResult => ({ applied: false, version: held, error: e });
+    const writeAt = this.writeAt as FlashWriteAt;
+    const base = this.list as AuthList;
+    if (typeof u.text !== 'string' || typeof u.sig !== 'string') return fail(storeError('list update lacks text or signature'));
+    const sig = verifyText(u.text, u.sig, this.key, this.hmac);
+    if (!sig.ok) return fail(sig.error);
+    const slot = this.slot === 'a' ? 'b' : 'a';
+    const file = LIST_FILE_PREFIX + slot;
+    this.store.erase(file + 's');
+    const store = this.store;
+    let total = 0;
+    let at = 0;
+    // Small pieces (one name per added member) are gathered into ~1 KB flash writes.
+    let pending = '';
+    const flush = (): boolean => {
+      if (pending.length === 0) return true;
+      const ok = writeAt(file + 'n', pending, at, total);
+      at += pending.length;
+      pending = '';
+      return ok;
+    };
+    const sink: NamesSink = {
+      begin: (n) => {
+        total = n;
+        at = 0;
+        pending = '';
+        store.erase(file + 'n');
+        return true;
+      },
+      write: (chunk) => {
+        pending += chunk;
+        return pending.length < COPY_PIECE ? true : flush();
+      },
+      end: () => {
+        if (!flush()) return null;
+        if (total === 0) return '';
+        const stored = store.read(file + 'n');
+        return typeof stored === 'string' ? stored : null;
+      },
+    };
+    const r = applyDelta(base, u.text, this.sha256Hex, { names: sink });
+    if (!r.ok) return fail(r.error);
+    const list = r.value;
+    if (list.version !== u.version) return fail(storeError('list update says version ' + u.version + ' but the list is version ' + list.version));
+    const m = checkMachine(list, this.machine);
+    if (!m.ok) return fail(m.error);
+    const newer = checkNewer(held, list, this.digest());
+    if (!newer.ok) return fail(newer.error);
+    if (newer.value === 'same') return { applied: false, version: held, error: null };
+    const head = encodeListHead(list);
+    const size = head.length + list.names.length;
+    let ok = writeAt(file, head, 0, size);
+    for (let p = 0; ok && p < list.names.length; p += COPY_PIECE) {
+      ok = writeAt(file, list.names.substring(p, Math.min(list.names.length, p + COPY_PIECE)), head.length + p, size);
+    }
+    if (!ok || !this.store.write(file + 's', signText(head, this.key, this.hmac))) return fail(storeError('flash refused the new list (full?)'));
+    return this.switchTo(slot, list);
+  }
+
+  /**
+   * A full list whose names go from the received text straight into the names file (in pieces),
+   * then decoded against that file: no second copy of the names in RAM.
+   */
+  private acceptFullInFlash(u: ListUpdate): AcceptResult {
+    const held = this.version();
+    const fail = (e: SharedError): AcceptResult => ({ applied: false, version: held, error: e });
+    const writeAt = this.writeAt as FlashWriteAt;
+    const text = u.text;
+    if (typeof text !== 'string' || typeof u.sig !== 'string') return fail(storeError('list update lacks text or signature'));
+    const sig = verifyText(text, u.sig, this.key, this.hmac);
+    if (!sig.ok) return fail(sig.error);
+    // names are the fifth and last line (a name record never holds a newline)
+    let start = -1;
+    for (let k = 0; k < 4; k++) {
+      start = text.indexOf('\n', start + 1);
+      if (start < 0) return fail(storeError('authorization list: expected five lines'));
+    }
+    start++;
+    const slot = this.slot === 'a' ? 'b' : 'a';
+    const file = LIST_FILE_PREFIX + slot;
+    this.store.erase(file + 's');
+    this.store.erase(file + 'n');
+    const total = text.length - start;
+    let ok = true;
+    for (let p = 0; ok && p < total; p += COPY_PIECE) {
+      ok = writeAt(file + 'n', text.substring(start + p, Math.min(text.length, start + p + COPY_PIECE)), p, total);
+    }
+    const names = total === 0 ? '' : this.store.read(file + 'n');
+    if (!ok || typeof names !== 'string') return fail(storeError('flash refused the new list (full?)'));
+    const r = decodeList(text, this.sha256Hex, { names: names });
+    if (!r.ok) return fail(r.error);
+    const list = r.value;
+    if (list.version !== u.version) return fail(storeError('list update says version ' + u.version + ' but the list is version ' + list.version));
+    const m = checkMachine(list, this.machine);
+    if (!m.ok) return fail(m.error);
+    const newer = checkNewer(this.list ? held : null, list, this.list ? this.digest() : null);
+    if (!newer.ok) return fail(newer.error);
+    if (newer.value === 'same') return { applied: false, version: held, error: null };
+    if (!this.store.write(file, text) || !this.store.write(file + 's', u.sig)) return fail(storeError('flash refused the new list (full?)'));
+    return this.switchTo(slot, list);
   }
 
   /** Signature, decoding (digest) and machine checks of a full list or a delta. */
@@ -145,12 +268,19 @@ export class ListStore {
     if (!this.store.write(base, text) || !this.store.write(base + 'n', list.names) || !this.store.write(base + 's', sig)) {
       return storeError('flash refused the new list (full?)');
     }
+    const r = this.switchTo(slot, list);
+    return r.error;
+  }
+
+  /** Reads the written slot back, verifies it, then switches the pointer to it. */
+  private switchTo(slot: string, list: AuthList): AcceptResult {
+    const held = this.version();
     const back = this.readSlot(slot);
-    if (!back.list) return back.error || storeError('the list read back from flash is damaged');
-    if (back.list.digest !== list.digest) return storeError('the list read back from flash differs');
-    if (!this.pointer.save({ slot: slot, version: back.list.version })) return storeError('flash refused the list pointer');
+    if (!back.list) return { applied: false, version: held, error: back.error || storeError('the list read back from flash is damaged') };
+    if (back.list.digest !== list.digest) return { applied: false, version: held, error: storeError('the list read back from flash differs') };
+    if (!this.pointer.save({ slot: slot, version: back.list.version })) return { applied: false, version: held, error: storeError('flash refused the list pointer') };
     this.use(slot, back.list);
-    return null;
+    return { applied: true, version: back.list.version, error: null };
   }
 
   /** Puts a verified list in force; its names file must match the verified names (else rewritten). */

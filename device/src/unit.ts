@@ -17,6 +17,7 @@ import { EventRing, DEFAULT_EVENT_CAPACITY } from './event-ring.js';
 import type { NewEvent } from './event-ring.js';
 import { deviceEventOf } from './event-map.js';
 import { ListStore } from './list-store.js';
+import type { FlashWriteAt } from './list-store.js';
 import { RequestCounter } from './request-counter.js';
 import { SyncClient, SYNC_DEADLINE_MS } from './sync-client.js';
 import type { SyncBody, SyncError } from './sync-client.js';
@@ -67,6 +68,8 @@ export interface UnitOptions {
   problems: string[];
   limits?: LivenessLimits;
   eventCapacity?: number;
+  /** Streams a delta's result into flash (Storage.write at offsets); null builds it in RAM. */
+  flashWriteAt?: FlashWriteAt | null;
 }
 
 function intOrNull(n: number | null): number | null {
@@ -163,7 +166,7 @@ export class Unit {
     this.record = new DurableRecord<UnitRecord>(hal.store, UNIT_FILE);
     this.ring = new EventRing(hal.store, opts.eventCapacity || DEFAULT_EVENT_CAPACITY);
     this.counter = new RequestCounter(hal.store);
-    this.lists = new ListStore(hal.store, opts.config.key, hmac, opts.sha256, opts.config.machine);
+    this.lists = new ListStore(hal.store, opts.config.key, hmac, opts.sha256, opts.config.machine, opts.flashWriteAt || null);
     this.sync = new SyncClient({
       http: hal.http || (() => {
         throw { code: 'HTTP_ERROR', message: 'no http module' };

@@ -52,6 +52,20 @@ export class FakeStore implements FlashStore {
     if (this.failAfter === 0) return;
     delete this.files[name];
   }
+  /** Storage.write(name, data, offset, size): offset 0 creates the file of `size` erased bytes. */
+  writeAt = (name: string, data: string, offset: number, size: number): boolean => {
+    if (this.failAfter === 0) return false;
+    if (this.failAfter > 0) this.failAfter--;
+    let f = this.files[name];
+    if (offset === 0) f = '\xff'.repeat(size);
+    if (f === undefined || offset + data.length > f.length) return false;
+    for (let i = 0; i < data.length; i++) {
+      if (f.charCodeAt(offset + i) !== 0xff) throw new Error('flash overwrite in ' + name + ' at ' + (offset + i));
+    }
+    this.writes++;
+    this.files[name] = f.substring(0, offset) + data + f.substring(offset + data.length);
+    return true;
+  };
   list(prefix: string): string[] {
     return Object.keys(this.files).filter((n) => n.substring(0, prefix.length) === prefix);
   }
@@ -207,6 +221,7 @@ export function makeRig(store?: FakeStore): FakeRig {
     log: (line) => {
       rig.logs.push(line);
     },
+    flashWriteAt: s.writeAt,
     problems: [],
   };
   return rig;
