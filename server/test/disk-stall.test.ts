@@ -1,0 +1,169 @@
+// The disk-stall incident, over real sockets: the state file's write hangs (FIFO nobody reads)
+// while several legacy units keep sending updates. Every request is answered within 2.0 s +
+// 100 ms (200, or 503 {"error":"state save timeout"}), /metrics and the admin fleet view stay
+// fast, timeouts are counted per machine, and a real Slack receiver gets the per-machine alert
+// exactly once at 2 timeouts and the fleet alert once. Releasing the disk makes saves work again.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { startFleet, type Fleet } from './fleet-fixture.js';
+import { startSlackReceiver, type SlackReceiver } from './slack-receiver.js';
+import { stallStateWrites, type DiskStall } from './disk-stall.js';
+
+const BUDGET_MS = 2000;
+const LIMIT_MS = BUDGET_MS + 100;
+const STALL_RUN_MS = 6500;
+const WRITERS = 6; // machines whose every update changes state (card in / out)
+
+interface Answer {
+  machine: string;
+  status: number;
+  body: string;
+  ms: number;
+}
+
+async function post(url: string, body: unknown): Promise<Answer & { machine: string }> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/machine/update`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { machine: (body as { machine_name: string }).machine_name, status: res.status, body: text, ms: performance.now() - t0 };
+}
+
+async function timedGet(url: string, token?: string): Promise<{ status: number; ms: number; text: string }> {
+  const t0 = performance.now();
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const text = await res.text();
+  return { status: res.status, ms: performance.now() - t0, text };
+}
+
+function timeoutsMetric(metrics: string, machine: string): number {
+  const line = metrics.split('\n').find((l) => l.startsWith('mac_state_save_timeouts_total{') && l.includes(`machine_name="${machine}"`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+}
+
+let fleet: Fleet | null = null;
+let rx: SlackReceiver | null = null;
+let stall: DiskStall | null = null;
+
+test.after(async () => {
+  // a write still stuck in open() would keep the process alive: always unblock it first
+  if (stall) await stall.release();
+  if (fleet) await fleet.close();
+  if (rx) await rx.close();
+});
+
+test('a hung state write: every request answered within budget, reads fast, alerts once', async () => {
+  rx = await startSlackReceiver();
+  fleet = await startFleet({
+    machines: WRITERS + 2,
+    users: 20,
+    slackControlUrl: rx.url('/control'),
+    slackOopsUrl: rx.url('/oops'),
+    deps: { budgetMs: BUDGET_MS },
+  });
+  const f = fleet;
+  const writers = f.machineNames.slice(0, WRITERS);
+  const heartbeaters = f.machineNames.slice(WRITERS);
+  const uptime: Record<string, number> = {};
+  for (const m of f.machineNames) {
+    uptime[m] = 100;
+    const r = await post(f.url, { machine_name: m, oops: false, rfid_value: '', uptime: uptime[m] });
+    assert.is(r.status, 200, `warm-up ${m}: ${r.body}`);
+  }
+
+  stall = await stallStateWrites(f.statePath);
+  const answers: Answer[] = [];
+  const beats: Answer[] = [];
+  const reads: Array<{ what: string; status: number; ms: number }> = [];
+  const stopAt = Date.now() + STALL_RUN_MS;
+
+  const writerLoop = async (m: string) => {
+    let inserted = false;
+    while (Date.now() < stopAt) {
+      inserted = !inserted;
+      uptime[m] += 1;
+      answers.push(await post(f.url, { machine_name: m, oops: false, rfid_value: inserted ? f.fob : '', uptime: uptime[m] }));
+    }
+  };
+  const heartbeatLoop = async (m: string) => {
+    while (Date.now() < stopAt) {
+      uptime[m] += 1;
+      beats.push(await post(f.url, { machine_name: m, oops: false, rfid_value: '', uptime: uptime[m], amps: 0.5 }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const readLoop = async () => {
+    while (Date.now() < stopAt) {
+      const metrics = await timedGet(`${f.url}/metrics`);
+      reads.push({ what: 'metrics', status: metrics.status, ms: metrics.ms });
+      const machines = await timedGet(`${f.url}/api/admin/machines`, f.adminToken);
+      reads.push({ what: 'machines', status: machines.status, ms: machines.ms });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await Promise.all([...writers.map(writerLoop), ...heartbeaters.map(heartbeatLoop), readLoop()]);
+
+  // every request of every machine answered within budget + 100 ms, 200 or the clean 503
+  const slowest = Math.max(...answers.map((a) => a.ms), ...beats.map((a) => a.ms));
+  assert.ok(slowest <= LIMIT_MS, `slowest answer ${slowest.toFixed(0)} ms`);
+  for (const a of answers) {
+    assert.ok(a.status === 200 || a.status === 503, `${a.machine}: ${a.status} ${a.body}`);
+    if (a.status === 503) assert.equal(JSON.parse(a.body), { error: 'state save timeout' });
+  }
+  const timeouts: Record<string, number> = {};
+  for (const m of writers) {
+    timeouts[m] = answers.filter((a) => a.machine === m && a.status === 503).length;
+    assert.ok(timeouts[m] >= 2, `${m} timed out ${timeouts[m]} times`);
+  }
+  // heartbeats that change nothing never wait for the disk
+  assert.ok(beats.length > 10);
+  assert.ok(beats.every((b) => b.status === 200), 'heartbeats answered 200');
+  assert.ok(Math.max(...beats.map((b) => b.ms)) < 500, 'heartbeats do not wait for the disk');
+  // reads keep answering at normal speed
+  assert.ok(reads.length >= 10, `${reads.length} reads`);
+  assert.ok(reads.every((r) => r.status === 200), 'reads answered 200');
+  const slowRead = Math.max(...reads.map((r) => r.ms));
+  assert.ok(slowRead < 500, `slowest read ${slowRead.toFixed(0)} ms`);
+
+  // counted per machine, exactly as answered
+  const metrics = (await timedGet(`${f.url}/metrics`)).text;
+  for (const m of writers) assert.is(timeoutsMetric(metrics, m), timeouts[m], `mac_state_save_timeouts_total for ${m}`);
+  for (const m of heartbeaters) assert.is(timeoutsMetric(metrics, m), 0, `no timeouts for ${m}`);
+
+  // Slack: the per-machine alert exactly once per machine at 2 timeouts, the fleet alert once
+  const deadline = Date.now() + 5000;
+  const alerts = () => rx!.messages.filter((x) => x.path === '/control' && /state save timeouts/i.test(x.text));
+  while (alerts().length < WRITERS + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < WRITERS; i++) {
+    const dn = `Machine ${i}`;
+    const mine = alerts().filter((x) => x.text.startsWith(`Machine ${dn} has had`));
+    assert.is(mine.length, 1, `one alert for ${dn}`);
+    assert.is(mine[0].text, `Machine ${dn} has had 2 state save timeouts; the server's disk may be failing.`);
+  }
+  const fleetAlerts = alerts().filter((x) => x.text.startsWith('State save timeouts on'));
+  assert.is(fleetAlerts.length, 1, 'one fleet alert');
+  assert.is(alerts().length, WRITERS + 1);
+
+  // the disk comes back: the stuck write ends, the newest state is written, saves answer 200
+  await stall.release();
+  let after = null;
+  let inserted = false;
+  for (let i = 0; i < 50; i++) {
+    uptime[writers[0]] += 1;
+    inserted = !inserted; // a state change, so the answer waits for the write
+    after = await post(f.url, { machine_name: writers[0], oops: false, rfid_value: inserted ? f.fob : '', uptime: uptime[writers[0]] });
+    if (after.status === 200) break;
+  }
+  assert.is(after?.status, 200);
+  assert.ok((after?.ms ?? Infinity) < 1000);
+  const saved = JSON.parse(readFileSync(f.statePath, 'utf8')) as { machines: Record<string, { uptime_s: number }>; save_timeouts: Record<string, number> };
+  assert.is(saved.machines[writers[0]].uptime_s, uptime[writers[0]], 'newest state on disk');
+  assert.is(saved.save_timeouts[writers[1]], timeouts[writers[1]], 'timeout counts persisted');
+});
+
+test.run();
