@@ -8,7 +8,8 @@ import { DurableRecord } from './durable-record.js';
 /** Storage name prefix of one event file (`fgev` + slot). */
 export const EVENT_FILE_PREFIX = 'fgev';
 export const EVENT_META_FILE = 'fgevm';
-export const DEFAULT_EVENT_CAPACITY = 64;
+/** Events held while the server is away (~70 sessions with their starts, ends and denials). */
+export const DEFAULT_EVENT_CAPACITY = 200;
 
 /** An event before the ring numbers it. */
 export type NewEvent = Omit<DeviceEvent, 'seq'>;
@@ -57,9 +58,16 @@ export class EventRing {
     this.dropped = m && m.dropped > 0 ? m.dropped : 0;
     this.unreported = m && m.unreported > 0 ? m.unreported : 0;
     let min = -1;
-    for (let slot = 0; slot < this.capacity; slot++) {
-      const e = parseEvent(this.store.read(EVENT_FILE_PREFIX + slot));
-      if (!e || e.seq % this.capacity !== slot) continue;
+    // one directory scan, then only the event files that exist (each lookup walks the flash)
+    const names = this.store.list(EVENT_FILE_PREFIX);
+    for (const name of names) {
+      const tail = name.substring(EVENT_FILE_PREFIX.length);
+      let digits = tail.length > 0;
+      for (let i = 0; i < tail.length; i++) if (tail.charCodeAt(i) < 48 || tail.charCodeAt(i) > 57) digits = false;
+      if (!digits) continue;
+      const slot = parseInt(tail, 10);
+      const e = parseEvent(this.store.read(name));
+      if (!e || slot >= this.capacity || e.seq % this.capacity !== slot) continue;
       if (e.seq + 1 > next) next = e.seq + 1;
       if (min < 0 || e.seq < min) min = e.seq;
     }
