@@ -110,6 +110,7 @@ test('unknown fob is denied locally', () => {
   assert.is(lcd(unit), DISPLAY_UNKNOWN);
   assert.ok(unit.ring.peek(100).some((e) => e.type === 'denied' && e.reason === 'unknown'));
   fw.stop();
+  assert.is(rig.time.count(), 0, 'stop clears every timer the unit owns');
 });
 
 test('oops: relays off at once, oops look and LED, event queued and sync sent immediately', () => {
