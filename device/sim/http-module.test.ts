@@ -75,6 +75,17 @@ test('a body without Content-Length reaches the server empty and is reported', a
   mod.close();
 });
 
+test('wire contract: non-integer numbers and non-ASCII characters in a JSON body are reported', async () => {
+  const clock = new SimClock();
+  const mod = new SimHttpModule(clock, realm, () => 0);
+  const body = '{"up":3155.08,"name":"\u00e9"}';
+  exchange(mod, body, { 'Content-Length': String(body.length) });
+  await clock.flush();
+  assert.ok(mod.violations.some((v) => /non-integer number 3155.08 at \/up/.test(v)), mod.violations.join('; '));
+  assert.ok(mod.violations.some((v) => /non-ASCII/.test(v)));
+  mod.close();
+});
+
 test('a refused connection throws synchronously from end(), not from request()', async () => {
   const clock = new SimClock();
   const mod = new SimHttpModule(clock, realm, () => 0);

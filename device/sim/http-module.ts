@@ -165,12 +165,32 @@ export class SimHttpModule {
     this.conn.set(req, { ex, gen: this.generation, ok: true });
   }
 
+  /**
+   * Checks a JSON body against the wire contract: ASCII only (Node bytes == the chip's 8-bit
+   * string) and integers only (the interpreter's JSON.stringify is lossy for fractions).
+   */
+  private checkWire(ex: HttpExchange, body: string): void {
+    if (/[^\x00-\x7f]/.test(body)) this.violations.push(ex.method + ' ' + ex.path + ': non-ASCII character in the body');
+    let data: unknown;
+    try {
+      data = JSON.parse(body);
+    } catch {
+      return;
+    }
+    const walk = (v: unknown, path: string): void => {
+      if (typeof v === 'number' && !Number.isInteger(v)) this.violations.push(ex.method + ' ' + ex.path + ': non-integer number ' + v + ' at ' + (path || '/') + ' (lossy on the chip)');
+      else if (v && typeof v === 'object') for (const k of Object.keys(v as object)) walk((v as { [k: string]: unknown })[k], path + '/' + k);
+    };
+    walk(data, '');
+  }
+
   /** Sends the request once end() was called and delivers the answer through the clock's queue. */
   send(req: SimHttpRequest, body: string): void {
     const c = this.conn.get(req);
     if (!c) return;
     const ex = c.ex;
     ex.body = body;
+    this.checkWire(ex, body);
     const lower: { [k: string]: string } = {};
     for (const k of Object.keys(ex.headers)) lower[k.toLowerCase()] = ex.headers[k];
     const bytes = Buffer.from(body, 'latin1');

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SIGNATURE_HEADER, SYNC_INTERVAL_S } from '@fobgate/shared';
-import { E2EServer, ensureFirmware, FOBS, MEMBERS, member, sign, startUnit, untilListed, untilSynced, type UnitHandle } from './harness.js';
+import { E2EServer, ensureFirmware, FOBS, MEMBERS, member, sign, startUnit, untilListed, untilSynced, type UnitHandle, healthy } from './harness.js';
 
 const INTERVAL_MS = SYNC_INTERVAL_S * 1000;
 let server: E2EServer;
@@ -54,7 +54,7 @@ test('member revoked on the server -> next insertion denied within one sync inte
   await u.advance(100);
   assert.ok(u.relay, 'others unaffected');
   await u.removeFob();
-  assert.equal(u.uncaught, []);
+  healthy(u);
 });
 
 test('lockout from the admin API reaches the unit within one sync interval; pending while a session runs', async () => {
@@ -85,7 +85,7 @@ test('lockout from the admin API reaches the unit within one sync interval; pend
   r = await server.admin('DELETE', '/api/admin/machines/lathe/lockout');
   await u.advance(INTERVAL_MS);
   assert.is(u.lcdText, 'Please Insert\nRFID Card');
-  assert.equal(u.uncaught, []);
+  healthy(u);
 });
 
 test('tampered list (re-signed outer answer) is refused and reported; the good list applies afterwards', async () => {
@@ -122,7 +122,7 @@ test('tampered list (re-signed outer answer) is refused and reported; the good l
   assert.ok(u.relay, 'the untampered list applies at the next sync');
   assert.is(u.lcdText, 'Welcome,\nEve');
   await u.removeFob();
-  assert.equal(u.uncaught, []);
+  healthy(u);
 });
 
 test('an answer altered without the key is refused (bad signature) and the unit keeps its state', async () => {
@@ -170,7 +170,7 @@ test('rolled-back list (older version, genuinely signed) is refused', async () =
   await untilSynced(u);
   const rejected = (await server.events('lathe')).filter((e) => e.type === 'list_rejected');
   assert.ok(rejected.some((e) => /ROLLBACK/i.test(String(e.reason)) || /older|rollback/i.test(String(e.detail))), JSON.stringify(rejected.map((e) => [e.reason, e.detail])));
-  assert.equal(u.uncaught, []);
+  healthy(u);
 });
 
 test('replayed request is refused by the server (409) and stores nothing twice', async () => {

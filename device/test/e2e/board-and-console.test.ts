@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_FILE, UnitSim } from '../../sim/unit-sim.js';
-import { E2EServer, ensureFirmware, fleetRow, startUnit, untilSynced } from './harness.js';
+import { E2EServer, ensureFirmware, fleetRow, startUnit, untilSynced, healthy } from './harness.js';
 
 let server: E2EServer;
 
@@ -56,7 +56,7 @@ test('host profile: no Wifi module and inert pins, the same firmware.js syncs wi
     const row = await fleetRow(server, 'saw');
     assert.ok(row.online);
     assert.ok((row.list_version_held ?? 0) >= 1, 'server sees the list held');
-    assert.equal(u.uncaught, []);
+    healthy(u);
   } finally {
     u.close();
   }
@@ -73,13 +73,13 @@ test('no config in Storage -> relays off and "Not configured"; a corrupt config 
     u.storage.write(CONFIG_FILE, '{"machine": "mill", "key": ');
     await u.advance(6000);
     assert.not.ok(u.relay);
-    assert.equal(u.uncaught, [], 'a corrupt config does not crash the firmware');
+    healthy(u);
     const r = await server.admin('POST', '/api/admin/units', { machine: 'mill' });
     const key = (r.json as { key: string }).key;
     u.storage.write(CONFIG_FILE, JSON.stringify({ machine: 'mill', server_url: server.url, key, wifi: { ssid: 'x', password: 'y' }, profile: 'esp32', pins: {}, i2c_address: 39, sync_interval_s: 5 }));
     assert.ok(await u.until(() => u.lcdText === 'Please Insert\nRFID Card', 30_000, 100), 'started after the flash: ' + JSON.stringify(u.lcdText));
     assert.ok(await untilSynced(u));
-    assert.equal(u.uncaught, []);
+    healthy(u);
   } finally {
     u.close();
   }

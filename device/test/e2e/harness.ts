@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as assert from 'uvu/assert';
 import { parseMachines, parseUsers, type FleetResponse, type FleetRow, type StoredEvent, type UserRecord } from '@fobgate/shared';
 import { buildApp, createNotifier, EventLog, Store } from '@fobgate/server';
 import { UnitSim } from '../../sim/unit-sim.js';
@@ -235,4 +236,12 @@ export async function fleetRow(server: E2EServer, machine: string): Promise<Flee
   const row = rows.find((m) => m.name === machine);
   if (!row) throw new Error('no fleet row for ' + machine);
   return row;
+}
+
+/** What every end-to-end test expects of a unit: no uncaught exception, the wire contract kept
+ * (integers, ASCII, Content-Length), and no write over already-written flash. */
+export function healthy(unit: UnitSim): void {
+  assert.equal(unit.uncaught, [], 'no uncaught exceptions in the firmware');
+  assert.equal(unit.http.violations, [], 'requests keep the wire contract');
+  assert.equal(unit.storage.violations, [], 'no flash overwrites');
 }

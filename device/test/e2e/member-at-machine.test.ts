@@ -3,7 +3,7 @@
 // fobs, the second relay (granted/denied/warn), card removal, and oops (server and Slack told).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { E2EServer, ensureFirmware, fleetRow, FOBS, startUnit, untilListed, untilSynced, type UnitHandle } from './harness.js';
+import { E2EServer, ensureFirmware, fleetRow, FOBS, startUnit, untilListed, untilSynced, type UnitHandle, healthy } from './harness.js';
 
 let server: E2EServer;
 const units: UnitHandle[] = [];
@@ -26,11 +26,6 @@ async function unitFor(machine: string): Promise<UnitHandle> {
   return h;
 }
 
-function healthy(h: UnitHandle): void {
-  assert.equal(h.unit.uncaught, [], 'no uncaught exceptions in the firmware');
-  assert.equal(h.unit.http.violations, [], 'well-formed HTTP requests');
-  assert.equal(h.unit.storage.violations, [], 'no flash overwrites');
-}
 
 test('authorized fob -> relay on with "Welcome," and the member name, decided locally (no HTTP between last Wiegand bit and relay write)', async () => {
   const h = await unitFor('lathe');
@@ -57,7 +52,7 @@ test('authorized fob -> relay on with "Welcome," and the member name, decided lo
   assert.ok(start, 'session_start stored');
   assert.is(start!.full_name, 'Ada Maker');
   await u.removeFob();
-  healthy(h);
+  healthy(h.unit);
 });
 
 test('card removal -> relay off at once, session end with its duration reaches the server', async () => {
@@ -75,7 +70,7 @@ test('card removal -> relay off at once, session end with its duration reaches t
   assert.ok(ends.length >= 1);
   const last = ends[0];
   assert.ok((last.duration_ms ?? 0) >= 1900 && (last.duration_ms ?? 0) <= 2200, 'duration about 2 s, got ' + last.duration_ms);
-  healthy(h);
+  healthy(h.unit);
 });
 
 test('unknown fob -> "Unknown RFID", relay stays off, denial reported', async () => {
@@ -89,7 +84,7 @@ test('unknown fob -> "Unknown RFID", relay stays off, denial reported', async ()
   await untilSynced(u);
   const denied = (await server.events('lathe')).filter((e) => e.type === 'denied');
   assert.ok(denied.some((e) => e.fob === FOBS.unknown && e.reason === 'unknown'), JSON.stringify(denied));
-  healthy(units[0]);
+  healthy(units[0].unit);
 });
 
 test('unauthorized member -> "Unauthorized", relay stays off, denial with reason reported', async () => {
@@ -102,7 +97,7 @@ test('unauthorized member -> "Unauthorized", relay stays off, denial with reason
   await untilSynced(u);
   const denied = (await server.events('lathe')).filter((e) => e.type === 'denied');
   assert.ok(denied.some((e) => e.fob === FOBS.bob && e.reason === 'unauthorized'), JSON.stringify(denied));
-  healthy(units[0]);
+  healthy(units[0].unit);
 });
 
 test('34-bit fob of an authorized member works the same', async () => {
@@ -124,7 +119,7 @@ test('second relay granted: member with the accessory authorization gets both re
   await u.removeFob();
   assert.not.ok(u.secondRelay);
   assert.not.ok(u.relay);
-  healthy(h);
+  healthy(h.unit);
 });
 
 test('second relay denied: member without the accessory authorization runs the machine only', async () => {
@@ -148,7 +143,7 @@ test('second relay warn-only: member without the authorization gets it anyway, a
   const evs = await server.events('laser');
   assert.ok(evs.some((e) => e.type === 'second_relay' && e.reason === 'warn'), JSON.stringify(evs.map((e) => [e.type, e.reason])));
   await u.removeFob();
-  healthy(h);
+  healthy(h.unit);
 });
 
 test('oops -> relay off at once, oops look and LED, server and Slack told; only an admin clears it', async () => {
@@ -187,7 +182,7 @@ test('oops -> relay off at once, oops look and LED, server and Slack told; only 
   await u.advance(5500);
   assert.not.ok(u.oopsLed, 'oops LED off after the admin cleared it');
   assert.is(u.lcdText, 'Please Insert\nRFID Card');
-  healthy(h);
+  healthy(h.unit);
 });
 
 test('LCD not answering -> the display driver fails, the unit keeps deciding and switching the relay', async () => {
@@ -202,7 +197,7 @@ test('LCD not answering -> the display driver fails, the unit keeps deciding and
   assert.equal(u.ledRgb ? u.ledRgb.map((c) => (c > 0 ? 1 : 0)) : null, [0, 1, 0]);
   await u.removeFob();
   assert.not.ok(u.relay);
-  healthy(h);
+  healthy(h.unit);
 });
 
 test.run();

@@ -4,7 +4,7 @@
 // relays off; past the freshness deadline only override fobs start sessions.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { E2EServer, ensureFirmware, FOBS, startUnit, untilListed, untilSynced, type UnitHandle } from './harness.js';
+import { E2EServer, ensureFirmware, FOBS, startUnit, untilListed, untilSynced, type UnitHandle, healthy } from './harness.js';
 
 let server: E2EServer;
 let lathe: UnitHandle;
@@ -49,7 +49,7 @@ test('server stopped -> decisions continue from the cached list, events are buff
   await u.advance(30_000);
   const tried = u.http.log.filter((x) => x.t > 0 && x.outcome === 'refused');
   assert.ok(tried.length >= 2, 'kept trying (refused connections caught, not fatal)');
-  assert.equal(u.uncaught, []);
+  healthy(u);
   // What the unit tried to send while refused carries the buffered session and denials.
   const attempt = tried[tried.length - 1].body;
   assert.match(attempt, /"type":"session_start"/);
@@ -81,7 +81,7 @@ test('server back -> every buffered event is stored exactly once, even when an a
   assert.ok(offline.some((e) => e.type === 'session_end' && e.full_name === 'Ada Maker'));
   assert.ok(offline.some((e) => e.type === 'denied' && e.fob === FOBS.bob));
   assert.ok(offline.some((e) => e.type === 'denied' && e.fob === FOBS.unknown));
-  assert.equal(u.uncaught, []);
+  healthy(u);
 });
 
 test('reboot with Storage kept -> relays off at boot, list and event buffer intact', async () => {
@@ -117,7 +117,7 @@ test('reboot with Storage kept -> relays off at boot, list and event buffer inta
   assert.ok(starts.length >= 3, 'sessions before and after the reboot reported: ' + starts.length);
   assert.ok(evs.some((e) => e.type === 'session_end'), 'the session after the reboot ended and was reported');
   assert.ok(evs.filter((e) => e.type === 'reboot').length >= 2, 'the boot was reported');
-  assert.equal(u.uncaught, []);
+  healthy(u);
   assert.equal(u.storage.violations, []);
 });
 
@@ -148,7 +148,7 @@ test('freshness deadline -> offline past the grace only override fobs start a se
     await u.advance(100);
     assert.ok(u.relay, 'override fob still runs it');
     await u.removeFob();
-    assert.equal(u.uncaught, []);
+    healthy(u);
     // Back online: ordinary members again.
     await server.start();
     await u.advance(65_000);
@@ -178,7 +178,7 @@ test('Wi-Fi lost -> decisions continue; when the access point is back the unit r
   assert.ok(u.wifi.record.connects >= 2, 'the firmware reconnected');
   const seqs = await storedSeqs('lathe');
   assert.equal(seqs, Array.from(new Set(seqs)));
-  assert.equal(u.uncaught, []);
+  healthy(u);
 });
 
 test('network stuck (server never answers) -> warning while the relay is on, reboot only once the relays are off', async () => {
