@@ -411,7 +411,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
         },
       },
     },
-    async (request) => ({ events: core.events.query(toQuery(request.query)) }),
+    async (request) => ({ events: await core.events.query(toQuery(request.query)) }),
   );
 
   app.get<{ Querystring: RawQuery }>(
@@ -420,7 +420,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
       schema: {
         tags,
         security,
-        summary: 'Machine sessions (from session start/end events), newest first',
+        summary: 'Machine sessions (from session start/end events) by start time, newest first',
         querystring: querySchema,
         response: {
           200: { type: 'object', properties: { sessions: { type: 'array', items: sessionSchema } } },
@@ -428,6 +428,6 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
         },
       },
     },
-    async (request) => ({ sessions: core.events.sessions(toQuery(request.query)) }),
+    async (request) => ({ sessions: await core.events.sessions(toQuery(request.query)) }),
   );
 }
