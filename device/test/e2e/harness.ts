@@ -205,7 +205,7 @@ export async function startUnit(server: E2EServer, machine: string, opts: { sett
     i2c_address: 0x27,
     sync_interval_s: 5,
   };
-  const unit = new UnitSim({ storagePath: opts.storagePath ?? join(server.dir, machine + '-flash.json'), settleCapMs: opts.settleCapMs ?? 3000, lcdMissing: opts.lcdMissing });
+  const unit = new UnitSim({ storagePath: opts.storagePath ?? join(server.dir, machine + '-flash.json'), settleCapMs: opts.settleCapMs ?? 15_000, lcdMissing: opts.lcdMissing });
   unit.flash({ config });
   unit.boot();
   return { unit, key, config };
