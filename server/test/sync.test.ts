@@ -165,6 +165,10 @@ test('list: full for a fresh unit, nothing when current, delta after a users cha
   const next = (applied as { ok: true; value: AuthList }).value;
   assert.is(next.version, base.version + 1);
   assert.ok(findFob(next, (fobToNumber('0000000004') as { ok: true; value: number }).value) >= 0);
+  // the latest version number with other content (a list issued before a crash lost it): newer full list
+  s = await unit.sync({ list_version: next.version, list_digest: 'f'.repeat(64) });
+  assert.is(s.body!.list!.kind, 'full');
+  assert.is(s.body!.list!.version, next.version + 1);
   // a version the server does not keep -> full
   s = await unit.sync({ list_version: 999999, list_digest: 'x' });
   assert.is(s.body!.list!.kind, 'full');

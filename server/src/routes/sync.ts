@@ -183,6 +183,11 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         data.list_version = req.list_version;
         core.bumpListVersion();
         meaningful = true;
+      } else if (req.list_version === data.list_version && req.list_digest !== lists.current(m).digest) {
+        // Same version, other content (issued before a crash lost it): one version, one content,
+        // so the unit must get a newer one.
+        core.bumpListVersion();
+        meaningful = true;
       }
       rec.uptime_s = req.up / 1000;
       rec.telemetry.wifi_signal_db = req.telemetry.wifi_signal_db;
