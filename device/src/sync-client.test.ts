@@ -188,4 +188,22 @@ test('request bodies are ASCII only', () => {
   assert.is(asciiJson({ a: 'plain' }), '{"a":"plain"}');
 });
 
+test('a failure while building the request backs off instead of ending syncing', () => {
+  const r = rig();
+  let broken = true;
+  const build = (r.client as unknown as { o: { build: () => SyncBody } }).o;
+  const orig = build.build;
+  build.build = () => {
+    if (broken) throw new Error('bug');
+    return orig();
+  };
+  r.client.start();
+  r.time.advance(0);
+  assert.is(r.failed[0].code, 'SYNC_MALFORMED');
+  broken = false;
+  while (r.http.requests.length === 0) r.time.advance(100);
+  assert.ok(r.time.t <= 1000);
+  r.client.stop();
+});
+
 test.run();

@@ -205,9 +205,16 @@ export class SyncClient {
       this.finish(0, err('SYNC_NO_COUNTER', 'could not persist the request counter'), null);
       return;
     }
-    const body = o.build() as SyncRequest;
-    body.counter = counter;
-    const text = asciiJson(body);
+    let text: string;
+    try {
+      const body = o.build() as SyncRequest;
+      body.counter = counter;
+      text = asciiJson(body);
+    } catch (e) {
+      // a bug while building must not end syncing for good: back off and try again
+      this.finish(0, err('SYNC_MALFORMED', 'could not build the request'), null);
+      return;
+    }
     const headers: { [k: string]: string } = { 'content-type': 'application/json' };
     headers[SIGNATURE_HEADER] = o.hmac(o.key, text);
     const id = ++this.lastId;
