@@ -333,7 +333,7 @@ export class Unit {
   private cardRead(card: number): void {
     if (this.ignoreUntilRemoved) return;
     const fob = numberToFob(card);
-    if (this.reader.isPresent() || !this.cfg.pins.card_present) {
+    if (this.reader.isPresent()) {
       this.insert(fob, card);
       return;
     }
