@@ -134,6 +134,10 @@ test('a power cut during a write leaves the part written so far', () => {
   s.write('new', 'abcdef');
   assert.ok(cut);
   assert.is(s.read('new'), 'abc\xff\xff\xff');
+  assert.throws(() => s.write('other', 'x'), /no power/, 'nothing is written after the cut');
+  assert.is(s.read('other'), undefined);
+  s.powerLost = false;
+  assert.ok(s.write('other', 'x'));
 });
 
 test.run();

@@ -80,6 +80,8 @@ export class SimStorage {
   readonly ops: Array<[string, string]> = [];
   realm: RealmBridge = hostRealm;
   now: () => number = () => 0;
+  /** Set by a simulated power cut: nothing reaches the flash any more until power comes back. */
+  powerLost = false;
   /** When set, the next write that would store more than this many bytes stops part-way (power cut). */
   private cutAfter: { match: RegExp; bytes: number; onCut: () => void } | null = null;
 
@@ -144,8 +146,13 @@ export class SimStorage {
     return this.used() + footprint(size) <= STORAGE_CAPACITY;
   }
 
+  private checkPower(): void {
+    if (this.powerLost) throw this.realm.error('Storage: no power');
+  }
+
   write(name: unknown, data: unknown, offset?: unknown, size?: unknown): boolean {
     const n = this.checkName(name);
+    this.checkPower();
     const bytes = toBytes(data);
     const off = offset === undefined ? 0 : Number(offset);
     if (!(off >= 0) || Math.floor(off) !== off) throw this.realm.error('Storage.write: offset must be a whole number >= 0');
@@ -188,6 +195,7 @@ export class SimStorage {
     this.persist();
     if (cut) {
       this.cutAfter = null;
+      this.powerLost = true;
       cut.onCut();
     }
     return true;
@@ -226,6 +234,7 @@ export class SimStorage {
 
   erase(name: unknown): void {
     const n = this.checkName(name);
+    this.checkPower();
     const f = this.files.get(n);
     if (!f) return;
     this.trash += footprint(f.length);
@@ -248,6 +257,7 @@ export class SimStorage {
   }
 
   compact(): void {
+    this.checkPower();
     this.trash = 0;
     this.compactions.push(this.now());
     this.ops.push(['compact', '']);

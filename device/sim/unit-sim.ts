@@ -283,6 +283,7 @@ export class UnitSim {
   }
 
   private stopProgram(): void {
+    this.storage.powerLost = false;
     this.clock.clearAll('firmware');
     this.clock.clearQueue();
     if (this.watchdogTimer !== null) this.clock.clearTimer(this.watchdogTimer);

@@ -4,7 +4,7 @@
 // relays off; past the freshness deadline only override fobs start sessions.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { E2EServer, ensureFirmware, FOBS, startUnit, untilListed, untilSynced, type UnitHandle, healthy } from './harness.js';
+import { E2EServer, ensureFirmware, FOBS, MEMBERS, member, startUnit, untilListed, untilSynced, type UnitHandle, healthy } from './harness.js';
 
 let server: E2EServer;
 let lathe: UnitHandle;
@@ -203,6 +203,36 @@ test('network stuck (server never answers) -> warning while the relay is on, reb
   assert.ok(await untilSynced(u, 60_000), 'works again after the reboot');
   const evs = await server.events('lathe');
   assert.ok(evs.some((e) => e.type === 'error' && e.reason === 'watchdog'), 'the reason reached the server');
+});
+
+test('power cut while a new list is written to flash -> the previous list stays in force; the new one applies later', async () => {
+  const u = lathe.unit;
+  await untilSynced(u);
+  const r = await server.admin('PUT', '/api/admin/users', [...MEMBERS, member('5', 'Eve', '0000555555', ['Lathe'])]);
+  assert.is(r.status, 200);
+  const boots = u.boots.length;
+  u.cutPowerDuringWrite(/^fgl[a-z]$/, 40);
+  // After the cut the server is unreachable for a while (answers withheld), so only flash counts.
+  u.http.hook = (_ex, res) => (u.boots.length > boots ? 'withhold' : res);
+  assert.ok(await u.until(() => u.boots.length > boots, 10_000, 100), 'the power cut happened during the list write');
+  assert.is(u.boots[u.boots.length - 1].reason, 'power cycle');
+  await u.advance(500);
+  await u.insertFob(FOBS.ada);
+  await u.advance(100);
+  assert.ok(u.relay, 'previous list in force after the cut');
+  await u.removeFob();
+  await u.insertFob('0000555555');
+  await u.advance(100);
+  assert.is(u.lcdText, 'Unknown RFID\n', 'the half-written list was not used');
+  await u.removeFob();
+  u.http.hook = null;
+  await u.advance(60_000);
+  await u.insertFob('0000555555');
+  await u.advance(100);
+  assert.ok(u.relay, 'the new list applied once the server answered again');
+  assert.is(u.lcdText, 'Welcome,\nEve');
+  await u.removeFob();
+  healthy(u);
 });
 
 test.run();
