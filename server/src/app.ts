@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Registry } from 'prom-client';
 import type { Adapter } from 'lowdb';
 import type { MachinesConfig, UserRecord } from '@fobgate/shared';
-import { Core } from './core.js';
+import { ANSWER_MARGIN_MS, Core } from './core.js';
 import type { Store } from './store.js';
 import type { EventLog } from './event-log.js';
 import type { Notifier } from './notifier.js';
@@ -25,6 +25,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request body exactly as received (signature checks). */
     rawBody?: Buffer;
+    /** performance.now() when the request arrived (the save budget counts from here). */
+    receivedAt?: number;
   }
   interface FastifyContextConfig {
     /** dm_mac route: error bodies carry only dm_mac's keys. */
@@ -118,7 +120,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   let usersSaver: BoundedSaver<UserRecord[]> | null = null;
   const usersAdapter =
     deps.usersAdapter ?? (deps.config.usersPath ? createAtomicFileAdapter<UserRecord[]>(deps.config.usersPath) : null);
-  if (usersAdapter) usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs });
+  if (usersAdapter) {
+    usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS) });
+  }
   const services: AppServices = {
     core,
     lists,
@@ -133,6 +137,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true } },
     return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', async (request) => {
+    request.receivedAt = performance.now();
   });
 
   app.removeAllContentTypeParsers();

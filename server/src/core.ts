@@ -18,7 +18,7 @@ import {
   type OopsSource,
   type UnitCommand,
 } from '@fobgate/shared';
-import type { Store } from './store.js';
+import type { Store, SaveResult } from './store.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import type { Notifier } from './notifier.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
@@ -34,6 +34,9 @@ import {
 import { errors } from './errors.js';
 
 export type EventSource = StoredEvent['source'];
+
+/** Part of the save budget kept for answering (scheduling, serialising, the network). */
+export const ANSWER_MARGIN_MS = 80;
 
 export interface AdminOutcome {
   /** True for a fobgate unit: the action waits as a command for its next sync. */
@@ -262,37 +265,35 @@ export class Core {
   }
 
   /**
-   * Makes the state (and events appended so far) durable within the budget. On a timeout the
-   * change stays applied in memory, the timeout is counted for `m` and the request gets 503.
+   * Makes the state (and events appended so far) durable within the budget, counted from when
+   * the request arrived (`receivedAt`, performance.now() ms) less a margin for answering, so the
+   * answer leaves within the budget. On a timeout the change stays applied in memory, the timeout
+   * is counted for `m` and the request gets 503.
    */
-  async persist(m: MachineConfig | null, adminRoute: boolean): Promise<void> {
-    const budget = new Promise<'timeout'>((resolve) => {
-      const t = setTimeout(() => resolve('timeout'), this.budgetMs);
-      t.unref();
+  async persist(m: MachineConfig | null, adminRoute: boolean, receivedAt?: number): Promise<void> {
+    const elapsed = receivedAt === undefined ? 0 : Math.max(0, performance.now() - receivedAt);
+    const wait = Math.max(0, this.budgetMs - ANSWER_MARGIN_MS - elapsed);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<['timeout', 'timeout']>((resolve) => {
+      timer = setTimeout(() => resolve(['timeout', 'timeout']), wait);
+      timer.unref();
     });
-    const events = this.events.flush().then(
-      () => 'saved' as const,
-      () => 'error' as const,
-    );
-    const [state, log] = await Promise.all([this.store.save(), Promise.race([events, budget])]);
+    const events: Promise<SaveResult> =
+      this.events.pendingCount > 0
+        ? this.events.flush().then(
+            () => 'saved' as const,
+            () => 'error' as const,
+          )
+        : Promise.resolve('saved' as const);
+    let state: SaveResult;
+    let log: SaveResult;
+    try {
+      [state, log] = await Promise.race([Promise.all([this.store.save(), events]), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
     if (state === 'saved' && log === 'saved') return;
     if (state === 'timeout' || log === 'timeout') {
-      if (m) this.saveTimedOut(m);
-      throw errors.saveTimeout(adminRoute);
-    }
-    throw errors.saveFailed(adminRoute);
-  }
-
-  /** Flushes only the event log (bounded), for requests whose state change is not worth a write. */
-  async persistEvents(m: MachineConfig | null, adminRoute: boolean): Promise<void> {
-    if (this.events.pendingCount === 0) return;
-    const budget = new Promise<'timeout'>((resolve) => {
-      const t = setTimeout(() => resolve('timeout'), this.budgetMs);
-      t.unref();
-    });
-    const r = await Promise.race([this.events.flush().then(() => 'saved' as const, () => 'error' as const), budget]);
-    if (r === 'saved') return;
-    if (r === 'timeout') {
       if (m) this.saveTimedOut(m);
       throw errors.saveTimeout(adminRoute);
     }

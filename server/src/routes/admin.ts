@@ -211,7 +211,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
       const ev = serverEvent(m.name, now, old ? 'unit_key_rotated' : 'unit_registered', 'unit key issued');
       ev.source = 'admin';
       core.storeEvent(ev);
-      await core.persist(m, true);
+      await core.persist(m, true, request.receivedAt);
       return { machine: m.name, key };
     },
   );
@@ -302,7 +302,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
         core.storeEvent(ev);
         const [file] = await Promise.all([
           saveUsers ? saveUsers(users) : Promise.resolve('saved' as const),
-          core.persist(null, true),
+          core.persist(null, true, request.receivedAt),
         ]);
         if (file === 'timeout') throw errors.saveTimeout(true);
         if (file === 'error') throw errors.saveFailed(true);
@@ -379,7 +379,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
       const m = core.machineOr404(request.params.name);
       const body = request.body ?? {};
       const outcome = core.adminAction(m, type, body.by ?? 'admin', 'admin', body.cut === true);
-      await core.persist(m, true);
+      await core.persist(m, true, request.receivedAt);
       return outcome.queued ? { success: true, queued: true, command_id: outcome.command_id } : { success: true };
     };
     app.post<{ Params: { name: string }; Body?: { cut?: boolean; by?: string } }>(

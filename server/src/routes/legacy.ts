@@ -112,7 +112,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (meaningful) {
         rec.last_update = now;
         core.recordLog(m, d.log, 'legacy', null);
-        await core.persist(m, false);
+        await core.persist(m, false, request.receivedAt);
       } else {
         core.store.markDirty();
       }
@@ -134,7 +134,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       const m = core.machineOr404(request.params.name);
       const cut = action === 'lockout';
       const outcome = core.adminAction(m, action, 'admin', 'api', cut);
-      await core.persist(m, true);
+      await core.persist(m, true, request.receivedAt);
       void reply.code(200);
       return outcome.queued ? { success: true, queued: true, command_id: outcome.command_id } : { success: true };
     };
@@ -181,7 +181,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       core.setUsers(loaded.value);
       if (changed) {
         core.bumpListVersion();
-        await core.persist(null, true);
+        await core.persist(null, true, request.receivedAt);
       }
       return { removed: diff.removed.length, updated: diff.changed.length, added: diff.added.length };
     },

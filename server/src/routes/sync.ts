@@ -234,7 +234,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
 
       if (meaningful) {
         rec.last_update = now;
-        await core.persist(m, false);
+        await core.persist(m, false, request.receivedAt);
       }
 
       const response: SyncResponse = {
