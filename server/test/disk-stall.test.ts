@@ -74,6 +74,14 @@ test('a hung state write: every request answered within budget, reads fast, aler
     const r = await post(f.url, { machine_name: m, oops: false, rfid_value: '', uptime: uptime[m] });
     assert.is(r.status, 200, `warm-up ${m}: ${r.body}`);
   }
+  // a running server: the card-in / card-out paths have run before the disk gets stuck
+  for (const m of writers) {
+    for (const rfid of [f.fob, '']) {
+      uptime[m] += 1;
+      const r = await post(f.url, { machine_name: m, oops: false, rfid_value: rfid, uptime: uptime[m] });
+      assert.is(r.status, 200, `warm-up ${m}: ${r.body}`);
+    }
+  }
 
   stall = await stallStateWrites(f.statePath);
   const answers: Answer[] = [];
