@@ -2,7 +2,7 @@
 // persisted before sending, response signature and counter checks.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SyncClient, backoffMs, asciiJson, BACKOFF_MAX_MS, verifyResponse } from './sync-client.js';
+import { SyncClient, backoffMs, asciiJson, BACKOFF_MAX_MS, HOLD_RECHECK_MS, verifyResponse } from './sync-client.js';
 import type { SyncError, SyncBody } from './sync-client.js';
 import { RequestCounter, COUNTER_FILE, COUNTER_BLOCK } from './request-counter.js';
 import type { SyncResponse } from '@fobgate/shared';
@@ -203,6 +203,52 @@ test('a failure while building the request backs off instead of ending syncing',
   broken = false;
   while (r.http.requests.length === 0) r.time.advance(100);
   assert.ok(r.time.t <= 1000);
+  r.client.stop();
+});
+
+test('while held (a relay on), a failing server whose connect blocked is not contacted', () => {
+  const r = rig();
+  let hold = true;
+  (r.client as unknown as { o: { hold: () => boolean } }).o.hold = () => hold;
+  r.client.start();
+  r.time.advance(0);
+  answer(r.http.last(), {});
+  r.time.advance(5000);
+  assert.is(r.http.requests.length, 2, 'healthy server: syncs go on while held');
+  answer(r.http.last(), {});
+  const o = (r.client as unknown as { o: { http: unknown } }).o;
+  // an unreachable server: the connect blocks the interpreter for 3 s, then throws
+  o.http = () => {
+    r.time.t += 3000;
+    throw new Error('EHOSTUNREACH');
+  };
+  r.time.advance(5000);
+  assert.is(r.failed.length, 1);
+  let calls = 0;
+  o.http = () => {
+    calls++;
+  };
+  r.time.advance(120000);
+  r.client.trigger();
+  r.time.advance(1000);
+  assert.is(calls, 0, 'nothing started while held');
+  hold = false;
+  r.time.advance(HOLD_RECHECK_MS);
+  assert.is(calls, 1, 'goes as soon as the hold ends');
+  r.client.stop();
+  assert.is(r.time.count(), 0);
+});
+
+test('a server that accepts but never answers (no blocking) keeps being tried while held', () => {
+  const r = rig();
+  (r.client as unknown as { o: { hold: () => boolean } }).o.hold = () => true;
+  r.client.start();
+  r.time.advance(0);
+  r.time.advance(10000);
+  assert.is(r.failed[0].code, 'SYNC_TIMEOUT');
+  r.time.advance(120000);
+  assert.ok(r.http.requests.length >= 3, 'one at a time after each deadline: ' + r.http.requests.length);
+  assert.ok(r.client.timeoutsInRow >= 3);
   r.client.stop();
 });
 

@@ -10,6 +10,10 @@ import type { RequestCounter } from './request-counter.js';
 export const SYNC_DEADLINE_MS = 10000;
 export const BACKOFF_FIRST_MS = 1000;
 export const BACKOFF_MAX_MS = 60000;
+/** How often a held sync looks again whether it may go. */
+export const HOLD_RECHECK_MS = 1000;
+/** A request call that kept the interpreter this long blocked it (ESP32 connect/DNS). */
+export const BLOCKING_MS = 500;
 
 export type SyncErrorCode =
   | 'SYNC_TIMEOUT'
@@ -50,6 +54,13 @@ export interface SyncClientOptions {
   onResponse: (res: SyncResponse) => void;
   /** A failed attempt (the client backs off by itself). */
   onFailure: (err: SyncError) => void;
+  /**
+   * While this says true, the server is failing and the last request call blocked the
+   * interpreter (on the ESP32 a connect to an unreachable server or a DNS lookup does, for
+   * seconds), no request is started: a member pulling the fob or pressing oops must be served
+   * at once. Optional.
+   */
+  hold?: () => boolean;
 }
 
 /** JSON with every non-ASCII character escaped, so bytes match on both sides. */
@@ -139,6 +150,8 @@ export class SyncClient {
   lastSuccess = 0;
   /** Requests that hit the deadline in a row. */
   timeoutsInRow = 0;
+  /** How long the last request call itself took (ms): long means the network stack blocks. */
+  lastCallMs = 0;
 
   constructor(opts: SyncClientOptions) {
     this.o = opts;
@@ -200,6 +213,10 @@ export class SyncClient {
   private send(): void {
     if (this.stopped || this.inflight) return;
     const o = this.o;
+    if (this.failures > 0 && this.lastCallMs >= BLOCKING_MS && o.hold && o.hold()) {
+      this.schedule(HOLD_RECHECK_MS);
+      return;
+    }
     const counter = o.counter.next();
     if (counter < 0) {
       this.finish(0, err('SYNC_NO_COUNTER', 'could not persist the request counter'), null);
@@ -226,6 +243,7 @@ export class SyncClient {
       this.timeoutsInRow++;
       this.finish(id, err('SYNC_TIMEOUT', 'no answer within ' + o.deadlineMs + ' ms'), null);
     }, o.deadlineMs);
+    const called = o.clock.now();
     try {
       o.http(
         { host: o.server.host, port: o.server.port, path: o.server.base + SYNC_PATH, method: 'POST', headers: headers, body: text },
@@ -245,7 +263,9 @@ export class SyncClient {
           this.finish(id, v.error, v.res);
         },
       );
+      this.lastCallMs = o.clock.now() - called;
     } catch (e) {
+      this.lastCallMs = o.clock.now() - called;
       this.lastProgress = o.clock.now();
       const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
       this.finish(id, err('SYNC_NETWORK', 'request failed: ' + msg), null);

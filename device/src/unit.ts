@@ -187,6 +187,9 @@ export class Unit {
       onFailure: (e) => {
         this.syncFailed(e);
       },
+      // a failing server is not contacted while a machine runs (a blocking connect would delay
+      // fob removal and oops); events wait in the ring and go as soon as the relays are off
+      hold: () => this.relay.isOn() || (this.second !== null && this.second.isOn()),
     });
     this.watchdog = new WatchdogPolicy({
       watchdog: hal.watchdog,
