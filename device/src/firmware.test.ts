@@ -124,6 +124,13 @@ test('FG_INFO() prints the digests of the program and the config, and the versio
   delete (globalThis as unknown as { FG_INFO?: unknown }).FG_INFO;
 });
 
+test('FG_INFO() reports an empty digest for a file that is not in flash', () => {
+  const store = new FakeStore();
+  const rig = makeRig(store);
+  const info = JSON.parse(infoLine(store, rig.platform.sha256).substring('FGINFO '.length));
+  assert.equal(info, { fw: '', cfg: '', version: FW_VERSION });
+});
+
 test('firmware sources use no regular expressions (the interpreter lacks ?, {n,m} and quantified groups)', () => {
   const dir = dirname(fileURLToPath(import.meta.url));
   const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
