@@ -74,9 +74,12 @@ test('oops, clear, lockout and unlock go to both channels', () => {
   assert.equal(pending.map((m) => m.channel), ['control'], 'a pending lockout only tells the admins');
 });
 
-test('second relay: warn and denied are reported, normal modes are quiet', () => {
-  assert.is(messagesFor('Mill', { type: 'second_relay', at: 0, mode: 'warn', fob: '1' }).length, 1);
-  assert.is(messagesFor('Mill', { type: 'second_relay', at: 0, mode: 'denied', fob: '1' }).length, 1);
+test('second relay: a warn-only grant is reported, routine modes are quiet', () => {
+  const warn = messagesFor('Mill', { type: 'second_relay', at: 0, mode: 'warn', fob: '1' });
+  assert.equal(warn.map((m) => m.channel), ['control']);
+  assert.match(warn[0].text, /^WARNING: second relay on Mill/);
+  assert.equal(messagesFor('Mill', { type: 'second_relay', at: 0, mode: 'denied', fob: '1' }), []);
+  assert.equal(messagesFor('Mill', { type: 'second_relay', at: 0, mode: 'always', fob: '1' }), []);
   assert.equal(messagesFor('Mill', { type: 'second_relay', at: 0, mode: 'granted', fob: '1' }), []);
   assert.equal(messagesFor('Mill', { type: 'second_relay', at: 0, mode: 'off', fob: '1' }), []);
 });

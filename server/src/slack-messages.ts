@@ -86,7 +86,7 @@ export function messagesFor(dn: string, e: LogEvent): SlackMessage[] {
       return [control(`Machine ${dn} has rebooted.`)];
     case 'second_relay':
       if (e.mode === 'warn') return [control(`WARNING: second relay on ${dn} switched on for a user without its authorization (warn-only).`)];
-      if (e.mode === 'denied') return [control(`rejected second relay on ${dn}: user lacks its authorization.`)];
+      // 'denied' is routine (the main session runs, the second relay simply stays off): quiet
       return [];
   }
   return [];
