@@ -196,6 +196,8 @@ test('back-off doubles with jitter up to the cap; close() cancels the pending re
 test('options are checked', () => {
   assert.throws(() => createNotifier({ queueMax: 0 }), /queueMax/);
   assert.throws(() => createNotifier({ timeoutMs: -1 }), /timeoutMs/);
+  assert.throws(() => createNotifier({ controlUrl: 'hooks.slack.com/services/SECRET' }), (e: Error) => /controlUrl must be an http\(s\) URL/.test(e.message) && !e.message.includes('SECRET'));
+  assert.throws(() => createNotifier({ oopsUrl: 'ftp://x/y' }), /oopsUrl/);
 });
 
 test.run();

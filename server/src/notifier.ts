@@ -105,6 +105,20 @@ function count(name: string, value: number | undefined, fallback: number, min: n
   return v;
 }
 
+/** An empty URL disables the channel; anything else must be http(s) (the URL is a secret: never echoed). */
+function webhookUrl(name: string, value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let ok = false;
+  try {
+    const u = new URL(value);
+    ok = u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new RangeError(`notifier: ${name} must be an http(s) URL`);
+  return value;
+}
+
 export function createNotifier(options: NotifierOptions = {}): Notifier {
   const queueMax = count('queueMax', options.queueMax, 500, 1);
   const maxAttempts = count('maxAttempts', options.maxAttempts, 4, 1);
@@ -115,8 +129,8 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
   const random = options.random || Math.random;
   const send = options.send || slackSend;
   const urls: Record<NotifyChannel, string | undefined> = {
-    control: options.controlUrl || undefined,
-    oops: options.oopsUrl || undefined,
+    control: webhookUrl('controlUrl', options.controlUrl),
+    oops: webhookUrl('oopsUrl', options.oopsUrl),
   };
 
   const queue: Item[] = [];
