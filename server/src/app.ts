@@ -183,7 +183,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       status = 500;
       body = { error: 'internal error', code: 'INTERNAL' };
     }
-    if (legacy) delete body.code;
+    // dm_mac's bodies carry only its keys; so does the save-timeout answer everywhere.
+    if (legacy || body.code === 'SAVE_TIMEOUT' || body.code === 'SAVE_FAILED') delete body.code;
     void reply.code(status).type('application/json').send(body);
   });
 

@@ -112,6 +112,9 @@ export class Store {
   data: PersistedState;
   private saver: BoundedSaver<PersistedState>;
   private dirty = false;
+  /** save() calls so far, and the latest of them known to have reached the disk. */
+  private saveCalls = 0;
+  private savedCall = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -178,9 +181,16 @@ export class Store {
    */
   async save(): Promise<SaveResult> {
     this.dirty = false;
+    const call = ++this.saveCalls;
     const result = await this.saver.save(() => this.data);
     if (result !== 'saved') this.dirty = true;
+    else if (call > this.savedCall) this.savedCall = call;
     return result;
+  }
+
+  /** A save was asked for that is not known to be on disk (it timed out or failed). */
+  get unsaved(): boolean {
+    return this.savedCall < this.saveCalls;
   }
 
   /** Writes what is pending (waiting behind a write in flight, bounded) and stops the saver. */

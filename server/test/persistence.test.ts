@@ -127,6 +127,12 @@ test('a stuck state write: 503 within the budget, change applied in memory, coun
     assert.match(m.body, 'mac_state_save_timeouts_total{machine_name="saw",display_name="saw"} 1');
     const f = await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH });
     assert.is(f.statusCode, 200);
+    // the admin API answers the same way, with action_applied
+    r = await t.app.inject({ method: 'POST', url: '/api/admin/machines/drill/lockout', headers: AUTH, payload: { cut: true } });
+    assert.is(r.statusCode, 503);
+    assert.equal(r.json(), { error: 'state save timeout', action_applied: true });
+    const fleet = (await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json();
+    assert.is(fleet.machines.find((x: { name: string }) => x.name === 'drill').locked_out, true, 'applied in memory');
     // the disk recovers: the coalesced write lands and later changes are durable again
     t.adapter.release();
     r = await t.app.inject({ method: 'DELETE', url: '/api/machine/oops/lathe', headers: AUTH });
@@ -134,6 +140,36 @@ test('a stuck state write: 503 within the budget, change applied in memory, coun
     const onDisk = JSON.parse(readFileSync(join(t.dir, 'state.json'), 'utf8'));
     assert.is(onDisk.machines.lathe.state.oopsed, false);
     assert.is(onDisk.save_timeouts.lathe, 2);
+  } finally {
+    await t.close();
+    removeDir(t.dir);
+  }
+});
+
+test('a unit never gets an ack for events that are not on disk yet', async () => {
+  const t = await makeApp({ budgetMs: 150 });
+  try {
+    const unit = new TestUnit(t.app, 'unit1');
+    await unit.register();
+    t.adapter.stall();
+    const events = [{ seq: 1, type: 'denied' as const, at: 0, up: 10, fob: '0000000002', reason: 'unauthorized' }];
+    let s = await unit.sync({ events });
+    assert.is(s.res.statusCode, 503);
+    assert.equal(s.res.json(), { error: 'state save timeout' });
+    // the unit retries with the same events: still no ack while the disk is stuck
+    s = await unit.sync({ events });
+    assert.is(s.res.statusCode, 503);
+    t.adapter.release();
+    s = await unit.sync({ events });
+    assert.is(s.res.statusCode, 200, s.res.body);
+    assert.is(s.body!.ack_seq, 1);
+    const lines = readFileSync(join(t.dir, 'events.jsonl'), 'utf8').trim().split('\n');
+    assert.is(lines.filter((l) => JSON.parse(l).unit_seq === 1).length, 1, 'stored once');
+    // and once everything is on disk an idle sync writes nothing
+    const w = t.adapter.writes;
+    s = await unit.sync();
+    assert.is(s.res.statusCode, 200);
+    assert.is(t.adapter.writes, w);
   } finally {
     await t.close();
     removeDir(t.dir);

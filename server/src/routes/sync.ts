@@ -232,8 +232,9 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       };
       if (JSON.stringify(rec.state) !== before) meaningful = true;
 
-      if (meaningful) {
-        rec.last_update = now;
+      if (meaningful) rec.last_update = now;
+      // ack_seq promises the events are stored: make sure nothing earlier is still only in memory.
+      if (meaningful || core.store.unsaved || core.events.pendingCount > 0) {
         await core.persist(m, false, request.receivedAt);
       }
 
