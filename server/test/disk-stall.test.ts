@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { startFleet, type Fleet } from './fleet-fixture.js';
 import { startSlackReceiver, type SlackReceiver } from './slack-receiver.js';
 import { stallStateWrites, type DiskStall } from './disk-stall.js';
@@ -83,6 +84,9 @@ test('a hung state write: every request answered within budget, reads fast, aler
     }
   }
 
+  const eventsPath = join(dirname(f.statePath), 'events.jsonl');
+  const lines = () => readFileSync(eventsPath, 'utf8').split('\n').filter((l) => l !== '').length;
+  const eventsBefore = lines();
   stall = await stallStateWrites(f.statePath);
   const answers: Answer[] = [];
   const beats: Answer[] = [];
@@ -136,6 +140,9 @@ test('a hung state write: every request answered within budget, reads fast, aler
   assert.ok(reads.every((r) => r.status === 200), 'reads answered 200');
   const slowRead = Math.max(...reads.map((r) => r.ms));
   assert.ok(slowRead < 500, `slowest read ${slowRead.toFixed(0)} ms`);
+
+  // the process's other file writes go on: every card in / out was appended to events.jsonl
+  assert.ok(lines() - eventsBefore >= answers.length, `${lines() - eventsBefore} events stored for ${answers.length} updates`);
 
   // counted per machine, exactly as answered
   const metrics = (await timedGet(`${f.url}/metrics`)).text;
