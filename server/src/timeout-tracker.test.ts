@@ -47,6 +47,8 @@ test('window, threshold, cooldown and machine alert count are configurable', () 
   assert.is(t.record('c', 6 * S).fleetAlert, null, 'a fell out of the 5 s window');
   assert.equal(t.record('a', 7 * S).fleetAlert, ['a', 'b', 'c']);
   assert.is(t.record('a', 8 * S).machineAlert, true, 'third timeout of a');
+  assert.equal(t.settings, { windowMs: 5000, fleetThreshold: 3, cooldownMs: 10000, machineAlertAt: 3 });
+  assert.equal(createTimeoutTracker().settings, { windowMs: 60000, fleetThreshold: 2, cooldownMs: 300000, machineAlertAt: 2 });
   assert.throws(() => createTimeoutTracker({ windowMs: -1 }), /windowMs/);
 });
 

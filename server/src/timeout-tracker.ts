@@ -23,6 +23,8 @@ export interface TimeoutRecord {
 }
 
 export interface TimeoutTracker {
+  /** The effective settings (defaults filled in), e.g. for the fleet alert's text. */
+  readonly settings: Required<TimeoutTrackerOptions>;
   record(machine: string, now: number): TimeoutRecord;
   /** Lifetime counts per machine (a copy), for metrics and persistence. */
   counts(): Record<string, number>;
@@ -56,6 +58,7 @@ export function createTimeoutTracker(options: TimeoutTrackerOptions = {}): Timeo
   }
 
   return {
+    settings: { windowMs, fleetThreshold, cooldownMs, machineAlertAt },
     record(machine: string, now: number): TimeoutRecord {
       const count = (lifetime.get(machine) || 0) + 1;
       lifetime.set(machine, count);
