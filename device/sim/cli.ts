@@ -59,11 +59,18 @@ interface Preset {
 }
 
 async function adminCall(server: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(server + path, {
-    method,
-    headers: { authorization: 'Bearer ' + token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(server + path, {
+      method,
+      headers: { authorization: 'Bearer ' + token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    const cause = e && typeof e === 'object' && 'cause' in e ? (e as { cause?: { code?: string; message?: string } }).cause : undefined;
+    const why = cause ? cause.code || cause.message : '';
+    throw new Error('cannot reach the server at ' + server + (why ? ' (' + why + ')' : ''));
+  }
   const text = await res.text();
   try {
     return { status: res.status, json: JSON.parse(text) };

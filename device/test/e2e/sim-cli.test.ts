@@ -2,6 +2,8 @@
 // draws the LCD and outputs, inserts a typed fob and a preset, presses oops, quits; never
 // prints the unit's key.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +93,13 @@ test('npm run sim: bad arguments are explained, not thrown', async () => {
   assert.is(r.code, 1);
   assert.match(r.out, /registering lathe failed: HTTP 401/);
   assert.not.match(r.out, /\n\s+at /, 'no stack trace');
+  const closed = createServer();
+  await new Promise<void>((res) => closed.listen(0, '127.0.0.1', () => res()));
+  const deadPort = (closed.address() as AddressInfo).port;
+  await new Promise<void>((res) => closed.close(() => res()));
+  r = await run(['--machine', 'lathe', '--server', 'http://127.0.0.1:' + deadPort, '--register'], { ADMIN_TOKEN: 'x' });
+  assert.is(r.code, 1);
+  assert.match(r.out, /cannot reach the server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
 });
 
 test.run();
