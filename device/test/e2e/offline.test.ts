@@ -84,6 +84,31 @@ test('server back -> every buffered event is stored exactly once, even when an a
   healthy(u);
 });
 
+test('event buffer overflow while offline -> the oldest are dropped, the loss is counted and reported, the rest stored once', async () => {
+  const u = lathe.unit;
+  await untilSynced(u);
+  await server.stop();
+  const fob = '0000123123';
+  const N = 230;
+  for (let i = 0; i < N; i++) {
+    await u.insertFob(fob);
+    await u.advance(30);
+    await u.removeFob();
+  }
+  assert.is(u.lcdText, 'Please Insert\nRFID Card');
+  await server.start();
+  assert.ok(await untilSynced(u, 600_000), 'buffer drained');
+  const evs = await server.events('lathe');
+  const stored = evs.filter((e) => e.type === 'denied' && e.fob === fob);
+  const dropped = evs.filter((e) => e.type === 'dropped');
+  assert.ok(dropped.length >= 1, 'the loss was reported');
+  const lost = dropped.reduce((n, e) => n + Number(/^(\d+) events lost/.exec(String(e.detail))?.[1] ?? 0), 0);
+  assert.ok(lost > 0);
+  assert.is(stored.length + lost, N, 'every denial either stored or counted as lost (' + stored.length + ' + ' + lost + ')');
+  assert.equal(Array.from(new Set(stored.map((e) => e.unit_seq))).length, stored.length, 'stored once');
+  healthy(u);
+});
+
 test('reboot with Storage kept -> relays off at boot, list and event buffer intact', async () => {
   const u = lathe.unit;
   await untilSynced(u);
