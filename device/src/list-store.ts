@@ -128,7 +128,8 @@ export class ListStore {
     const held = this.version();
     const fail = (e: SharedError): AcceptResult => ({ applied: false, version: held, error: e });
     const writeAt = this.writeAt as FlashWriteAt;
-    const base = this.list as AuthList;
+    // names re-read in place: a compaction may have moved the file since the last lookup
+    const base = this.current() as AuthList;
     if (typeof u.text !== 'string' || typeof u.sig !== 'string') return fail(storeError('list update lacks text or signature'));
     const sig = verifyText(u.text, u.sig, this.key, this.hmac);
     if (!sig.ok) return fail(sig.error);
@@ -240,7 +241,7 @@ export class ListStore {
     let listSig: string;
     if (u.kind === 'delta') {
       if (!this.list) return { list: null, text: '', sig: '', error: { code: 'DELTA_WRONG_BASE', message: 'a delta arrived but no list is held' } };
-      const r = applyDelta(this.list, u.text, this.sha256Hex);
+      const r = applyDelta(this.current() as AuthList, u.text, this.sha256Hex);
       if (!r.ok) return { list: null, text: '', sig: '', error: r.error };
       list = r.value;
       text = encodeList(list);
