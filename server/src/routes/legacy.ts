@@ -7,6 +7,7 @@ import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
+import { serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
 interface UpdateBody {
@@ -181,6 +182,14 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       core.setUsers(loaded.value);
       if (changed) {
         core.bumpListVersion();
+        const ev = serverEvent(
+          '',
+          clock(),
+          'users_reloaded',
+          `users reloaded from ${label}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
+        );
+        ev.source = 'admin';
+        core.storeEvent(ev);
         await core.persist(null, true, request.receivedAt);
       }
       return { removed: diff.removed.length, updated: diff.changed.length, added: diff.added.length };
