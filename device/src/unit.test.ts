@@ -380,4 +380,26 @@ test('active-low relay boards: pins idle HIGH at boot and go LOW for on', () => 
   fw.stop();
 });
 
+test('the time since the last successful sync survives a reboot (freshness deadline)', () => {
+  const first = bootWithList();
+  first.rig.http.refuse = true;
+  first.rig.time.advance(71 * 3600000);
+  assert.is(first.unit.listStale(), false);
+  first.fw.stop();
+  const second = boot(first.rig.store.clone());
+  second.rig.http.refuse = true;
+  assert.is(second.unit.listStale(), false);
+  assert.ok(second.unit.offlineMs() >= 70 * 3600000, 'offline age carried over: ' + second.unit.offlineMs());
+  second.rig.time.advance(2 * 3600000);
+  assert.is(second.unit.listStale(), true);
+  second.rig.http.refuse = false;
+  second.rig.time.advance(60000);
+  answer(second.rig.http.last(), {});
+  assert.is(second.unit.listStale(), false, 'a successful sync makes it fresh again');
+  second.fw.stop();
+  const third = boot(second.rig.store.clone());
+  assert.ok(third.unit.offlineMs() < 3600000, 'and that is persisted too');
+  third.fw.stop();
+});
+
 test.run();
