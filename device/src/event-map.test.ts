@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LogEvent } from '@fobgate/shared';
 import { deviceEventOf } from './event-map.js';
+import { machineEventOf } from './command-map.js';
 
 const FOB = '0091703745';
 
@@ -28,6 +29,15 @@ test('the decision reboot and always-on card audit have no device event of their
   assert.is(deviceEventOf({ type: 'reboot', at: 1 }), null);
   const audit: LogEvent = { type: 'card_audit', at: 1, fob: FOB, account_id: null, full_name: null, inserted: true };
   assert.is(deviceEventOf(audit), null);
+});
+
+test('admin commands become decision events; a lockout cuts only when the command says so', () => {
+  assert.equal(machineEventOf({ id: 1, type: 'oops', cut: false, by: 'Sam' }), { type: 'admin_oops', by: 'Sam', source: 'admin' });
+  assert.equal(machineEventOf({ id: 2, type: 'clear_oops', cut: false, by: '' }), { type: 'admin_clear_oops', by: 'admin' });
+  assert.equal(machineEventOf({ id: 3, type: 'lockout', cut: false, by: 'Sam' }), { type: 'admin_lockout', by: 'Sam', cut: false });
+  assert.equal(machineEventOf({ id: 4, type: 'lockout', cut: true, by: 'Sam' }), { type: 'admin_lockout', by: 'Sam', cut: true });
+  assert.equal(machineEventOf({ id: 5, type: 'unlock', cut: false, by: 'Sam' }), { type: 'admin_unlock', by: 'Sam' });
+  assert.is(machineEventOf({ id: 6, type: 'reboot' as never, cut: false, by: 'Sam' }), null);
 });
 
 test.run();

@@ -16,6 +16,7 @@ import { DurableRecord } from './durable-record.js';
 import { EventRing, DEFAULT_EVENT_CAPACITY } from './event-ring.js';
 import type { NewEvent } from './event-ring.js';
 import { deviceEventOf } from './event-map.js';
+import { machineEventOf } from './command-map.js';
 import { ListStore } from './list-store.js';
 import type { FlashWriteAt } from './list-store.js';
 import { RequestCounter } from './request-counter.js';
@@ -525,12 +526,7 @@ export class Unit {
 
   private command(c: UnitCommand): void {
     if (!c || typeof c.id !== 'number' || c.id <= this.saved.command_ack) return;
-    const by = typeof c.by === 'string' && c.by ? c.by : 'admin';
-    let ev: MachineEvent | null = null;
-    if (c.type === 'oops') ev = { type: 'admin_oops', by: by, source: 'admin' };
-    else if (c.type === 'clear_oops') ev = { type: 'admin_clear_oops', by: by };
-    else if (c.type === 'lockout') ev = { type: 'admin_lockout', by: by, cut: c.cut === true };
-    else if (c.type === 'unlock') ev = { type: 'admin_unlock', by: by };
+    const ev = machineEventOf(c);
     if (ev) this.decideNow(ev, null);
     else this.event({ type: 'error', at: 0, up: 0, reason: 'command', detail: 'unknown command type ' + String(c.type).substring(0, 20) });
     this.saved.command_ack = c.id;
