@@ -93,12 +93,12 @@ test('restart restores sessions, oops, lockout, uptime, unit counters and the ev
 });
 
 test('a stuck state write: 503 within the budget, change applied in memory, counted, alerted; reads keep answering', async () => {
-  const t = await makeApp({ budgetMs: 150 });
+  const t = await makeApp({ budgetMs: 800 });
   try {
     t.adapter.stall();
     let started = Date.now();
     let r = await postUpdate(t.app, update('lathe', { rfid_value: '1' }));
-    assert.ok(Date.now() - started < 1500);
+    assert.ok(Date.now() - started < 800 + 500, 'answered within the budget');
     assert.is(r.statusCode, 503);
     assert.equal(r.json(), { error: 'state save timeout' });
     // applied in memory: the session is running
@@ -147,7 +147,7 @@ test('a stuck state write: 503 within the budget, change applied in memory, coun
 });
 
 test('a unit never gets an ack for events that are not on disk yet', async () => {
-  const t = await makeApp({ budgetMs: 150 });
+  const t = await makeApp({ budgetMs: 800 });
   try {
     const unit = new TestUnit(t.app, 'unit1');
     await unit.register();
