@@ -1,0 +1,56 @@
+// Tests of the simulated Wifi, neopixel and crypto modules.
+import { createHash } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SimClock } from './clock.js';
+import { cryptoModule, SimNeopixel, SimWifi } from './builtin-modules.js';
+import { Sandbox } from './sandbox.js';
+
+const realm = new Sandbox({ dateNow: () => 0, seed: 1 }).realm;
+
+test('Wifi: connect calls back after a delay and emits connected; losing the access point emits disconnected', async () => {
+  const clock = new SimClock();
+  const w = new SimWifi(clock, () => realm, 300);
+  const m = w.module() as { connect: Function; on: Function; getDetails: Function; getStatus: Function };
+  const seen: string[] = [];
+  m.on('connected', () => seen.push('connected'));
+  m.on('disconnected', (d: { reason: string }) => seen.push('disconnected ' + d.reason));
+  m.connect('shop', { password: 'pw' }, (err: unknown) => seen.push('cb ' + err));
+  assert.is((m.getDetails() as { status: string }).status, 'off');
+  await clock.advance(299);
+  assert.equal(seen, []);
+  await clock.advance(1);
+  assert.equal(seen, ['cb null', 'connected']);
+  assert.ok(w.online);
+  assert.is((m.getStatus() as { station: string }).station, 'connected');
+  assert.ok(w.record.passwordGiven);
+  w.setAccessPoint(false);
+  await clock.flush();
+  assert.equal(seen.slice(2), ['disconnected 201']);
+  assert.not.ok(w.online);
+  m.connect('shop', {}, (err: unknown) => seen.push('cb2 ' + err));
+  await clock.advance(300);
+  assert.match(seen[seen.length - 1], /^cb2 /);
+  assert.not.ok(w.online, 'no access point: the connect fails');
+});
+
+test('neopixel: records GRB per pin; data not a multiple of 3 or a bad pin throws', () => {
+  const np = new SimNeopixel(new SimClock(), () => realm);
+  const m = np.module() as { write: Function };
+  m.write(27, [1, 2, 3]);
+  m.write(27, new Uint8Array([4, 5, 6]));
+  assert.equal(np.last(27), [4, 5, 6]);
+  assert.is(np.last(5), null);
+  assert.throws(() => m.write(27, [1, 2]), /multiple of 3/);
+  assert.throws(() => m.write(99, [1, 2, 3]), /invalid pin/);
+});
+
+test('crypto: SHA256 of an 8-bit string is an ArrayBuffer equal to node:crypto over the same bytes', () => {
+  const c = cryptoModule(() => realm) as { SHA256: (d: unknown) => ArrayBuffer; SHA1: (d: unknown) => ArrayBuffer };
+  const s = 'key\u00ffbytes';
+  const got = Buffer.from(new Uint8Array(c.SHA256(s))).toString('hex');
+  assert.is(got, createHash('sha256').update(Buffer.from(s, 'latin1')).digest('hex'));
+  assert.is(new Uint8Array(c.SHA1('abc')).length, 20);
+});
+
+test.run();
