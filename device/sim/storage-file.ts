@@ -344,12 +344,20 @@ export class SimStorageFile {
     }
   }
 
+  /** The current chunk's text, read once per chunk (files opened for reading do not change). */
+  private cached: { chunk: number; text: string | undefined } | null = null;
+
+  private chunkText(): string | undefined {
+    if (!this.cached || this.cached.chunk !== this.chunk) this.cached = { chunk: this.chunk, text: this.st.read(this.chunkName(this.chunk)) };
+    return this.cached.text;
+  }
+
   read(len: unknown): string | undefined {
     if (this.mode !== 'r') throw this.st.realm.error('StorageFile.read: file ' + this.name + ' is not open for reading');
     let want = Math.max(1, Number(len) || 1);
     let out = '';
     while (want > 0) {
-      const t = this.st.read(this.chunkName(this.chunk));
+      const t = this.chunkText();
       if (t === undefined) break;
       const ff = t.indexOf('\xff');
       const end = ff < 0 ? t.length : ff;
