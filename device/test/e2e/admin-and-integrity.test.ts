@@ -88,6 +88,43 @@ test('lockout from the admin API reaches the unit within one sync interval; pend
   healthy(u);
 });
 
+test('oops from the admin API reaches the unit within one sync interval (relays off); clearing it too', async () => {
+  const u = lathe.unit;
+  await u.insertFob(FOBS.ada);
+  await u.advance(100);
+  assert.ok(u.relay);
+  let r = await server.admin('POST', '/api/admin/machines/lathe/oops', {});
+  assert.is(r.status, 200, JSON.stringify(r.json));
+  await u.advance(INTERVAL_MS);
+  assert.not.ok(u.relay, 'an oops stops the machine');
+  assert.is(u.lcdText, 'Oops!! Please\ncheck/post Slack');
+  assert.ok(u.oopsLed);
+  await u.removeFob();
+  r = await server.admin('DELETE', '/api/admin/machines/lathe/oops');
+  assert.is(r.status, 200);
+  await u.advance(INTERVAL_MS);
+  assert.not.ok(u.oopsLed);
+  assert.is(u.lcdText, 'Please Insert\nRFID Card');
+  healthy(u);
+});
+
+test('lockout with cut=true ends a running session at once', async () => {
+  const u = lathe.unit;
+  await u.insertFob(FOBS.ada);
+  await u.advance(100);
+  assert.ok(u.relay);
+  let r = await server.admin('POST', '/api/admin/machines/lathe/lockout', { cut: true });
+  assert.is(r.status, 200, JSON.stringify(r.json));
+  await u.advance(INTERVAL_MS);
+  assert.not.ok(u.relay, 'session cut');
+  assert.is(u.lcdText, 'Down for\nmaintenance');
+  await u.removeFob();
+  r = await server.admin('DELETE', '/api/admin/machines/lathe/lockout');
+  await u.advance(INTERVAL_MS);
+  assert.is(u.lcdText, 'Please Insert\nRFID Card');
+  healthy(u);
+});
+
 test('tampered list (re-signed outer answer) is refused and reported; the good list applies afterwards', async () => {
   const u = lathe.unit;
   const eve = member('5', 'Eve', '0000555555', ['Lathe']);
