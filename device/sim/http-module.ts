@@ -27,6 +27,8 @@ export interface HttpExchange {
   responseBody?: string;
   /** Virtual ms when the answer was handed to the firmware. */
   answeredAt?: number;
+  /** Global order number of that moment. */
+  answeredSeq?: number;
   error?: string;
 }
 
@@ -272,6 +274,7 @@ export class SimHttpModule {
       if (gen !== this.generation) return;
       c.ex.outcome = 'ok';
       c.ex.answeredAt = this.clock.now;
+      c.ex.answeredSeq = this.nextSeq();
       req.cb(res);
     });
     for (let i = 0; i < resp.body.length; i += HTTP_CHUNK) {

@@ -244,4 +244,10 @@ export function healthy(unit: UnitSim): void {
   assert.equal(unit.uncaught, [], 'no uncaught exceptions in the firmware');
   assert.equal(unit.http.violations, [], 'requests keep the wire contract');
   assert.equal(unit.storage.violations, [], 'no flash overwrites');
+  // One request in flight: nothing new starts while an answered request was still open.
+  for (let i = 1; i < unit.http.log.length; i++) {
+    const a = unit.http.log[i - 1];
+    const b = unit.http.log[i];
+    if (a.answeredSeq !== undefined) assert.ok(b.seq > a.answeredSeq, 'request ' + b.seq + ' started before request ' + a.seq + ' was answered');
+  }
 }
