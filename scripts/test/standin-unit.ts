@@ -6,7 +6,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import net from 'node:net';
 import vm from 'node:vm';
-import { SIGNATURE_HEADER, SYNC_PATH, type SyncRequest } from '@fobgate/shared';
+import { decodeDelta, decodeList, SIGNATURE_HEADER, SYNC_PATH, type ListUpdate, type SyncRequest } from '@fobgate/shared';
 
 export interface StandinOptions {
   /** Flip one byte of the stored program (a corrupted upload). */
@@ -163,4 +163,64 @@ export function startStandin(opts: StandinOptions = {}): Promise<Standin> {
       resolve(state);
     });
   });
+}
+
+/**
+ * A unit that only speaks the sync protocol: registers, then syncs every `everyMs`, holding
+ * whatever list version the server sends it (for the tools' --wait and fleet tests).
+ */
+export async function startSyncingUnit(server: string, token: string, machine: string, everyMs = 200): Promise<{ held: () => number; stop: () => void }> {
+  const reg = (await fetch(server + '/api/admin/units', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ machine }),
+  }).then((r) => r.json())) as { key: string };
+  let counter = 0;
+  let held = 0;
+  let digest = '';
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  const once = async () => {
+    const req: SyncRequest = {
+      machine,
+      counter: ++counter,
+      fw: 'standin',
+      up: counter * everyMs,
+      boot_count: 1,
+      list_version: held,
+      list_digest: digest,
+      command_ack: 0,
+      state: { relay: false, second_relay: false, oopsed: false, locked_out: false, rfid: null, session_fob: null, session_start: 0, look: 'idle', display: 'Please Insert\nRFID Card' },
+      telemetry: { wifi_signal_db: -55, free_vars: 9000, temp_c10: null },
+      events: [],
+      dropped_events: 0,
+    };
+    const body = JSON.stringify(req);
+    try {
+      const res = await fetch(server + SYNC_PATH, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: createHmac('sha256', Buffer.from(reg.key, 'latin1')).update(body).digest('hex') },
+        body,
+      });
+      const j = (await res.json()) as { list?: ListUpdate | null };
+      if (res.ok && j.list) {
+        const got = j.list.kind === 'full' ? decodeList(j.list.text, sha) : j.list.kind === 'delta' ? decodeDelta(j.list.text) : null;
+        if (got && got.ok) {
+          held = j.list.version;
+          digest = got.value.digest;
+        }
+      }
+    } catch {
+      // the server went away: the loop stops with the test
+    }
+    if (!stopped) timer = setTimeout(once, everyMs);
+  };
+  await once();
+  return {
+    held: () => held,
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
