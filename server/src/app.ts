@@ -15,6 +15,7 @@ import type { TimeoutTrackerOptions } from './timeout-tracker.js';
 import { errors, isServerError } from './errors.js';
 import { legacyRoutes } from './routes/legacy.js';
 import { syncRoutes } from './routes/sync.js';
+import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
@@ -67,6 +68,8 @@ export interface AppDeps {
   usersAdapter?: Adapter<UserRecord[]>;
   /** Sync period told to units, s (5). */
   syncIntervalS?: number;
+  /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
+  listInlineMaxBytes?: number;
 }
 
 export interface AppServices {
@@ -115,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeouts: deps.timeouts,
   });
   if (core.syncConfigDigest()) deps.store.markDirty();
-  const lists = new ListCache(core);
+  const lists = new ListCache(core, deps.listInlineMaxBytes);
 
   let usersSaver: BoundedSaver<UserRecord[]> | null = null;
   const usersAdapter =
@@ -211,6 +214,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(docsRoutes, { services });
   await app.register(legacyRoutes, { services });
   await app.register(syncRoutes, { services });
+  await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);

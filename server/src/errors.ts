@@ -12,6 +12,7 @@ export type ServerErrorCode =
   | 'UNIT_NOT_REGISTERED'
   | 'BAD_SIGNATURE'
   | 'REPLAYED_REQUEST'
+  | 'LIST_GONE'
   | 'LEGACY_DISABLED'
   | 'CONFIG_INVALID'
   | 'SAVE_TIMEOUT'
@@ -49,6 +50,8 @@ export const errors = {
     new ServerError('BAD_SIGNATURE', 401, 'bad or missing x-fobgate-signature: request not signed with this unit\'s key'),
   replayed: (counter: number, held: number) =>
     new ServerError('REPLAYED_REQUEST', 409, `replayed request: counter ${counter} is not above ${held}`),
+  listGone: (version: number, latest: number) =>
+    new ServerError('LIST_GONE', 410, `list version ${version} is no longer held (latest is ${latest}): sync again`),
   legacyDisabled: (name: string) =>
     new ServerError('LEGACY_DISABLED', 403, `legacy (unsigned) updates are disabled for machine ${name}`),
   configInvalid: (message: string) => new ServerError('CONFIG_INVALID', 400, message),

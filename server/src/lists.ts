@@ -1,6 +1,8 @@
 // Authorization lists per machine at the global list version, built from the users and the
 // machine's config with the shared authlist code, with a few recent versions kept in memory so
-// a unit holding one of them gets a signed delta instead of the full list.
+// a unit holding one of them gets a signed delta instead of the full list. A full list larger
+// than the inline limit is announced as `fetch` and downloaded separately (routes/list.ts), so a
+// unit streams it into flash instead of receiving it inside the JSON answer.
 import {
   buildList,
   diffLists,
@@ -17,18 +19,25 @@ import { hmacHex, sha256Hex } from './auth.js';
 
 /** Versions of each machine's list kept for deltas. */
 export const KEEP_VERSIONS = 8;
+/** Default largest full-list text sent inside a sync answer, bytes (larger: a `fetch`). */
+export const LIST_INLINE_MAX_BYTES = 8192;
 
 interface Built {
   version: number;
   list: AuthList;
+  /** encodeList(list), made on first need. */
+  text?: string;
 }
 
 export class ListCache {
   private core: Core;
   private byMachine: { [name: string]: Built[] } = {};
+  private inlineMax: number;
 
-  constructor(core: Core) {
+  /** inlineMax: largest full-list text (bytes) sent inside a sync answer. */
+  constructor(core: Core, inlineMax: number = LIST_INLINE_MAX_BYTES) {
     this.core = core;
+    this.inlineMax = inlineMax;
   }
 
   /** The machine's list at the latest version (built once per version). */
@@ -61,8 +70,24 @@ export class ListCache {
       const text = encodeDelta(diffLists(base, cur));
       return { kind: 'delta', from: base.version, version: cur.version, text, sig: signText(text, key, hmacHex) };
     }
-    const text = encodeList(cur);
+    const text = this.textOf(m, cur.version) as string;
+    if (text.length > this.inlineMax) return { kind: 'fetch', version: cur.version, bytes: text.length, digest: cur.digest };
     return { kind: 'full', version: cur.version, text, sig: signText(text, key, hmacHex) };
+  }
+
+  /**
+   * The full text of the machine's list at `version` (the latest or one still kept), or null
+   * when that version is not held any more.
+   */
+  textOf(m: MachineConfig, version: number): string | null {
+    this.current(m);
+    const kept = this.byMachine[m.name] ?? [];
+    for (const b of kept) {
+      if (b.version !== version) continue;
+      if (b.text === undefined) b.text = encodeList(b.list);
+      return b.text;
+    }
+    return null;
   }
 
   /** Membership expiry depends on the date: a new day gives every list a new version. */

@@ -13,6 +13,7 @@ import {
   verifyText,
   type AuthList,
   type DeviceEvent,
+  type ListUpdate,
 } from '@fobgate/shared';
 import { AUTH, USERS_RAW, TestUnit, makeApp, removeDir, user, type TestApp } from './helpers.js';
 import { hmacHex, sha256Hex } from '../src/auth.js';
@@ -29,6 +30,9 @@ test.after.each(async () => {
   removeDir(t.dir);
 });
 
+/** A list small enough to travel inline (the default limit keeps these test lists inline). */
+type Inline = Exclude<ListUpdate, { kind: 'fetch' }>;
+
 function ev(seq: number, type: DeviceEvent['type'], over: Partial<DeviceEvent> = {}): DeviceEvent {
   return { seq, type, at: 0, up: 50000 + seq, ...over };
 }
@@ -44,7 +48,7 @@ test('registration issues a 64-hex key; a signed sync gets a signed full list an
   assert.is(body!.ack_seq, 0);
   assert.equal(body!.commands, []);
   assert.ok(/^[\x00-\x7f]*$/.test(res.body), 'ASCII-only body');
-  const list = body!.list!;
+  const list = body!.list! as Inline;
   assert.is(list.kind, 'full');
   assert.ok(verifyText(list.text, list.sig, unit.key, hmacHex).ok);
   const decoded = decodeList(list.text, sha256Hex);
@@ -139,7 +143,7 @@ test('an event type from newer firmware is stored as a unit event, not a reason 
 
 test('list: full for a fresh unit, nothing when current, delta after a users change, full from an unknown version', async () => {
   let s = await unit.sync();
-  const full = s.body!.list!;
+  const full = s.body!.list! as Inline;
   assert.is(full.kind, 'full');
   const base = (decodeList(full.text, sha256Hex) as { ok: true; value: AuthList }).value;
   unit.listVersion = base.version;
@@ -156,7 +160,7 @@ test('list: full for a fresh unit, nothing when current, delta after a users cha
   assert.is(put.statusCode, 200, put.body);
   assert.is(put.json().version, base.version + 1);
   s = await unit.sync();
-  const d = s.body!.list!;
+  const d = s.body!.list! as Inline;
   assert.is(d.kind, 'delta');
   assert.ok(verifyText(d.text, d.sig, unit.key, hmacHex).ok);
   assert.ok(d.text.length < full.text.length);

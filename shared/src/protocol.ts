@@ -104,10 +104,39 @@ export interface UnitCommand {
   by: string;
 }
 
-/** A full list (signed text) or a delta (signed text) for the unit; see authlist.ts. */
+/**
+ * A full list (signed text) or a delta (signed text) for the unit; see authlist.ts. A full list
+ * larger than the server's inline limit is announced as `fetch` instead: the unit downloads its
+ * text with a signed ListRequest (LIST_PATH) and streams it into flash, never holding it in RAM.
+ * `bytes` is the text's length and `digest` its listDigest (the download must match both).
+ */
 export type ListUpdate =
   | { kind: 'full'; version: number; text: string; sig: string }
-  | { kind: 'delta'; from: number; version: number; text: string; sig: string };
+  | { kind: 'delta'; from: number; version: number; text: string; sig: string }
+  | { kind: 'fetch'; version: number; bytes: number; digest: string };
+
+/** A list too large to travel inline in a sync answer. */
+export type ListFetch = { kind: 'fetch'; version: number; bytes: number; digest: string };
+
+/**
+ * Path of the list download: POST a ListRequest signed like a sync (SIGNATURE_HEADER over the raw
+ * body, counter from the same strictly increasing sequence). The answer is the list text itself
+ * (ASCII, text/plain, Content-Length) with signText's signature in LIST_SIGNATURE_HEADER; the
+ * list authenticates itself (signature over its digest line, digest over the rest), so the unit
+ * verifies it from flash before use. Errors are JSON like every other route: 401 bad signature or
+ * unregistered unit, 404 unknown machine, 409 replayed counter, 410 version no longer held (sync again).
+ */
+export const LIST_PATH = '/api/v1/list';
+/** Response header of a list download: signText(list text, unit key). */
+export const LIST_SIGNATURE_HEADER = 'x-fobgate-list-signature';
+
+export interface ListRequest {
+  machine: string;
+  /** Same sequence as SyncRequest.counter: strictly increasing per unit. */
+  counter: number;
+  /** The version a `fetch` update announced. */
+  version: number;
+}
 
 export interface SyncResponse {
   /** Echo of the request counter: binds this signed answer to that one request. */
