@@ -22,6 +22,9 @@ const LIMIT_MS = 2100;
 const DM_MAC_HEARTBEATS_PER_S = 1100;
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** `--only heartbeats` or `--only stall` runs one scenario. */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : '';
 
 interface Ready {
   type: 'ready';
@@ -142,6 +145,7 @@ async function stalledRun(ready: Ready) {
   const during = answers.filter((a) => a.at >= stallFrom && a.at <= stallTo + LIMIT_MS);
   const count = (list: typeof answers, status: number) => list.filter((a) => a.status === status).length;
   const slowest = answers.reduce((m, a) => Math.max(m, a.ms), 0);
+  const late = answers.filter((a) => a.status === 503).map((a) => a.ms);
   const over = answers.filter((a) => a.ms > LIMIT_MS).length;
   return {
     total: answers.length,
@@ -152,6 +156,8 @@ async function stalledRun(ready: Ready) {
     duringOk: count(during, 200),
     slowest,
     over,
+    timeoutMin: late.length ? Math.min(...late) : NaN,
+    timeoutMax: late.length ? Math.max(...late) : NaN,
     errors: result.errors + result.timeouts,
   };
 }
@@ -176,19 +182,22 @@ async function main(): Promise<void> {
     line(`fobgate benchmark: ${MACHINES} machines, ${fmt(USERS)} users, Node ${process.version}, ${availableParallelism()} CPUs (server in its own process)`);
     line(`load average before the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     line('');
-    const hb: Array<[number, Awaited<ReturnType<typeof heartbeats>>, number]> = [];
-    for (const c of [10, 50]) {
-      const r = await heartbeats(ready, c);
-      const rss = await serverRss(child);
-      hb.push([c, r, rss]);
-      line(
-        `heartbeats, ${String(c).padStart(2)} connections, ${RUN_S} s: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ` +
-          `non-2xx ${r.non2xx}, errors ${r.errors}, server RSS ${fmt(rss / 1048576, 1)} MiB`,
-      );
+    if (only !== 'stall') {
+      const hb: Array<[number, Awaited<ReturnType<typeof heartbeats>>, number]> = [];
+      for (const c of [10, 50]) {
+        const r = await heartbeats(ready, c);
+        const rss = await serverRss(child);
+        hb.push([c, r, rss]);
+        line(
+          `heartbeats, ${String(c).padStart(2)} connections, ${RUN_S} s: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ` +
+            `non-2xx ${r.non2xx}, errors ${r.errors}, server RSS ${fmt(rss / 1048576, 1)} MiB`,
+        );
+      }
+      const best = Math.max(...hb.map((h) => h[1].rps));
+      line(`  vs dm_mac (~${fmt(DM_MAC_HEARTBEATS_PER_S)} heartbeats/s on one core): ${fmt(best / DM_MAC_HEARTBEATS_PER_S, 1)}x`);
+      line('');
     }
-    const best = Math.max(...hb.map((h) => h[1].rps));
-    line(`  vs dm_mac (~${fmt(DM_MAC_HEARTBEATS_PER_S)} heartbeats/s on one core): ${fmt(best / DM_MAC_HEARTBEATS_PER_S, 1)}x`);
-    line('');
+    if (only === 'heartbeats') return;
     const s = await stalledRun(ready);
     const rss = await serverRss(child);
     line(
@@ -196,6 +205,7 @@ async function main(): Promise<void> {
         `${SESSION_MACHINES} of ${MACHINES} machines change state on every update, the rest heartbeat; ${STALL_LEAD_S + STALL_S + STALL_TAIL_S} s run)`,
     );
     line(`  answers: ${fmt(s.total)} (200: ${fmt(s.ok)}, 503 state save timeout: ${fmt(s.timeouts503)}, other: ${s.other}, socket errors: ${s.errors})`);
+    line(`  the 503 answers took ${fmt(s.timeoutMin)} to ${fmt(s.timeoutMax)} ms`);
     line(`  answers while the disk was stuck: ${fmt(s.during)} (${fmt(s.duringOk)} of them 200)`);
     line(`  slowest answer: ${fmt(s.slowest, 0)} ms; answers over 2.1 s: ${s.over} (${fmt((100 * s.over) / Math.max(1, s.total), 3)} %)`);
     line(`  server RSS after: ${fmt(rss / 1048576, 1)} MiB`);
