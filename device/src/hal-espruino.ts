@@ -141,13 +141,17 @@ function httpRequest(http: any): HttpRequest | null {
     const headers: { [k: string]: string } = {};
     for (const k in opts.headers) headers[k] = opts.headers[k];
     headers['Content-Length'] = String(opts.body.length);
+    const onData = opts.onData;
     const req = http.request({ host: opts.host, port: opts.port, path: opts.path, method: opts.method, headers: headers }, (res: any) => {
       let body = '';
+      const status = parseInt(String(res.statusCode), 10);
       res.on('data', (d: string) => {
+        // a streamed chunk (list download) is handed on and never collected
+        if (onData && onData(d, status)) return;
         body += d;
       });
       res.on('close', () => {
-        finish(null, { status: parseInt(String(res.statusCode), 10), headers: res.headers || {}, body: body });
+        finish(null, { status: status, headers: res.headers || {}, body: body });
       });
       res.on('error', (e: any) => {
         finish({ code: 'HTTP_ERROR', message: 'response failed: ' + String(e && e.message ? e.message : e) }, null);

@@ -58,6 +58,12 @@ export interface HttpRequestOptions {
   method: string;
   headers: { [name: string]: string };
   body: string;
+  /**
+   * Optional: gets each chunk of the answer's body as it arrives, with the answer's status, so a
+   * large body (a list download) goes straight to flash. Returning true takes the chunk: it is
+   * then left out of the response's `body`. Without it the whole body is collected.
+   */
+  onData?: (chunk: string, status: number) => boolean;
 }
 
 export interface HttpResponse {

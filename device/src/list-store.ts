@@ -3,7 +3,7 @@
 // a power cut at any point leaves the previous list in force. In RAM only the fob numbers and
 // flag bytes stay (5 bytes per member); names are read from the names file in flash.
 import { applyDelta, checkMachine, checkNewer, decodeList, encodeList, encodeListHead, sha256HexWith, signText, verifyText } from '@fobgate/shared';
-import type { AuthList, HmacHex, ListUpdate, NamesSink, RawSha256, SharedError } from '@fobgate/shared';
+import type { AuthList, HmacHex, ListFetch, ListUpdate, NamesSink, RawSha256, SharedError } from '@fobgate/shared';
 import type { FlashStore } from './hal.js';
 import { DurableRecord } from './durable-record.js';
 
@@ -23,6 +23,18 @@ const COPY_PIECE = 1024;
 interface Pointer {
   slot: string;
   version: number;
+}
+
+/** A list that travels inside the sync answer (a `fetch` is downloaded: see downloadChunk). */
+type InlineUpdate = Exclude<ListUpdate, { kind: 'fetch' }>;
+
+/** A full list being downloaded into the inactive slot's text file. */
+interface Download {
+  slot: string;
+  version: number;
+  bytes: number;
+  /** Bytes stored so far (the next piece must start here). */
+  at: number;
 }
 
 export interface AcceptResult {
@@ -47,6 +59,7 @@ export class ListStore {
   private slot = '';
   private list: AuthList | null = null;
   private writeAt: FlashWriteAt | null;
+  private dl: Download | null = null;
 
   /** writeAt: when given, a delta's result is streamed into flash instead of built in RAM. */
   constructor(store: FlashStore, key: string, hmac: HmacHex, sha256: RawSha256, machine: string, writeAt?: FlashWriteAt | null) {
@@ -105,8 +118,9 @@ export class ListStore {
     return first.error;
   }
 
-  /** Verifies and stores a list update from the server. */
+  /** Verifies and stores a list update from the server (a `fetch` goes through downloadChunk instead). */
   accept(update: ListUpdate): AcceptResult {
+    if (update && update.kind === 'fetch') return { applied: false, version: this.version(), error: storeError('a list to download cannot be applied from the sync answer') };
     if (update && update.kind === 'delta' && this.writeAt && this.list) return this.acceptDeltaInFlash(update);
     if (update && update.kind === 'full' && this.writeAt) return this.acceptFullInFlash(update);
     const v = this.prepare(update);
@@ -124,7 +138,7 @@ export class ListStore {
    * piece by piece and the list text is written from the head plus those names, so neither the
    * names nor the whole text is ever built in RAM.
    */
-  private acceptDeltaInFlash(u: ListUpdate): AcceptResult {
+  private acceptDeltaInFlash(u: InlineUpdate): AcceptResult {
     const held = this.version();
     const fail = (e: SharedError): AcceptResult => ({ applied: false, version: held, error: e });
     const writeAt = this.writeAt as FlashWriteAt;
@@ -190,7 +204,7 @@ export class ListStore {
    * A full list whose names go from the received text straight into the names file (in pieces),
    * then decoded against that file: no second copy of the names in RAM.
    */
-  private acceptFullInFlash(u: ListUpdate): AcceptResult {
+  private acceptFullInFlash(u: InlineUpdate): AcceptResult {
     const held = this.version();
     const fail = (e: SharedError): AcceptResult => ({ applied: false, version: held, error: e });
     const writeAt = this.writeAt as FlashWriteAt;
@@ -229,8 +243,106 @@ export class ListStore {
     return this.switchTo(slot, list);
   }
 
+  /**
+   * Stores one piece of a downloaded full list at `offset` of the inactive slot's text file,
+   * straight from the network chunk (the list is never whole in RAM). Offset 0 starts afresh:
+   * the slot's signature is erased first (the slot is invalid until verified) and the file is
+   * created pre-sized to `u.bytes`. False when the piece is out of order, overruns the announced
+   * size, or flash refused it: the download has failed and the held list stays in force.
+   */
+  downloadChunk(u: ListFetch, chunk: string, offset: number): boolean {
+    const writeAt = this.writeAt;
+    if (!writeAt || typeof chunk !== 'string') return false;
+    if (offset === 0) {
+      const slot = this.slot === 'a' ? 'b' : 'a';
+      this.store.erase(LIST_FILE_PREFIX + slot + 's');
+      this.dl = { slot: slot, version: u.version, bytes: u.bytes, at: 0 };
+    }
+    const d = this.dl;
+    if (!d || d.version !== u.version || d.bytes !== u.bytes || offset !== d.at || offset + chunk.length > d.bytes) {
+      this.dl = null;
+      return false;
+    }
+    if (chunk.length === 0) return true;
+    if (!writeAt(LIST_FILE_PREFIX + d.slot, chunk, offset, d.bytes)) {
+      this.dl = null;
+      return false;
+    }
+    d.at += chunk.length;
+    return true;
+  }
+
+  /** Whether a list can be downloaded here (flash written at offsets). */
+  canDownload(): boolean {
+    return this.writeAt !== null;
+  }
+
+  /** A download that failed or was cut off: forget it (its slot stays unsigned, never used). */
+  abandonDownload(): void {
+    this.dl = null;
+  }
+
+  /**
+   * The download of `u` ended with `sig` (its x-fobgate-list-signature): check that every byte
+   * arrived, then verify the text in flash as at boot (signature over the digest line, digest
+   * over the rest with the names read in place), that it is the announced version and digest,
+   * for this machine and not a rollback; only then sign the slot and switch the pointer.
+   */
+  finishDownload(u: ListFetch, sig: string): AcceptResult {
+    const held = this.version();
+    const fail = (e: SharedError): AcceptResult => ({ applied: false, version: held, error: e });
+    const d = this.dl;
+    this.dl = null;
+    if (!d || d.version !== u.version) return fail(storeError('no download of list v' + u.version + ' in progress'));
+    if (d.at !== d.bytes) return fail(storeError('list download ended after ' + d.at + ' of ' + d.bytes + ' bytes'));
+    const file = LIST_FILE_PREFIX + d.slot;
+    // flash-mapped on the unit: reading it costs no RAM per byte
+    const text = this.store.read(file);
+    if (typeof text !== 'string' || text.length !== d.bytes) return fail(storeError('the downloaded list is not in flash as written'));
+    if (typeof sig !== 'string' || sig.length === 0) return fail({ code: 'LIST_SIGNATURE', message: 'list download carried no signature' });
+    const v = verifyText(text, sig, this.key, this.hmac);
+    if (!v.ok) return fail(v.error);
+    const names = this.copyNames(text, file + 'n');
+    if (names === null) return fail(storeError('flash refused the names of the new list (full?) or the list has fewer than five lines'));
+    const r = decodeList(text, this.sha256Hex, { names: names });
+    if (!r.ok) return fail(r.error);
+    const list = r.value;
+    if (list.version !== u.version || list.digest !== u.digest) {
+      return fail({ code: 'LIST_DIGEST', message: 'downloaded list v' + list.version + ' is not the announced v' + u.version + ' (digest differs)' });
+    }
+    const m = checkMachine(list, this.machine);
+    if (!m.ok) return fail(m.error);
+    const newer = checkNewer(this.list ? held : null, list, this.list ? this.digest() : null);
+    if (!newer.ok) return fail(newer.error);
+    if (newer.value === 'same') return { applied: false, version: held, error: null };
+    if (!this.store.write(file + 's', sig)) return fail(storeError('flash refused the new list (full?)'));
+    return this.switchTo(d.slot, list);
+  }
+
+  /**
+   * Copies the names section (the fifth and last line) of a list text lying in flash into its own
+   * names file in COPY_PIECE pieces, and returns that file as read back (null on failure).
+   */
+  private copyNames(text: string, file: string): string | null {
+    const writeAt = this.writeAt as FlashWriteAt;
+    let start = -1;
+    for (let k = 0; k < 4; k++) {
+      start = text.indexOf('\n', start + 1);
+      if (start < 0) return null;
+    }
+    start++;
+    const total = text.length - start;
+    this.store.erase(file);
+    if (total === 0) return '';
+    for (let p = 0; p < total; p += COPY_PIECE) {
+      if (!writeAt(file, text.substring(start + p, Math.min(text.length, start + p + COPY_PIECE)), p, total)) return null;
+    }
+    const names = this.store.read(file);
+    return typeof names === 'string' ? names : null;
+  }
+
   /** Signature, decoding (digest) and machine checks of a full list or a delta. */
-  private prepare(u: ListUpdate): { list: AuthList | null; text: string; sig: string; error: SharedError | null } {
+  private prepare(u: InlineUpdate): { list: AuthList | null; text: string; sig: string; error: SharedError | null } {
     if (!u || typeof u.text !== 'string' || typeof u.sig !== 'string') {
       return { list: null, text: '', sig: '', error: storeError('list update lacks text or signature') };
     }

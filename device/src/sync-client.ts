@@ -1,8 +1,10 @@
 // The unit's sync with the server: one signed request in flight at a time, a hard deadline per
 // request (the interpreter's http has none), exponential back-off with jitter while failing,
 // and responses verified (signature over the raw body, echoed counter) before anyone uses them.
-import { SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
-import type { SyncRequest, SyncResponse } from '@fobgate/shared';
+// A full list too large for the sync answer is downloaded as the next request, its body handed
+// on chunk by chunk (to flash) and never collected in RAM.
+import { LIST_PATH, LIST_SIGNATURE_HEADER, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
+import type { ListFetch, ListRequest, SyncRequest, SyncResponse } from '@fobgate/shared';
 import type { Clock, HttpRequest, HttpResponse, Timers, TimerId } from './hal.js';
 import type { ServerAddress } from './board-config.js';
 import type { RequestCounter } from './request-counter.js';
@@ -14,6 +16,8 @@ export const BACKOFF_MAX_MS = 60000;
 export const HOLD_RECHECK_MS = 1000;
 /** A request call that kept the interpreter this long blocked it (ESP32 connect/DNS). */
 export const BLOCKING_MS = 500;
+/** A list download's deadline: the request deadline plus this per KiB announced (Wi-Fi + flash writes). */
+export const DOWNLOAD_MS_PER_KB = 250;
 
 export type SyncErrorCode =
   | 'SYNC_TIMEOUT'
@@ -23,7 +27,8 @@ export type SyncErrorCode =
   | 'SYNC_SIGNATURE'
   | 'SYNC_COUNTER'
   | 'SYNC_MALFORMED'
-  | 'SYNC_NO_COUNTER';
+  | 'SYNC_NO_COUNTER'
+  | 'SYNC_DOWNLOAD';
 
 export interface SyncError {
   code: SyncErrorCode;
@@ -61,6 +66,22 @@ export interface SyncClientOptions {
    * at once. Optional.
    */
   hold?: () => boolean;
+}
+
+/**
+ * A full list to download (announced by a sync answer as `fetch`). The client sends the signed
+ * request and hands every chunk of a 200 answer to `data` at its offset; exactly one of
+ * `complete` or `failed` is called, and never after the deadline.
+ */
+export interface ListDownloadJob {
+  machine: string;
+  list: ListFetch;
+  /** Stores a piece of the list text at `offset`; false: it could not be stored (the download fails). */
+  data: (chunk: string, offset: number) => boolean;
+  /** All `list.bytes` arrived and were stored; `sig` is the answer's list signature. True: the list is good. */
+  complete: (sig: string) => boolean;
+  /** The download failed before it completed (network, deadline, status, length, storage). */
+  failed: (e: SyncError) => void;
 }
 
 /** JSON with every non-ASCII character escaped, so bytes match on both sides. */
@@ -152,6 +173,11 @@ export class SyncClient {
   timeoutsInRow = 0;
   /** How long the last request call itself took (ms): long means the network stack blocks. */
   lastCallMs = 0;
+  /** A list download waiting to be the next request. */
+  private job: ListDownloadJob | null = null;
+  /** List downloads that failed in a row, and when the next may start (back-off). */
+  private listFailures = 0;
+  private downloadNotBefore = 0;
 
   constructor(opts: SyncClientOptions) {
     this.o = opts;
@@ -166,7 +192,20 @@ export class SyncClient {
   stop(): void {
     this.stopped = true;
     this.inflight = 0;
+    this.job = null;
     this.clearTimers();
+  }
+
+  /**
+   * Makes a list download the next request. Refused (false) while a failed download backs off:
+   * the next sync after the back-off announces the list again.
+   */
+  download(job: ListDownloadJob): boolean {
+    if (this.stopped) return false;
+    if (this.listFailures > 0 && this.o.clock.now() < this.downloadNotBefore) return false;
+    this.job = job;
+    if (!this.inflight) this.schedule(0);
+    return true;
   }
 
   busy(): boolean {
@@ -218,8 +257,16 @@ export class SyncClient {
       return;
     }
     const counter = o.counter.next();
+    const job = this.job;
+    this.job = null;
     if (counter < 0) {
-      this.finish(0, err('SYNC_NO_COUNTER', 'could not persist the request counter'), null);
+      const e = err('SYNC_NO_COUNTER', 'could not persist the request counter');
+      if (job) this.endDownload(0, job, e, false);
+      else this.finish(0, e, null);
+      return;
+    }
+    if (job) {
+      this.sendDownload(job, counter);
       return;
     }
     let text: string;
@@ -270,6 +317,101 @@ export class SyncClient {
       const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
       this.finish(id, err('SYNC_NETWORK', 'request failed: ' + msg), null);
     }
+  }
+
+  /** The signed list download: chunks of a 200 answer go to the job, never into a string. */
+  private sendDownload(job: ListDownloadJob, counter: number): void {
+    const o = this.o;
+    const want = job.list.bytes;
+    const req: ListRequest = { machine: job.machine, counter: counter, version: job.list.version };
+    const text = asciiJson(req);
+    const headers: { [k: string]: string } = { 'content-type': 'application/json' };
+    headers[SIGNATURE_HEADER] = o.hmac(o.key, text);
+    const id = ++this.lastId;
+    this.inflight = id;
+    this.wanted = false;
+    const limit = o.deadlineMs + Math.ceil(want / 1024) * DOWNLOAD_MS_PER_KB;
+    this.deadline = o.timers.setTimeout(() => {
+      this.deadline = null;
+      if (this.inflight !== id) return;
+      this.timeoutsInRow++;
+      this.endDownload(id, job, err('SYNC_TIMEOUT', 'list download not done within ' + limit + ' ms'), false);
+    }, limit);
+    let received = 0;
+    let broken = '';
+    const onData = (chunk: string, status: number): boolean => {
+      // after the deadline (or a reboot of the request) a late chunk is dropped, never stored
+      if (this.inflight !== id) return true;
+      if (status !== 200) return false;
+      if (broken) return true;
+      this.lastProgress = o.clock.now();
+      if (received + chunk.length > want) broken = 'list download is longer than the announced ' + want + ' bytes';
+      else if (!job.data(chunk, received)) broken = 'could not store the list at byte ' + received;
+      else received += chunk.length;
+      return true;
+    };
+    const called = o.clock.now();
+    try {
+      o.http(
+        { host: o.server.host, port: o.server.port, path: o.server.base + LIST_PATH, method: 'POST', headers: headers, body: text, onData: onData },
+        (e, res) => {
+          if (this.inflight !== id) return;
+          this.lastProgress = o.clock.now();
+          this.timeoutsInRow = 0;
+          if (e || !res) {
+            this.endDownload(id, job, err('SYNC_NETWORK', e ? e.message : 'no response'), false);
+            return;
+          }
+          if (res.status === 409) {
+            const seen = counterAbove(res.body);
+            if (seen > 0) o.counter.skipPast(seen);
+            this.endDownload(id, job, err('SYNC_REPLAYED', 'server refused the counter: ' + String(res.body).substring(0, 120)), false);
+            return;
+          }
+          if (res.status !== 200) {
+            const s = err('SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
+            s.status = res.status;
+            this.endDownload(id, job, s, false);
+            return;
+          }
+          if (broken || received !== want) {
+            this.endDownload(id, job, err('SYNC_DOWNLOAD', broken || 'list download ended after ' + received + ' of ' + want + ' bytes'), false);
+            return;
+          }
+          const good = job.complete(header(res, LIST_SIGNATURE_HEADER));
+          this.endDownload(id, job, good ? null : err('SYNC_DOWNLOAD', 'downloaded list refused'), true);
+        },
+      );
+      this.lastCallMs = o.clock.now() - called;
+    } catch (e) {
+      this.lastCallMs = o.clock.now() - called;
+      this.lastProgress = o.clock.now();
+      const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
+      this.endDownload(id, job, err('SYNC_NETWORK', 'request failed: ' + msg), false);
+    }
+  }
+
+  /**
+   * A download is over: on failure the job is told (unless it already reported, `told`) and the
+   * next download waits out a back-off; syncing goes on at its interval. Success syncs at once.
+   */
+  private endDownload(id: number, job: ListDownloadJob, e: SyncError | null, told: boolean): void {
+    if (id !== 0 && this.inflight !== id) return;
+    this.inflight = 0;
+    if (this.deadline !== null) {
+      this.o.timers.clearTimeout(this.deadline);
+      this.deadline = null;
+    }
+    if (this.stopped) return;
+    if (e) {
+      this.listFailures++;
+      this.downloadNotBefore = this.o.clock.now() + backoffMs(this.listFailures, this.o.random);
+      this.schedule(this.wanted ? 0 : this.o.intervalMs);
+      if (!told) job.failed(e);
+      return;
+    }
+    this.listFailures = 0;
+    this.schedule(0);
   }
 
   private finish(id: number, e: SyncError | null, res: SyncResponse | null): void {

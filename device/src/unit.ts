@@ -1,8 +1,8 @@
 // The unit: wires drivers, the cached list, the shared decision, the event ring, the sync client
 // and the watchdogs. Every fob, card removal and oops press is decided locally and the relays,
 // LCD and LEDs follow in the same tick; the network only carries news both ways.
-import { decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
-import type { DecisionMachine, DeviceEvent, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
+import { checkNewer, decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
+import type { DecisionMachine, DeviceEvent, ListFetch, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
 import type { Hal, TimerId } from './hal.js';
 import type { BoardConfig } from './board-config.js';
 import { Relay } from './drivers/relay.js';
@@ -18,7 +18,7 @@ import type { NewEvent } from './event-ring.js';
 import { deviceEventOf } from './event-map.js';
 import { machineEventOf } from './command-map.js';
 import { ListStore } from './list-store.js';
-import type { FlashWriteAt } from './list-store.js';
+import type { AcceptResult, FlashWriteAt } from './list-store.js';
 import { RequestCounter } from './request-counter.js';
 import { SyncClient, SYNC_DEADLINE_MS } from './sync-client.js';
 import type { SyncBody, SyncError } from './sync-client.js';
@@ -505,23 +505,68 @@ export class Unit {
     }
     const before = this.ring.pending();
     this.ring.ack(res.ack_seq, (ev) => this.stamp(ev));
-    if (res.list) {
-      const r = this.lists.accept(res.list);
-      if (r.applied) {
-        this.event({ type: 'list_applied', at: 0, up: 0, v: r.version });
-        this.decideNow({ type: 'config_changed' }, null);
-      } else if (r.error && this.lastRejected !== res.list.version + r.error.code) {
-        // the same refused list arriving again is reported once
-        this.lastRejected = res.list.version + r.error.code;
-        this.event({ type: 'list_rejected', at: 0, up: 0, v: res.list.version, reason: r.error.code, detail: r.error.message });
-        this.o.log('fobgate: list v' + res.list.version + ' rejected: ' + r.error.message);
-      }
-    }
+    if (res.list && res.list.kind === 'fetch') this.fetchList(res.list);
+    else if (res.list) this.listOutcome(res.list.version, this.lists.accept(res.list));
     const cmds = res.commands || [];
     for (const c of cmds) this.command(c);
     if (typeof res.sync_interval_s === 'number') this.sync.setInterval(res.sync_interval_s * 1000);
     // More events than one request carries: keep going while the server keeps acknowledging.
     if (this.ring.pending() > 0 && this.ring.pending() < before) this.sync.trigger();
+  }
+
+  /** A new list is in force, or why one was refused. */
+  private listOutcome(version: number, r: AcceptResult): void {
+    if (r.applied) {
+      this.event({ type: 'list_applied', at: 0, up: 0, v: r.version });
+      this.decideNow({ type: 'config_changed' }, null);
+    } else if (r.error) this.listRejected(version, r.error.code, r.error.message);
+  }
+
+  /** Reports a refused list or failed download; the same refusal of the same version only once. */
+  private listRejected(version: number, code: string, message: string): void {
+    if (this.lastRejected === version + code) return;
+    this.lastRejected = version + code;
+    this.event({ type: 'list_rejected', at: 0, up: 0, v: version, reason: code, detail: message });
+    this.o.log('fobgate: list v' + version + ' rejected: ' + message);
+  }
+
+  /**
+   * A list too large for the sync answer: downloaded as the next request, streamed chunk by
+   * chunk into the inactive slot and verified from flash before the pointer switches. A failure
+   * leaves the held list in force; the next sync after the back-off announces it again.
+   */
+  private fetchList(f: ListFetch): void {
+    const bytes = f.bytes;
+    if (typeof f.version !== 'number' || typeof bytes !== 'number' || bytes !== Math.floor(bytes) || bytes <= 0 || typeof f.digest !== 'string') {
+      this.listRejected(Number(f.version) || 0, 'LIST_MALFORMED', 'list announcement lacks version, size or digest');
+      return;
+    }
+    const held = this.lists.current() ? this.lists.version() : null;
+    const newer = checkNewer(held, f, held === null ? null : this.lists.digest());
+    if (!newer.ok) {
+      this.listRejected(f.version, newer.error.code, newer.error.message);
+      return;
+    }
+    if (newer.value === 'same') return;
+    if (!this.lists.canDownload()) {
+      this.listRejected(f.version, 'LIST_MALFORMED', 'list of ' + bytes + ' bytes must be downloaded, but flash cannot be written at offsets here');
+      return;
+    }
+    const lists = this.lists;
+    this.sync.download({
+      machine: this.cfg.machine,
+      list: f,
+      data: (chunk, offset) => lists.downloadChunk(f, chunk, offset),
+      complete: (sig) => {
+        const r = lists.finishDownload(f, sig);
+        this.listOutcome(f.version, r);
+        return r.error === null;
+      },
+      failed: (e) => {
+        lists.abandonDownload();
+        this.listRejected(f.version, e.code, e.message);
+      },
+    });
   }
 
   private command(c: UnitCommand): void {

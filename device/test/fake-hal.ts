@@ -275,3 +275,26 @@ export function playFrame(rig: FakeRig, d0: PinId, d1: PinId, card: number, bits
     rig.board.in(b ? d1 : d0).pulseLow(rig.time.t);
   }
 }
+
+/** A full list announced for download (`fetch`), with the text and signature the server serves. */
+export function fetchUpdate(list: AuthList, key?: string): { fetch: { kind: 'fetch'; version: number; bytes: number; digest: string }; text: string; sig: string } {
+  const text = encodeList(list);
+  return { fetch: { kind: 'fetch', version: list.version, bytes: text.length, digest: list.digest }, text: text, sig: signText(text, key || KEY, hmacNode) };
+}
+
+/** Bytes per chunk a streamed answer is delivered in (the ESP32 network's segment size). */
+export const STREAM_CHUNK = 536;
+
+/**
+ * Answers a request the way the interpreter's http delivers a large body: every chunk to the
+ * request's onData (what it does not take is collected), then the callback with the rest.
+ */
+export function streamAnswer(req: PendingRequest, status: number, headers: { [k: string]: string }, body: string, chunk?: number): void {
+  const size = chunk || STREAM_CHUNK;
+  let rest = '';
+  for (let i = 0; i < body.length; i += size) {
+    const part = body.substring(i, i + size);
+    if (!(req.opts.onData && req.opts.onData(part, status))) rest += part;
+  }
+  req.cb(null, { status: status, headers: headers, body: rest });
+}
