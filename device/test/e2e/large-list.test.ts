@@ -11,6 +11,8 @@ import { HTTP_CHUNK } from '../../sim/http-module.js';
 import { toBytes } from '../../sim/storage-file.js';
 import { E2EServer, ensureFirmware, healthy, member } from './harness.js';
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const COUNT = 5000;
 
@@ -172,6 +174,53 @@ test('5,000 members: the first sync downloads the full list into flash in small 
   await u.removeFob();
   await u.advance(6000);
   assert.is(u.http.log.filter((x) => x.path === LIST_PATH).length, 1, 'no second download after the reboot');
+  healthy(u);
+});
+
+test('a download altered in transit is refused and reported, the held list stays in force, and the retry applies', async () => {
+  const u = unit!;
+  const heldVersion = () => {
+    const last = u.http.log.filter((x) => x.path === SYNC_PATH).pop();
+    const m = last ? /"list_version":(\d+),/.exec(last.body) : null;
+    return m ? Number(m[1]) : -1;
+  };
+  const before = heldVersion();
+  assert.ok(before > 0);
+  // A newer version the server can only send whole: the unit is offline while the members change
+  // and the server restarts (its kept versions, the bases of deltas, are gone).
+  u.http.online = false;
+  // (5,000 members are more than PUT /api/admin/users takes in one body: reload users.json instead)
+  writeFileSync(join(server.dir, 'users.json'), JSON.stringify(MEMBERS.slice(0, COUNT - 1)));
+  const reload = await server.admin('POST', '/api/reload-users');
+  assert.is(reload.status, 200, JSON.stringify(reload.json));
+  await server.stop();
+  await server.start();
+  let altered = 0;
+  u.http.hook = (ex, res) => {
+    if (ex.path !== LIST_PATH || res.status !== 200) return res;
+    altered++;
+    const i = Math.floor(res.body.length * 0.4);
+    return { ...res, body: res.body.substring(0, i) + (res.body.charAt(i) === 'A' ? 'B' : 'A') + res.body.substring(i + 1) };
+  };
+  u.http.online = true;
+  const downloads = () => u.http.log.filter((x) => x.path === LIST_PATH).length;
+  const n = downloads();
+  assert.ok(await u.until(() => altered >= 1 && u.http.log.filter((x) => x.path === SYNC_PATH && x.outcome === 'ok').length > 0 && downloads() > n, 60_000, 100));
+  await u.advance(200);
+  assert.is(heldVersion(), before, 'still on the held list');
+  await u.insertFob(fobOf(10));
+  await u.advance(100);
+  assert.ok(u.relay, 'the held list decides');
+  assert.is(u.lcdText, 'Welcome,\nMember10');
+  await u.removeFob();
+  u.http.hook = null;
+  assert.ok(await u.until(() => heldVersion() > before, 120_000, 100), 'the retried download applies');
+  const rejected = (await server.events('lathe')).filter((e) => e.type === 'list_rejected');
+  assert.is(rejected.length, 1, 'reported once: ' + JSON.stringify(rejected.map((e) => [e.reason, e.detail])));
+  assert.is(rejected[0].reason, 'LIST_DIGEST');
+  const applied = (await server.events('lathe')).filter((e) => e.type === 'list_applied');
+  assert.ok(applied.length >= 2);
+  console.log('  size: altered download refused after ' + altered + ' attempt(s); the retry applied v' + heldVersion() + ' after ' + (downloads() - n) + ' downloads');
   healthy(u);
 });
 
