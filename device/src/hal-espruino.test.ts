@@ -140,6 +140,36 @@ test('http: body sent with its length, answer collected until close, errors repo
   uninstall();
 });
 
+test('http: a streamed answer (list download) hands each chunk to onData with the status; only what it refuses is collected', () => {
+  const w = install([]);
+  const p = espruinoPlatform();
+  const got: any[] = [];
+  const chunks: string[] = [];
+  const onData = (chunk: string, status: number): boolean => {
+    chunks.push(status + ':' + chunk);
+    return status === 200;
+  };
+  p.hal.http!({ host: 'h', port: 8080, path: '/api/v1/list', method: 'POST', headers: {}, body: '{}', onData: onData }, (e, r) => got.push([e, r]));
+  const res = w.requests[0].res as EventEmitter & { statusCode?: string; headers?: any };
+  res.statusCode = '200';
+  res.headers = { 'x-fobgate-list-signature': 'cd' };
+  w.requests[0].cb(res);
+  res.emit('data', 'fobgate-list/1 ');
+  res.emit('data', 'abc');
+  res.emit('close');
+  assert.equal(chunks, ['200:fobgate-list/1 ', '200:abc']);
+  assert.equal(got[0][1], { status: 200, headers: { 'x-fobgate-list-signature': 'cd' }, body: '' }, 'nothing collected');
+  p.hal.http!({ host: 'h', port: 8080, path: '/api/v1/list', method: 'POST', headers: {}, body: '{}', onData: onData }, (e, r) => got.push([e, r]));
+  const err = w.requests[1].res as EventEmitter & { statusCode?: string; headers?: any };
+  err.statusCode = '410';
+  err.headers = {};
+  w.requests[1].cb(err);
+  err.emit('data', '{"error":"gone"}');
+  err.emit('close');
+  assert.equal(got[1][1], { status: 410, headers: {}, body: '{"error":"gone"}' }, 'an error answer is collected');
+  uninstall();
+});
+
 test('I2C, watchdog and reboot', () => {
   const w = install([]);
   const p = espruinoPlatform();
