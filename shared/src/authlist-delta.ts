@@ -16,7 +16,7 @@ import type { DecisionMachine } from './decision-types.js';
 import { base64Length, PURE_BASE64, type Base64Codec } from './base64.js';
 import {
   type AuthList, type ListEntry, type Sha256Hex,
-  NAME_WIDTH, FLAG_MASK, MAX_SAFE,
+  NAME_WIDTH, searchFobs, FLAG_MASK, MAX_SAFE,
   asciiJsonString, machineJson, machineHeader, machineFromJson, machineProblem, fobBytes, decodeFobs, firstUnsorted, firstBadFlag,
   isIntIn, isHex64, listDigest,
 } from './authlist-list.js';
@@ -296,19 +296,6 @@ class NamesOut {
   }
 }
 
-/** Index of `fob` in ascending `fobs`, or -1. */
-function search(fobs: Uint32Array, fob: number): number {
-  let lo = 0;
-  let hi = fobs.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = fobs[mid];
-    if (v === fob) return mid;
-    if (v < fob) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
 
 /** First index in fobs[from..] whose fob is >= `fob` (fobs.length when none). */
 function lowerBound(fobs: Uint32Array, fob: number, from: number): number {
@@ -354,10 +341,10 @@ export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha
   // Size of the result; every removed fob must be held.
   let n = base.count;
   for (let k = 0; k < rf.length; k++) {
-    if (search(bf, rf[k]) < 0) return malformed('removes fob ' + rf[k] + ' which the base list does not hold');
+    if (searchFobs(bf, rf[k]) < 0) return malformed('removes fob ' + rf[k] + ' which the base list does not hold');
     n--;
   }
-  for (let k = 0; k < af.length; k++) if (search(bf, af[k]) < 0) n++;
+  for (let k = 0; k < af.length; k++) if (searchFobs(bf, af[k]) < 0) n++;
   const fobs = new Uint32Array(n);
   const flags = new Uint8Array(n);
   const out = new NamesOut(opts && opts.names ? opts.names : null, n * NAME_WIDTH);

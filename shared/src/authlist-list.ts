@@ -469,7 +469,11 @@ export function decodeList(text: string, sha256Hex: Sha256Hex, opts?: DecodeOpti
 /** Index of `fob` in the list (binary search), or -1. */
 export function findFob(list: AuthList, fob: number): number {
   if (!isIntIn(fob, 0, FOB_MAX)) return -1;
-  const fobs = list.fobs;
+  return searchFobs(list.fobs, fob);
+}
+
+/** Index of `fob` in ascending `fobs` (binary search), or -1. */
+export function searchFobs(fobs: Uint32Array, fob: number): number {
   let lo = 0;
   let hi = fobs.length - 1;
   while (lo <= hi) {
