@@ -205,41 +205,41 @@ export class ListStore {
    * then decoded against that file: no second copy of the names in RAM.
    */
   private acceptFullInFlash(u: InlineUpdate): AcceptResult {
+    if (typeof u.text !== 'string' || typeof u.sig !== 'string') {
+      return { applied: false, version: this.version(), error: storeError('list update lacks text or signature') };
+    }
+    return this.installFull(this.slot === 'a' ? 'b' : 'a', u.text, u.sig, u.version, null, false);
+  }
+
+  /**
+   * The common end of a full list, received inline or downloaded into the slot's text file
+   * (`inFlash`): signature, names copied into the slot's names file (the fifth and last line, in
+   * pieces), decoded against that file, checked (version, the announced digest when given,
+   * machine, rollback); then the text (unless already there) and the signature are written and
+   * the pointer switched.
+   */
+  private installFull(slot: string, text: string, sig: string, version: number, digest: string | null, inFlash: boolean): AcceptResult {
     const held = this.version();
     const fail = (e: SharedError): AcceptResult => ({ applied: false, version: held, error: e });
-    const writeAt = this.writeAt as FlashWriteAt;
-    const text = u.text;
-    if (typeof text !== 'string' || typeof u.sig !== 'string') return fail(storeError('list update lacks text or signature'));
-    const sig = verifyText(text, u.sig, this.key, this.hmac);
-    if (!sig.ok) return fail(sig.error);
-    // names are the fifth and last line (a name record never holds a newline)
-    let start = -1;
-    for (let k = 0; k < 4; k++) {
-      start = text.indexOf('\n', start + 1);
-      if (start < 0) return fail(storeError('authorization list: expected five lines'));
-    }
-    start++;
-    const slot = this.slot === 'a' ? 'b' : 'a';
     const file = LIST_FILE_PREFIX + slot;
+    const v = verifyText(text, sig, this.key, this.hmac);
+    if (!v.ok) return fail(v.error);
     this.store.erase(file + 's');
-    this.store.erase(file + 'n');
-    const total = text.length - start;
-    let ok = true;
-    for (let p = 0; ok && p < total; p += COPY_PIECE) {
-      ok = writeAt(file + 'n', text.substring(start + p, Math.min(text.length, start + p + COPY_PIECE)), p, total);
-    }
-    const names = total === 0 ? '' : this.store.read(file + 'n');
-    if (!ok || typeof names !== 'string') return fail(storeError('flash refused the new list (full?)'));
+    const names = this.copyNames(text, file + 'n');
+    if (names === null) return fail(storeError('flash refused the new list (full?) or it lacks its five lines'));
     const r = decodeList(text, this.sha256Hex, { names: names });
     if (!r.ok) return fail(r.error);
     const list = r.value;
-    if (list.version !== u.version) return fail(storeError('list update says version ' + u.version + ' but the list is version ' + list.version));
+    if (digest !== null && list.digest !== digest) {
+      return fail({ code: 'LIST_DIGEST', message: 'downloaded list v' + list.version + ' is not the announced one (digest differs)' });
+    }
+    if (list.version !== version) return fail(storeError('list update says version ' + version + ' but the list is version ' + list.version));
     const m = checkMachine(list, this.machine);
     if (!m.ok) return fail(m.error);
     const newer = checkNewer(this.list ? held : null, list, this.list ? this.digest() : null);
     if (!newer.ok) return fail(newer.error);
     if (newer.value === 'same') return { applied: false, version: held, error: null };
-    if (!this.store.write(file, text) || !this.store.write(file + 's', u.sig)) return fail(storeError('flash refused the new list (full?)'));
+    if ((!inFlash && !this.store.write(file, text)) || !this.store.write(file + 's', sig)) return fail(storeError('flash refused the new list (full?)'));
     return this.switchTo(slot, list);
   }
 
@@ -295,28 +295,11 @@ export class ListStore {
     this.dl = null;
     if (!d || d.version !== u.version) return fail(storeError('no download of list v' + u.version + ' in progress'));
     if (d.at !== d.bytes) return fail(storeError('list download ended after ' + d.at + ' of ' + d.bytes + ' bytes'));
-    const file = LIST_FILE_PREFIX + d.slot;
     // flash-mapped on the unit: reading it costs no RAM per byte
-    const text = this.store.read(file);
+    const text = this.store.read(LIST_FILE_PREFIX + d.slot);
     if (typeof text !== 'string' || text.length !== d.bytes) return fail(storeError('the downloaded list is not in flash as written'));
     if (typeof sig !== 'string' || sig.length === 0) return fail({ code: 'LIST_SIGNATURE', message: 'list download carried no signature' });
-    const v = verifyText(text, sig, this.key, this.hmac);
-    if (!v.ok) return fail(v.error);
-    const names = this.copyNames(text, file + 'n');
-    if (names === null) return fail(storeError('flash refused the names of the new list (full?) or the list has fewer than five lines'));
-    const r = decodeList(text, this.sha256Hex, { names: names });
-    if (!r.ok) return fail(r.error);
-    const list = r.value;
-    if (list.version !== u.version || list.digest !== u.digest) {
-      return fail({ code: 'LIST_DIGEST', message: 'downloaded list v' + list.version + ' is not the announced v' + u.version + ' (digest differs)' });
-    }
-    const m = checkMachine(list, this.machine);
-    if (!m.ok) return fail(m.error);
-    const newer = checkNewer(this.list ? held : null, list, this.list ? this.digest() : null);
-    if (!newer.ok) return fail(newer.error);
-    if (newer.value === 'same') return { applied: false, version: held, error: null };
-    if (!this.store.write(file + 's', sig)) return fail(storeError('flash refused the new list (full?)'));
-    return this.switchTo(d.slot, list);
+    return this.installFull(d.slot, text, sig, u.version, u.digest, true);
   }
 
   /**

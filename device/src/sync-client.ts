@@ -5,7 +5,7 @@
 // on chunk by chunk (to flash) and never collected in RAM.
 import { LIST_PATH, LIST_SIGNATURE_HEADER, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
 import type { ListFetch, ListRequest, SyncRequest, SyncResponse } from '@fobgate/shared';
-import type { Clock, HttpRequest, HttpResponse, Timers, TimerId } from './hal.js';
+import type { Clock, HttpRequest, HttpRequestOptions, HttpResponse, Timers, TimerId } from './hal.js';
 import type { ServerAddress } from './board-config.js';
 import type { RequestCounter } from './request-counter.js';
 
@@ -279,6 +279,30 @@ export class SyncClient {
       this.finish(0, err('SYNC_MALFORMED', 'could not build the request'), null);
       return;
     }
+    this.post(SYNC_PATH, text, o.deadlineMs, null, (id, e, res) => {
+      if (e || !res) {
+        this.finish(id, e, null);
+        return;
+      }
+      const v = verifyResponse(res, counter, o.key, o.hmac);
+      if (v.error && v.error.code === 'SYNC_REPLAYED') {
+        const seen = counterAbove(res.body);
+        if (seen > 0) o.counter.skipPast(seen);
+      }
+      this.finish(id, v.error, v.res);
+    });
+  }
+
+  /**
+   * Sends one signed POST as the request in flight: a deadline guard, late callbacks ignored, a
+   * synchronous throw (refused connection) caught. `done` runs at most once for the request, with
+   * the answer or the failure. Returns the request's id.
+   */
+  private post(
+    path: string, text: string, deadlineMs: number, onData: ((chunk: string, status: number) => boolean) | null,
+    done: (id: number, e: SyncError | null, res: HttpResponse | null) => void,
+  ): number {
+    const o = this.o;
     const headers: { [k: string]: string } = { 'content-type': 'application/json' };
     headers[SIGNATURE_HEADER] = o.hmac(o.key, text);
     const id = ++this.lastId;
@@ -288,35 +312,27 @@ export class SyncClient {
       this.deadline = null;
       if (this.inflight !== id) return;
       this.timeoutsInRow++;
-      this.finish(id, err('SYNC_TIMEOUT', 'no answer within ' + o.deadlineMs + ' ms'), null);
-    }, o.deadlineMs);
+      done(id, err('SYNC_TIMEOUT', 'no answer within ' + deadlineMs + ' ms'), null);
+    }, deadlineMs);
+    const opts: HttpRequestOptions = { host: o.server.host, port: o.server.port, path: o.server.base + path, method: 'POST', headers: headers, body: text };
+    if (onData) opts.onData = onData;
     const called = o.clock.now();
     try {
-      o.http(
-        { host: o.server.host, port: o.server.port, path: o.server.base + SYNC_PATH, method: 'POST', headers: headers, body: text },
-        (e, res) => {
-          if (this.inflight !== id) return;
-          this.lastProgress = o.clock.now();
-          this.timeoutsInRow = 0;
-          if (e || !res) {
-            this.finish(id, err('SYNC_NETWORK', e ? e.message : 'no response'), null);
-            return;
-          }
-          const v = verifyResponse(res, counter, o.key, o.hmac);
-          if (v.error && v.error.code === 'SYNC_REPLAYED') {
-            const seen = counterAbove(res.body);
-            if (seen > 0) o.counter.skipPast(seen);
-          }
-          this.finish(id, v.error, v.res);
-        },
-      );
+      o.http(opts, (e, res) => {
+        if (this.inflight !== id) return;
+        this.lastProgress = o.clock.now();
+        this.timeoutsInRow = 0;
+        if (e || !res) done(id, err('SYNC_NETWORK', e ? e.message : 'no response'), null);
+        else done(id, null, res);
+      });
       this.lastCallMs = o.clock.now() - called;
     } catch (e) {
       this.lastCallMs = o.clock.now() - called;
       this.lastProgress = o.clock.now();
       const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
-      this.finish(id, err('SYNC_NETWORK', 'request failed: ' + msg), null);
+      done(id, err('SYNC_NETWORK', 'request failed: ' + msg), null);
     }
+    return id;
   }
 
   /** The signed list download: chunks of a 200 answer go to the job, never into a string. */
@@ -324,24 +340,12 @@ export class SyncClient {
     const o = this.o;
     const want = job.list.bytes;
     const req: ListRequest = { machine: job.machine, counter: counter, version: job.list.version };
-    const text = asciiJson(req);
-    const headers: { [k: string]: string } = { 'content-type': 'application/json' };
-    headers[SIGNATURE_HEADER] = o.hmac(o.key, text);
-    const id = ++this.lastId;
-    this.inflight = id;
-    this.wanted = false;
-    const limit = o.deadlineMs + Math.ceil(want / 1024) * DOWNLOAD_MS_PER_KB;
-    this.deadline = o.timers.setTimeout(() => {
-      this.deadline = null;
-      if (this.inflight !== id) return;
-      this.timeoutsInRow++;
-      this.endDownload(id, job, err('SYNC_TIMEOUT', 'list download not done within ' + limit + ' ms'), false);
-    }, limit);
+    let id = 0;
     let received = 0;
     let broken = '';
     const onData = (chunk: string, status: number): boolean => {
-      // after the deadline (or a reboot of the request) a late chunk is dropped, never stored
-      if (this.inflight !== id) return true;
+      // after the deadline a late chunk is dropped, never stored
+      if (this.inflight !== id || id === 0) return true;
       if (status !== 200) return false;
       if (broken) return true;
       this.lastProgress = o.clock.now();
@@ -350,45 +354,29 @@ export class SyncClient {
       else received += chunk.length;
       return true;
     };
-    const called = o.clock.now();
-    try {
-      o.http(
-        { host: o.server.host, port: o.server.port, path: o.server.base + LIST_PATH, method: 'POST', headers: headers, body: text, onData: onData },
-        (e, res) => {
-          if (this.inflight !== id) return;
-          this.lastProgress = o.clock.now();
-          this.timeoutsInRow = 0;
-          if (e || !res) {
-            this.endDownload(id, job, err('SYNC_NETWORK', e ? e.message : 'no response'), false);
-            return;
-          }
-          if (res.status === 409) {
-            const seen = counterAbove(res.body);
-            if (seen > 0) o.counter.skipPast(seen);
-            this.endDownload(id, job, err('SYNC_REPLAYED', 'server refused the counter: ' + String(res.body).substring(0, 120)), false);
-            return;
-          }
-          if (res.status !== 200) {
-            const s = err('SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
-            s.status = res.status;
-            this.endDownload(id, job, s, false);
-            return;
-          }
-          if (broken || received !== want) {
-            this.endDownload(id, job, err('SYNC_DOWNLOAD', broken || 'list download ended after ' + received + ' of ' + want + ' bytes'), false);
-            return;
-          }
-          const good = job.complete(header(res, LIST_SIGNATURE_HEADER));
-          this.endDownload(id, job, good ? null : err('SYNC_DOWNLOAD', 'downloaded list refused'), true);
-        },
-      );
-      this.lastCallMs = o.clock.now() - called;
-    } catch (e) {
-      this.lastCallMs = o.clock.now() - called;
-      this.lastProgress = o.clock.now();
-      const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
-      this.endDownload(id, job, err('SYNC_NETWORK', 'request failed: ' + msg), false);
-    }
+    const limit = o.deadlineMs + Math.ceil(want / 1024) * DOWNLOAD_MS_PER_KB;
+    id = this.post(LIST_PATH, asciiJson(req), limit, onData, (rid, e, res) => {
+      if (e || !res) {
+        this.endDownload(rid, job, e, false);
+        return;
+      }
+      if (res.status === 409) {
+        const seen = counterAbove(res.body);
+        if (seen > 0) o.counter.skipPast(seen);
+      }
+      if (res.status !== 200) {
+        const s = err(res.status === 409 ? 'SYNC_REPLAYED' : 'SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
+        s.status = res.status;
+        this.endDownload(rid, job, s, false);
+        return;
+      }
+      if (broken || received !== want) {
+        this.endDownload(rid, job, err('SYNC_DOWNLOAD', broken || 'list download ended after ' + received + ' of ' + want + ' bytes'), false);
+        return;
+      }
+      const good = job.complete(header(res, LIST_SIGNATURE_HEADER));
+      this.endDownload(rid, job, good ? null : err('SYNC_DOWNLOAD', 'downloaded list refused'), true);
+    });
   }
 
   /**
