@@ -187,7 +187,8 @@ test('a download altered in transit is refused and reported, the held list stays
   const before = heldVersion();
   assert.ok(before > 0);
   // A newer version the server can only send whole: the unit is offline while the members change
-  // and the server restarts (its kept versions, the bases of deltas, are gone).
+  // and the server restarts (its kept versions, the bases of deltas, are gone; the harness starts
+  // it with its original members again, which is one more new version).
   u.http.online = false;
   // (5,000 members are more than PUT /api/admin/users takes in one body: reload users.json instead)
   writeFileSync(join(server.dir, 'users.json'), JSON.stringify(MEMBERS.slice(0, COUNT - 1)));
@@ -221,6 +222,44 @@ test('a download altered in transit is refused and reported, the held list stays
   const applied = (await server.events('lathe')).filter((e) => e.type === 'list_applied');
   assert.ok(applied.length >= 2);
   console.log('  size: altered download refused after ' + altered + ' attempt(s); the retry applied v' + heldVersion() + ' after ' + (downloads() - n) + ' downloads');
+  healthy(u);
+});
+
+test('a power cut in the middle of a download: after the reboot the held list is in force, then the download completes', async () => {
+  const u = unit!;
+  const heldVersion = () => {
+    const last = u.http.log.filter((x) => x.path === SYNC_PATH).pop();
+    const m = last ? /"list_version":(\d+),/.exec(last.body) : null;
+    return m ? Number(m[1]) : -1;
+  };
+  const before = heldVersion();
+  u.http.online = false;
+  writeFileSync(join(server.dir, 'users.json'), JSON.stringify(MEMBERS.slice(0, COUNT - 2)));
+  const reload = await server.admin('POST', '/api/reload-users');
+  assert.is(reload.status, 200, JSON.stringify(reload.json));
+  await server.stop();
+  await server.start();
+  const boots = u.boots.length;
+  // 100 bytes into the first chunk written to a slot's text file, the power goes
+  u.cutPowerDuringWrite(/^fgl[ab]$/, 100);
+  u.http.online = true;
+  assert.ok(await u.until(() => u.boots.length > boots, 60_000, 100), 'the unit lost power during the download');
+  const afterBoot = u.http.log.length;
+  assert.ok(await u.until(() => u.http.log.slice(afterBoot).some((x) => x.path === SYNC_PATH), 30_000, 100));
+  const first = u.http.log.slice(afterBoot).find((x) => x.path === SYNC_PATH)!;
+  assert.ok(first.body.indexOf('"list_version":' + before + ',') >= 0, 'the held list is in force after the reboot');
+  await u.insertFob(fobOf(20));
+  await u.advance(100);
+  assert.ok(u.relay);
+  assert.is(u.lcdText, 'Welcome,\nMember20');
+  await u.removeFob();
+  assert.ok(await u.until(() => heldVersion() > before, 120_000, 100), 'the download completes after the reboot');
+  await u.insertFob(fobOf(20));
+  await u.advance(100);
+  assert.ok(u.relay, 'the new list decides');
+  await u.removeFob();
+  const rejected = (await server.events('lathe')).filter((e) => e.type === 'list_rejected');
+  assert.is(rejected.length, 1, 'a power cut is not a rejected list (only the altered download of the previous test)');
   healthy(u);
 });
 
