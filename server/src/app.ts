@@ -173,7 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       body = { error: validationMessage(err), code: 'BAD_REQUEST' };
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413;
-      body = { error: errors.bodyTooLarge(bodyLimit).message, code: 'BODY_TOO_LARGE' };
+      body = { error: errors.bodyTooLarge(request.routeOptions.bodyLimit ?? bodyLimit).message, code: 'BODY_TOO_LARGE' };
     } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       const type = String(request.headers['content-type'] ?? '');
       status = 415;

@@ -22,6 +22,9 @@ import { serverEvent } from '../core.js';
 import type { EventQuery } from '../event-log.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
+/** Largest users list an admin may PUT (the rest of the API keeps the app's smaller limit). */
+export const USERS_BODY_LIMIT = 32 * 1024 * 1024;
+
 const security = [{ admin: [] }];
 const tags = ['admin'];
 
@@ -232,6 +235,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
   app.put<{ Body: unknown; Querystring: { dry_run?: string } }>(
     '/api/admin/users',
     {
+      // A space's whole member export: 5,000 members in users.json format are about 1.5 MB.
+      bodyLimit: USERS_BODY_LIMIT,
       schema: {
         tags,
         security,

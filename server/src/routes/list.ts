@@ -2,11 +2,12 @@
 // its sync answer. The request is signed and counted like a sync (member names are not public,
 // and a replay is refused); the answer is the list text itself, signed in its own header, so the
 // unit can stream it into flash and verify it there.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { LIST_PATH, LIST_SIGNATURE_HEADER, SIGNATURE_HEADER, signText, type ListRequest } from '@fobgate/shared';
+import type { FastifyInstance } from 'fastify';
+import { LIST_PATH, LIST_SIGNATURE_HEADER, signText, type ListRequest } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { hmacHex, signatureValid } from '../auth.js';
+import { hmacHex } from '../auth.js';
+import { unitSignatureCheck } from './unit-auth.js';
 import { errorResponses } from './schemas.js';
 
 const listBody = {
@@ -32,17 +33,7 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
         body: listBody,
         response: errorResponses(401, 404, 409, 410),
       },
-      preValidation: async (request: FastifyRequest) => {
-        const body = request.body as { machine?: unknown } | null;
-        if (body === null || typeof body !== 'object' || typeof body.machine !== 'string') return;
-        const m = core.machineOr404(body.machine);
-        const unit = core.store.unit(m.name);
-        if (!unit) throw errors.unitNotRegistered(m.name);
-        const sig = request.headers[SIGNATURE_HEADER];
-        if (!request.rawBody || !signatureValid(unit.key, request.rawBody, typeof sig === 'string' ? sig : undefined)) {
-          throw errors.badSignature();
-        }
-      },
+      preValidation: unitSignatureCheck(core),
     },
     async (request, reply) => {
       const req = request.body;

@@ -1,7 +1,7 @@
 // POST /api/v1/sync: a fobgate unit reports state, telemetry and buffered events (HMAC over the
 // raw body with its own key, strictly increasing counter) and gets back, signed, its list update
 // (delta or full), pending commands, the acknowledged event seq and the server time.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   SIGNATURE_HEADER,
   SYNC_INTERVAL_S,
@@ -20,7 +20,8 @@ import type { AppServices } from '../app.js';
 import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
 import { errors } from '../errors.js';
-import { hmacHex, signatureValid } from '../auth.js';
+import { hmacHex } from '../auth.js';
+import { unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
 import { errorResponses } from './schemas.js';
 
@@ -137,17 +138,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         body: syncBody,
         response: errorResponses(401, 404, 409, 503),
       },
-      preValidation: async (request: FastifyRequest) => {
-        const body = request.body as { machine?: unknown } | null;
-        if (body === null || typeof body !== 'object' || typeof body.machine !== 'string') return;
-        const m = core.machineOr404(body.machine);
-        const unit = core.store.unit(m.name);
-        if (!unit) throw errors.unitNotRegistered(m.name);
-        const sig = request.headers[SIGNATURE_HEADER];
-        if (!request.rawBody || !signatureValid(unit.key, request.rawBody, typeof sig === 'string' ? sig : undefined)) {
-          throw errors.badSignature();
-        }
-      },
+      preValidation: unitSignatureCheck(core),
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
