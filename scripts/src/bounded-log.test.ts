@@ -1,3 +1,4 @@
+// @exclusive: asserts a latency or memory bound, so the test runner runs it alone.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';

@@ -1,3 +1,4 @@
+// @exclusive: asserts a latency or memory bound, so the test runner runs it alone.
 // Tests of the bounded saver: single flight, coalescing onto one follow-up with the newest data,
 // per-caller budgets (fake clock), failures as results, and a real hung write on a FIFO.
 import { test } from 'uvu';

@@ -1,3 +1,4 @@
+// @exclusive: asserts a latency or memory bound, so the test runner runs it alone.
 // Tests of the Slack notifier against a real local HTTP receiver: delivery per channel, retry
 // after 500/429 and network errors, permanent 4xx, dead and slow receivers never delaying
 // notify(), a bounded queue with counted drops, back-off shape and timer clean-up.

@@ -1,3 +1,4 @@
+// @exclusive: asserts a latency or memory bound, so the test runner runs it alone.
 // The disk-stall incident, over real sockets: the state file's write hangs (FIFO nobody reads)
 // while several legacy units keep sending updates. Every request is answered within 2.0 s +
 // 100 ms (200, or 503 {"error":"state save timeout"}), /metrics and the admin fleet view stay

@@ -1,3 +1,4 @@
+// @exclusive: asserts a latency or memory bound, so the test runner runs it alone.
 // Persistence through HTTP: durable before 200, no write for a heartbeat that changes nothing,
 // a restart (second app over the same folder) restores machines, units and the event log, and a
 // stuck state write answers 503 within the budget with the change applied, counted and alerted.
