@@ -18,7 +18,7 @@ import {
   type OopsSource,
   type UnitCommand,
 } from '@fobgate/shared';
-import type { Store, SaveResult } from './store.js';
+import type { Store, SaveResult, UnitRecord } from './store.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import type { Notifier } from './notifier.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
@@ -184,6 +184,20 @@ export class Core {
     const m = this.machine(name);
     if (!m) throw errors.noSuchMachine(name);
     return m;
+  }
+
+  /**
+   * The unit behind a signed request (sync or list download), once its counter is above the last
+   * one accepted; the counter is taken. Like a heartbeat it is written with the next real change
+   * or the housekeeping flush, not on its own.
+   */
+  takeUnitCounter(m: MachineConfig, counter: number): UnitRecord {
+    const unit = this.store.unit(m.name);
+    if (!unit) throw errors.unitNotRegistered(m.name);
+    if (counter <= unit.counter) throw errors.replayed(counter, unit.counter);
+    unit.counter = counter;
+    this.store.markDirty();
+    return unit;
   }
 
   today(): string {

@@ -16,7 +16,7 @@ import type { DecisionMachine } from './decision-types.js';
 import { base64Length, PURE_BASE64, type Base64Codec } from './base64.js';
 import {
   type AuthList, type ListEntry, type Sha256Hex,
-  NAME_WIDTH, searchFobs, FLAG_MASK, MAX_SAFE,
+  NAME_WIDTH, searchFobs, headerJson, FLAG_MASK, MAX_SAFE,
   asciiJsonString, machineJson, machineHeader, machineFromJson, machineProblem, fobBytes, decodeFobs, firstUnsorted, firstBadFlag,
   isIntIn, isHex64, listDigest,
 } from './authlist-list.js';
@@ -193,13 +193,8 @@ export function decodeDelta(text: string, codec?: Base64Codec): Result<Delta> {
   const l1 = DELTA_FORMAT.length;
   const l2 = text.indexOf('\n', l1 + 1);
   if (l2 < 0) return malformed('missing header line');
-  let h: { [k: string]: unknown };
-  try {
-    h = JSON.parse(text.substring(l1 + 1, l2));
-  } catch (e) {
-    return malformed('header line is not valid JSON');
-  }
-  if (!h || typeof h !== 'object') return malformed('header must be a JSON object');
+  const h = headerJson(text, l1 + 1, l2);
+  if (typeof h === 'string') return malformed(h);
   if (!isIntIn(h.add, 0, 1000000) || !isIntIn(h.remove, 0, 1000000)) return malformed('add and remove must be counts');
   const adds = h.add;
   const removes = h.remove;

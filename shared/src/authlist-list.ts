@@ -399,13 +399,8 @@ export function decodeList(text: string, sha256Hex: Sha256Hex, opts?: DecodeOpti
   if (!isHex64(digest)) return malformed('digest must be 64 lowercase hex characters');
   const l2 = text.indexOf('\n', l1 + 1);
   if (l2 < 0) return malformed('missing fobs line');
-  let h: { [k: string]: unknown };
-  try {
-    h = JSON.parse(text.substring(l1 + 1, l2));
-  } catch (e) {
-    return malformed('header line is not valid JSON');
-  }
-  if (!h || typeof h !== 'object') return malformed('header must be a JSON object');
+  const h = headerJson(text, l1 + 1, l2);
+  if (typeof h === 'string') return malformed(h);
   const problem = machineProblem(h.machine);
   if (problem) return malformed(problem);
   if (!isIntIn(h.version, 0, MAX_SAFE)) return malformed('version must be a non-negative integer');
@@ -464,6 +459,18 @@ export function decodeList(text: string, sha256Hex: Sha256Hex, opts?: DecodeOpti
     names: names !== null ? names : text.substring(flagsEnd + 1),
     digest: digest,
   });
+}
+
+/** The JSON object of a header line (text[from, to)), or what is wrong with it. */
+export function headerJson(text: string, from: number, to: number): { [k: string]: unknown } | string {
+  let h: unknown;
+  try {
+    h = JSON.parse(text.substring(from, to));
+  } catch (e) {
+    return 'header line is not valid JSON';
+  }
+  if (!h || typeof h !== 'object' || Array.isArray(h)) return 'header must be a JSON object';
+  return h as { [k: string]: unknown };
 }
 
 /** Index of `fob` in the list (binary search), or -1. */

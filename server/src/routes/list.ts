@@ -38,12 +38,7 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
     async (request, reply) => {
       const req = request.body;
       const m = core.machineOr404(req.machine);
-      const unit = core.store.unit(m.name);
-      if (!unit) throw errors.unitNotRegistered(m.name);
-      if (req.counter <= unit.counter) throw errors.replayed(req.counter, unit.counter);
-      unit.counter = req.counter;
-      // Like a heartbeat: the counter is written with the next real change or the housekeeping flush.
-      core.store.markDirty();
+      const unit = core.takeUnitCounter(m, req.counter);
       const text = lists.textOf(m, req.version);
       if (text === null) throw errors.listGone(req.version, lists.current(m).version);
       void reply

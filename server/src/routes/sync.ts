@@ -144,11 +144,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       const started = process.hrtime.bigint();
       const req = request.body;
       const m = core.machineOr404(req.machine);
-      const unit = core.store.unit(m.name);
-      if (!unit) throw errors.unitNotRegistered(m.name);
-      if (req.counter <= unit.counter) throw errors.replayed(req.counter, unit.counter);
-      unit.counter = req.counter;
-      core.store.markDirty();
+      const unit = core.takeUnitCounter(m, req.counter);
       const now = clock();
       core.checkin(m, now);
       const rec = core.store.machine(m.name);
