@@ -8,7 +8,7 @@ import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { hmacHex } from '../auth.js';
 import { unitSignatureCheck } from './unit-auth.js';
-import { errorResponses } from './schemas.js';
+import { countInt, errorResponses, positiveCountInt } from './schemas.js';
 
 const listBody = {
   type: 'object',
@@ -16,8 +16,8 @@ const listBody = {
   required: ['machine', 'counter', 'version'],
   properties: {
     machine: { type: 'string', minLength: 1, maxLength: 64 },
-    counter: { type: 'integer', minimum: 1 },
-    version: { type: 'integer', minimum: 0 },
+    counter: positiveCountInt,
+    version: countInt,
   },
 } as const;
 

@@ -23,11 +23,10 @@ import { errors } from '../errors.js';
 import { hmacHex } from '../auth.js';
 import { unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
-import { errorResponses } from './schemas.js';
+import { countInt, errorResponses, msInt, positiveCountInt, safeInt } from './schemas.js';
 
 const LOOKS: Look[] = ['idle', 'welcome', 'unauthorized', 'unknown', 'oops', 'locked_out', 'always_on', 'override', 'stale', 'expired'];
 
-const int = { type: 'integer' } as const;
 const nullableNumber = { type: ['number', 'null'] } as const;
 const fobOrNull = { type: ['string', 'null'], pattern: '^[0-9]{10}$' } as const;
 
@@ -36,18 +35,18 @@ const eventSchema = {
   additionalProperties: false,
   required: ['seq', 'type', 'at', 'up'],
   properties: {
-    seq: { type: 'integer', minimum: 1 },
+    seq: positiveCountInt,
     // Any lower-case name (an unknown type from newer firmware is stored as a unit event, not a
     // reason to refuse the whole sync and wedge the unit's buffer).
     type: { type: 'string', pattern: '^[a-z_]{1,32}$' },
-    at: { type: 'integer', minimum: 0 },
-    up: { type: 'integer', minimum: 0 },
+    at: msInt,
+    up: msInt,
     fob: { type: 'string', maxLength: 10 },
-    dur: { type: 'integer', minimum: 0 },
+    dur: msInt,
     reason: { type: 'string', maxLength: 200 },
-    v: int,
+    v: safeInt,
     detail: { type: 'string', maxLength: 2000 },
-    count: { type: 'integer', minimum: 0 },
+    count: countInt,
   },
 } as const;
 
@@ -60,13 +59,13 @@ const syncBody = {
   ],
   properties: {
     machine: { type: 'string', minLength: 1, maxLength: 64 },
-    counter: { type: 'integer', minimum: 1 },
+    counter: positiveCountInt,
     fw: { type: 'string', maxLength: 128 },
-    up: { type: 'integer', minimum: 0 },
-    boot_count: { type: 'integer', minimum: 0 },
-    list_version: { type: 'integer', minimum: 0 },
+    up: msInt,
+    boot_count: countInt,
+    list_version: countInt,
     list_digest: { type: 'string', maxLength: 64 },
-    command_ack: { type: 'integer', minimum: 0 },
+    command_ack: countInt,
     state: {
       type: 'object',
       additionalProperties: false,
@@ -78,7 +77,7 @@ const syncBody = {
         locked_out: { type: 'boolean' },
         rfid: fobOrNull,
         session_fob: fobOrNull,
-        session_start: { type: 'integer', minimum: 0 },
+        session_start: msInt,
         look: { type: 'string', maxLength: 64 },
         display: { type: 'string', maxLength: 200 },
       },
@@ -90,7 +89,7 @@ const syncBody = {
       properties: { wifi_signal_db: nullableNumber, free_vars: nullableNumber, temp_c10: nullableNumber },
     },
     events: { type: 'array', maxItems: 1000, items: eventSchema },
-    dropped_events: { type: 'integer', minimum: 0 },
+    dropped_events: countInt,
   },
 } as const;
 
