@@ -2,6 +2,7 @@
 // offending token; clean code (and look-alikes in strings, comments, property names) passes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ESPRUINO_MATH } from './espruino-math.js';
 import { formatGateIssue, gateCheck } from './gate.js';
 import { HELPERS } from './helpers.js';
 
@@ -50,6 +51,10 @@ const BANNED: Array<[string, string, string]> = [
   ['var pe = Object.prototype.propertyIsEnumerable;', 'Object.prototype.propertyIsEnumerable', 'Object'],
   ['var n = Number.isInteger(1);', 'Number.isInteger', 'Number'],
   ['var t = Math.trunc(1.5);', 'Math.trunc', 'Math'],
+  ['var h = Math.hypot(3, 4);', 'Math.hypot', 'Math'],
+  ['var l = Math.log10(100);', 'Math.log10', 'Math'],
+  ['var c = Math["cbrt"](8);', 'Math.cbrt', 'Math'],
+  ['var fr = Math.fround(0.1);', 'Math.fround', 'Math'],
   ['var r = Promise.race([]);', 'Promise.race', 'Promise'],
   ['var fl = [[1]].flat();', '.flat', 'flat'],
   ['var x = new Proxy({}, {});', 'Proxy', 'Proxy'],
@@ -71,6 +76,11 @@ for (const [line, token, at] of BANNED) {
     assert.is(hit!.column, 3 + line.indexOf(at), 'column of ' + token + ' in ' + line);
   });
 }
+
+test('every member of Espruino\'s Math (src/jswrap_math.c) passes, and only Math is checked', () => {
+  const code = ESPRUINO_MATH.map((m, i) => 'var m' + i + ' = Math.' + m + ';').join('\n') + '\nvar o = { hypot: 1 }; var h = o.hypot + o.log10;';
+  assert.equal(issues(code), []);
+});
 
 const NOT_ES5: string[] = [
   'let a = 1;',

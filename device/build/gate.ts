@@ -2,6 +2,7 @@
 // and must not use what the interpreter lacks. Checks run on acorn's AST (so strings and
 // comments never match) and every finding names line:column and the offending code.
 import * as acorn from 'acorn';
+import { ESPRUINO_MATH } from './espruino-math.js';
 import { UNSUPPORTED_HELPERS } from './helpers.js';
 
 export interface GateIssue {
@@ -142,6 +143,9 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
             const o = obj.name as string;
             const banned = Object.prototype.hasOwnProperty.call(BANNED_MEMBERS, o) ? BANNED_MEMBERS[o] : null;
             if (banned && Object.prototype.hasOwnProperty.call(banned, prop)) report(n, o + '.' + prop, banned[prop]);
+            else if (o === 'Math' && ESPRUINO_MATH.indexOf(prop) < 0) {
+              report(n, 'Math.' + prop, 'Math.' + prop + ' is not available (Espruino\'s Math has only ' + ESPRUINO_MATH.join(', ') + ')');
+            }
             if (prop === 'prototype' && PROTOTYPE_BANNED.indexOf(o) >= 0) {
               report(n, o + '.prototype', 'reading a method through ' + o + '.prototype gives undefined on Espruino (only Object.prototype works); call it on an instance, e.g. [].slice.call(x)');
             }

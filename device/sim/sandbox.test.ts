@@ -2,6 +2,7 @@
 // Math.random is seeded, and values handed in come from the sandbox's own realm.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ESPRUINO_MATH } from '../build/espruino-math.js';
 import { REMOVED_IN_SANDBOX, Sandbox } from './sandbox.js';
 
 test('every API Espruino lacks is absent inside the sandbox', () => {
@@ -14,6 +15,17 @@ test('every API Espruino lacks is absent inside the sandbox', () => {
   assert.throws(() => s.evaluate('Promise.resolve(1).finally(function(){})'), /not a function/);
   assert.throws(() => s.evaluate('[[1]].flat()'), /not a function/);
   assert.throws(() => s.evaluate('Object.freeze({})'), /not a function/);
+});
+
+test('Math holds exactly what Espruino\'s src/jswrap_math.c declares', () => {
+  const s = new Sandbox({ dateNow: () => 0, seed: 1 });
+  const left = String(s.evaluate('Object.getOwnPropertyNames(Math).join()')).split(',');
+  assert.equal(left.filter((m) => ESPRUINO_MATH.indexOf(m) < 0), [], 'members Espruino lacks');
+  assert.ok(left.length >= ESPRUINO_MATH.length - 2, 'all but the Espruino-only clip/wrap are kept');
+  for (const m of ['hypot', 'log10', 'log2', 'cbrt', 'sinh', 'fround', 'expm1', 'trunc']) {
+    assert.is(s.evaluate('typeof Math.' + m), 'undefined', 'Math.' + m);
+  }
+  assert.is(s.evaluate('Math.floor(2.5) + Math.round(2.5) + Math.max(1, 4) + Math.sign(-3)'), 2 + 3 + 4 - 1);
 });
 
 test('what Espruino has still works (JSON, typed arrays, promises then/catch/all, class)', () => {

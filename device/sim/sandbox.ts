@@ -2,6 +2,7 @@
 // globals installed, a clock-driven Date and a seeded Math.random, and the language features the
 // interpreter lacks REMOVED so firmware that uses them fails in tests as it would on the chip.
 import vm from 'node:vm';
+import { ESPRUINO_MATH } from '../build/espruino-math.js';
 
 /** Globals and members deleted from the sandbox because Espruino does not have them. */
 export const REMOVED_IN_SANDBOX: string[] = [
@@ -30,7 +31,7 @@ export interface SandboxOptions {
   seed: number;
 }
 
-const SETUP = `(function (dateNow, seed, removed) {
+const SETUP = `(function (dateNow, seed, removed, keepMath) {
   var g = globalThis;
   var RealDate = Date;
   class SimDate extends RealDate {
@@ -62,6 +63,9 @@ const SETUP = `(function (dateNow, seed, removed) {
     for (var i = 0; i < parts.length - 1; i++) obj = obj[parts[i]];
     delete obj[parts[parts.length - 1]];
   });
+  Object.getOwnPropertyNames(Math).forEach(function (k) {
+    if (keepMath.indexOf(k) < 0) delete Math[k];
+  });
   return realm;
 })`;
 
@@ -71,8 +75,9 @@ export class Sandbox {
 
   constructor(opts: SandboxOptions) {
     this.context = vm.createContext({}, { name: 'espruino', codeGeneration: { strings: true, wasm: false } });
-    const setup = vm.runInContext(SETUP, this.context, { filename: 'sim-setup.js' }) as (d: () => number, s: number, r: string[]) => Realm;
-    this.realm = setup(opts.dateNow, opts.seed, REMOVED_IN_SANDBOX);
+    const setup = vm.runInContext(SETUP, this.context, { filename: 'sim-setup.js' }) as (d: () => number, s: number, r: string[], m: readonly string[]) => Realm;
+    // Math keeps only what Espruino's src/jswrap_math.c declares (no hypot, log10, cbrt, fround...).
+    this.realm = setup(opts.dateNow, opts.seed, REMOVED_IN_SANDBOX, ESPRUINO_MATH.slice());
   }
 
   /** Installs globals (functions, objects) into the sandbox. */
