@@ -23,6 +23,9 @@ test('Wifi: connect calls back after a delay and emits connected; losing the acc
   assert.equal(seen, ['cb null', 'connected']);
   assert.ok(w.online);
   assert.is((m.getStatus() as { station: string }).station, 'connected');
+  const details = m.getDetails() as { status: string; rssi?: unknown };
+  assert.is(details.status, 'connected');
+  assert.is(details.rssi, undefined, 'the ESP32 port has no rssi in getDetails');
   assert.ok(w.record.passwordGiven);
   w.setAccessPoint(false);
   await clock.flush();

@@ -21,7 +21,6 @@ export class SimWifi {
   /** Whether the access point is reachable (tests switch it to simulate a Wi-Fi outage). */
   apUp = true;
   readonly record: WifiRecord = { ssid: null, passwordGiven: false, connects: 0 };
-  rssi = -58;
   sntp: { server: string; tz: number } | null = null;
   private listeners: { [ev: string]: Listener[] } = {};
   private timer: number | null = null;
@@ -101,10 +100,11 @@ export class SimWifi {
         if (typeof cb === 'function') (cb as Listener)(null, s);
         return s;
       },
+      // As the ESP32 port answers (libs/network/esp32/jswrap_esp32_network.c): ssid, password,
+      // status and authMode, and NO rssi, so the firmware cannot report a signal strength there.
       getDetails(cb: unknown): unknown {
         const s = self.realm().object();
         s.status = self.online ? 'connected' : 'off';
-        s.rssi = self.rssi;
         s.ssid = self.record.ssid;
         if (typeof cb === 'function') (cb as Listener)(s);
         return s;
