@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import {
   type AuthList, type ListEntry, type Delta, type NamesSink,
   buildList, encodeList, encodeListHead, decodeList, diffLists, encodeDelta, decodeDelta, applyDelta, deltaAddAt, signText, verifyText,
+  MAX_LIST_COUNT,
 } from './authlist.js';
 import { sha256Hex, hmac, KEY, rng, header, randomEntries, randomFob, randomName, listOf, plain } from './authlist-test-helpers.js';
 
@@ -91,6 +92,30 @@ test('edge deltas: from empty, to empty (all removed), no change, header-only ch
   const e0 = listOf([], 1);
   const e1 = listOf([], 2);
   expectApplied(e0, encodeDelta(diffLists(e0, e1)), e1);
+});
+
+test('no list or delta result above MAX_LIST_COUNT (16383: 65535-byte Espruino ArrayBuffer / 4) is accepted', () => {
+  assert.is(MAX_LIST_COUNT, Math.floor(65535 / 4));
+  const entries: ListEntry[] = [];
+  for (let i = 0; i < MAX_LIST_COUNT; i++) entries.push({ fob: i * 3 + 1, flags: 1, name: 'Member ' + i });
+  const fullest = listOf(entries, 20);
+  assert.is(fullest.count, MAX_LIST_COUNT);
+  assert.ok(decodeList(encodeList(fullest), sha256Hex).ok, 'a list of exactly MAX_LIST_COUNT decodes');
+  entries.push({ fob: 2, flags: 1, name: 'One Too Many' });
+  const over = listOf(entries, 21);
+  assert.is(over.count, MAX_LIST_COUNT + 1);
+  const d = decodeList(encodeList(over), sha256Hex);
+  assert.is(d.ok, false);
+  if (!d.ok) {
+    assert.is(d.error.code, 'LIST_MALFORMED');
+    assert.match(d.error.message, /16383/);
+  }
+  const a = applyDelta(fullest, encodeDelta(diffLists(fullest, over)), sha256Hex);
+  assert.is(a.ok, false);
+  if (!a.ok) {
+    assert.is(a.error.code, 'DELTA_MALFORMED');
+    assert.match(a.error.message, /16384 entries, more than the 16383/);
+  }
 });
 
 test('extremes 0 and 4294967295 survive add, change and remove', () => {

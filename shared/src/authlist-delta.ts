@@ -16,7 +16,7 @@ import type { DecisionMachine } from './decision-types.js';
 import { base64Length, PURE_BASE64, type Base64Codec } from './base64.js';
 import {
   type AuthList, type ListEntry, type Sha256Hex,
-  NAME_WIDTH, searchFobs, headerJson, FLAG_MASK, MAX_SAFE,
+  NAME_WIDTH, searchFobs, headerJson, FLAG_MASK, MAX_SAFE, MAX_LIST_COUNT,
   asciiJsonString, machineJson, machineHeader, machineFromJson, machineProblem, fobBytes, decodeFobs, firstUnsorted, firstBadFlag,
   isIntIn, isHex64, listDigest,
 } from './authlist-list.js';
@@ -195,7 +195,9 @@ export function decodeDelta(text: string, codec?: Base64Codec): Result<Delta> {
   if (l2 < 0) return malformed('missing header line');
   const h = headerJson(text, l1 + 1, l2);
   if (typeof h === 'string') return malformed(h);
-  if (!isIntIn(h.add, 0, 1000000) || !isIntIn(h.remove, 0, 1000000)) return malformed('add and remove must be counts');
+  if (!isIntIn(h.add, 0, MAX_LIST_COUNT) || !isIntIn(h.remove, 0, MAX_LIST_COUNT)) {
+    return malformed('add and remove must be counts from 0 to ' + MAX_LIST_COUNT);
+  }
   const adds = h.add;
   const removes = h.remove;
   const header = h.header === undefined ? null : h.header;
@@ -340,6 +342,9 @@ export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha
     n--;
   }
   for (let k = 0; k < af.length; k++) if (searchFobs(bf, af[k]) < 0) n++;
+  if (n > MAX_LIST_COUNT) {
+    return malformed('the new list would hold ' + n + ' entries, more than the ' + MAX_LIST_COUNT + ' a unit can hold');
+  }
   const fobs = new Uint32Array(n);
   const flags = new Uint8Array(n);
   const out = new NamesOut(opts && opts.names ? opts.names : null, n * NAME_WIDTH);

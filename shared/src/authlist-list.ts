@@ -60,6 +60,12 @@ export function isIntIn(n: unknown, lo: number, hi: number): n is number {
 
 /** Largest integer the JSON header carries exactly. */
 export const MAX_SAFE = 9007199254740991;
+/**
+ * The most entries a list (or a delta's result) may hold: a unit keeps the fobs in one
+ * Uint32Array, and an Espruino ArrayBuffer is at most 65535 bytes ("Invalid length for
+ * ArrayBuffer", src/jswrap_arraybuffer.c), so 65535 / 4 = 16383 fobs.
+ */
+export const MAX_LIST_COUNT = 16383;
 
 const HEX = '0123456789abcdef';
 
@@ -405,7 +411,9 @@ export function decodeList(text: string, sha256Hex: Sha256Hex, opts?: DecodeOpti
   if (problem) return malformed(problem);
   if (!isIntIn(h.version, 0, MAX_SAFE)) return malformed('version must be a non-negative integer');
   if (!isIntIn(h.issued_at, 0, MAX_SAFE)) return malformed('issued_at must be a non-negative integer (epoch ms)');
-  if (!isIntIn(h.count, 0, 1000000)) return malformed('count must be an integer from 0 to 1000000');
+  if (!isIntIn(h.count, 0, MAX_LIST_COUNT)) {
+    return malformed('count must be an integer from 0 to ' + MAX_LIST_COUNT + ' (the most entries a unit can hold)');
+  }
   const machine = machineFromJson(h.machine);
   const version = h.version;
   const issuedAt = h.issued_at;

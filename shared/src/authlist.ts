@@ -12,7 +12,7 @@
 export {
   FLAG_MAIN, FLAG_SECOND, FLAG_OVERRIDE, FLAG_EXPIRED, FLAG_MASK, NAME_WIDTH, LIST_FORMAT,
   type Sha256Hex, type ListEntry, type AuthList,
-  HASH_CHUNK, type DecodeOptions,
+  HASH_CHUNK, MAX_LIST_COUNT, type DecodeOptions,
   machineHeader, nameRecord, listDigest, buildList, encodeListHead, encodeList, decodeList,
   findFob, nameAt, entryAt, subjectFromEntry, subjectForFob, listMemoryBytes,
 } from './authlist-list.js';
