@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ESPRUINO_MATH } from '../build/espruino-math.js';
-import { REMOVED_IN_SANDBOX, Sandbox } from './sandbox.js';
+import { MAX_ARRAYBUFFER_BYTES, REMOVED_IN_SANDBOX, Sandbox } from './sandbox.js';
 
 test('every API Espruino lacks is absent inside the sandbox', () => {
   const s = new Sandbox({ dateNow: () => 0, seed: 1 });
@@ -26,6 +26,20 @@ test('Math holds exactly what Espruino\'s src/jswrap_math.c declares', () => {
     assert.is(s.evaluate('typeof Math.' + m), 'undefined', 'Math.' + m);
   }
   assert.is(s.evaluate('Math.floor(2.5) + Math.round(2.5) + Math.max(1, 4) + Math.sign(-3)'), 2 + 3 + 4 - 1);
+});
+
+test('typed arrays above 65535 bytes are refused, as Espruino refuses such an ArrayBuffer', () => {
+  const s = new Sandbox({ dateNow: () => 0, seed: 1 });
+  assert.is(MAX_ARRAYBUFFER_BYTES, 65535);
+  assert.is(s.evaluate('new Uint8Array(65535).length'), 65535);
+  assert.is(s.evaluate('new Uint32Array(16383).byteLength'), 65532);
+  assert.throws(() => s.evaluate('new Uint32Array(16384)'), /Invalid length for ArrayBuffer/);
+  assert.throws(() => s.evaluate('new Uint8Array(70000)'), /Invalid length for ArrayBuffer/);
+  assert.throws(() => s.evaluate('new ArrayBuffer(65536)'), /Invalid length for ArrayBuffer/);
+  assert.throws(() => s.evaluate('new Float64Array(8192)'), /Invalid length for ArrayBuffer/);
+  // views, instanceof and subarray behave as before
+  assert.is(s.evaluate('var b = new Uint8Array(8); var v = new Uint32Array(b.buffer, 4, 1); (v instanceof Uint32Array) + "," + (b.subarray(2) instanceof Uint8Array) + "," + v.length'), 'true,true,1');
+  assert.is(s.evaluate('new Uint8Array([1, 2, 3])[2]'), 3);
 });
 
 test('what Espruino has still works (JSON, typed arrays, promises then/catch/all, class)', () => {

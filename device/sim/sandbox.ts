@@ -13,6 +13,13 @@ export const REMOVED_IN_SANDBOX: string[] = [
   'Number.isInteger', 'Math.trunc', 'Math.imul', 'Math.clz32',
 ];
 
+/** Espruino's largest ArrayBuffer, in bytes (src/jswrap_arraybuffer.c). */
+export const MAX_ARRAYBUFFER_BYTES = 65535;
+const TYPED_ARRAY_CONSTRUCTORS = [
+  'ArrayBuffer', 'Uint8Array', 'Uint8ClampedArray', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array',
+  'Float32Array', 'Float64Array',
+];
+
 /** Values of the sandbox's own realm, so what the simulator hands the firmware is native to it. */
 export interface Realm {
   error(message: string): Error;
@@ -57,6 +64,22 @@ const SETUP = `(function (dateNow, seed, removed, keepMath) {
     array: function (items) { var r = []; for (var i = 0; i < items.length; i++) r.push(items[i]); return r; },
     object: function () { return {}; }
   };
+  // Espruino refuses any ArrayBuffer above 65535 bytes ("Invalid length for ArrayBuffer",
+  // src/jswrap_arraybuffer.c), and so every typed array: the same limit here (Proxy and Reflect
+  // are captured before they are removed from the firmware's view).
+  var P = Proxy, R = Reflect;
+  ${JSON.stringify(TYPED_ARRAY_CONSTRUCTORS)}.forEach(function (name) {
+    var C = g[name];
+    g[name] = new P(C, {
+      construct: function (target, args, newTarget) {
+        var o = R.construct(target, args, newTarget);
+        if (o.byteLength > ${MAX_ARRAYBUFFER_BYTES}) {
+          throw new RangeError('Invalid length for ArrayBuffer: ' + name + ' of ' + o.byteLength + ' bytes (Espruino allows ${MAX_ARRAYBUFFER_BYTES})');
+        }
+        return o;
+      }
+    });
+  });
   removed.forEach(function (path) {
     var parts = path.split('.');
     var obj = g;
