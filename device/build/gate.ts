@@ -38,6 +38,7 @@ const BANNED_MEMBERS: { [object: string]: { [prop: string]: string } } = {
     getOwnPropertySymbols: 'Symbols are not available',
   },
   Number: { isInteger: 'Number.isInteger is not available (use x % 1 === 0)' },
+  String: { fromCodePoint: 'String.fromCodePoint is not available (String.fromCharCode, 8-bit)', raw: 'String.raw is not available' },
   Math: { trunc: 'Math.trunc is not available', imul: 'Math.imul is not available', clz32: 'Math.clz32 is not available' },
   Promise: {
     race: 'Promise.race is not available',
@@ -51,6 +52,17 @@ const BANNED_METHODS: { [prop: string]: string } = {
   finally: 'Promise.prototype.finally is not available (use then/catch)',
   flat: 'Array.prototype.flat is not available',
   flatMap: 'Array.prototype.flatMap is not available',
+  // String methods missing from Espruino's src/jswrap_string.c
+  codePointAt: 'String.prototype.codePointAt is not available (strings are 8-bit: charCodeAt)',
+  normalize: 'String.prototype.normalize is not available',
+  localeCompare: 'String.prototype.localeCompare is not available (compare with < and >)',
+  matchAll: 'String.prototype.matchAll is not available',
+  trimStart: 'String.prototype.trimStart is not available (only trim)',
+  trimEnd: 'String.prototype.trimEnd is not available (only trim)',
+  trimLeft: 'String.prototype.trimLeft is not available (only trim)',
+  trimRight: 'String.prototype.trimRight is not available (only trim)',
+  toLocaleLowerCase: 'String.prototype.toLocaleLowerCase is not available (toLowerCase)',
+  toLocaleUpperCase: 'String.prototype.toLocaleUpperCase is not available (toUpperCase)',
 };
 
 /** Built-ins whose prototype may not be read (only Object.prototype works on the interpreter). */

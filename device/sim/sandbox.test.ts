@@ -28,6 +28,16 @@ test('Math holds exactly what Espruino\'s src/jswrap_math.c declares', () => {
   assert.is(s.evaluate('Math.floor(2.5) + Math.round(2.5) + Math.max(1, 4) + Math.sign(-3)'), 2 + 3 + 4 - 1);
 });
 
+test('String holds only what Espruino\'s src/jswrap_string.c declares', () => {
+  const s = new Sandbox({ dateNow: () => 0, seed: 1 });
+  for (const m of ['at', 'codePointAt', 'normalize', 'localeCompare', 'search', 'matchAll', 'trimStart', 'trimEnd', 'toLocaleUpperCase']) {
+    assert.is(s.evaluate('typeof "abc".' + m), 'undefined', 'String.prototype.' + m);
+  }
+  assert.is(s.evaluate('typeof String.fromCodePoint + typeof String.raw'), 'undefinedundefined');
+  assert.is(s.evaluate('"ab".padStart(4, "-") + "x".repeat(2) + " t ".trim() + "a-b".split("-").join("+") + "Ab".toLowerCase() + String.fromCharCode(65) + String(7) + "abc".replaceAll("b", "")'), '--abxxta+babA7ac');
+  assert.is(s.evaluate('"abc".startsWith("a") && "abc".endsWith("c") && "abc".includes("b") && "abc".substr(1, 1) === "b" && "abc".slice(-1) === "c"'), true);
+});
+
 test('typed arrays above 65535 bytes are refused, as Espruino refuses such an ArrayBuffer', () => {
   const s = new Sandbox({ dateNow: () => 0, seed: 1 });
   assert.is(MAX_ARRAYBUFFER_BYTES, 65535);

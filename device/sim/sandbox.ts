@@ -3,6 +3,7 @@
 // interpreter lacks REMOVED so firmware that uses them fails in tests as it would on the chip.
 import vm from 'node:vm';
 import { ESPRUINO_MATH } from '../build/espruino-math.js';
+import { ESPRUINO_STRING_METHODS, ESPRUINO_STRING_STATICS } from '../build/espruino-string.js';
 
 /** Globals and members deleted from the sandbox because Espruino does not have them. */
 export const REMOVED_IN_SANDBOX: string[] = [
@@ -38,7 +39,7 @@ export interface SandboxOptions {
   seed: number;
 }
 
-const SETUP = `(function (dateNow, seed, removed, keepMath) {
+const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStringStatic) {
   var g = globalThis;
   var RealDate = Date;
   class SimDate extends RealDate {
@@ -89,6 +90,13 @@ const SETUP = `(function (dateNow, seed, removed, keepMath) {
   Object.getOwnPropertyNames(Math).forEach(function (k) {
     if (keepMath.indexOf(k) < 0) delete Math[k];
   });
+  var objectOwn = ['length', 'constructor', 'toString', 'valueOf'];
+  Object.getOwnPropertyNames(String.prototype).forEach(function (k) {
+    if (keepString.indexOf(k) < 0 && objectOwn.indexOf(k) < 0) delete String.prototype[k];
+  });
+  Object.getOwnPropertyNames(String).forEach(function (k) {
+    if (keepStringStatic.indexOf(k) < 0 && ['length', 'name', 'prototype'].indexOf(k) < 0) delete String[k];
+  });
   return realm;
 })`;
 
@@ -98,9 +106,11 @@ export class Sandbox {
 
   constructor(opts: SandboxOptions) {
     this.context = vm.createContext({}, { name: 'espruino', codeGeneration: { strings: true, wasm: false } });
-    const setup = vm.runInContext(SETUP, this.context, { filename: 'sim-setup.js' }) as (d: () => number, s: number, r: string[], m: readonly string[]) => Realm;
-    // Math keeps only what Espruino's src/jswrap_math.c declares (no hypot, log10, cbrt, fround...).
-    this.realm = setup(opts.dateNow, opts.seed, REMOVED_IN_SANDBOX, ESPRUINO_MATH.slice());
+    const setup = vm.runInContext(SETUP, this.context, { filename: 'sim-setup.js' }) as
+      (d: () => number, s: number, r: string[], m: readonly string[], str: readonly string[], strStatic: readonly string[]) => Realm;
+    // Math and String keep only what Espruino's src/jswrap_math.c and src/jswrap_string.c declare
+    // (no Math.hypot/log10/cbrt, no "".trimStart/codePointAt/localeCompare/normalize/at...).
+    this.realm = setup(opts.dateNow, opts.seed, REMOVED_IN_SANDBOX, ESPRUINO_MATH.slice(), ESPRUINO_STRING_METHODS.slice(), ESPRUINO_STRING_STATICS.slice());
   }
 
   /** Installs globals (functions, objects) into the sandbox. */
