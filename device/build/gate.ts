@@ -63,6 +63,14 @@ const BANNED_METHODS: { [prop: string]: string } = {
   trimRight: 'String.prototype.trimRight is not available (only trim)',
   toLocaleLowerCase: 'String.prototype.toLocaleLowerCase is not available (toLowerCase)',
   toLocaleUpperCase: 'String.prototype.toLocaleUpperCase is not available (toUpperCase)',
+  // Array methods missing from Espruino's src/jswrap_array.c (and from every other class there)
+  findLast: 'Array.prototype.findLast is not available (loop backwards)',
+  findLastIndex: 'Array.prototype.findLastIndex is not available (loop backwards)',
+  reduceRight: 'Array.prototype.reduceRight is not available',
+  copyWithin: 'Array.prototype.copyWithin is not available',
+  toSorted: 'Array.prototype.toSorted is not available',
+  toReversed: 'Array.prototype.toReversed is not available',
+  toSpliced: 'Array.prototype.toSpliced is not available',
 };
 
 /** Built-ins whose prototype may not be read (only Object.prototype works on the interpreter). */

@@ -38,6 +38,16 @@ test('String holds only what Espruino\'s src/jswrap_string.c declares', () => {
   assert.is(s.evaluate('"abc".startsWith("a") && "abc".endsWith("c") && "abc".includes("b") && "abc".substr(1, 1) === "b" && "abc".slice(-1) === "c"'), true);
 });
 
+test('Array holds only what Espruino\'s src/jswrap_array.c declares', () => {
+  const s = new Sandbox({ dateNow: () => 0, seed: 1 });
+  for (const m of ['at', 'lastIndexOf', 'reduceRight', 'findLast', 'findLastIndex', 'copyWithin', 'keys', 'values', 'entries', 'toSorted', 'with']) {
+    assert.is(s.evaluate('typeof [].' + m), 'undefined', 'Array.prototype.' + m);
+  }
+  assert.is(s.evaluate('typeof Array.isArray + typeof Array.fromAsync'), 'functionundefined');
+  assert.is(s.evaluate('[3, 1, 2].sort().concat([4]).filter(function (x) { return x > 1; }).map(function (x) { return x * 2; }).join()'), '4,6,8');
+  assert.is(s.evaluate('var a = [1, 2, 3]; a.splice(1, 1); a.unshift(0); a.push(9); a.reverse().slice(1).indexOf(1) + a.findIndex(function (x) { return x === 9; })'), 1);
+});
+
 test('typed arrays above 65535 bytes are refused, as Espruino refuses such an ArrayBuffer', () => {
   const s = new Sandbox({ dateNow: () => 0, seed: 1 });
   assert.is(MAX_ARRAYBUFFER_BYTES, 65535);

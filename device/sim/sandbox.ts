@@ -2,6 +2,7 @@
 // globals installed, a clock-driven Date and a seeded Math.random, and the language features the
 // interpreter lacks REMOVED so firmware that uses them fails in tests as it would on the chip.
 import vm from 'node:vm';
+import { ESPRUINO_ARRAY_METHODS, ESPRUINO_ARRAY_STATICS } from '../build/espruino-array.js';
 import { ESPRUINO_MATH } from '../build/espruino-math.js';
 import { ESPRUINO_STRING_METHODS, ESPRUINO_STRING_STATICS } from '../build/espruino-string.js';
 
@@ -39,7 +40,7 @@ export interface SandboxOptions {
   seed: number;
 }
 
-const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStringStatic) {
+const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStringStatic, keepArray, keepArrayStatic) {
   var g = globalThis;
   var RealDate = Date;
   class SimDate extends RealDate {
@@ -97,6 +98,12 @@ const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStri
   Object.getOwnPropertyNames(String).forEach(function (k) {
     if (keepStringStatic.indexOf(k) < 0 && ['length', 'name', 'prototype'].indexOf(k) < 0) delete String[k];
   });
+  Object.getOwnPropertyNames(Array.prototype).forEach(function (k) {
+    if (keepArray.indexOf(k) < 0 && objectOwn.indexOf(k) < 0) delete Array.prototype[k];
+  });
+  Object.getOwnPropertyNames(Array).forEach(function (k) {
+    if (keepArrayStatic.indexOf(k) < 0 && ['length', 'name', 'prototype'].indexOf(k) < 0) delete Array[k];
+  });
   return realm;
 })`;
 
@@ -107,10 +114,12 @@ export class Sandbox {
   constructor(opts: SandboxOptions) {
     this.context = vm.createContext({}, { name: 'espruino', codeGeneration: { strings: true, wasm: false } });
     const setup = vm.runInContext(SETUP, this.context, { filename: 'sim-setup.js' }) as
-      (d: () => number, s: number, r: string[], m: readonly string[], str: readonly string[], strStatic: readonly string[]) => Realm;
-    // Math and String keep only what Espruino's src/jswrap_math.c and src/jswrap_string.c declare
-    // (no Math.hypot/log10/cbrt, no "".trimStart/codePointAt/localeCompare/normalize/at...).
-    this.realm = setup(opts.dateNow, opts.seed, REMOVED_IN_SANDBOX, ESPRUINO_MATH.slice(), ESPRUINO_STRING_METHODS.slice(), ESPRUINO_STRING_STATICS.slice());
+      (d: () => number, s: number, r: string[], ...keep: string[][]) => Realm;
+    // Math, String and Array keep only what Espruino's src/jswrap_math.c, src/jswrap_string.c and
+    // src/jswrap_array.c declare (no Math.hypot/log10, no "".trimStart/codePointAt/at, no
+    // [].at/lastIndexOf/reduceRight/findLast/keys...).
+    this.realm = setup(opts.dateNow, opts.seed, REMOVED_IN_SANDBOX, ESPRUINO_MATH.slice(), ESPRUINO_STRING_METHODS.slice(),
+      ESPRUINO_STRING_STATICS.slice(), ESPRUINO_ARRAY_METHODS.slice(), ESPRUINO_ARRAY_STATICS.slice());
   }
 
   /** Installs globals (functions, objects) into the sandbox. */
