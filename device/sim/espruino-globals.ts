@@ -145,15 +145,18 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
     if (typeof fn !== 'function') throw realm.error((repeat ? 'setInterval' : 'setTimeout') + ': expecting a function');
     return clock.setTimer(() => (fn as (...a: unknown[]) => void)(...args), Number(ms) || 0, repeat, 'firmware');
   };
+  // As Espruino's clearTimeout/clearInterval (src/jswrap_timer.c): an undefined id (or none) stops
+  // ALL timers; an id that names no live timer (already fired, already cleared, null) throws
+  // "Unknown Timeout" / "Unknown Interval".
   const clearTimer = (name: string) => (...a: unknown[]): void => {
-    if (a.length === 0) {
-      env.warn(name + '() with no argument stops ALL timers');
+    const id = a[0];
+    if (id === undefined) {
+      env.warn(name + '(' + (a.length === 0 ? '' : 'undefined') + ') stops ALL timers');
       clock.clearAll('firmware');
       return;
     }
-    const id = a[0];
-    if (id === undefined || id === null) return;
-    clock.clearTimer(Number(id));
+    const basic = typeof id === 'number' || typeof id === 'string' || typeof id === 'boolean';
+    if (!basic || !clock.clearTimer(Number(id))) throw realm.error(name === 'clearTimeout' ? 'Unknown Timeout' : 'Unknown Interval');
   };
   g.setTimeout = makeTimer(false);
   g.setInterval = makeTimer(true);

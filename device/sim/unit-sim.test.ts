@@ -93,6 +93,29 @@ test('LCD over I2C1, neopixel LED and the console; a program error is reported, 
   u.close();
 });
 
+test('clearTimeout/clearInterval as on Espruino: an unknown or fired id throws, undefined stops every timer', async () => {
+  const u = new UnitSim({});
+  u.flash({
+    firmware: `
+      var t = setTimeout(function () { print('fired'); }, 5);
+      setTimeout(function () {
+        try { clearTimeout(t); } catch (e) { print('again: ' + e.message); }
+        try { clearInterval(12345); } catch (e) { print('unknown: ' + e.message); }
+        try { clearTimeout(null); } catch (e) { print('null: ' + e.message); }
+        setInterval(function () { print('tick'); }, 10);
+        clearTimeout(undefined);
+      }, 20);
+    `,
+  });
+  u.boot();
+  await u.advance(100);
+  assert.equal(u.consoleLines.filter((l) => /fired|again|unknown|null|tick/.test(l)), [
+    'fired', 'again: Unknown Timeout', 'unknown: Unknown Interval', 'null: Unknown Timeout',
+  ]);
+  assert.equal(u.uncaught, []);
+  u.close();
+});
+
 test('an LCD that does not answer makes writeTo throw', () => {
   const u = new UnitSim({ lcdMissing: true });
   u.flash({ firmware: `I2C1.setup({ sda: D22, scl: D23 }); try { I2C1.writeTo(0x27, [1]); print('sent'); } catch (e) { print('LCD error: ' + e.message); }` });
