@@ -136,7 +136,8 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
   g.digitalPulse = (p: unknown, v: unknown) => pins.digitalWrite(p, v ? 0 : 1);
   g.analogRead = () => 0;
   g.setWatch = (fn: unknown, p: unknown, opts: unknown) => pins.setWatch(fn, p, opts);
-  g.clearWatch = (...a: unknown[]) => (a.length === 0 ? pins.clearWatch() : a[0] === undefined ? undefined : pins.clearWatch(a[0]));
+  // clearWatch() and clearWatch(undefined) both remove EVERY watch, as in Espruino's src/jswrap_io.c.
+  g.clearWatch = (...a: unknown[]) => pins.clearWatch(a[0]);
   g.I2C1 = env.i2c.I2C1;
   g.I2C2 = env.i2c.I2C2;
 

@@ -116,6 +116,22 @@ test('clearTimeout/clearInterval as on Espruino: an unknown or fired id throws, 
   u.close();
 });
 
+test('clearWatch(undefined) removes every watch, and an unknown watch id throws, as on Espruino', () => {
+  const u = new UnitSim({});
+  u.flash({
+    firmware: `
+      setWatch(function () {}, D4, { repeat: true, edge: 'falling' });
+      setWatch(function () {}, D16, { repeat: true, edge: 'falling' });
+      clearWatch(undefined);
+      try { clearWatch(7); } catch (e) { print('unknown watch'); }
+    `,
+  });
+  u.boot();
+  assert.is(u.pins.watchCount(), 0);
+  assert.ok(u.consoleLines.indexOf('unknown watch') >= 0);
+  u.close();
+});
+
 test('an LCD that does not answer makes writeTo throw', () => {
   const u = new UnitSim({ lcdMissing: true });
   u.flash({ firmware: `I2C1.setup({ sda: D22, scl: D23 }); try { I2C1.writeTo(0x27, [1]); print('sent'); } catch (e) { print('LCD error: ' + e.message); }` });

@@ -101,6 +101,32 @@ test('pins, watches and the clock map onto the interpreter globals', () => {
   uninstall();
 });
 
+test('a watch the interpreter could not set (setWatch answers undefined) is never cleared: clearWatch(undefined) would drop every watch', () => {
+  const w = install([]);
+  const p = espruinoPlatform();
+  const keep = p.hal.input(4, 'up').watch(() => {}, { edge: 'falling', debounceMs: 0 });
+  const g2 = globalThis as unknown as { setWatch: unknown; clearWatch: (id?: number) => void };
+  const realSet = g2.setWatch;
+  const cleared: unknown[] = [];
+  const realClear = g2.clearWatch;
+  g2.setWatch = () => undefined;
+  g2.clearWatch = (id?: number) => {
+    cleared.push(id);
+    realClear(id as number);
+  };
+  const stop = p.hal.input(18, 'down').watch(() => {}, { edge: 'both', debounceMs: 0 });
+  stop();
+  assert.equal(cleared, []);
+  assert.is(Object.keys(w.watches).length, 1, 'the other watch survives');
+  g2.setWatch = realSet;
+  keep();
+  assert.is(cleared.length, 1);
+  assert.is(typeof cleared[0], 'number');
+  assert.equal(Object.keys(w.watches), []);
+  g2.clearWatch = realClear;
+  uninstall();
+});
+
 test('Storage wrapper: reads, whole-file writes, erase, prefix listing', () => {
   const w = install([]);
   const p = espruinoPlatform();

@@ -11,7 +11,7 @@ declare const I2C1: any;
 declare function digitalWrite(pin: PinId, value: number): void;
 declare function digitalRead(pin: PinId): number;
 declare function pinMode(pin: PinId, mode: string): void;
-declare function setWatch(cb: (e: { state: boolean; time: number }) => void, pin: PinId, opts: { repeat: boolean; edge: string; debounce: number }): number;
+declare function setWatch(cb: (e: { state: boolean; time: number }) => void, pin: PinId, opts: { repeat: boolean; edge: string; debounce: number }): number | undefined;
 declare function clearWatch(id: number): void;
 declare function getTime(): number;
 declare function load(): void;
@@ -114,13 +114,16 @@ function input(pin: PinId, pull: Pull): InputPin {
       }
     },
     watch: (cb, opts) => {
-      let id: number | null = setWatch(
+      // setWatch answers undefined when it could not set the watch, and clearWatch(undefined)
+      // removes EVERY watch (src/jswrap_io.c): only a numeric id is ever cleared.
+      const got = setWatch(
         (e) => {
           cb(!!e.state, e.time * 1000);
         },
         pin,
         { repeat: true, edge: opts.edge, debounce: opts.debounceMs },
       );
+      let id: number | null = typeof got === 'number' ? got : null;
       return () => {
         if (id !== null) clearWatch(id);
         id = null;
