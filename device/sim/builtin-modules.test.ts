@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SimClock } from './clock.js';
-import { cryptoModule, SimNeopixel, SimWifi } from './builtin-modules.js';
+import { cryptoModule, MAX_RAM_HASH_INPUT, SimNeopixel, SimWifi } from './builtin-modules.js';
 import { Sandbox } from './sandbox.js';
 
 const realm = new Sandbox({ dateNow: () => 0, seed: 1 }).realm;
@@ -54,6 +54,15 @@ test('crypto: SHA256 of an 8-bit string is an ArrayBuffer equal to node:crypto o
   const got = Buffer.from(new Uint8Array(c.SHA256(s))).toString('hex');
   assert.is(got, createHash('sha256').update(Buffer.from(s, 'latin1')).digest('hex'));
   assert.is(new Uint8Array(c.SHA1('abc')).length, 20);
+});
+
+test('crypto: a string held in RAM above the ESP32 stack cannot be hashed; a Storage file can', () => {
+  const big = 'x'.repeat(MAX_RAM_HASH_INPUT + 1);
+  const c = cryptoModule(() => realm) as { SHA256: (d: unknown) => ArrayBuffer };
+  assert.is(c.SHA256('x'.repeat(MAX_RAM_HASH_INPUT)).byteLength, 32);
+  assert.throws(() => c.SHA256(big), /Not enough stack memory/);
+  const f = cryptoModule(() => realm, (s) => s === big) as { SHA256: (d: unknown) => ArrayBuffer };
+  assert.is(f.SHA256(big).byteLength, 32);
 });
 
 test.run();

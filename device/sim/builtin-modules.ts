@@ -161,9 +161,21 @@ export class SimNeopixel {
   }
 }
 
+/**
+ * The most bytes crypto.SHA* can take from a string held in RAM on the ESP32: the interpreter
+ * copies a non-flat input onto the stack (JSV_GET_AS_CHAR_ARRAY in src/jsvar.h, used by
+ * libs/crypto/jswrap_crypto.c) and refuses when length + 256 exceeds the free stack, which is below
+ * the task's 25000 bytes (ESP_STACK_SIZE in boards/ESP32.py). A file read from Storage is
+ * memory-mapped and hashed in place, so it is exempt.
+ */
+export const MAX_RAM_HASH_INPUT = 25000 - 256;
+
 /** require("crypto"): SHA digests returning ArrayBuffers, as the ESP32 build does. */
-export function cryptoModule(realm: () => Realm): { [k: string]: unknown } {
+export function cryptoModule(realm: () => Realm, inFlash: (s: string) => boolean = () => false): { [k: string]: unknown } {
   const digest = (alg: string) => (data: unknown): ArrayBuffer => {
+    if (typeof data === 'string' && data.length > MAX_RAM_HASH_INPUT && !inFlash(data)) {
+      throw realm().error('Not enough stack memory to decode data (' + alg.toUpperCase() + ' of a ' + data.length + '-byte string held in RAM)');
+    }
     const h = createHash(alg).update(Buffer.from(toBytes(data))).digest();
     return realm().arrayBuffer(new Uint8Array(h));
   };

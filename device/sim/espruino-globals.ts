@@ -310,7 +310,7 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
         m = env.neopixel.module();
         break;
       case 'crypto':
-        m = cryptoModule(() => realm);
+        m = cryptoModule(() => realm, (s) => env.storage.names().some((f) => env.storage.text(f) === s));
         break;
       case 'ESP32':
         m = g.ESP32;

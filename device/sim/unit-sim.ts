@@ -486,7 +486,7 @@ export class UnitSim {
   storageDigest(name: string): string | null {
     const t = this.storage.text(name);
     if (t === undefined) return null;
-    const ab = cryptoModule(() => this.realm()).SHA256 as (d: unknown) => ArrayBuffer;
+    const ab = cryptoModule(() => this.realm(), () => true).SHA256 as (d: unknown) => ArrayBuffer;
     return Buffer.from(new Uint8Array(ab(t))).toString('hex');
   }
 
