@@ -60,6 +60,9 @@ const BANNED: Array<[string, string, string]> = [
   ['var lc = a.localeCompare(b);', '.localeCompare', 'localeCompare'],
   ['var nf = s.normalize("NFC");', '.normalize', 'normalize'],
   ['var fc = String.fromCodePoint(233);', 'String.fromCodePoint', 'String'],
+  ['var nf = Number.isFinite(x);', 'Number.isFinite', 'Number'],
+  ['var ni = Number.parseInt("1", 10);', 'Number.parseInt', 'Number'],
+  ['var ms = Number.MAX_SAFE_INTEGER;', 'Number.MAX_SAFE_INTEGER', 'Number'],
   ['var fl = xs.findLast(f);', '.findLast', 'findLast'],
   ['var rr = xs.reduceRight(f, 0);', '.reduceRight', 'reduceRight'],
   ['var ts = xs.toSorted();', '.toSorted', 'toSorted'],
@@ -84,6 +87,10 @@ for (const [line, token, at] of BANNED) {
     assert.is(hit!.column, 3 + line.indexOf(at), 'column of ' + token + ' in ' + line);
   });
 }
+
+test('Espruino\'s Number statics (src/jswrap_number.c) and the globals isFinite/isNaN/parseInt pass', () => {
+  assert.equal(issues('var a = [Number.NaN, Number.MAX_VALUE, Number.MIN_VALUE, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, isFinite(1), isNaN(1), parseInt("1", 10), (1.5).toFixed(1), Number("2")];'), []);
+});
 
 test('every member of Espruino\'s Math (src/jswrap_math.c) passes, and only Math is checked', () => {
   const code = ESPRUINO_MATH.map((m, i) => 'var m' + i + ' = Math.' + m + ';').join('\n') + '\nvar o = { hypot: 1 }; var h = o.hypot + o.log10;';

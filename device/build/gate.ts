@@ -3,6 +3,7 @@
 // comments never match) and every finding names line:column and the offending code.
 import * as acorn from 'acorn';
 import { ESPRUINO_MATH } from './espruino-math.js';
+import { ESPRUINO_NUMBER_STATICS } from './espruino-number.js';
 import { UNSUPPORTED_HELPERS } from './helpers.js';
 
 export interface GateIssue {
@@ -165,6 +166,8 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
             if (banned && Object.prototype.hasOwnProperty.call(banned, prop)) report(n, o + '.' + prop, banned[prop]);
             else if (o === 'Math' && ESPRUINO_MATH.indexOf(prop) < 0) {
               report(n, 'Math.' + prop, 'Math.' + prop + ' is not available (Espruino\'s Math has only ' + ESPRUINO_MATH.join(', ') + ')');
+            } else if (o === 'Number' && prop !== 'prototype' && ESPRUINO_NUMBER_STATICS.indexOf(prop) < 0) {
+              report(n, 'Number.' + prop, 'Number.' + prop + ' is not available (Espruino\'s Number has only ' + ESPRUINO_NUMBER_STATICS.join(', ') + '; use the globals isFinite/isNaN/parseInt)');
             }
             if (prop === 'prototype' && PROTOTYPE_BANNED.indexOf(o) >= 0) {
               report(n, o + '.prototype', 'reading a method through ' + o + '.prototype gives undefined on Espruino (only Object.prototype works); call it on an instance, e.g. [].slice.call(x)');

@@ -48,6 +48,16 @@ test('Array holds only what Espruino\'s src/jswrap_array.c declares', () => {
   assert.is(s.evaluate('var a = [1, 2, 3]; a.splice(1, 1); a.unshift(0); a.push(9); a.reverse().slice(1).indexOf(1) + a.findIndex(function (x) { return x === 9; })'), 1);
 });
 
+test('Number holds only what Espruino\'s src/jswrap_number.c declares', () => {
+  const s = new Sandbox({ dateNow: () => 0, seed: 1 });
+  // (EPSILON and MAX/MIN_SAFE_INTEGER are non-configurable in V8 and stay; the gate refuses them)
+  for (const m of ['isFinite', 'isNaN', 'isInteger', 'isSafeInteger', 'parseInt', 'parseFloat']) {
+    assert.is(s.evaluate('typeof Number.' + m), 'undefined', 'Number.' + m);
+  }
+  assert.is(s.evaluate('typeof (1).toPrecision + typeof (1).toExponential'), 'undefinedundefined');
+  assert.is(s.evaluate('(2.345).toFixed(1) + (255).toString(16) + Number("7") + isFinite(1) + isNaN(NaN) + parseInt("12", 10)'), '2.3ff7truetrue12');
+});
+
 test('typed arrays above 65535 bytes are refused, as Espruino refuses such an ArrayBuffer', () => {
   const s = new Sandbox({ dateNow: () => 0, seed: 1 });
   assert.is(MAX_ARRAYBUFFER_BYTES, 65535);

@@ -4,6 +4,7 @@
 import vm from 'node:vm';
 import { ESPRUINO_ARRAY_METHODS, ESPRUINO_ARRAY_STATICS } from '../build/espruino-array.js';
 import { ESPRUINO_MATH } from '../build/espruino-math.js';
+import { ESPRUINO_NUMBER_METHODS, ESPRUINO_NUMBER_STATICS } from '../build/espruino-number.js';
 import { ESPRUINO_STRING_METHODS, ESPRUINO_STRING_STATICS } from '../build/espruino-string.js';
 
 /** Globals and members deleted from the sandbox because Espruino does not have them. */
@@ -40,7 +41,7 @@ export interface SandboxOptions {
   seed: number;
 }
 
-const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStringStatic, keepArray, keepArrayStatic) {
+const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStringStatic, keepArray, keepArrayStatic, keepNumberStatic, keepNumber) {
   var g = globalThis;
   var RealDate = Date;
   class SimDate extends RealDate {
@@ -104,6 +105,12 @@ const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStri
   Object.getOwnPropertyNames(Array).forEach(function (k) {
     if (keepArrayStatic.indexOf(k) < 0 && ['length', 'name', 'prototype'].indexOf(k) < 0) delete Array[k];
   });
+  Object.getOwnPropertyNames(Number.prototype).forEach(function (k) {
+    if (keepNumber.indexOf(k) < 0 && objectOwn.indexOf(k) < 0) delete Number.prototype[k];
+  });
+  Object.getOwnPropertyNames(Number).forEach(function (k) {
+    if (keepNumberStatic.indexOf(k) < 0 && ['length', 'name', 'prototype'].indexOf(k) < 0) delete Number[k];
+  });
   return realm;
 })`;
 
@@ -115,11 +122,12 @@ export class Sandbox {
     this.context = vm.createContext({}, { name: 'espruino', codeGeneration: { strings: true, wasm: false } });
     const setup = vm.runInContext(SETUP, this.context, { filename: 'sim-setup.js' }) as
       (d: () => number, s: number, r: string[], ...keep: string[][]) => Realm;
-    // Math, String and Array keep only what Espruino's src/jswrap_math.c, src/jswrap_string.c and
-    // src/jswrap_array.c declare (no Math.hypot/log10, no "".trimStart/codePointAt/at, no
+    // Math, String, Array and Number keep only what Espruino's src/jswrap_math.c, src/jswrap_string.c,
+    // src/jswrap_array.c and src/jswrap_number.c declare (no Math.hypot/log10, no "".trimStart/codePointAt/at, no
     // [].at/lastIndexOf/reduceRight/findLast/keys...).
     this.realm = setup(opts.dateNow, opts.seed, REMOVED_IN_SANDBOX, ESPRUINO_MATH.slice(), ESPRUINO_STRING_METHODS.slice(),
-      ESPRUINO_STRING_STATICS.slice(), ESPRUINO_ARRAY_METHODS.slice(), ESPRUINO_ARRAY_STATICS.slice());
+      ESPRUINO_STRING_STATICS.slice(), ESPRUINO_ARRAY_METHODS.slice(), ESPRUINO_ARRAY_STATICS.slice(),
+      ESPRUINO_NUMBER_STATICS.slice(), ESPRUINO_NUMBER_METHODS.slice());
   }
 
   /** Installs globals (functions, objects) into the sandbox. */
