@@ -1,7 +1,13 @@
 // buildApp(deps): the fastify application with every route, one error handler turning every bad
 // input into a 4xx JSON `{"error": ...}`, a JSON parser that keeps the raw body (unit signatures),
 // OpenAPI + docs UI, metrics and the liveness timer. Nothing here reads the environment.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Registry } from 'prom-client';
@@ -82,6 +88,9 @@ export interface AppServices {
   saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
 }
 
+/** Longest path parameter the router accepts (fastify's default); longer: 414. */
+const MAX_PARAM_LENGTH = 100;
+
 function validationMessage(err: FastifyError): string {
   const v = err.validation && err.validation[0];
   if (!v) return err.message;
@@ -140,6 +149,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true } },
     return503OnClosing: true,
+    // Errors the router raises before any route is matched (bad %-escapes, an overlong path
+    // parameter) get the same `{"error", "code"}` body as everything else instead of fastify's.
+    frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const url = request.url.split('?')[0];
+      const e =
+        err.code === 'FST_ERR_BAD_URL'
+          ? errors.badUrl(url.length > 200 ? url.slice(0, 200) + '…' : url)
+          : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? errors.urlTooLong(MAX_PARAM_LENGTH)
+            : errors.badRequest(err.message);
+      void reply.code(e.statusCode).type('application/json').send({ error: e.message, code: e.code });
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
 
   app.addHook('onRequest', async (request) => {

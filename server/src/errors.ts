@@ -7,6 +7,8 @@ export type ServerErrorCode =
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ROUTE_NOT_FOUND'
+  | 'BAD_URL'
+  | 'URL_TOO_LONG'
   | 'NO_SUCH_MACHINE'
   | 'UNAUTHORIZED'
   | 'UNIT_NOT_REGISTERED'
@@ -42,6 +44,10 @@ export const errors = {
     new ServerError('UNSUPPORTED_MEDIA_TYPE', 415, `unsupported content type "${type}": send application/json`),
   routeNotFound: (method: string, url: string) =>
     new ServerError('ROUTE_NOT_FOUND', 404, `no route ${method} ${url}`),
+  badUrl: (url: string) =>
+    new ServerError('BAD_URL', 400, `malformed URL ${url}: a %-escape in the path is not valid UTF-8 percent-encoding`),
+  urlTooLong: (limit: number) =>
+    new ServerError('URL_TOO_LONG', 414, `a path segment of the URL is longer than ${limit} characters`),
   noSuchMachine: (name: string) => new ServerError('NO_SUCH_MACHINE', 404, `No such machine: ${name}`),
   unauthorized: (why: string) => new ServerError('UNAUTHORIZED', 401, why),
   unitNotRegistered: (name: string) =>

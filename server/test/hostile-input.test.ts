@@ -4,7 +4,11 @@
 // unit sending signed garbage cannot corrupt the shared state, and secrets never reach the log.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AUTH, TOKEN, TestUnit, makeApp, removeDir, type TestApp } from './helpers.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LIST_PATH, SIGNATURE_HEADER, SYNC_PATH } from '@fobgate/shared';
+import { AUTH, TOKEN, TestUnit, USERS_RAW, makeApp, removeDir, update, type TestApp } from './helpers.js';
+import { hmacHex } from '../src/auth.js';
 
 type Res = { statusCode: number; headers: Record<string, unknown>; body: string };
 
@@ -27,6 +31,399 @@ function assertClientError(r: Res, what: string): void {
 function assertNoStack(r: Res, what: string): void {
   assert.not.match(r.body, /\bat [\w.<>]+ \(|node_modules|\/work\/|\.ts:\d+|<html/i, `${what}: ${r.body.slice(0, 300)}`);
 }
+
+/** mulberry32: a small deterministic PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Gen {
+  constructor(readonly r: () => number) {}
+  int(n: number): number {
+    return Math.floor(this.r() * n);
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
+  }
+  chance(p: number): boolean {
+    return this.r() < p;
+  }
+  string(): string {
+    return this.pick([
+      () => '',
+      () => 'lathe',
+      () => '__proto__',
+      () => 'constructor',
+      () => 'prototype',
+      () => 'toString',
+      () => 'hasOwnProperty',
+      () => '../../etc/passwd',
+      () => 'ünïcødé ✓ 機械 🔥',
+      () => '\u0000\u0001\u001f\u007f',
+      () => '\ud800',
+      () => '<script>alert(1)</script>',
+      () => '0000000001',
+      () => '99999999999999999999',
+      () => ' lathe ',
+      () => 'LATHE',
+      () => 'x'.repeat(1 + this.int(300)),
+      () => 'é'.repeat(1 + this.int(5000)),
+      () => String(this.number()),
+      () => 'true',
+      () => 'null',
+      () => '%00%2e%2e',
+    ])();
+  }
+  number(): number {
+    return this.pick([0, -0, 1, -1, 0.5, -1e-300, 1e300, -1e300, 2 ** 31, 2 ** 53, 2 ** 53 + 2, -(2 ** 63), 255, 1e21, 3.14159])!;
+  }
+  /** Any JSON value, up to `depth` levels deep. */
+  value(depth = 3): unknown {
+    const k = depth <= 0 ? this.int(4) : this.int(7);
+    switch (k) {
+      case 0:
+        return null;
+      case 1:
+        return this.chance(0.5);
+      case 2:
+        return this.number();
+      case 3:
+        return this.string();
+      case 4: {
+        const n = this.int(5);
+        const a: unknown[] = [];
+        for (let i = 0; i < n; i++) a.push(this.value(depth - 1));
+        return a;
+      }
+      case 5:
+        return this.object(depth - 1);
+      default:
+        return this.deep(1 + this.int(2000));
+    }
+  }
+  object(depth: number): Record<string, unknown> {
+    const o: Record<string, unknown> = {};
+    const n = this.int(5);
+    for (let i = 0; i < n; i++) {
+      Object.defineProperty(o, this.chance(0.4) ? this.pick(['__proto__', 'constructor', 'prototype', 'toString']) : this.string(), {
+        value: this.value(depth),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return o;
+  }
+  /** A value nested `n` levels deep. */
+  deep(n: number): unknown {
+    let v: unknown = 1;
+    for (let i = 0; i < n; i++) v = this.chance(0.5) ? [v] : { a: v };
+    return v;
+  }
+  /** A copy of `base` with one thing wrong (or, sometimes, nothing). */
+  mutate(base: unknown, depth = 0): unknown {
+    if (base === null || typeof base !== 'object' || depth > 3 || this.chance(0.15)) return this.value(2);
+    const copy: Record<string, unknown> | unknown[] = Array.isArray(base) ? base.slice() : Object.assign({}, base as Record<string, unknown>);
+    const keys = Object.keys(copy);
+    const what = this.int(5);
+    if (what === 0 && keys.length > 0) {
+      delete (copy as Record<string, unknown>)[this.pick(keys)];
+    } else if (what === 1 || keys.length === 0) {
+      Object.defineProperty(copy, this.chance(0.5) ? this.pick(['__proto__', 'constructor', 'extra', '']) : this.string(), {
+        value: this.value(2),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      const key = this.pick(keys);
+      (copy as Record<string, unknown>)[key] = this.mutate((copy as Record<string, unknown>)[key], depth + 1);
+    }
+    return copy;
+  }
+  /** Bytes that are not a JSON document, or barely one. */
+  rawGarbage(): string | Buffer {
+    return this.pick<() => string | Buffer>([
+      () => '{',
+      () => '{"machine_name": "lathe",',
+      () => '{"a":1}{"a":2}',
+      () => '[' .repeat(100000) + ']'.repeat(100000),
+      () => '{"a":'.repeat(50000) + '1' + '}'.repeat(50000),
+      () => '\ufeff{"machine_name":"lathe"}',
+      () => 'NaN',
+      () => '1e999',
+      () => '{"machine_name":"lathe","uptime":1e999}',
+      () => '{"machine_name":"lathe","uptime":-1e999}',
+      () => '{"__proto__":{"admin":true},"machine_name":"lathe"}',
+      () => '{"constructor":{"prototype":{"x":1}}}',
+      () => '"' + 'a'.repeat(200000) + '"',
+      () => '{"machine_name":"\\ud800"}',
+      () => '{"machine_name":"lathe"' + ' '.repeat(500000) + '}',
+      () => Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22]),
+      () => Buffer.from(Array.from({ length: 1 + this.int(4000) }, () => this.int(256))),
+      () => 'machine_name=lathe&oops=true',
+      () => '<?xml version="1.0"?><a/>',
+      () => 'null',
+      () => 'true',
+      () => '0',
+      () => '[]',
+      () => '{}',
+    ])();
+  }
+}
+
+type StoredRow = { id: number; unit_seq: number | null; machine: string };
+
+interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path with `:name` where a machine name goes. */
+  path: string;
+  auth: 'none' | 'admin' | 'unit';
+  /** dm_mac route: error bodies carry only "error". */
+  legacy?: boolean;
+  /** A valid body. */
+  body?: () => unknown;
+  /** A valid query. */
+  query?: () => Record<string, string>;
+}
+
+const MACHINES = ['lathe', 'saw', 'drill', 'lights', 'unit1'];
+const NAME_ATTACKS = [
+  '__proto__', 'constructor', 'prototype', 'toString', '..', '.', '%2e%2e', '%2E', 'lathe%2F..', 'lathe%2foops', 'a%00b', '%C3%A9', '%F0%9F%94%A5',
+  '%E6%A9%9F', '%ff', '%', '%zz', '%2', 'x'.repeat(65), 'x'.repeat(5000), 'lathe%20', '%20', 'LATHE', 'lathe.json', 'lathe;drop', "lathe'", '%5B%5D',
+  'lathe?x=1', 'lathe#frag', '%3F', '%23', '~', '-', '_', '0', '-1', '1e3', 'null', 'undefined',
+];
+const CONTENT_TYPES = [
+  'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', '', ';;;', 'application/json; charset=utf-16',
+  'APPLICATION/JSON', 'application/json-patch+json', 'application/jsonx', 'application/json; charset=latin1', '*/*', 'text/html', 'application/octet-stream',
+  'application/json, text/plain', 'ä/ö',
+];
+const BAD_AUTH = [
+  '', 'Bearer', 'Bearer ', 'Bearer wrong-token-0123456789abcdef', `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`,
+  `Bearer ${TOKEN} ${TOKEN}`, `Token ${TOKEN}`, `${TOKEN}`, 'Bearer ' + 'a'.repeat(10000), 'Bearer \u00e9\u00e9', `Bearer  ${TOKEN.toUpperCase()}`,
+];
+const QUERY_ATTACKS = [
+  'limit=-1', 'limit=0', 'limit=99999', 'limit=10001', 'limit=abc', 'limit=1e3', 'limit=1.5', 'limit=', 'limit=1&limit=2', 'limit[]=1', 'limit[a]=1',
+  'from=abc', 'from=-5', 'from=1e12', 'from=9999999999999999', 'from=2&to=1', 'to=%00', 'machine=', 'machine=%zz', 'member=%', 'member=' + 'm'.repeat(200),
+  'machine=__proto__', 'member=constructor', 'bogus=1', '__proto__=1', 'constructor[prototype][x]=1', '&&&', '=', '==1', '?', 'dry_run=yes', 'dry_run=1&dry_run=0',
+  'machine=%E6%A9%9F', 'x=' + 'y'.repeat(20000),
+];
+
+function routes(unit: () => Record<string, unknown>, listReq: () => Record<string, unknown>): Route[] {
+  return [
+    { method: 'POST', path: '/api/machine/update', auth: 'none', legacy: true, body: () => update('lathe') },
+    { method: 'POST', path: '/api/machine/oops/:name', auth: 'admin', legacy: true },
+    { method: 'DELETE', path: '/api/machine/oops/:name', auth: 'admin', legacy: true },
+    { method: 'POST', path: '/api/machine/locked_out/:name', auth: 'admin', legacy: true },
+    { method: 'DELETE', path: '/api/machine/locked_out/:name', auth: 'admin', legacy: true },
+    { method: 'POST', path: '/api/reload-users', auth: 'admin', legacy: true },
+    { method: 'GET', path: '/api/', auth: 'none', legacy: true },
+    { method: 'GET', path: '/metrics', auth: 'none' },
+    { method: 'GET', path: '/openapi.json', auth: 'none' },
+    { method: 'POST', path: SYNC_PATH, auth: 'unit', body: unit },
+    { method: 'POST', path: LIST_PATH, auth: 'unit', body: listReq },
+    { method: 'POST', path: '/api/admin/units', auth: 'admin', body: () => ({ machine: 'saw' }) },
+    { method: 'GET', path: '/api/admin/users', auth: 'admin' },
+    { method: 'PUT', path: '/api/admin/users', auth: 'admin', body: () => USERS_RAW, query: () => ({ dry_run: 'true' }) },
+    { method: 'GET', path: '/api/admin/machines', auth: 'admin' },
+    { method: 'POST', path: '/api/admin/machines/:name/oops', auth: 'admin', body: () => ({ by: 'fuzz' }) },
+    { method: 'DELETE', path: '/api/admin/machines/:name/oops', auth: 'admin' },
+    { method: 'POST', path: '/api/admin/machines/:name/lockout', auth: 'admin', body: () => ({ cut: true, by: 'fuzz' }) },
+    { method: 'DELETE', path: '/api/admin/machines/:name/lockout', auth: 'admin' },
+    { method: 'GET', path: '/api/admin/events', auth: 'admin', query: () => ({ machine: 'lathe', limit: '5' }) },
+    { method: 'GET', path: '/api/admin/sessions', auth: 'admin', query: () => ({ member: '1', from: '0', to: '99999999999999' }) },
+  ];
+}
+
+function queryString(q: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const k of Object.keys(q)) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(q[k]))}`);
+  return parts.length ? '?' + parts.join('&') : '';
+}
+
+/** A captured pino stream (the app logs at debug level during the fuzz run). */
+function captureLog(): { lines: string[]; logger: { level: string; stream: { write(s: string): void } } } {
+  const lines: string[] = [];
+  return { lines, logger: { level: 'debug', stream: { write: (s: string) => void lines.push(s) } } };
+}
+
+test('thousands of generated malformed requests at every route: 4xx JSON errors, no crash, state reloads, no secrets logged', async () => {
+  const log = captureLog();
+  const t = await makeApp({ extra: { logger: log.logger as never } });
+  const g = new Gen(prng(0x5eed));
+  const units = [new TestUnit(t.app, 'unit1'), new TestUnit(t.app, 'drill')];
+  const keys: string[] = [];
+  for (const u of units) {
+    await u.register();
+    keys.push(u.key);
+  }
+  const fob = units[0];
+  let seq = 0;
+  const unitBody = () => {
+    const req = fob.request() as unknown as Record<string, unknown>;
+    if (g.chance(0.3)) req.events = [{ seq: ++seq, type: g.pick(['boot', 'session_start', 'denied', 'error', 'oops']), at: 0, up: 10, fob: '0000000001' }];
+    return req;
+  };
+  const listBody = () => ({ machine: 'unit1', counter: ++fob.counter, version: g.pick([1, 2, 3, 0]) });
+  const table = routes(unitBody, listBody);
+  const counts: Record<string, number> = {};
+  let sent = 0;
+  let lastSigned: { text: string; sig: string; path: string } | null = null;
+
+  const send = async (route: Route, kind: string) => {
+    let path = route.path.replace(':name', g.pick(MACHINES));
+    let query = route.query ? route.query() : {};
+    const headers: Record<string, string> = {};
+    if (route.auth === 'admin') Object.assign(headers, AUTH);
+    let payload: string | Buffer | undefined;
+    let contentType: string | undefined;
+    let body = route.body ? route.body() : undefined;
+    if (body === undefined && route.method !== 'GET' && route.method !== 'DELETE' && g.chance(0.3)) body = g.value(2);
+    switch (kind) {
+      case 'body':
+        body = g.mutate(body === undefined ? {} : body);
+        break;
+      case 'raw':
+        payload = g.rawGarbage();
+        contentType = 'application/json';
+        body = undefined;
+        break;
+      case 'content-type':
+        contentType = g.pick(CONTENT_TYPES);
+        break;
+      case 'auth':
+        if (route.auth === 'admin') {
+          const a = g.pick(BAD_AUTH);
+          if (a === '') delete headers.authorization;
+          else headers.authorization = a;
+        }
+        break;
+      case 'name':
+        path = route.path.includes(':name') ? route.path.replace(':name', g.pick(NAME_ATTACKS)) : path + g.pick(['/', '/x', '%00', '/..', '/%2e%2e', '//', '/__proto__', '.json', '%', '?%zz']);
+        break;
+      case 'query':
+        query = {};
+        path += '?' + g.pick(QUERY_ATTACKS);
+        break;
+      default:
+        break;
+    }
+    if (payload === undefined && body !== undefined) {
+      payload = JSON.stringify(body);
+      if (contentType === undefined) contentType = 'application/json';
+    }
+    if (contentType !== undefined && contentType !== '') headers['content-type'] = contentType;
+    let replayed = false;
+    if (route.auth === 'unit' && payload !== undefined) {
+      const sig = hmacHex(fob.key, payload);
+      const how = kind === 'auth' ? g.int(5) : 9;
+      headers[SIGNATURE_HEADER] =
+        how === 0 ? '' : how === 1 ? hmacHex(units[1].key, payload) : how === 2 ? sig.slice(1) : how === 3 ? sig.toUpperCase() + 'zz' : how === 4 ? 'garbage' : sig;
+      if (headers[SIGNATURE_HEADER] === '') delete headers[SIGNATURE_HEADER];
+      if (kind === 'replay' && lastSigned && lastSigned.path === route.path) {
+        replayed = true;
+        payload = lastSigned.text;
+        headers[SIGNATURE_HEADER] = lastSigned.sig;
+      } else if (typeof payload === 'string') {
+        lastSigned = { text: payload, sig: headers[SIGNATURE_HEADER] ?? '', path: route.path };
+      }
+    }
+    const url = path.includes('?') ? path : path + queryString(query);
+    if (process.env.FUZZ_TRACE) console.log(sent, kind, route.method, url.slice(0, 80), typeof payload === "string" ? payload.length : payload ? "bytes" : "");
+    const r = await t.app.inject({ method: route.method, url, headers, payload });
+    sent++;
+    counts[kind] = (counts[kind] ?? 0) + 1;
+    const what = `#${sent} ${kind} ${route.method} ${url.slice(0, 120)} ${typeof payload === 'string' ? payload.slice(0, 160) : payload ? '<bytes>' : ''}`;
+    assert.ok(r.statusCode < 500, `${what}: ${r.statusCode} ${r.body.slice(0, 300)}`);
+    if (r.statusCode >= 400) {
+      assertClientError(r, what);
+      // dm_mac routes answer only "error" (the router's own errors come before any route is known).
+      const code = r.json().code;
+      if (route.legacy && r.statusCode !== 404 && code !== 'BAD_URL' && code !== 'URL_TOO_LONG') assert.equal(Object.keys(r.json()), ['error'], what);
+      if (code === 'BAD_URL') assert.match(r.json().error, 'malformed URL', what);
+    } else {
+      assertNoStack(r, what);
+      if (replayed) assert.unreachable(`${what}: a replayed signed request was accepted`);
+      if (route.auth === 'unit' && typeof payload === 'string') {
+        // A mutated but valid counter was taken: carry on above it.
+        const c = (JSON.parse(payload) as { counter?: unknown }).counter;
+        if (typeof c === 'number' && c > fob.counter) fob.counter = c;
+      }
+      if (route.auth === 'admin' && kind === 'auth') {
+        assert.match(String(headers.authorization), new RegExp(`^bearer\\s+${TOKEN}$`, 'i'), `${what}: accepted a bad credential`);
+      }
+    }
+    return r;
+  };
+
+  const kinds = ['body', 'body', 'body', 'raw', 'content-type', 'auth', 'name', 'query', 'replay', 'valid'];
+  const statuses: Record<number, number> = {};
+  let events: StoredRow[] = [];
+  try {
+    for (let i = 0; i < 3000; i++) {
+      const route = g.pick(table);
+      const r = await send(route, g.pick(kinds));
+      statuses[r.statusCode] = (statuses[r.statusCode] ?? 0) + 1;
+    }
+
+    // Still answering normally.
+    assert.is((await t.app.inject({ method: 'GET', url: '/api/' })).statusCode, 200);
+    const hb = await t.app.inject({ method: 'POST', url: '/api/machine/update', payload: update('drill', { uptime: 1e9 }) });
+    assert.is(hb.statusCode, 200, hb.body);
+    const s = await fob.sync();
+    assert.is(s.res.statusCode, 200, s.res.body);
+    const fleet = await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH });
+    assert.is(fleet.statusCode, 200);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    assert.is(metrics.statusCode, 200);
+    events = (await t.app.inject({ method: 'GET', url: '/api/admin/events?limit=10000', headers: AUTH })).json().events as StoredRow[];
+    const ids = new Set(events.map((e) => e.id));
+    assert.is(ids.size, events.length, 'event ids unique');
+    const unitSeqs = events.filter((e) => e.machine === 'unit1' && e.unit_seq !== null).map((e) => e.unit_seq);
+    assert.is(new Set(unitSeqs).size, unitSeqs.length, 'each unit event stored once');
+  } catch (e) {
+    await t.close();
+    removeDir(t.dir);
+    throw e;
+  }
+
+  // Restart over the same folder: state.json and events.jsonl load, the unit keeps its key and counter.
+  await t.close();
+  const raw = readFileSync(join(t.dir, 'state.json'), 'utf8');
+  assert.type(JSON.parse(raw), 'object');
+  const t2 = await makeApp({ dir: t.dir });
+  try {
+    const again = new TestUnit(t2.app, 'unit1');
+    again.key = fob.key;
+    again.counter = fob.counter;
+    const r = await again.sync();
+    assert.is(r.res.statusCode, 200, r.res.body);
+    const replay = await again.sendRaw(JSON.stringify(Object.assign(again.request(), { counter: fob.counter })));
+    assert.is(replay.statusCode, 409, replay.body);
+    const ev2 = (await t2.app.inject({ method: 'GET', url: '/api/admin/events?limit=10000', headers: AUTH })).json().events as unknown[];
+    assert.ok(ev2.length >= events.length, `events after restart: ${ev2.length} < ${events.length}`);
+    assert.ok(existsSync(join(t.dir, 'events.jsonl')));
+  } finally {
+    await t2.close();
+    removeDir(t.dir);
+  }
+
+  // Nothing secret in the log, and nothing the error handler could not place.
+  const text = log.lines.join('');
+  assert.ok(log.lines.length > sent, 'the app logged at debug level');
+  assert.not.ok(text.includes(TOKEN), 'admin token in the log');
+  for (const k of keys) assert.not.ok(text.includes(k), 'unit key in the log');
+  assert.not.match(text, /"level":50/, 'an unhandled error was logged');
+  assert.ok(sent >= 3000);
+  console.log(`  hostile-input: ${sent} requests`, JSON.stringify(counts), 'statuses', JSON.stringify(statuses));
+});
 
 test('admin routes cannot be reached unauthenticated through a percent-encoded path', async () => {
   const t = await makeApp();
