@@ -425,6 +425,134 @@ test('thousands of generated malformed requests at every route: 4xx JSON errors,
   console.log(`  hostile-input: ${sent} requests`, JSON.stringify(counts), 'statuses', JSON.stringify(statuses));
 });
 
+test('signed garbage from a registered unit: sensible 4xx, events stored exactly once, nothing lost or corrupted', async () => {
+  const t = await makeApp();
+  try {
+    const u = new TestUnit(t.app, 'unit1');
+    await u.register();
+    const ev = (seq: number, over: Record<string, unknown> = {}) => Object.assign({ seq, type: 'denied', at: 0, up: 10, fob: '0000000099', reason: 'unknown' }, over);
+    const refused: [string, Record<string, unknown>][] = [
+      ['events', { events: Array.from({ length: 10000 }, (_, i) => ev(i + 1)) }],
+      ['events/0/seq', { events: [ev(-5)] }],
+      ['events/0/seq', { events: [ev(0)] }],
+      ['events/0/seq', { events: [ev(1.5)] }],
+      ['events/0/detail', { events: [ev(1, { detail: 'd'.repeat(1_000_000) })] }],
+      ['events/0/detail', { events: [ev(1, { detail: { nested: { deeper: [1, 2, 3] } } })] }],
+      ['events/0', { events: [ev(1, { extra: { a: 1 } })] }],
+      ['events/0/fob', { events: [ev(1, { fob: ['0000000001'] })] }],
+      ['events/0/type', { events: [ev(1, { type: 'DROP TABLE' })] }],
+      ['events/0/type', { events: [ev(1, { type: '__proto__x'.repeat(10) })] }],
+      ['fw', { fw: 'f'.repeat(1_000_000) }],
+      ['state/display', { state: Object.assign(u.request().state, { display: { text: 'x' } }) }],
+      ['telemetry/wifi_signal_db', { telemetry: { wifi_signal_db: 'strong', free_vars: 1, temp_c10: 1 } }],
+      ['events', { events: { 0: ev(1) } }],
+      ['counter', { counter: -1 }],
+      ['counter', { counter: '7' }],
+    ];
+    for (const [field, over] of refused) {
+      const r = await u.sendRaw(JSON.stringify(Object.assign(u.request(), over)));
+      assert.ok(r.statusCode === 400 || r.statusCode === 413, `${field}: ${r.statusCode} ${r.body.slice(0, 200)}`);
+      assertClientError(r, field);
+      if (r.statusCode === 400) assert.match(r.json().error, `body/${field}`);
+    }
+    // Accepted: odd but valid values, non-ASCII text, events out of order and repeated.
+    const batch = [ev(3), ev(1, { type: 'session_start', fob: '0000000001', reason: 'authorized' }), ev(2, { type: 'error', detail: 'ünïcødé ✓ 機械 🔥 \u0000' }), ev(3), ev(2)];
+    // (signed over its UTF-8 bytes, as they travel)
+    const syncUtf8 = async (unit: TestUnit, over: Record<string, unknown>) => {
+      const utf8 = Buffer.from(JSON.stringify(unit.request(over)), 'utf8');
+      const res = await unit.app.inject({
+        method: 'POST',
+        url: SYNC_PATH,
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: hmacHex(unit.key, utf8) },
+        payload: utf8,
+      });
+      assert.is(res.statusCode, 200, res.body);
+      assert.not.match(res.body, /[^\x00-\x7f]/, 'answer text is ASCII');
+      assert.is(res.headers[SIGNATURE_HEADER], hmacHex(unit.key, res.body));
+      return { res, body: res.json() as { ack_seq: number } };
+    };
+    const a = await syncUtf8(u, { fw: 'fw-ünï-✓', events: batch });
+    assert.is(a.body.ack_seq, 3);
+    const fleet = (await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json();
+    const row = fleet.machines.find((m: { name: string }) => m.name === 'unit1');
+    assert.is(row.firmware, 'fw-ünï-✓');
+    // The unit resends the same events (it lost the answer), plus a new one: only the new one is stored.
+    const b = await syncUtf8(u, { events: batch.concat([ev(4, { type: 'future_event_type', detail: 'x'.repeat(2000) })]) });
+    assert.is(b.body.ack_seq, 4);
+    // A replay of an accepted request is refused, and stores nothing.
+    const replay = await u.sendRaw(JSON.stringify(Object.assign(u.request(), { counter: u.counter - 1, events: [ev(5)] })));
+    assert.is(replay.statusCode, 409, replay.body);
+    assertClientError(replay, 'replay');
+    // 1,000 events (the most one sync carries), seq gaps and all, land once each.
+    const thousand = Array.from({ length: 1000 }, (_, i) => ev(10 + i * 3, { detail: 'é'.repeat(100) }));
+    const c = await syncUtf8(u, { events: thousand });
+    assert.is(c.body.ack_seq, 10 + 999 * 3);
+    await syncUtf8(u, { events: thousand });
+    const events = (await t.app.inject({ method: 'GET', url: '/api/admin/events?machine=unit1&limit=10000', headers: AUTH })).json().events as StoredRow[];
+    const seqs = events.filter((e) => e.unit_seq !== null).map((e) => e.unit_seq as number).sort((x, y) => x - y);
+    assert.is(seqs.length, 1004, 'every unit event stored exactly once');
+    assert.is(new Set(seqs).size, seqs.length);
+    assert.equal(seqs.slice(0, 4), [1, 2, 3, 4]);
+    // A restart keeps all of it.
+    await t.close();
+    const t2 = await makeApp({ dir: t.dir });
+    try {
+      const after = (await t2.app.inject({ method: 'GET', url: '/api/admin/events?machine=unit1&limit=10000', headers: AUTH })).json().events as StoredRow[];
+      assert.is(after.filter((e) => e.unit_seq !== null).length, 1004);
+      const u2 = new TestUnit(t2.app, 'unit1');
+      u2.key = u.key;
+      u2.counter = u.counter;
+      const d = await syncUtf8(u2, { events: thousand });
+      assert.is(d.body.ack_seq, 10 + 999 * 3, 'acknowledged seq survives a restart');
+      const stale = await u2.sendRaw(JSON.stringify(Object.assign(u2.request(), { counter: u.counter })));
+      assert.is(stale.statusCode, 409, 'counter survives a restart');
+    } finally {
+      await t2.close();
+    }
+  } finally {
+    await t.close();
+    removeDir(t.dir);
+  }
+});
+
+test('legacy /api/machine/update with every field mistyped: 400 naming the field, dm_mac error body', async () => {
+  const t = await makeApp();
+  try {
+    const wrong: Record<string, unknown[]> = {
+      machine_name: [null, 7, true, [], {}, '', 'x'.repeat(65)],
+      oops: ['true', 1, 0, null, [], {}],
+      rfid_value: [12345, true, [], {}, 'abc', '-1', '1'.repeat(33), '0x10'],
+      uptime: ['10', true, [], {}, -1, -1e300],
+      wifi_signal_db: ['-60', true, [], {}],
+      wifi_signal_percent: ['80%', false, [80], { v: 80 }],
+      internal_temperature_c: ['40', true, [], {}],
+      amps: ['0', true, [], {}],
+      second_relay_state: ['on', 1, [], {}],
+    };
+    let n = 0;
+    for (const field of Object.keys(wrong)) {
+      for (const v of wrong[field]) {
+        const r = await t.app.inject({ method: 'POST', url: '/api/machine/update', payload: update('lathe', { [field]: v }) });
+        const what = `${field}=${JSON.stringify(v).slice(0, 40)}`;
+        assert.is(r.statusCode, 400, `${what}: ${r.body}`);
+        assertClientError(r, what);
+        assert.match(r.json().error, field, what);
+        assert.equal(Object.keys(r.json()), ['error'], what);
+        n++;
+      }
+    }
+    assert.ok(n > 40);
+    // Nothing of that reached the machine: it was never updated.
+    const fleet = (await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json();
+    assert.is(fleet.machines.find((m: { name: string }) => m.name === 'lathe').last_checkin, null);
+    const ok = await t.app.inject({ method: 'POST', url: '/api/machine/update', payload: update('lathe', { uptime: 1e300, amps: -1e300, rfid_value: null }) });
+    assert.is(ok.statusCode, 200, ok.body);
+  } finally {
+    await t.close();
+    removeDir(t.dir);
+  }
+});
+
 test('admin routes cannot be reached unauthenticated through a percent-encoded path', async () => {
   const t = await makeApp();
   try {
