@@ -8,6 +8,8 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Registry } from 'prom-client';
@@ -18,7 +20,7 @@ import type { Store } from './store.js';
 import type { EventLog } from './event-log.js';
 import type { Notifier } from './notifier.js';
 import type { TimeoutTrackerOptions } from './timeout-tracker.js';
-import { errors, isServerError } from './errors.js';
+import { errors, isServerError, type ServerError } from './errors.js';
 import { legacyRoutes } from './routes/legacy.js';
 import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
@@ -91,6 +93,51 @@ export interface AppServices {
 /** Longest path parameter the router accepts (fastify's default); longer: 414. */
 const MAX_PARAM_LENGTH = 100;
 
+/** What the HTTP parser found wrong with a request, from its error code. */
+function clientErrorOf(code: string | undefined): ServerError {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return errors.headersTooLarge();
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return errors.requestTimeout();
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return errors.badHttp('invalid Content-Length (or Content-Length together with Transfer-Encoding)');
+    case 'HPE_INVALID_CHUNK_SIZE':
+      return errors.badHttp('invalid chunked body');
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return errors.badHttp('invalid Transfer-Encoding (only chunked, and never together with Content-Length)');
+    case 'HPE_INVALID_METHOD':
+      return errors.badHttp('unknown method');
+    case 'HPE_INVALID_URL':
+      return errors.badHttp('invalid request target');
+    case 'HPE_INVALID_HEADER_TOKEN':
+    case 'HPE_INVALID_HEADER_VALUE':
+      return errors.badHttp('invalid header');
+    case 'HPE_INVALID_EOF_STATE':
+      return errors.badHttp('connection closed before the whole body arrived');
+    default:
+      return errors.badHttp(`not an HTTP/1.1 request the server can read${code ? ` (${code})` : ''}`);
+  }
+}
+
+/**
+ * Answers a request the HTTP parser refused (no route ever sees it) with the usual JSON error.
+ * Logs nothing: Node attaches the raw bytes (headers, credentials) to these errors.
+ */
+function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const e = clientErrorOf(err.code);
+    const body = JSON.stringify({ error: e.message, code: e.code });
+    socket.write(
+      `HTTP/1.1 ${e.statusCode} ${STATUS_CODES[e.statusCode]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 function validationMessage(err: FastifyError): string {
   const v = err.validation && err.validation[0];
   if (!v) return err.message;
@@ -162,6 +209,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       void reply.code(e.statusCode).type('application/json').send({ error: e.message, code: e.code });
     },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    clientErrorHandler,
   });
 
   app.addHook('onRequest', async (request) => {

@@ -8,6 +8,9 @@ export type ServerErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ROUTE_NOT_FOUND'
   | 'BAD_URL'
+  | 'BAD_HTTP'
+  | 'HEADERS_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   | 'URL_TOO_LONG'
   | 'NO_SUCH_MACHINE'
   | 'UNAUTHORIZED'
@@ -44,6 +47,9 @@ export const errors = {
     new ServerError('UNSUPPORTED_MEDIA_TYPE', 415, `unsupported content type "${type}": send application/json`),
   routeNotFound: (method: string, url: string) =>
     new ServerError('ROUTE_NOT_FOUND', 404, `no route ${method} ${url}`),
+  badHttp: (what: string) => new ServerError('BAD_HTTP', 400, `malformed HTTP request: ${what}`),
+  headersTooLarge: () => new ServerError('HEADERS_TOO_LARGE', 431, 'request headers are larger than the limit'),
+  requestTimeout: () => new ServerError('REQUEST_TIMEOUT', 408, 'the request did not arrive in time'),
   badUrl: (url: string) =>
     new ServerError('BAD_URL', 400, `malformed URL ${url}: a %-escape in the path is not valid UTF-8 percent-encoding`),
   urlTooLong: (limit: number) =>

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { LIST_PATH, SIGNATURE_HEADER, SYNC_PATH } from '@fobgate/shared';
 import { AUTH, TOKEN, TestUnit, USERS_RAW, makeApp, removeDir, update, type TestApp } from './helpers.js';
@@ -547,6 +548,54 @@ test('legacy /api/machine/update with every field mistyped: 400 naming the field
     assert.is(fleet.machines.find((m: { name: string }) => m.name === 'lathe').last_checkin, null);
     const ok = await t.app.inject({ method: 'POST', url: '/api/machine/update', payload: update('lathe', { uptime: 1e300, amps: -1e300, rfid_value: null }) });
     assert.is(ok.statusCode, 200, ok.body);
+  } finally {
+    await t.close();
+    removeDir(t.dir);
+  }
+});
+
+test('requests the HTTP parser refuses (real socket): a JSON error saying what is wrong, server keeps serving', async () => {
+  const log = captureLog();
+  const t = await makeApp({ extra: { logger: Object.assign(log.logger, { level: 'trace' }) as never } });
+  try {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (t.app.server.address() as { port: number }).port;
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const s = connect(port, '127.0.0.1');
+        let out = '';
+        s.on('data', (d) => (out += d.toString()));
+        s.on('close', () => resolve(out));
+        s.on('error', () => undefined);
+        s.write(text);
+        setTimeout(() => s.end(), 100).unref();
+      });
+    const body = '{"machine_name":"lathe"}';
+    const head = `POST /api/machine/update HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\n`;
+    const cases: [string, string, number, string][] = [
+      ['bad content-length', `${head}Content-Length: abc\r\n\r\n${body}`, 400, 'Content-Length'],
+      ['content-length and chunked', `${head}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n${body}`, 400, 'Content-Length|Transfer-Encoding'],
+      ['bad chunk size', `${head}Transfer-Encoding: chunked\r\n\r\nzz\r\n${body}\r\n0\r\n\r\n`, 400, 'chunked body'],
+      ['headers too large', `GET /api/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`, 431, 'headers'],
+      ['garbage request line', '\u0000\u0001 NONSENSE\r\n\r\n', 400, 'malformed HTTP request'],
+      ['unknown method', 'FOO /api/ HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'method'],
+      ['bad header', `GET /api/ HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n`, 400, 'header'],
+    ];
+    for (const [name, text, status, says] of cases) {
+      const out = await raw(text);
+      const m = /^HTTP\/1\.1 (\d+) [^\r]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(out);
+      assert.ok(m, `${name}: ${JSON.stringify(out.slice(0, 200))}`);
+      assert.is(Number(m![1]), status, `${name}: ${out}`);
+      assert.match(m![2], /content-type: application\/json/i, name);
+      const b = JSON.parse(m![3]);
+      assert.type(b.error, 'string', name);
+      assert.match(b.error, new RegExp(says), `${name}: ${b.error}`);
+    }
+    const ok = await fetch(`http://127.0.0.1:${port}/api/`);
+    assert.is(ok.status, 200);
+    await ok.arrayBuffer();
+    // Node hands these errors the raw bytes (with the Authorization header): never logged.
+    assert.not.ok(log.lines.join('').includes(TOKEN), 'admin token in the log');
   } finally {
     await t.close();
     removeDir(t.dir);
