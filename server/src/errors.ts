@@ -66,6 +66,12 @@ export const errors = {
     new ServerError('LIST_GONE', 410, `list version ${version} is no longer held (latest is ${latest}): sync again`),
   legacyDisabled: (name: string) =>
     new ServerError('LEGACY_DISABLED', 403, `legacy (unsigned) updates are disabled for machine ${name}`),
+  legacyUnitRegistered: (name: string) =>
+    new ServerError(
+      'LEGACY_DISABLED',
+      403,
+      `legacy (unsigned) updates are refused for machine ${name}: a fobgate unit is registered for it and signs its requests`,
+    ),
   configInvalid: (message: string) => new ServerError('CONFIG_INVALID', 400, message),
   saveTimeout: (actionApplied: boolean) =>
     new ServerError('SAVE_TIMEOUT', 503, 'state save timeout', actionApplied ? { action_applied: true } : undefined),

@@ -376,7 +376,10 @@ test('thousands of generated malformed requests at every route: 4xx JSON errors,
 
     // Still answering normally.
     assert.is((await t.app.inject({ method: 'GET', url: '/api/' })).statusCode, 200);
-    const hb = await t.app.inject({ method: 'POST', url: '/api/machine/update', payload: update('drill', { uptime: 1e9 }) });
+    const rows = (await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json().machines as { name: string; registered: boolean }[];
+    const legacyOne = rows.find((m) => !m.registered);
+    assert.ok(legacyOne, 'a machine without a unit is left');
+    const hb = await t.app.inject({ method: 'POST', url: '/api/machine/update', payload: update(legacyOne!.name, { uptime: 1e9 }) });
     assert.is(hb.statusCode, 200, hb.body);
     const s = await fob.sync();
     assert.is(s.res.statusCode, 200, s.res.body);
@@ -631,6 +634,29 @@ test('prototype keys in bodies and names are refused as unknown, never merged', 
     const users = (await t.app.inject({ method: 'GET', url: '/api/admin/users', headers: AUTH })).json() as { oops_override?: boolean }[];
     assert.is(users.length, USERS_RAW.length);
     assert.is(({} as { oops_override?: boolean }).oops_override, undefined, 'Object.prototype untouched');
+  } finally {
+    await t.close();
+    removeDir(t.dir);
+  }
+});
+
+test('an unsigned legacy update cannot speak for a machine whose fobgate unit is registered', async () => {
+  const t = await makeApp();
+  try {
+    const u = new TestUnit(t.app, 'unit1');
+    await u.register();
+    assert.is((await u.sync()).res.statusCode, 200);
+    const sent = t.notifier.sent.length;
+    const r = await t.app.inject({ method: 'POST', url: '/api/machine/update', payload: update('unit1', { oops: true, rfid_value: '0000000001' }) });
+    assert.is(r.statusCode, 403, r.body);
+    assertClientError(r, 'legacy update of a fobgate machine');
+    assert.equal(Object.keys(r.json()), ['error']);
+    assert.match(r.json().error, 'fobgate unit is registered');
+    assert.is(t.notifier.sent.length, sent, 'no Slack message');
+    const row = (await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json().machines.find((m: { name: string }) => m.name === 'unit1');
+    assert.is(row.oopsed, false);
+    // Machines without a unit keep speaking dm_mac.
+    assert.is((await t.app.inject({ method: 'POST', url: '/api/machine/update', payload: update('lathe') })).statusCode, 200);
   } finally {
     await t.close();
     removeDir(t.dir);

@@ -77,6 +77,9 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       const body = request.body;
       const m = core.machineOr404(body.machine_name);
       if (!m.legacy_updates) throw errors.legacyDisabled(m.name);
+      // Once a fobgate unit is registered, only its signed syncs speak for the machine: an unsigned
+      // update could otherwise fake an oops (Slack to everyone), logins and the fleet view.
+      if (core.store.unit(m.name)) throw errors.legacyUnitRegistered(m.name);
       let rfid: string | null = null;
       if (typeof body.rfid_value === 'string' && body.rfid_value.trim() !== '') {
         const c = canonicalFob(body.rfid_value);
