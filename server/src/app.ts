@@ -249,8 +249,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       status = 415;
       body = { error: errors.unsupportedMediaType(type).message, code: 'UNSUPPORTED_MEDIA_TYPE' };
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      status = err.statusCode;
-      body = { error: err.message, code: 'BAD_REQUEST' };
+      // A plugin's own 4xx (the docs UI's file server answers "Forbidden" for any file it lacks).
+      const e = errors.clientError(err.statusCode, err.message, `${request.method} ${request.url.split('?')[0]}`);
+      status = e.statusCode;
+      body = { error: e.message, code: e.code };
     } else {
       request.log.error({ err }, 'unhandled error');
       status = 500;

@@ -1,5 +1,6 @@
 // Errors of the server, declared once with codes and HTTP statuses; routes throw them by name
 // and the single error handler in app.ts turns them into `{"error": "..."}` answers.
+import { STATUS_CODES } from 'node:http';
 
 export type ServerErrorCode =
   | 'BAD_REQUEST'
@@ -9,6 +10,7 @@ export type ServerErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'BAD_URL'
   | 'BAD_HTTP'
+  | 'CLIENT_ERROR'
   | 'HEADERS_TOO_LARGE'
   | 'REQUEST_TIMEOUT'
   | 'URL_TOO_LONG'
@@ -50,6 +52,13 @@ export const errors = {
   badHttp: (what: string) => new ServerError('BAD_HTTP', 400, `malformed HTTP request: ${what}`),
   headersTooLarge: () => new ServerError('HEADERS_TOO_LARGE', 431, 'request headers are larger than the limit'),
   requestTimeout: () => new ServerError('REQUEST_TIMEOUT', 408, 'the request did not arrive in time'),
+  /** Another 4xx (from a plugin); a bare status phrase ("Forbidden") gets the request it refers to. */
+  clientError: (status: number, message: string, request: string) =>
+    new ServerError(
+      status === 400 ? 'BAD_REQUEST' : 'CLIENT_ERROR',
+      status,
+      message === STATUS_CODES[status] || message === '' ? `${STATUS_CODES[status] ?? 'refused'}: ${request} is not served` : message,
+    ),
   badUrl: (url: string) =>
     new ServerError('BAD_URL', 400, `malformed URL ${url}: a %-escape in the path is not valid UTF-8 percent-encoding`),
   urlTooLong: (limit: number) =>

@@ -669,6 +669,23 @@ test('an unsigned legacy update cannot speak for a machine whose fobgate unit is
   }
 });
 
+test('the docs file server refusing a path says which request it refused', async () => {
+  const t = await makeApp();
+  try {
+    for (const url of ['/docs/static/' + 'a'.repeat(300), '/docs/static/%00', '/docs/static//etc/passwd']) {
+      const r = await t.app.inject({ method: 'GET', url });
+      assertClientError(r, url);
+      const b = r.json();
+      assert.ok(b.error.length > 'Forbidden'.length, `${url}: ${b.error}`);
+      assert.match(b.error, 'GET /docs/', url);
+      assert.is.not(b.code, r.statusCode === 400 ? '' : 'BAD_REQUEST', url);
+    }
+  } finally {
+    await t.close();
+    removeDir(t.dir);
+  }
+});
+
 test('admin routes cannot be reached unauthenticated through a percent-encoded path', async () => {
   const t = await makeApp();
   try {
