@@ -43,6 +43,20 @@ test('messages arrive in order with the right text on the right webhook', async 
   }
 });
 
+test('names and details from members and units cannot mention @channel or forge links in Slack', async () => {
+  const rx = await startSlackReceiver();
+  const n = createNotifier({ controlUrl: rx.url('/control') });
+  try {
+    n.notify('control', 'RFID login on Lathe by authorized user <!channel> & <http://evil|click>');
+    await rx.waitFor(1);
+    assert.is(rx.messages[0].text, 'RFID login on Lathe by authorized user &lt;!channel&gt; &amp; &lt;http://evil|click&gt;');
+    await n.idle();
+  } finally {
+    n.close();
+    await rx.close();
+  }
+});
+
 test('a receiver answering 500 then 200 gets the retry; 429 is retried too', async () => {
   const rx = await startSlackReceiver();
   rx.behave((i) => ({ status: i === 0 ? 500 : i === 1 ? 429 : 200 }));

@@ -72,6 +72,15 @@ const realSetTimer: NotifierSetTimer = (fn, ms) => {
 
 const webhooks = new Map<string, IncomingWebhook>();
 
+/**
+ * Slack reads `<...>` as mentions and links (`<!channel>` pings everyone) and `&` as an entity:
+ * our texts carry no markup, and names and event details come from members and units, so every
+ * one of these characters is sent escaped, as Slack's message formatting asks.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 const slackSend: WebhookSend = async (url, text, timeoutMs) => {
   const key = `${timeoutMs} ${url}`;
   let hook = webhooks.get(key);
@@ -79,7 +88,7 @@ const slackSend: WebhookSend = async (url, text, timeoutMs) => {
     hook = new IncomingWebhook(url, { timeout: timeoutMs });
     webhooks.set(key, hook);
   }
-  await hook.send({ text });
+  await hook.send({ text: slackEscape(text) });
 };
 
 /** Retry 429, 5xx and transport errors (no answer / timeout); other 4xx are permanent. */
