@@ -2,6 +2,7 @@
 // admin what to do: server not running, wrong token, unknown machine.
 import { existsSync, readFileSync } from 'node:fs';
 import type { FleetResponse, UnitRegistration, UsersReplaceResult } from '@fobgate/shared';
+import { EXIT } from './exit-codes.js';
 
 export type AdminErrorCode = 'SERVER_UNREACHABLE' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'REJECTED' | 'BAD_ANSWER';
 
@@ -42,6 +43,20 @@ export function adminToken(flag: string | undefined, env: NodeJS.ProcessEnv = pr
     if (t) return t;
   }
   return undefined;
+}
+
+/** What a tool says when it has no admin token to use. */
+export const NO_TOKEN = 'no admin token: pass --token or set FOBGATE_ADMIN_TOKEN (npm start prints it)';
+
+/** A client for --server/--token and the environment, or null when no token can be found. */
+export function clientFrom(serverFlag: string | undefined, tokenFlag: string | undefined, env: NodeJS.ProcessEnv): AdminClient | null {
+  const token = adminToken(tokenFlag, env);
+  return token ? new AdminClient({ server: serverUrl(serverFlag, env), token }) : null;
+}
+
+/** The tools' exit code for a failed admin API call. */
+export function adminExitCode(e: AdminError): number {
+  return e.code === 'SERVER_UNREACHABLE' || e.code === 'UNAUTHORIZED' ? EXIT.SERVER : EXIT.FAILED;
 }
 
 export class AdminClient {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseBoardConfig, CONFIG_FILE } from '@fobgate/device/board-config';
-import { AdminClient, AdminError, adminToken, serverUrl } from './admin-client.js';
+import { adminExitCode, AdminClient, AdminError, clientFrom, NO_TOKEN, serverUrl } from './admin-client.js';
 import { num, parseArgs, str } from './args.js';
 import { choosePort, runEspruino, type CliRun } from './espruino-cli.js';
 import { EXIT } from './exit-codes.js';
@@ -203,12 +203,11 @@ export async function flashMain(argv: string[], io: Io = consoleIo, env: NodeJS.
   if (dryRun) {
     progress.step(2, 'register', 'skipped (dry run: placeholder key)');
   } else {
-    const token = adminToken(str(args, 'token'), env);
-    if (!token) {
-      io.err('flash: no admin token: pass --token or set FOBGATE_ADMIN_TOKEN (npm start prints it)');
+    client = clientFrom(server, str(args, 'token'), env);
+    if (!client) {
+      io.err(`flash: ${NO_TOKEN}`);
       return EXIT.USAGE;
     }
-    client = new AdminClient({ server, token });
     try {
       const fleet = await client.fleet();
       if (!fleet.machines.some((m) => m.name === machine)) {
@@ -220,7 +219,7 @@ export async function flashMain(argv: string[], io: Io = consoleIo, env: NodeJS.
     } catch (e) {
       if (e instanceof AdminError) {
         io.err(`flash: ${e.message}`);
-        return e.code === 'SERVER_UNREACHABLE' || e.code === 'UNAUTHORIZED' ? EXIT.SERVER : EXIT.FAILED;
+        return adminExitCode(e);
       }
       throw e;
     }

@@ -3,8 +3,8 @@
 // Wi-Fi signal and the last event. `--json` prints the server's answer for scripts.
 import { pathToFileURL } from 'node:url';
 import type { FleetResponse, FleetRow } from '@fobgate/shared';
-import { AdminClient, AdminError, adminToken, serverUrl } from './admin-client.js';
-import { parseArgs, str, UsageError } from './args.js';
+import { adminExitCode, AdminError, clientFrom, NO_TOKEN } from './admin-client.js';
+import { parseArgs, str } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { ago, consoleIo, table, type Io } from './output.js';
 
@@ -69,12 +69,11 @@ export async function fleetMain(argv: string[], io: Io = consoleIo, env: NodeJS.
     io.err(`fleet: unexpected argument "${args.positionals[0]}" (see --help)`);
     return EXIT.USAGE;
   }
-  const token = adminToken(str(args, 'token'), env);
-  if (!token) {
-    io.err('fleet: no admin token: pass --token or set FOBGATE_ADMIN_TOKEN (npm start prints it)');
+  const client = clientFrom(str(args, 'server'), str(args, 'token'), env);
+  if (!client) {
+    io.err(`fleet: ${NO_TOKEN}`);
     return EXIT.USAGE;
   }
-  const client = new AdminClient({ server: serverUrl(str(args, 'server'), env), token });
   try {
     const f = await client.fleet();
     if (args.flags.json) io.out(JSON.stringify(f, null, 2));
@@ -83,7 +82,7 @@ export async function fleetMain(argv: string[], io: Io = consoleIo, env: NodeJS.
   } catch (e) {
     if (e instanceof AdminError) {
       io.err(`fleet: ${e.message}`);
-      return e.code === 'SERVER_UNREACHABLE' || e.code === 'UNAUTHORIZED' ? EXIT.SERVER : EXIT.FAILED;
+      return adminExitCode(e);
     }
     throw e;
   }

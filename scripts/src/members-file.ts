@@ -31,9 +31,8 @@ export const CSV_HELP = `CSV format: a header row naming these columns (any orde
 Other columns are ignored with a warning.`;
 
 export interface MembersFile {
+  /** The validated members (what is sent to the server), or null when there are errors. */
   users: UserRecord[] | null;
-  /** The raw records as they will be sent to the server (JSON array in users.json format). */
-  raw: unknown[] | null;
   errors: string[];
   warnings: string[];
 }
@@ -114,20 +113,13 @@ export function readMembers(text: string, path: string): MembersFile {
   const isCsv = /\.csv$/i.test(path) || (!/^\s*[[{]/.test(text) && text.includes(','));
   if (!isCsv) {
     const r = parseUsersJson(text, file);
-    let raw: unknown[] | null = null;
-    try {
-      const j = JSON.parse(text);
-      if (Array.isArray(j)) raw = j;
-    } catch {
-      raw = null;
-    }
-    if (!r.ok) return { users: null, raw, errors: r.errors.map(formatIssue), warnings: r.warnings.map(formatIssue) };
-    return { users: r.value, raw, errors: [], warnings: r.warnings.map(formatIssue) };
+    if (!r.ok) return { users: null, errors: r.errors.map(formatIssue), warnings: r.warnings.map(formatIssue) };
+    return { users: r.value, errors: [], warnings: r.warnings.map(formatIssue) };
   }
   const c = csvToRecords(text, file);
-  if (c.errors.length) return { users: null, raw: null, errors: c.errors, warnings: c.warnings };
+  if (c.errors.length) return { users: null, errors: c.errors, warnings: c.warnings };
   const r = parseUsers(c.raw, file);
   const warnings = c.warnings.concat(r.warnings.map((w) => csvIssue(w, file, c.lines)));
-  if (!r.ok) return { users: null, raw: c.raw, errors: r.errors.map((e) => csvIssue(e, file, c.lines)), warnings };
-  return { users: r.value, raw: c.raw, errors: [], warnings };
+  if (!r.ok) return { users: null, errors: r.errors.map((e) => csvIssue(e, file, c.lines)), warnings };
+  return { users: r.value, errors: [], warnings };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { FleetResponse, UsersReplaceResult } from '@fobgate/shared';
-import { AdminClient, AdminError, adminToken, serverUrl } from './admin-client.js';
+import { adminExitCode, AdminError, clientFrom, NO_TOKEN } from './admin-client.js';
 import { num, parseArgs, str, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { CSV_HELP, readMembers } from './members-file.js';
@@ -102,12 +102,11 @@ export async function usersMain(argv: string[], io: Io = consoleIo, env: NodeJS.
     return EXIT.FAILED;
   }
   io.out(`${file}: ${members.users.length} members, valid`);
-  const token = adminToken(str(args, 'token'), env);
-  if (!token) {
-    io.err('users: no admin token: pass --token or set FOBGATE_ADMIN_TOKEN (npm start prints it)');
+  const client = clientFrom(str(args, 'server'), str(args, 'token'), env);
+  if (!client) {
+    io.err(`users: ${NO_TOKEN}`);
     return EXIT.USAGE;
   }
-  const client = new AdminClient({ server: serverUrl(str(args, 'server'), env), token });
   const dryRun = args.flags['dry-run'] === true;
   try {
     const result = await client.replaceUsers(members.users, dryRun);
@@ -138,7 +137,7 @@ export async function usersMain(argv: string[], io: Io = consoleIo, env: NodeJS.
   } catch (e) {
     if (e instanceof AdminError) {
       io.err(`users: ${e.message}`);
-      return e.code === 'SERVER_UNREACHABLE' || e.code === 'UNAUTHORIZED' ? EXIT.SERVER : EXIT.FAILED;
+      return adminExitCode(e);
     }
     throw e;
   }

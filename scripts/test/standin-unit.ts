@@ -126,26 +126,7 @@ export function startStandin(opts: StandinOptions = {}): Promise<Standin> {
   async function firstSync(base: string): Promise<void> {
     try {
       const cfg = JSON.parse(state.files['fobgate.json'] || '{}') as { machine: string; key: string };
-      const req: SyncRequest = {
-        machine: cfg.machine,
-        counter: 1,
-        fw: 'standin',
-        up: 1000,
-        boot_count: 1,
-        list_version: 0,
-        list_digest: '',
-        command_ack: 0,
-        state: { relay: false, second_relay: false, oopsed: false, locked_out: false, rfid: null, session_fob: null, session_start: 0, look: 'idle', display: 'Please Insert\nRFID Card' },
-        telemetry: { wifi_signal_db: -60, free_vars: 9000, temp_c10: null },
-        events: [],
-        dropped_events: 0,
-      };
-      const body = JSON.stringify(req);
-      const res = await fetch(base + SYNC_PATH, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: createHmac('sha256', Buffer.from(cfg.key, 'latin1')).update(body).digest('hex') },
-        body,
-      });
+      const res = await postSync(base, cfg.key, idleSync(cfg.machine, 1, 1000, 0, ''));
       state.syncStatus = res.status;
       await res.text();
     } catch {
@@ -165,6 +146,34 @@ export function startStandin(opts: StandinOptions = {}): Promise<Standin> {
   });
 }
 
+/** The sync request of an idle unit (no card, no events) holding list `version`. */
+function idleSync(machine: string, counter: number, up: number, version: number, digest: string): SyncRequest {
+  return {
+    machine,
+    counter,
+    fw: 'standin',
+    up,
+    boot_count: 1,
+    list_version: version,
+    list_digest: digest,
+    command_ack: 0,
+    state: { relay: false, second_relay: false, oopsed: false, locked_out: false, rfid: null, session_fob: null, session_start: 0, look: 'idle', display: 'Please Insert\nRFID Card' },
+    telemetry: { wifi_signal_db: -55, free_vars: 9000, temp_c10: null },
+    events: [],
+    dropped_events: 0,
+  };
+}
+
+/** POSTs a sync signed with the unit key, as a unit does. */
+function postSync(server: string, key: string, req: SyncRequest): Promise<Response> {
+  const body = JSON.stringify(req);
+  return fetch(server + SYNC_PATH, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: createHmac('sha256', Buffer.from(key, 'latin1')).update(body).digest('hex') },
+    body,
+  });
+}
+
 /**
  * A unit that only speaks the sync protocol: registers, then syncs every `everyMs`, holding
  * whatever list version the server sends it (for the tools' --wait and fleet tests).
@@ -181,27 +190,9 @@ export async function startSyncingUnit(server: string, token: string, machine: s
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   const once = async () => {
-    const req: SyncRequest = {
-      machine,
-      counter: ++counter,
-      fw: 'standin',
-      up: counter * everyMs,
-      boot_count: 1,
-      list_version: held,
-      list_digest: digest,
-      command_ack: 0,
-      state: { relay: false, second_relay: false, oopsed: false, locked_out: false, rfid: null, session_fob: null, session_start: 0, look: 'idle', display: 'Please Insert\nRFID Card' },
-      telemetry: { wifi_signal_db: -55, free_vars: 9000, temp_c10: null },
-      events: [],
-      dropped_events: 0,
-    };
-    const body = JSON.stringify(req);
+    counter++;
     try {
-      const res = await fetch(server + SYNC_PATH, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: createHmac('sha256', Buffer.from(reg.key, 'latin1')).update(body).digest('hex') },
-        body,
-      });
+      const res = await postSync(server, reg.key, idleSync(machine, counter, counter * everyMs, held, digest));
       const j = (await res.json()) as { list?: ListUpdate | null };
       if (res.ok && j.list) {
         const got = j.list.kind === 'full' ? decodeList(j.list.text, sha) : j.list.kind === 'delta' ? decodeDelta(j.list.text) : null;
