@@ -384,13 +384,7 @@ export class SyncClient {
    * next download waits out a back-off; syncing goes on at its interval. Success syncs at once.
    */
   private endDownload(id: number, job: ListDownloadJob, e: SyncError | null, told: boolean): void {
-    if (id !== 0 && this.inflight !== id) return;
-    this.inflight = 0;
-    if (this.deadline !== null) {
-      this.o.timers.clearTimeout(this.deadline);
-      this.deadline = null;
-    }
-    if (this.stopped) return;
+    if (!this.settle(id)) return;
     if (e) {
       this.listFailures++;
       this.downloadNotBefore = this.o.clock.now() + backoffMs(this.listFailures, this.o.random);
@@ -402,14 +396,22 @@ export class SyncClient {
     this.schedule(0);
   }
 
-  private finish(id: number, e: SyncError | null, res: SyncResponse | null): void {
-    if (id !== 0 && this.inflight !== id) return;
+  /**
+   * Request `id` is over (0: ended before it was sent): frees the slot and its deadline. False
+   * when the answer is late (another request owns the slot) or the client has stopped.
+   */
+  private settle(id: number): boolean {
+    if (id !== 0 && this.inflight !== id) return false;
     this.inflight = 0;
     if (this.deadline !== null) {
       this.o.timers.clearTimeout(this.deadline);
       this.deadline = null;
     }
-    if (this.stopped) return;
+    return !this.stopped;
+  }
+
+  private finish(id: number, e: SyncError | null, res: SyncResponse | null): void {
+    if (!this.settle(id)) return;
     if (e || !res) {
       this.failures++;
       this.schedule(backoffMs(this.failures, this.o.random));

@@ -44,6 +44,12 @@ function ts(ms: Num): Num {
 export function createMetrics(registry: Registry, src: MetricsSource): AppMetrics {
   collectDefaultMetrics({ register: registry });
 
+  /** Visits every configured machine with its live record, in machines.json order. */
+  const eachMachine = (visit: (name: string, m: MachineConfig, r: MachineRecord | null) => void): void => {
+    const cfg = src.machines();
+    for (const n of cfg.names) visit(n, cfg.byName[n], src.record(n));
+  };
+
   const plain = (name: string, help: string, value: () => Num): void => {
     new Gauge({
       name,
@@ -72,12 +78,10 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
       registers: [registry],
       collect() {
         this.reset();
-        const cfg = src.machines();
-        for (const n of cfg.names) {
-          const m = cfg.byName[n];
-          const v = value(m, src.record(n));
+        eachMachine((n, m, r) => {
+          const v = value(m, r);
           if (v !== null && v !== undefined) this.set({ machine_name: n, display_name: m.display_name }, v);
-        }
+        });
       },
     });
   };
@@ -106,10 +110,8 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
     registers: [registry],
     collect() {
       this.reset();
-      const cfg = src.machines();
-      for (const n of cfg.names) {
-        const m = cfg.byName[n];
-        const o = src.record(n)?.outputs;
+      eachMachine((n, m, r) => {
+        const o = r?.outputs;
         const rgb = o ? o.status_led_rgb : [0, 0, 0];
         const values: [string, number][] = [
           ['red', rgb[0]],
@@ -118,7 +120,7 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
           ['brightness', o ? o.status_led_brightness : 0],
         ];
         for (const [attr, v] of values) this.set({ machine_name: n, display_name: m.display_name, led_attribute: attr }, v);
-      }
+      });
     },
   });
 
@@ -130,15 +132,11 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
       registers: [registry],
       collect() {
         this.reset();
-        const cfg = src.machines();
-        for (const n of cfg.names) {
-          const m = cfg.byName[n];
-          if (!m.second_relay) continue;
-          this.set(
-            { machine_name: n, display_name: m.display_name, second_relay_alias: m.second_relay.display_name },
-            value(m, src.record(n)),
-          );
-        }
+        eachMachine((n, m, r) => {
+          if (m.second_relay) {
+            this.set({ machine_name: n, display_name: m.display_name, second_relay_alias: m.second_relay.display_name }, value(m, r));
+          }
+        });
       },
     });
   };
@@ -156,10 +154,10 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
     registers: [registry],
     collect() {
       this.reset();
-      for (const n of src.machines().names) {
-        const v = src.record(n)?.list_version_held;
+      eachMachine((n, _m, r) => {
+        const v = r?.list_version_held;
         if (v !== null && v !== undefined) this.set({ machine_name: n }, v);
-      }
+      });
     },
   });
 
