@@ -2,46 +2,11 @@
 // each pinned by a test named "difference N: ...".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { machineConfig, T0, user } from './decision-fixtures.js';
+import type { MachineConfig, UserRecord } from './config-types.js';
 import { decide, initialState, subjectFor } from './decision.js';
 import { applyLegacyUpdate } from './legacy-update.js';
-import type { MachineConfig, UserRecord } from './config-types.js';
 import type { DecisionMachine, MachineEvent, MachineState, Subject } from './decision-types.js';
-
-const T0 = 1700000000000;
-
-function machineConfig(over?: Partial<MachineConfig>): MachineConfig {
-  const m: MachineConfig = {
-    name: 'lathe',
-    alias: null,
-    display_name: 'lathe',
-    authorizations_or: ['Lathe'],
-    unauthorized_warn_only: false,
-    always_enabled: false,
-    second_relay: null,
-    offline_grace_hours: 72,
-    expiry_grace_days: null,
-    legacy_updates: true,
-  };
-  return Object.assign(m, over || {});
-}
-
-function user(over?: Partial<UserRecord>): UserRecord {
-  return Object.assign(
-    {
-      account_id: '1',
-      full_name: 'Ann Smith',
-      first_name: 'Ann',
-      last_name: 'Smith',
-      preferred_name: 'Ann',
-      email: 'ann@example.org',
-      expiration_ymd: '2030-01-01',
-      fob_codes: ['0000000001'],
-      authorizations: ['Lathe'],
-      oops_override: false,
-    },
-    over || {},
-  );
-}
 
 const ANN = subjectFor(user(), machineConfig(), '0000000001', '2026-01-01');
 const BOB = subjectFor(user({ account_id: '2', full_name: 'Bob Jones', preferred_name: 'Bob', fob_codes: ['0000000002'], authorizations: [] }), machineConfig(), '0000000002', '2026-01-01');

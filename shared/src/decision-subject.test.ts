@@ -2,43 +2,24 @@
 // behind the expiry check.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { machineConfig as baseMachine, user as baseUser } from './decision-fixtures.js';
 import { isExpired, lcdSafeName, subjectFor, ymdToDays } from './decision.js';
 import type { MachineConfig, UserRecord } from './config-types.js';
 
 function machineConfig(over?: Partial<MachineConfig>): MachineConfig {
-  const m: MachineConfig = {
-    name: 'lathe',
-    alias: null,
-    display_name: 'lathe',
-    authorizations_or: ['Lathe', 'Metal Shop'],
-    unauthorized_warn_only: false,
-    always_enabled: false,
-    second_relay: null,
-    offline_grace_hours: 72,
-    expiry_grace_days: null,
-    legacy_updates: true,
-  };
-  return Object.assign(m, over || {});
+  return baseMachine(Object.assign({ authorizations_or: ['Lathe', 'Metal Shop'] }, over || {}));
 }
 
 const DUST = { authorizations_or: ['Dust Collector'], unauthorized_warn_only: false, always_enabled: false, alias: null, display_name: 'dust' };
 
 function user(over?: Partial<UserRecord>): UserRecord {
-  return Object.assign(
-    {
-      account_id: '42',
-      full_name: 'Ann Smith',
-      first_name: 'Ann',
-      last_name: 'Smith',
-      preferred_name: 'Annie',
-      email: 'a@example.org',
-      expiration_ymd: '2030-01-01',
-      fob_codes: ['0000000001', '0000000002'],
-      authorizations: ['Metal Shop'],
-      oops_override: false,
-    },
-    over || {},
-  );
+  const annie: Partial<UserRecord> = {
+    account_id: '42',
+    preferred_name: 'Annie',
+    fob_codes: ['0000000001', '0000000002'],
+    authorizations: ['Metal Shop'],
+  };
+  return baseUser(Object.assign(annie, over || {}));
 }
 
 test('subjectFor: holding any one of authorizations_or grants the main relay', () => {

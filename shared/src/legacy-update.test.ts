@@ -2,47 +2,13 @@
 // card change, config drift), applied through decide().
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { machineConfig, T0, user } from './decision-fixtures.js';
+import type { MachineConfig, UserRecord } from './config-types.js';
 import { decide, initialState, subjectFor } from './decision.js';
 import { applyLegacyUpdate, type LegacyUpdate } from './legacy-update.js';
-import type { MachineConfig, UserRecord } from './config-types.js';
 import type { Decision, MachineState, Subject } from './decision-types.js';
 
-const T0 = 1700000000000;
 const TODAY = '2026-01-01';
-
-function machineConfig(over?: Partial<MachineConfig>): MachineConfig {
-  const m: MachineConfig = {
-    name: 'lathe',
-    alias: null,
-    display_name: 'lathe',
-    authorizations_or: ['Lathe'],
-    unauthorized_warn_only: false,
-    always_enabled: false,
-    second_relay: null,
-    offline_grace_hours: 72,
-    expiry_grace_days: null,
-    legacy_updates: true,
-  };
-  return Object.assign(m, over || {});
-}
-
-function user(over: Partial<UserRecord>): UserRecord {
-  return Object.assign(
-    {
-      account_id: '1',
-      full_name: 'Ann Smith',
-      first_name: 'Ann',
-      last_name: 'Smith',
-      preferred_name: 'Ann',
-      email: 'a@example.org',
-      expiration_ymd: '2030-01-01',
-      fob_codes: ['0000000001'],
-      authorizations: ['Lathe'],
-      oops_override: false,
-    },
-    over,
-  );
-}
 
 const USERS: UserRecord[] = [
   user({}),
