@@ -12,6 +12,10 @@
 //   condition (if/while/for/do, ?:, !, and the operands of && and || in such places) is wrapped in
 //   __fg.truthy(x); an && or || whose value is used and whose left side may be such a value is
 //   rebuilt with a temporary so it yields JavaScript's value.
+// - indexing and .length of values whose kind is only known at run time (any/unknown, or a union
+//   of a JavaScript array with a typed array or a string, e.g. Wiegand bits as number[] |
+//   Uint8Array): tstl would pick one layout (arrays from 1, typed arrays from 0); these become
+//   __fg.at(x, i) and __fg.len(x), which look at the value.
 import ts from 'typescript';
 import * as tstl from 'typescript-to-lua';
 import { transformInPrecedingStatementScope } from 'typescript-to-lua/dist/transformation/utils/preceding-statements.js';
@@ -113,6 +117,65 @@ const LEAF_KINDS = [
   ts.SyntaxKind.TemplateExpression,
   ts.SyntaxKind.TypeOfExpression,
 ] as const;
+
+/** The kinds of value a type may hold, for indexing: arrays (from 1 in Lua), typed arrays and other objects (from 0), strings. */
+const TYPED_ARRAYS = ['Uint8Array', 'Uint32Array', 'Int8Array', 'Int16Array', 'Uint16Array', 'Int32Array', 'Float32Array', 'Float64Array', 'Uint8ClampedArray'];
+
+function kindsOf(type: ts.Type, context: tstl.TransformationContext, kinds: Set<string>): void {
+  if (type.isUnion()) {
+    for (const t of type.types) kindsOf(t, context, kinds);
+    return;
+  }
+  const f = type.flags;
+  if (f & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never)) return;
+  if (f & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter)) kinds.add('any');
+  else if (f & ts.TypeFlags.StringLike) kinds.add('string');
+  else if (context.checker.isArrayType(type) || context.checker.isTupleType(type)) kinds.add('array');
+  else if (type.symbol && TYPED_ARRAYS.indexOf(type.symbol.name) >= 0) kinds.add('typed');
+  else kinds.add('other');
+}
+
+/** Does indexing this value need a look at run time (any, or a mix of layouts)? */
+function needsDispatch(node: ts.Expression, context: tstl.TransformationContext): boolean {
+  const kinds = new Set<string>();
+  kindsOf(context.checker.getTypeAtLocation(node), context, kinds);
+  if (kinds.has('any')) return true;
+  return kinds.has('array') && kinds.size > 1 || kinds.has('string') && kinds.size > 1;
+}
+
+function isWritten(node: ts.Node): boolean {
+  const { outer, parent } = outerOf(node);
+  if (!parent) return false;
+  if (ts.isBinaryExpression(parent) && parent.left === outer && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return true;
+  if ((ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) &&
+    (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken)) return true;
+  return ts.isDeleteExpression(parent);
+}
+
+function isNumberLike(node: ts.Expression, context: tstl.TransformationContext): boolean {
+  return (context.checker.getTypeAtLocation(node).flags & ts.TypeFlags.NumberLike) !== 0;
+}
+
+function elementVisitor(node: ts.ElementAccessExpression, context: tstl.TransformationContext): tstl.Expression {
+  if (needsDispatch(node.expression, context) && isNumberLike(node.argumentExpression, context)) {
+    if (isWritten(node)) {
+      context.diagnostics.push(error(node, 'writing an element of a value that may be a JavaScript array or a typed array is not supported'));
+    } else {
+      const out = callHelper('at', [context.transformExpression(node.expression), context.transformExpression(node.argumentExpression)], node);
+      return inConditionPosition(node) ? callHelper('truthy', [out], node) : out;
+    }
+  }
+  return leafVisitor(node, context);
+}
+
+function propertyVisitor(node: ts.PropertyAccessExpression, context: tstl.TransformationContext): tstl.Expression {
+  if (node.name.text === 'length' && !isWritten(node) && needsDispatch(node.expression, context)) {
+    const out = callHelper('len', [context.transformExpression(node.expression)], node);
+    return inConditionPosition(node) ? callHelper('truthy', [out], node) : out;
+  }
+  return leafVisitor(node, context);
+}
 
 function leafVisitor(node: ts.Expression, context: tstl.TransformationContext): tstl.Expression {
   const out = context.superTransformExpression(node);
@@ -218,6 +281,8 @@ const visitors: tstl.Visitors = {
 };
 for (const kind of LEAF_KINDS) (visitors as Record<number, unknown>)[kind] = leafVisitor;
 visitors[ts.SyntaxKind.NewExpression] = newVisitor;
+visitors[ts.SyntaxKind.ElementAccessExpression] = elementVisitor;
+visitors[ts.SyntaxKind.PropertyAccessExpression] = propertyVisitor;
 
 /** The plugin object (passed in memory to tstl by build.ts). */
 export const fobgateLuaPlugin: tstl.Plugin = {

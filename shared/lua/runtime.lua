@@ -157,7 +157,20 @@ end
 __fg.native = __fg.native or "none"
 local ops = native or pure
 
+local frexp = math.frexp
+
+--- Do a and b (in [0, 2^32)) share no set bit, seen cheaply? True when the smaller one lies wholly
+--- below the lowest set bit of the larger (as in packing fields: (a << 12) | b): then a | b and
+--- a ^ b are a + b. False means "not seen", not "they overlap".
+local function disjoint(a, b)
+  if frexp == nil then return false end
+  if a < b then a, b = b, a end
+  local _, e = frexp(b)
+  return a % POW2[e] == 0
+end
+
 local function general(name, a, b)
+  if name ~= "band" and disjoint(a, b) then return i32(a + b) end
   if native ~= nil then
     if native_signed then return i32(ops[name](i32(a), i32(b))) end
     return i32(ops[name](a, b))
@@ -443,6 +456,32 @@ ArrayBuffer.new = function(n)
   return setmetatable({ ____owner = owner, byteLength = owner.byteLength }, ArrayBuffer.mt)
 end
 
+--- x[i] of a value whose layout is known only now: a JavaScript array (a Lua array from 1), a
+--- typed array (from 0) or a string (one character).
+function __fg.at(x, i)
+  local t = type(x)
+  if t == "table" then
+    if isTyped(x) then return x[i] end
+    return x[i + 1]
+  end
+  if t == "string" then
+    if i >= 0 and i < #x and i == floor(i) then return ssub(x, i + 1, i + 1) end
+  end
+  return nil
+end
+
+--- x.length of a value whose kind is known only now (nil where JavaScript gives undefined).
+function __fg.len(x)
+  local t = type(x)
+  if t == "string" then return #x end
+  if t ~= "table" then return nil end
+  if isTyped(x) then return x.length end
+  local l = rawget(x, "length")
+  if l ~= nil then return l end
+  if x[1] ~= nil or next(x) == nil then return #x end
+  return nil
+end
+
 -- ------------------------------------------------------------------------------------------
 -- JSON
 
@@ -472,48 +511,49 @@ end
 local parseValue
 
 local function parseString(s, i)
-  -- s[i] is the opening quote
+  -- s[i] is the opening quote; runs without escapes are found with string.find
   local parts, n = {}, 0
   local j = i + 1
   while true do
-    local c = sbyte(s, j)
-    if c == nil then jsonError(s, j, "unterminated string") end
-    if c == 34 then
+    local k = string.find(s, '["\\%c]', j)
+    if k == nil then jsonError(s, #s + 1, "unterminated string") end
+    local c = sbyte(s, k)
+    if c == 127 then
       n = n + 1
-      parts[n] = ssub(s, i + 1, j - 1)
-      return table.concat(parts), j + 1
-    end
-    if c < 32 then jsonError(s, j, "control character in string") end
-    if c == 92 then
+      parts[n] = ssub(s, j, k)
+      j = k + 1
+    elseif c == 34 then
       n = n + 1
-      parts[n] = ssub(s, i + 1, j - 1)
-      local e = ssub(s, j + 1, j + 1)
+      parts[n] = ssub(s, j, k - 1)
+      return table.concat(parts), k + 1
+    elseif c ~= 92 then
+      jsonError(s, k, "control character in string")
+    else
+      n = n + 1
+      parts[n] = ssub(s, j, k - 1)
+      local e = ssub(s, k + 1, k + 1)
       if e == "u" then
-        local hex = ssub(s, j + 2, j + 5)
-        if not string.match(hex, "^%x%x%x%x$") then jsonError(s, j, "bad \\u escape") end
+        local hex = ssub(s, k + 2, k + 5)
+        if not string.match(hex, "^%x%x%x%x$") then jsonError(s, k, "bad \\u escape") end
         local cp = lua_tonumber(hex, 16)
-        local nextj = j + 6
-        if cp >= 0xD800 and cp <= 0xDBFF and ssub(s, nextj, nextj + 1) == "\\u" then
-          local lo = lua_tonumber(ssub(s, nextj + 2, nextj + 5), 16)
-          if lo ~= nil and string.match(ssub(s, nextj + 2, nextj + 5), "^%x%x%x%x$") and lo >= 0xDC00 and lo <= 0xDFFF then
+        j = k + 6
+        if cp >= 0xD800 and cp <= 0xDBFF and ssub(s, j, j + 1) == "\\u" then
+          local lowHex = ssub(s, j + 2, j + 5)
+          local lo = string.match(lowHex, "^%x%x%x%x$") and lua_tonumber(lowHex, 16) or nil
+          if lo ~= nil and lo >= 0xDC00 and lo <= 0xDFFF then
             cp = 65536 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
-            nextj = nextj + 6
+            j = j + 6
           end
         end
         n = n + 1
         parts[n] = codepoint(cp)
-        i = nextj - 1
-        j = nextj
       else
         local r = ESC[e]
-        if r == nil then jsonError(s, j, "bad escape") end
+        if r == nil then jsonError(s, k, "bad escape") end
         n = n + 1
         parts[n] = r
-        i = j + 1
-        j = j + 2
+        j = k + 2
       end
-    else
-      j = j + 1
     end
   end
 end
