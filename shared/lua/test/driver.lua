@@ -1,7 +1,7 @@
 -- Replays recorded golden vectors (record/recorder.mjs, prepared by golden.ts) on the compiled
 -- core, in order, and writes one JSON line per vector:
 --   {"id":..,"ok":..,"result":..,"after":[..],"problems":[..]}
--- Inputs (FRAMES, see lua-hosts.ts): core = fobgate_core.lua; vectors = one Lua chunk per line,
+-- Inputs (FRAMES, see lua-hosts.ts): core = fobgate_core.lua, encode = encode.lua; vectors = one Lua chunk per line,
 --   return {id=..,fn=name|{ret=r[,method=m]},args={..},ret=r?,after=true?,cb={["<id>"]={calls}}}
 -- where cb holds what each function handed to the call returned in TypeScript, call by call.
 -- golden.ts compares the lines with TypeScript's results.
@@ -141,71 +141,8 @@ rt.same = same
 
 -- ------------------------------------------------------------------ Lua values -> JSON
 
-local function quote(s)
-  return '"' .. string.gsub(s, '[%c"\\\128-\255]', function(ch)
-    if ch == '"' then return '\\"' end
-    if ch == "\\" then return "\\\\" end
-    return string.format("\\u%04x", string.byte(ch))
-  end) .. '"'
-end
-
-local enc
-local function encList(t, n, depth, seen)
-  local parts = {}
-  for i = 1, n do parts[i] = enc(t[i], depth + 1, seen) end
-  return "[" .. table.concat(parts, ",") .. "]"
-end
-
-function enc(v, depth, seen)
-  depth = depth or 0
-  local t = type(v)
-  if v == nil then return '{"$u":1}' end
-  if t == "boolean" then return v and "true" or "false" end
-  if t == "number" then
-    if v ~= v then return '{"$n":"NaN"}' end
-    if v == 1 / 0 then return '{"$n":"Infinity"}' end
-    if v == -1 / 0 then return '{"$n":"-Infinity"}' end
-    return numstr(v)
-  end
-  if t == "string" then return quote(v) end
-  if t == "function" then return '{"$fn":1}' end
-  if t ~= "table" then return '"<' .. t .. '>"' end
-  if depth > 60 then return '"<too deep>"' end
-  seen = seen or {}
-  if seen[v] then return '"<cycle>"' end
-  seen[v] = true
-  local out
-  local c = v.constructor
-  if c == Uint8Array or c == Uint32Array then
-    local parts = {}
-    for i = 0, v.length - 1 do parts[i + 1] = numstr(v[i]) end
-    out = '{"' .. (c == Uint8Array and "$u8" or "$u32") .. '":[' .. table.concat(parts, ",") .. "]}"
-  elseif getmetatable(v) ~= nil and c == ArrayBuffer then
-    local view = Uint8Array.new(v)
-    local parts = {}
-    for i = 0, view.length - 1 do parts[i + 1] = numstr(view[i]) end
-    out = '{"$ab":[' .. table.concat(parts, ",") .. "]}"
-  else
-    local n, count = #v, 0
-    for _ in pairs(v) do count = count + 1 end
-    if count == 0 then
-      out = '{"$empty":1}'
-    elseif n > 0 and count == n then
-      out = encList(v, n, depth, seen)
-    else
-      local keys = {}
-      for k in pairs(v) do keys[#keys + 1] = k end
-      table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-      local parts = {}
-      for _, k in ipairs(keys) do
-        parts[#parts + 1] = quote(type(k) == "number" and numstr(k) or tostring(k)) .. ":" .. enc(v[k], depth + 1, seen)
-      end
-      out = "{" .. table.concat(parts, ",") .. "}"
-    end
-  end
-  seen[v] = nil
-  return out
-end
+local encode = assert(load_(FRAMES.encode, "=encode.lua"))()(core)
+local enc, encList, quote = encode.enc, encode.list, encode.quote
 
 -- ------------------------------------------------------------------ the replay
 

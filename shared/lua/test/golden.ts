@@ -19,6 +19,7 @@ export const SHARED = resolve(here, '..', '..');
 export const REPO = resolve(SHARED, '..');
 const ENTRY = join(SHARED, 'lua', 'fobgate_core.ts');
 const DRIVER = readFileSync(join(here, 'driver.lua'), 'utf8');
+const ENCODE = readFileSync(join(here, 'encode.lua'), 'utf8');
 
 /** {absolute path: exported value names} of every module compiled into the Lua build. */
 export function luaModuleExports(): Record<string, string[]> {
@@ -186,7 +187,7 @@ export function vectorLines(rec: Recording, skipped: Map<number, string>): strin
 
 /** Replay vectors (vectorLines) on a Lua host; the lines it wrote, by vector id. */
 export function replay(host: LuaHost, core: string, vectors: string): { lines: Map<number, LuaLine>; error: string } {
-  const r = host.run(DRIVER, { core: core, vectors: vectors });
+  const r = host.run(DRIVER, { core: core, encode: ENCODE, vectors: vectors });
   const lines = new Map<number, LuaLine>();
   for (const text of r.out.split('\n')) {
     if (!text) continue;

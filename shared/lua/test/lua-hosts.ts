@@ -75,6 +75,10 @@ function wasmHost(short: string, full: string): LuaHost {
     version: 'Lua ' + short,
     run(script: string, frames?: Record<string, string | Buffer>): LuaRun {
       const input = framesOf(script, frames);
+      // the Emscripten glue adds process listeners per instance: take them off again after the run
+      const proc = process as unknown as NodeJS.EventEmitter;
+      const events = ['uncaughtException', 'unhandledRejection'];
+      const before = events.map((e) => proc.listeners(e).slice());
       let at = 0;
       const out: number[] = [];
       const errOut: string[] = [];
@@ -98,6 +102,9 @@ function wasmHost(short: string, full: string): LuaHost {
       let error = '';
       if (status !== 0) error = String(lua.lua_tostring(L, -1));
       lua.lua_close(L);
+      events.forEach((e, i) => {
+        for (const l of proc.listeners(e)) if (before[i].indexOf(l) < 0) proc.removeListener(e, l as (...a: unknown[]) => void);
+      });
       const text = Buffer.from(out).toString('latin1');
       return { ok: status === 0, out: text, error: error || (status !== 0 ? errOut.join('') : '') };
     },

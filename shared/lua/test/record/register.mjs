@@ -3,3 +3,6 @@
 import { register } from 'node:module';
 
 register('./hooks.mjs', import.meta.url);
+
+// The recorder writes its file when the process exits, also when the test imported nothing of the core.
+await import('./recorder.mjs');
