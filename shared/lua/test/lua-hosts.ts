@@ -44,6 +44,7 @@ const BOOT = [
   'local load_ = loadstring or load',
   'local main = assert(load_(FRAMES.main, "=main"))',
   'main()',
+  'io.stdout:flush()',
 ].join('\n');
 
 function framesOf(script: string, frames: Record<string, string | Buffer> | undefined): Buffer {
