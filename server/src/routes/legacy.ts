@@ -229,7 +229,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
 
   app.get(
     '/metrics',
-    { schema: { tags, summary: 'Prometheus metrics (dm_mac names plus fobgate_*)', produces: ['text/plain'] } },
+    { config: legacy, schema: { tags, summary: 'Prometheus metrics (dm_mac names plus fobgate_*)', produces: ['text/plain'] } },
     async (_request, reply) => {
       const text = await core.metrics.render();
       void reply.type(registry.contentType);
