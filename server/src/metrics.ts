@@ -76,7 +76,7 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
   };
   plain('machine_config_load_timestamp', 'When machines.json was loaded (epoch seconds)', () => ts(src.machineConfigLoadedAt()));
   plain('user_config_load_timestamp', 'When users.json was loaded (epoch seconds)', () => ts(src.userConfigLoadedAt()));
-  plain('user_config_file_mtime', 'Modification time of users.json (epoch seconds)', () => ts(src.userConfigMtime()));
+  plain('user_config_file_mtime', 'Modification time of users.json (epoch seconds; 0 when users are not from a file)', () => ts(src.userConfigMtime()) ?? 0);
   plain('app_start_timestamp', 'When the server started (epoch seconds)', () => ts(src.appStartedAt));
   plain('user_count', 'Users in users.json', () => src.userCount());
   plain('fob_count', 'Fob codes in users.json', () => src.fobCount());
