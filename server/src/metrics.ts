@@ -141,7 +141,7 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
 
   // Only machines with a second relay have these, labelled with its alias ("" without one); the
   // families exist only while some machine has one (not even HELP/TYPE otherwise): render().
-  const secondFamilies: Metric[] = [];
+  const secondFamilies: Array<{ name: string; metric: Metric }> = [];
   const second = (name: string, help: string, value: (m: MachineConfig, r: MachineRecord | null) => number): void => {
     const g = new Gauge({
       name,
@@ -157,7 +157,7 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
         });
       },
     });
-    secondFamilies.push(g);
+    secondFamilies.push({ name, metric: g });
   };
   second('machine_second_relay_state', 'Second relay on', (_m, r) => b(r?.state.second_relay));
   second('machine_second_relay_configured', 'Machine has a second relay', () => 1);
@@ -236,11 +236,10 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
   const syncSecondFamilies = (): void => {
     const cfg = src.machines();
     const wanted = cfg.names.some((n) => cfg.byName[n].second_relay !== null);
-    for (const g of secondFamilies) {
-      const name = (g as unknown as { name: string }).name;
-      const registered = registry.getSingleMetric(name) !== undefined;
-      if (wanted && !registered) registry.registerMetric(g);
-      else if (!wanted && registered) registry.removeSingleMetric(name);
+    for (const f of secondFamilies) {
+      const registered = registry.getSingleMetric(f.name) !== undefined;
+      if (wanted && !registered) registry.registerMetric(f.metric);
+      else if (!wanted && registered) registry.removeSingleMetric(f.name);
     }
   };
 
