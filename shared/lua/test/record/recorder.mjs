@@ -18,11 +18,15 @@ const MAX_DEPTH = 60;
 /**
  * Calls with large arguments (a whole list, say) are recorded at most BIG_PER_SITE times per call
  * site and function: a test that looks up every entry of a 3,000-member list one by one would
- * otherwise record the list 3,000 times. Small calls (decisions, codes, frames) are all recorded.
+ * otherwise record the list 3,000 times. Small calls (decisions, codes, frames) are recorded up to
+ * PER_SITE times per site (shared/lua/test/random.test.ts compares 4,000 random decisions apart).
  */
 const BIG_BYTES = 2048;
-const BIG_PER_SITE = 8;
+const BIG_PER_SITE = 4;
+/** And any call at most PER_SITE times per call site and function (a loop of random decisions). */
+const PER_SITE = 1500;
 const bigCounts = new Map();
+const siteCounts = new Map();
 let capped = 0;
 
 const calls = [];
@@ -183,7 +187,10 @@ function adoptReturned(v) {
 
 /** Where in a test file the call was made ("decision.test.ts:123"). */
 function callSite() {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 8;
   const stack = String(new Error().stack || '').split('\n');
+  Error.stackTraceLimit = limit;
   for (const line of stack) {
     const m = line.match(/\(?(file:\/\/[^)]+|\/[^):]+):(\d+):\d+\)?$/);
     if (!m) continue;
@@ -218,7 +225,9 @@ function wrapFunction(target, fn) {
     if (active.length > 0) return fn.apply(this, args);
     const site = callSite();
     const siteKey = site + ' ' + JSON.stringify(target);
-    if ((bigCounts.get(siteKey) || 0) >= BIG_PER_SITE && roughSize(args, BIG_BYTES, 0) > BIG_BYTES) {
+    const seen = siteCounts.get(siteKey) || 0;
+    siteCounts.set(siteKey, seen + 1);
+    if (seen >= PER_SITE || (bigCounts.get(siteKey) || 0) >= BIG_PER_SITE && roughSize(args, BIG_BYTES, 0) > BIG_BYTES) {
       capped++;
       return adoptReturned(fn.apply(this, args)).value;
     }
