@@ -61,6 +61,12 @@ export interface PendingUnit {
   registered_at: number;
   /** Admin commands queued while the machine had no active unit (they go to this one). */
   commands: UnitCommand[];
+  /**
+   * False while the flash tool has not yet confirmed the upload (digests match): requests
+   * signed with the key are refused until then, so a unit whose upload failed verification can
+   * never take over the machine.
+   */
+  verified: boolean;
 }
 
 export interface PersistedState {
@@ -239,6 +245,7 @@ function normalize(raw: PersistedState | null): PersistedState {
   for (const name of Object.keys(data.pending_units)) {
     const p = data.pending_units[name];
     if (!Array.isArray(p.commands)) p.commands = [];
+    if (typeof p.verified !== 'boolean') p.verified = true;
   }
   if (!data.save_timeouts || typeof data.save_timeouts !== 'object') data.save_timeouts = {};
   for (const name of Object.keys(data.machines)) {

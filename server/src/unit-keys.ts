@@ -6,7 +6,7 @@
 // breaks, a digest that does not match, a unit that never reaches the server) leaves the working
 // unit alone; the flash tool also cancels the pending key it could not install.
 import { createHash } from 'node:crypto';
-import type { MachineConfig } from '@fobgate/shared';
+import type { MachineConfig, UnitKeyStatus } from '@fobgate/shared';
 import { newUnitKey, signatureValid } from './auth.js';
 import { serverEvent, type Core } from './core.js';
 import { errors } from './errors.js';
@@ -25,21 +25,39 @@ export interface PendingRegistration {
   replaces: string | null;
 }
 
-/** Issues a pending key for the machine's next unit (replacing an earlier pending one). */
-export function registerPendingUnit(core: Core, m: MachineConfig): PendingRegistration {
+/**
+ * Issues a pending key for the machine's next unit (replacing an earlier pending one). With
+ * `holdUntilVerified` (the flash tool) the key is refused until verifyPendingUnit() is called.
+ */
+export function registerPendingUnit(core: Core, m: MachineConfig, holdUntilVerified = false): PendingRegistration {
   const now = core.clock();
   const active = core.store.unit(m.name);
   const key = newUnitKey();
   const id = unitId(key);
   const earlier = core.store.pendingUnit(m.name);
-  core.store.setPendingUnit(m.name, { key, registered_at: now, commands: earlier ? earlier.commands : [] });
-  const detail = active
-    ? `key ${id} issued for a new unit; the current unit (${unitId(active.key)}) keeps working until the new one's first signed request`
-    : `key ${id} issued; the unit is registered at its first signed request`;
+  core.store.setPendingUnit(m.name, { key, registered_at: now, commands: earlier ? earlier.commands : [], verified: !holdUntilVerified });
+  const detail =
+    (active
+      ? `key ${id} issued for a new unit; the current unit (${unitId(active.key)}) keeps working until the new one's first signed request`
+      : `key ${id} issued; the unit is registered at its first signed request`) + (holdUntilVerified ? ', once the flash tool has verified the upload' : '');
   const ev = serverEvent(m.name, now, 'unit_key_issued', detail);
   ev.source = 'admin';
   core.storeEvent(ev);
   return { machine: m.name, key, unit_id: id, replaces: active ? unitId(active.key) : null };
+}
+
+/** The flash tool checked the new unit's digests: its key may now take over. */
+export function verifyPendingUnit(core: Core, m: MachineConfig): string {
+  const pending = core.store.pendingUnit(m.name);
+  if (!pending) throw errors.noPendingUnit(m.name);
+  const id = unitId(pending.key);
+  if (!pending.verified) {
+    pending.verified = true;
+    const ev = serverEvent(m.name, core.clock(), 'unit_verified', `the upload of unit ${id} was verified; its first signed request makes it the machine's unit`);
+    ev.source = 'admin';
+    core.storeEvent(ev);
+  }
+  return id;
 }
 
 /** Drops the machine's pending key (a flash that failed). True when there was one. */
@@ -60,7 +78,8 @@ export function cancelPendingUnit(core: Core, m: MachineConfig): boolean {
 
 /**
  * Which key signed a unit request: the machine's current unit ('active'), its pending next unit
- * ('pending'), or neither (null). Throws UNIT_NOT_REGISTERED when the machine has neither.
+ * ('pending'), or neither (null). Throws UNIT_NOT_REGISTERED when the machine has neither, and
+ * UNIT_NOT_VERIFIED for the pending key while the flash tool has not verified the upload.
  */
 export function signingKey(core: Core, machine: string, raw: Buffer | undefined, signature: string | undefined): 'active' | 'pending' | null {
   const active = core.store.unit(machine);
@@ -70,7 +89,10 @@ export function signingKey(core: Core, machine: string, raw: Buffer | undefined,
   // Both checks always run (constant time either way): which one matched says nothing extra.
   const a = active ? signatureValid(active.key, raw, signature) : false;
   const p = pending ? signatureValid(pending.key, raw, signature) : false;
-  return a ? 'active' : p ? 'pending' : null;
+  if (a) return 'active';
+  if (!p) return null;
+  if (!pending!.verified) throw errors.unitNotVerified(machine);
+  return 'pending';
 }
 
 /**
@@ -103,20 +125,12 @@ export function promotePendingUnit(core: Core, m: MachineConfig): UnitRecord {
   return unit;
 }
 
-export interface UnitKeyStatus {
-  machine: string;
-  /** The unit whose key the server accepts now. */
-  unit: { unit_id: string; registered_at: number } | null;
-  /** A key issued for a next unit that has not signed a request yet. */
-  pending: { unit_id: string; registered_at: number } | null;
-}
-
 export function unitKeyStatus(core: Core, m: MachineConfig): UnitKeyStatus {
   const active = core.store.unit(m.name);
   const pending = core.store.pendingUnit(m.name);
   return {
     machine: m.name,
     unit: active ? { unit_id: unitId(active.key), registered_at: active.registered_at } : null,
-    pending: pending ? { unit_id: unitId(pending.key), registered_at: pending.registered_at } : null,
+    pending: pending ? { unit_id: unitId(pending.key), registered_at: pending.registered_at, verified: pending.verified } : null,
   };
 }

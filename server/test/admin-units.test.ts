@@ -21,8 +21,9 @@ async function status(machine: string): Promise<{ unit: { unit_id: string } | nu
   return r.json();
 }
 
-async function register(unit: TestUnit): Promise<{ unit_id: string; replaces: string | null }> {
-  const r = await t.app.inject({ method: 'POST', url: '/api/admin/units', headers: AUTH, payload: { machine: unit.machine } });
+async function register(unit: TestUnit, hold = false): Promise<{ unit_id: string; replaces: string | null }> {
+  const payload = hold ? { machine: unit.machine, hold_until_verified: true } : { machine: unit.machine };
+  const r = await t.app.inject({ method: 'POST', url: '/api/admin/units', headers: AUTH, payload });
   assert.is(r.statusCode, 200, r.body);
   const j = r.json();
   assert.match(j.key, /^[0-9a-f]{64}$/);
@@ -39,7 +40,7 @@ test('a first registration is pending until the unit signs its first request', a
   const a = new TestUnit(t.app, 'lathe');
   const reg = await register(a);
   assert.is(reg.replaces, null);
-  assert.equal(await status('lathe'), { machine: 'lathe', unit: null, pending: { unit_id: reg.unit_id, registered_at: t.now.value } } as never);
+  assert.equal(await status('lathe'), { machine: 'lathe', unit: null, pending: { unit_id: reg.unit_id, registered_at: t.now.value, verified: true } } as never);
   const s = await a.sync();
   assert.is(s.res.statusCode, 200, s.res.body);
   const st = await status('lathe');
@@ -93,6 +94,29 @@ test('withdrawing a pending key (failed flash): the new key is refused, the old 
   // without a token: 401 like every admin route; unknown machine: 404
   assert.is((await t.app.inject({ method: 'DELETE', url: '/api/admin/units/lathe/pending' })).statusCode, 401);
   assert.is((await t.app.inject({ method: 'GET', url: '/api/admin/units/nope', headers: AUTH })).statusCode, 404);
+});
+
+test('held until verified (the flash tool): the new key is refused until the upload is verified', async () => {
+  const old = new TestUnit(t.app, 'lathe');
+  await register(old);
+  assert.is((await old.sync()).res.statusCode, 200);
+  const next = new TestUnit(t.app, 'lathe');
+  const reg = await register(next, true);
+  assert.is((await status('lathe')).pending!.unit_id, reg.unit_id);
+  const early = await next.sync();
+  assert.is(early.res.statusCode, 401);
+  assert.is(early.res.json().code, 'UNIT_NOT_VERIFIED');
+  assert.match(early.res.json().error, 'waiting for the flash tool');
+  assert.is((await old.sync()).res.statusCode, 200, 'the working unit is untouched');
+  const v = await t.app.inject({ method: 'POST', url: '/api/admin/units/lathe/pending/verified', headers: AUTH });
+  assert.equal(v.json(), { success: true, unit_id: reg.unit_id });
+  assert.is((await next.sync()).res.statusCode, 200);
+  assert.is((await old.sync()).res.statusCode, 401);
+  // nothing pending any more
+  const none = await t.app.inject({ method: 'POST', url: '/api/admin/units/lathe/pending/verified', headers: AUTH });
+  assert.is(none.statusCode, 404);
+  assert.is(none.json().code, 'NO_PENDING_UNIT');
+  assert.ok((await eventTypes('lathe')).includes('unit_verified'));
 });
 
 test('a registration that replaces an earlier pending one: only the latest pending key works', async () => {

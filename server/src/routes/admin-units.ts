@@ -2,10 +2,10 @@
 // pending key, see unit-keys.ts), see which key the machine accepts and whether one is pending,
 // and withdraw a pending key after a flash that failed.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { UnitRegistration } from '@fobgate/shared';
+import type { UnitKeyStatus, UnitRegistration } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { requireAdmin } from '../auth.js';
-import { cancelPendingUnit, registerPendingUnit, unitKeyStatus, type UnitKeyStatus } from '../unit-keys.js';
+import { cancelPendingUnit, registerPendingUnit, unitKeyStatus, verifyPendingUnit } from '../unit-keys.js';
 import { errorResponses, machineNameParams } from './schemas.js';
 
 const security = [{ admin: [] }];
@@ -16,6 +16,11 @@ const keyRef = {
   properties: { unit_id: { type: 'string' }, registered_at: { type: 'integer' } },
 } as const;
 
+const pendingRef = {
+  type: ['object', 'null'],
+  properties: { unit_id: { type: 'string' }, registered_at: { type: 'integer' }, verified: { type: 'boolean' } },
+} as const;
+
 export async function adminUnitRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
   const { core, deps } = opts.services;
 
@@ -24,7 +29,7 @@ export async function adminUnitRoutes(app: FastifyInstance, opts: { services: Ap
     requireAdmin(request, deps.adminToken);
   });
 
-  app.post<{ Body: { machine: string } }>(
+  app.post<{ Body: { machine: string; hold_until_verified?: boolean } }>(
     '/api/admin/units',
     {
       schema: {
@@ -36,7 +41,13 @@ export async function adminUnitRoutes(app: FastifyInstance, opts: { services: Ap
           type: 'object',
           additionalProperties: false,
           required: ['machine'],
-          properties: { machine: { type: 'string', minLength: 1, maxLength: 64 } },
+          properties: {
+            machine: { type: 'string', minLength: 1, maxLength: 64 },
+            hold_until_verified: {
+              type: 'boolean',
+              description: 'refuse the new key until POST /api/admin/units/:name/pending/verified (the flash tool, after the digests matched)',
+            },
+          },
         },
         response: {
           200: {
@@ -55,7 +66,7 @@ export async function adminUnitRoutes(app: FastifyInstance, opts: { services: Ap
     },
     async (request): Promise<UnitRegistration> => {
       const m = core.machineOr404(request.body.machine);
-      const reg = registerPendingUnit(core, m);
+      const reg = registerPendingUnit(core, m, request.body.hold_until_verified === true);
       await core.persist(m, true, request.receivedAt);
       return reg;
     },
@@ -70,12 +81,34 @@ export async function adminUnitRoutes(app: FastifyInstance, opts: { services: Ap
         summary: "Which unit key the machine accepts now, and the pending key of its next unit (ids only, never keys)",
         params: machineNameParams,
         response: {
-          200: { type: 'object', properties: { machine: { type: 'string' }, unit: keyRef, pending: keyRef } },
+          200: { type: 'object', properties: { machine: { type: 'string' }, unit: keyRef, pending: pendingRef } },
           ...errorResponses(401, 404),
         },
       },
     },
     async (request): Promise<UnitKeyStatus> => unitKeyStatus(core, core.machineOr404(request.params.name)),
+  );
+
+  app.post<{ Params: { name: string } }>(
+    '/api/admin/units/:name/pending/verified',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "The flash tool verified the new unit's upload (digests match): its key may now take over at its first signed request",
+        params: machineNameParams,
+        response: {
+          200: { type: 'object', properties: { success: { type: 'boolean' }, unit_id: { type: 'string' } } },
+          ...errorResponses(401, 404, 503),
+        },
+      },
+    },
+    async (request) => {
+      const m = core.machineOr404(request.params.name);
+      const id = verifyPendingUnit(core, m);
+      await core.persist(m, true, request.receivedAt);
+      return { success: true, unit_id: id };
+    },
   );
 
   app.delete<{ Params: { name: string } }>(
