@@ -119,7 +119,18 @@ async function flashIn(work: string, o: FlashOptions, io: Io, env: NodeJS.Proces
     return EXIT.FAILED;
   }
   progress.note('the espruino CLI will store it unchanged (checked offline)');
-  if (o.dryRun) return dryRun(work, board, o, io, progress);
+  const configFor = (key: string) => Buffer.from(unitConfigText({ machine: o.machine, serverUrl: o.unitServerUrl, key, wifi: o.wifi, profile: o.profile }), 'utf8');
+  const checked = parseBoardConfig(JSON.parse(configFor(PLACEHOLDER_KEY).toString('utf8')));
+  if (!checked.ok) {
+    io.err(`flash: the unit config would be rejected by the firmware: ${checked.error}`);
+    return EXIT.USAGE;
+  }
+  if (o.dryRun) return dryRun(work, board, configFor(PLACEHOLDER_KEY), o, io, progress);
+  const client = clientFrom(o.server, o.token, env);
+  if (!client) {
+    io.err(`flash: ${NO_TOKEN}`);
+    return EXIT.USAGE;
+  }
 
   // 2. the port and the unit, before the server is touched
   const chosen = choosePort(o.port, deps.devDir, deps.checkAccess);
@@ -140,11 +151,6 @@ async function flashIn(work: string, o: FlashOptions, io: Io, env: NodeJS.Proces
   progress.note(`a unit answers (${(waited / 1000).toFixed(1)} s)`);
 
   // 3. register: the new key is pending; the machine's unit keeps working until this one syncs
-  const client = clientFrom(o.server, o.token, env);
-  if (!client) {
-    io.err(`flash: ${NO_TOKEN}`);
-    return EXIT.USAGE;
-  }
   let reg: UnitRegistration;
   try {
     reg = await register(client, o.machine, o.server, io, progress);
@@ -159,12 +165,7 @@ async function flashIn(work: string, o: FlashOptions, io: Io, env: NodeJS.Proces
   };
 
   // 4. upload
-  const configBytes = Buffer.from(unitConfigText({ machine: o.machine, serverUrl: o.unitServerUrl, key: reg.key, wifi: o.wifi, profile: o.profile }), 'utf8');
-  const checked = parseBoardConfig(JSON.parse(configBytes.toString('utf8')));
-  if (!checked.ok) {
-    io.err(`flash: the unit config would be rejected by the firmware: ${checked.error}`);
-    return failed(EXIT.USAGE);
-  }
+  const configBytes = configFor(reg.key);
   const uploaded = await upload(work, port, board, configBytes, o, io, deps, progress);
   if (uploaded !== EXIT.OK) return failed(uploaded);
 
@@ -189,9 +190,9 @@ async function flashIn(work: string, o: FlashOptions, io: Io, env: NodeJS.Proces
   return waitForFirstSync(client, o, reg, io, progress);
 }
 
-async function dryRun(work: string, board: string, o: FlashOptions, io: Io, progress: Progress): Promise<number> {
+async function dryRun(work: string, board: string, configBytes: Buffer, o: FlashOptions, io: Io, progress: Progress): Promise<number> {
   const cfgPath = join(work, CONFIG_FILE);
-  writeFileSync(cfgPath, unitConfigText({ machine: o.machine, serverUrl: o.unitServerUrl, key: PLACEHOLDER_KEY, wifi: o.wifi, profile: o.profile }), { mode: 0o600 });
+  writeFileSync(cfgPath, configBytes, { mode: 0o600 });
   const out = resolve(o.out || `flash-${o.machine}.upload.js`);
   const run = await runEspruino({ args: ['-n', '--board', board, '--config', 'SAVE_ON_SEND=1', '--storage', `${CONFIG_FILE}:${cfgPath}`, '-o', out, FIRMWARE_PATH], timeoutMs: 60_000 });
   if (run.code !== 0 || !existsSync(out)) {

@@ -9,7 +9,8 @@ import { FIRMWARE_PATH } from '@fobgate/device/ensure-firmware';
 import { TELNET_PORT } from './telnet-interpreter.js';
 import { TEST_TOKEN, type ServerProcess } from './server-process.js';
 
-export const WIFI_PASSWORD = 'hunter2-wifi-pass';
+// Not ASCII: the config digest must be taken over the UTF-8 bytes the unit stores.
+export const WIFI_PASSWORD = 'hunter2-wifi-p\u00e4ssw\u00f6rd';
 
 export function secretsFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fobgate-flash-secrets-'));

@@ -3,6 +3,7 @@
 // the simulator, syncing every second) keeps getting 200 through the whole flash, and its key is
 // retired only after the new unit's upload was verified and the new unit signed its first sync.
 // The esp32 profile refuses the loopback server address unless --force-loopback (issue 8.12).
+// The Wi-Fi password is not ASCII: the config digest is over the UTF-8 bytes the unit stores.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureFirmware } from '@fobgate/device/ensure-firmware';
