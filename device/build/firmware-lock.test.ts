@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireFirmwareLock, FIRMWARE_LOCK_ENV, lockPath, LOCK_NAME } from './firmware-lock.js';
@@ -43,6 +43,7 @@ test('builders in parallel processes hold the lock one at a time', async () => {
     assert.is(lines[i + 1], 'out ' + lines[i].slice(3), 'no one got in while another held it: ' + lines.join(' | '));
   }
   assert.not.ok(existsSync(join(dir, LOCK_NAME)), 'released');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a lock left by a process that is gone is taken over; the holder\'s own build does not wait', () => {
@@ -66,6 +67,7 @@ test('a lock left by a process that is gone is taken over; the holder\'s own bui
   assert.throws(() => acquireFirmwareLock(dir, 300), /waited 0 s for another firmware build to finish/);
   release();
   assert.not.ok(existsSync(join(dir, LOCK_NAME)));
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('freshness: a newer file under device/board or device/src makes the firmware stale', () => {

@@ -1,7 +1,7 @@
 // Fixtures for the flash tests against the real interpreter: everything runs inside the test
 // file's own network namespace (netns.ts): the server, the interpreter's telnet console on 2323,
 // the espruino CLI the flash tool starts, and the simulated units.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ export const WIFI_PASSWORD = 'hunter2-wifi-p\u00e4ssw\u00f6rd';
 
 export function secretsFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fobgate-flash-secrets-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const p = join(dir, 'secrets.json');
   writeFileSync(p, JSON.stringify({ wifi: { ssid: 'makerspace', password: WIFI_PASSWORD } }), { mode: 0o600 });
   return p;

@@ -6,7 +6,7 @@
 // in flash-interpreter-*.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ const LAN = { eth0: [{ address: '192.168.1.20', netmask: '255.255.255.0', family
 const lanUrl = () => `http://192.168.1.20:${new URL(server.url).port}`;
 
 function emptyDevDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'fobgate-dev-'));
+  const d = mkdtempSync(join(work, 'dev-'));
   writeFileSync(join(d, 'ttyS0'), ''); // a built-in UART is not a candidate
   return d;
 }
@@ -41,6 +41,7 @@ test.before(async () => {
 });
 test.after(async () => {
   await server.stop();
+  rmSync(work, { recursive: true, force: true });
 });
 
 test('the CLI stores the built program unchanged with the board file it gets, for both profiles', async () => {
@@ -96,7 +97,7 @@ test('serial port choice: none, several (listed), permission denied (with the Li
 test('a serial port the CLI cannot open: the CLI is asked with the serial arguments and its answer explained', async () => {
   // A path that exists and is accessible but is no serial device: the CLI (serialport) does not
   // list it. On a laptop this is a USB adapter that went away between the check and the open.
-  const dev = mkdtempSync(join(tmpdir(), 'fobgate-dev-'));
+  const dev = mkdtempSync(join(work, 'dev-'));
   writeFileSync(join(dev, 'ttyUSB0'), '');
   const c = captureIo();
   const code = await flashMain(['--machine', 'lathe', '--secrets', secrets, '--unit-server-url', lanUrl(), '--unit-timeout', '10'], c.io, env(), { devDir: dev });
