@@ -1,4 +1,4 @@
-// Tests of the Slack catalog: the compat doc's exact texts and channels for every log event,
+// Tests of the Slack catalog: docs/dm-mac-compat.md's exact texts and channels for every log event,
 // human durations, and the save-timeout / offline alerts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,4 +1,4 @@
-// The Slack message catalog (dm_mac's texts, see dm_mac-compat.md) for decision log events, save
+// The Slack message catalog (dm_mac's texts, see docs/dm-mac-compat.md) for decision log events, save
 // timeouts and machine liveness: which channel gets which exact text.
 import type { LogEvent, OopsSource } from '@fobgate/shared';
 

@@ -1,4 +1,4 @@
-// The seven places where fobgate deliberately differs from dm_mac (compat doc, last section),
+// The seven places where fobgate deliberately differs from dm_mac (docs/dm-mac-compat.md, last section),
 // each pinned by a test named "difference N: ...".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,4 +1,4 @@
-// The decision state machine against dm_mac's looks table and rules (compat doc), one test per
+// The decision state machine against dm_mac's looks table and rules (docs/dm-mac-compat.md), one test per
 // row and rule; the seven deliberate differences are pinned in decision-differences.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,6 +1,6 @@
 // The decision state machine: one pure function from (machine, state, event, subject, now) to
 // (new state, outputs, log events), run by the unit offline and by the server for legacy units.
-// It reproduces dm_mac's looks and rules except the seven deliberate differences (compat doc).
+// It reproduces dm_mac's looks and rules except the seven deliberate differences (docs/dm-mac-compat.md).
 // Espruino- and Lua-safe: no bitwise operators, no destructuring/spread/default params/Map/Set.
 import type { UserRecord } from './config-types.js';
 import type {
