@@ -51,8 +51,21 @@ interface EspruinoStorage {
   list(pattern?: RegExp | string): string[];
   readJSON(name: string, noExceptions?: boolean): unknown;
   writeJSON(name: string, data: unknown): boolean;
+  readArrayBuffer(name: string): ArrayBuffer | undefined;
+  /** A file written and read in pieces (StorageFile); not the same namespace as read/write. */
+  open(name: string, mode: 'r' | 'w' | 'a'): EspruinoStorageFile;
   compact(): void;
   getFree(): number;
+  getStats(): { totalBytes: number; freeBytes: number; fileBytes: number; fileCount: number; trashBytes: number; trashCount: number };
+}
+
+interface EspruinoStorageFile {
+  /** Up to `length` characters, or undefined at the end. */
+  read(length: number): string | undefined;
+  readLine(): string | undefined;
+  write(data: string): void;
+  getLength(): number;
+  erase(): void;
 }
 
 interface EspruinoHttpResponse {
