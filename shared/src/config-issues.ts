@@ -73,10 +73,6 @@ export class IssueList {
     this.file = file;
   }
 
-  get errorCount(): number {
-    return this.errors.length;
-  }
-
   /**
    * An error at `path`; `rank` places it (see the PHASE_* constants and config.ts); `at` is the
    * pointer whose line is shown when it differs from `path` (an unknown key: its own line).
