@@ -3,7 +3,7 @@
 // what is valid; this file turns the parser's error codes into messages that say what is wrong
 // and where, finds duplicate keys (JSON.parse silently keeps the last one) and maps a JSON
 // pointer back to its line. Node-side only (server, scripts): never bundled into the firmware.
-import { getLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, getLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 
 /** A syntax problem or a duplicate key, with its place in the text (1-based). */
 export interface JsonProblem {
@@ -186,40 +186,60 @@ function childNode(node: Node, segment: string): Node | undefined {
   return undefined;
 }
 
-/** Reports every repeated key of every object (at the repeat, naming the first occurrence). */
-function findDuplicates(root: Node, lines: LineIndex, out: JsonProblem[]): void {
-  const stack: { node: Node; path: string }[] = [{ node: root, path: '' }];
-  while (stack.length > 0) {
-    const { node, path } = stack.pop() as { node: Node; path: string };
-    if (!node.children) continue;
-    if (node.type === 'array') {
-      for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i], path: path + '/' + i });
-      continue;
-    }
-    if (node.type !== 'object') continue;
-    const first: { [slot: string]: number } = {};
-    const later: { node: Node; path: string }[] = [];
-    for (const prop of node.children) {
-      if (!prop.children || prop.children.length === 0) continue;
-      const keyNode = prop.children[0];
-      const key = String(keyNode.value);
-      const at = lines.at(keyNode.offset);
+// jsonc-parser's SyntaxKind values (a const enum in its typings, so not importable here).
+const TOKEN_OPEN_BRACE = 1;
+const TOKEN_CLOSE_BRACE = 2;
+const TOKEN_OPEN_BRACKET = 3;
+const TOKEN_CLOSE_BRACKET = 4;
+const TOKEN_COMMA = 5;
+const TOKEN_STRING = 10;
+const TOKEN_EOF = 17;
+
+interface Container {
+  object: boolean;
+  path: string;
+  /** "$" + key -> line of its first occurrence (objects). */
+  keys: { [slot: string]: number };
+  key: string;
+  index: number;
+  expectKey: boolean;
+}
+
+/**
+ * Reports every repeated key of every object (at the repeat, naming the first occurrence's line).
+ * Runs only on text JSON.parse accepted, over jsonc-parser's token stream: no tree is built.
+ */
+function findDuplicates(text: string, out: JsonProblem[]): void {
+  const scanner = createScanner(text, true);
+  const stack: Container[] = [];
+  for (let t = scanner.scan(); t !== TOKEN_EOF; t = scanner.scan()) {
+    const top = stack.length > 0 ? stack[stack.length - 1] : null;
+    if (t === TOKEN_OPEN_BRACE || t === TOKEN_OPEN_BRACKET) {
+      const path = top === null ? '' : top.path + '/' + (top.object ? pointerSegment(top.key) : String(top.index));
+      stack.push({ object: t === TOKEN_OPEN_BRACE, path, keys: {}, key: '', index: 0, expectKey: t === TOKEN_OPEN_BRACE });
+    } else if (t === TOKEN_CLOSE_BRACE || t === TOKEN_CLOSE_BRACKET) {
+      stack.pop();
+    } else if (t === TOKEN_COMMA && top !== null) {
+      if (top.object) top.expectKey = true;
+      else top.index++;
+    } else if (t === TOKEN_STRING && top !== null && top.object && top.expectKey) {
+      const key = scanner.getTokenValue();
+      const line = scanner.getTokenStartLine() + 1;
       const slot = '$' + key;
-      const childPath = path + '/' + pointerSegment(key);
-      if (Object.prototype.hasOwnProperty.call(first, slot)) {
-        out.push({
-          path: childPath,
-          message: 'duplicate key ' + quoteValue(key) + ' (first on line ' + first[slot] + '; JSON would keep only the last)',
-          line: at.line,
-          column: at.column,
-          fatal: false,
-        });
-      } else {
-        first[slot] = at.line;
+      top.expectKey = false;
+      top.key = key;
+      if (!Object.prototype.hasOwnProperty.call(top.keys, slot)) {
+        top.keys[slot] = line;
+        continue;
       }
-      if (prop.children[1]) later.push({ node: prop.children[1], path: childPath });
+      out.push({
+        path: top.path + '/' + pointerSegment(key),
+        message: 'duplicate key ' + quoteValue(key) + ' (first on line ' + top.keys[slot] + '; JSON would keep only the last)',
+        line,
+        column: scanner.getTokenStartCharacter() + 1,
+        fatal: false,
+      });
     }
-    for (let i = later.length - 1; i >= 0; i--) stack.push(later[i]);
   }
 }
 
@@ -233,42 +253,53 @@ function withoutBom(text: string): string {
 /** Parses config text; never throws. */
 export function readJsonDocument(raw: string): JsonDocument {
   const text = withoutBom(raw);
-  const lines = new LineIndex(text);
   const problems: JsonProblem[] = [];
-  let root: Node | undefined;
-  const errors: ParseError[] = [];
-  try {
-    root = parseTree(text, errors, PARSE_OPTIONS);
-  } catch {
-    // Too deeply nested for the parser's recursion: JSON.parse alone decides, without lines.
-    root = undefined;
-    errors.length = 0;
-  }
+  let lines: LineIndex | null = null;
+  const lineIndex = (): LineIndex => (lines === null ? (lines = new LineIndex(text)) : lines);
   let value: unknown;
   let ok = true;
   try {
     value = JSON.parse(text);
   } catch (e) {
     ok = false;
+    // Only now is the text parsed again, by jsonc-parser, to say where and what the error is.
+    const errors: ParseError[] = [];
+    let root: Node | undefined;
+    try {
+      root = parseTree(text, errors, PARSE_OPTIONS);
+    } catch {
+      errors.length = 0; // nested too deeply for the parser's recursion: JSON.parse's words
+    }
     const where = errors.length > 0 ? explain(text, errors[0], root) : { pos: positionIn(String((e as Error).message)), message: String((e as Error).message) };
-    const at = lines.at(where.pos);
+    const at = lineIndex().at(where.pos);
     problems.push({ path: '', message: 'invalid JSON: ' + where.message, line: at.line, column: at.column, fatal: true });
   }
-  if (ok && root) findDuplicates(root, lines, problems);
+  if (ok) {
+    findDuplicates(text, problems);
+  }
+  // The tree is built only when an issue asks for its line (files with problems).
+  let tree: Node | undefined | null = null;
   return {
     value,
     ok,
     problems,
     lineOf(pointer: string): number | null {
-      if (!root) return null;
-      let node: Node = root;
+      if (tree === null) {
+        try {
+          tree = parseTree(text, [], PARSE_OPTIONS);
+        } catch {
+          tree = undefined;
+        }
+      }
+      if (!tree) return null;
+      let node: Node = tree;
       const segments = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
       for (const s of segments) {
         const next = childNode(node, s);
         if (!next) break;
         node = next;
       }
-      return lines.at(node.offset).line;
+      return lineIndex().at(node.offset).line;
     },
   };
 }
