@@ -197,12 +197,22 @@ const TOKEN_EOF = 17;
 
 interface Container {
   object: boolean;
-  path: string;
-  /** "$" + key -> line of its first occurrence (objects). */
-  keys: { [slot: string]: number };
+  /** The enclosing container and this one's key or index in it (the pointer is built on demand). */
+  parent: Container | null;
+  at: string | number;
+  /** Key -> line of its first occurrence (objects; made at the first key). */
+  keys: Map<string, number> | null;
   key: string;
   index: number;
   expectKey: boolean;
+}
+
+function pointerTo(c: Container): string {
+  let path = '';
+  for (let x: Container | null = c; x !== null && x.parent !== null; x = x.parent) {
+    path = '/' + (typeof x.at === 'number' ? String(x.at) : pointerSegment(x.at)) + path;
+  }
+  return path;
 }
 
 /**
@@ -215,8 +225,8 @@ function findDuplicates(text: string, out: JsonProblem[]): void {
   for (let t = scanner.scan(); t !== TOKEN_EOF; t = scanner.scan()) {
     const top = stack.length > 0 ? stack[stack.length - 1] : null;
     if (t === TOKEN_OPEN_BRACE || t === TOKEN_OPEN_BRACKET) {
-      const path = top === null ? '' : top.path + '/' + (top.object ? pointerSegment(top.key) : String(top.index));
-      stack.push({ object: t === TOKEN_OPEN_BRACE, path, keys: {}, key: '', index: 0, expectKey: t === TOKEN_OPEN_BRACE });
+      const at = top === null ? '' : top.object ? top.key : top.index;
+      stack.push({ object: t === TOKEN_OPEN_BRACE, parent: top, at, keys: null, key: '', index: 0, expectKey: t === TOKEN_OPEN_BRACE });
     } else if (t === TOKEN_CLOSE_BRACE || t === TOKEN_CLOSE_BRACKET) {
       stack.pop();
     } else if (t === TOKEN_COMMA && top !== null) {
@@ -225,16 +235,17 @@ function findDuplicates(text: string, out: JsonProblem[]): void {
     } else if (t === TOKEN_STRING && top !== null && top.object && top.expectKey) {
       const key = scanner.getTokenValue();
       const line = scanner.getTokenStartLine() + 1;
-      const slot = '$' + key;
       top.expectKey = false;
       top.key = key;
-      if (!Object.prototype.hasOwnProperty.call(top.keys, slot)) {
-        top.keys[slot] = line;
+      if (top.keys === null) top.keys = new Map();
+      const first = top.keys.get(key);
+      if (first === undefined) {
+        top.keys.set(key, line);
         continue;
       }
       out.push({
-        path: top.path + '/' + pointerSegment(key),
-        message: 'duplicate key ' + quoteValue(key) + ' (first on line ' + top.keys[slot] + '; JSON would keep only the last)',
+        path: pointerTo(top) + '/' + pointerSegment(key),
+        message: 'duplicate key ' + quoteValue(key) + ' (first on line ' + first + '; JSON would keep only the last)',
         line,
         column: scanner.getTokenStartCharacter() + 1,
         fatal: false,

@@ -101,7 +101,7 @@ function readUser(u: Obj, index: number, issues: IssueList): UserDraft {
   const path = '/' + index;
   const fobs: UserDraft['fobs'] = [];
   const codes: string[] = [];
-  const seen: { [slot: string]: string } = {};
+  const seen = new Map<string, string>();
   const list = Array.isArray(u.fob_codes) ? (u.fob_codes as unknown[]) : [];
   for (let j = 0; j < list.length; j++) {
     const raw = list[j];
@@ -113,17 +113,17 @@ function readUser(u: Obj, index: number, issues: IssueList): UserDraft {
       issues.error(p, c.error.message, rank);
       continue;
     }
-    const slot = '$' + c.value;
-    if (hasOwn(seen, slot)) {
-      issues.warn(p, 'fob code ' + quoteValue(c.value) + ' is listed twice for this user (also ' + seen[slot] + '); kept once', rank);
+    const first = seen.get(c.value);
+    if (first !== undefined) {
+      issues.warn(p, 'fob code ' + quoteValue(c.value) + ' is listed twice for this user (also ' + first + '); kept once', rank);
       continue;
     }
-    seen[slot] = p;
+    seen.set(c.value, p);
     codes.push(c.value);
     fobs.push({ code: c.value, path: p, rank });
   }
   const auths = Array.isArray(u.authorizations) ? (u.authorizations as unknown[]) : [];
-  const ymd = stringField(u, 'expiration_ymd');
+  // A member with any schema error makes the whole file fail, so fields are taken as they are.
   const record: UserRecord = {
     account_id: stringField(u, 'account_id').trim() === '' ? '' : stringField(u, 'account_id'),
     full_name: stringField(u, 'full_name'),
@@ -131,7 +131,7 @@ function readUser(u: Obj, index: number, issues: IssueList): UserDraft {
     last_name: stringField(u, 'last_name'),
     preferred_name: stringField(u, 'preferred_name'),
     email: stringField(u, 'email'),
-    expiration_ymd: isValidYmd(ymd) ? ymd : '',
+    expiration_ymd: stringField(u, 'expiration_ymd'),
     fob_codes: codes,
     authorizations: auths.every((a) => typeof a === 'string') ? (auths as string[]).slice() : [],
     oops_override: u.oops_override === true,
@@ -141,34 +141,32 @@ function readUser(u: Obj, index: number, issues: IssueList): UserDraft {
 
 /** A fob or an account_id held by two members: reported at the later one, naming both. */
 function checkUsersAcross(drafts: UserDraft[], issues: IssueList): void {
-  const fobOwner: { [slot: string]: { draft: UserDraft; path: string } } = {};
-  const accountOwner: { [slot: string]: UserDraft } = {};
+  const fobOwner = new Map<string, { draft: UserDraft; path: string }>();
+  const accountOwner = new Map<string, UserDraft>();
   for (const d of drafts) {
     const id = d.record.account_id;
     if (id !== '') {
-      const slot = '$' + id;
-      if (hasOwn(accountOwner, slot)) {
-        const first = accountOwner[slot];
+      const first = accountOwner.get(id);
+      if (first !== undefined) {
         issues.error(
           childPath(d.path, 'account_id'),
           'duplicate account_id ' + quoteValue(id) + ': used by both ' + first.path + ' (' + first.record.full_name + ') and ' + d.path + ' (' + d.record.full_name + ')',
           [PHASE_ACROSS, d.index, 0],
         );
       } else {
-        accountOwner[slot] = d;
+        accountOwner.set(id, d);
       }
     }
     for (const f of d.fobs) {
-      const slot = '$' + f.code;
-      if (hasOwn(fobOwner, slot)) {
-        const first = fobOwner[slot];
+      const first = fobOwner.get(f.code);
+      if (first !== undefined) {
         issues.error(
           f.path,
           'duplicate fob code ' + quoteValue(f.code) + ': held by both ' + describeUser(first.draft) + ' at ' + first.path + ' and ' + describeUser(d),
           [PHASE_ACROSS, d.index, 1].concat(f.rank),
         );
       } else {
-        fobOwner[slot] = { draft: d, path: f.path };
+        fobOwner.set(f.code, { draft: d, path: f.path });
       }
     }
   }
