@@ -77,6 +77,7 @@ export const GROUPS: Record<string, RegExp | null> = {
   delta: /^authlist-delta/,
   safety: /^decision-safety/,
   subject: /^(decision-subject|config)\./,
+  decision: /^(decision|decision-differences|legacy-update)\./,
   core: null,
 };
 
