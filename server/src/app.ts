@@ -2,6 +2,7 @@
 // input into a 4xx JSON `{"error": ...}`, a JSON parser that keeps the raw body (unit signatures),
 // OpenAPI + docs UI, metrics and the liveness timer. Nothing here reads the environment.
 import Fastify, {
+  LogController,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -29,6 +30,7 @@ import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { BoundedSaver } from './bounded-save.js';
+import { eventLogFields, eventLogLine } from './logging.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +65,8 @@ export interface AppDeps {
   registry?: Registry;
   /** fastify's logger option (false in tests). */
   logger?: FastifyServerOptions['logger'];
+  /** Log every request (fastify's request logging); off by default: events are logged instead. */
+  accessLog?: boolean;
   /** Per-request save budget, ms (2000). */
   budgetMs?: number;
   /** Silence after which a machine is offline, ms (120 000). */
@@ -88,6 +92,12 @@ export interface AppServices {
   clock: () => number;
   /** Writes users.json within the budget. */
   saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
+}
+
+/** fastify's logging without the two access-log lines per request (errors still logged). */
+class EventsOnlyLogController extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(): void {}
 }
 
 /** Longest path parameter the router accepts (fastify's default); longer: 414. */
@@ -156,6 +166,8 @@ function validationMessage(err: FastifyError): string {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // the event log's threads start before the first request needs them
+  await deps.events.ready();
   const clock = deps.clock ?? Date.now;
   const registry = deps.registry ?? new Registry();
   const budgetMs = deps.budgetMs ?? 2000;
@@ -193,6 +205,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: deps.accessLog === true ? new LogController() : new EventsOnlyLogController(),
     bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true } },
     return503OnClosing: true,
@@ -212,9 +225,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler,
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.receivedAt = performance.now();
+    done();
   });
+  // One line per meaningful event (what the audit log records: logins, oopses, lockouts,
+  // offline/online, unit housekeeping), never per heartbeat.
+  core.onEvent = (e) => app.log.info(eventLogFields(e), eventLogLine(e));
+  core.onWarning = (fields, message) => app.log.warn(fields, message);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
