@@ -210,7 +210,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
         commands: old ? old.commands : [],
         dropped_events: 0,
       });
-      const rec = core.store.machine(m.name);
+      const rec = core.store.ensureMachine(m.name);
       rec.kind = 'fobgate';
       rec.list_version_held = null;
       rec.list_digest_held = null;
@@ -343,7 +343,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
       const latest = core.store.data.list_version;
       const rows: FleetRow[] = core.machines.names.map((name) => {
         const m = core.machines.byName[name];
-        const rec = core.store.peekMachine(name);
+        const rec = core.store.machine(name);
         const unit = core.store.unit(name);
         const live = core.online(name);
         const st = rec ? rec.state : null;

@@ -87,7 +87,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         rfid = c.value;
       }
       const now = clock();
-      const rec = core.store.machine(m.name);
+      const rec = core.store.ensureMachine(m.name);
       core.checkin(m, now);
       let meaningful = false;
       if (rec.kind === 'none') {
@@ -118,7 +118,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         core.recordLog(m, d.log, 'legacy', null);
         await core.persist(m, false, request.receivedAt);
       } else {
-        core.store.markDirty();
+        core.store.markDirty(m.name);
       }
       const o = d.outputs;
       return {

@@ -146,7 +146,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       const unit = core.takeUnitCounter(m, req.counter);
       const now = clock();
       core.checkin(m, now);
-      const rec = core.store.machine(m.name);
+      const rec = core.store.ensureMachine(m.name);
       const data = core.store.data;
       let meaningful = false;
 
@@ -220,7 +220,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
 
       if (meaningful) rec.last_update = now;
       // ack_seq promises the events are stored: make sure nothing earlier is still only in memory.
-      if (meaningful || core.store.unsaved || core.events.pendingCount > 0) {
+      if (meaningful || core.store.unsaved(m.name) || core.store.unsaved() || core.events.pendingCount > 0) {
         await core.persist(m, false, request.receivedAt);
       }
 
