@@ -26,6 +26,7 @@ import { legacyRoutes } from './routes/legacy.js';
 import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminLogRoutes } from './routes/admin-log.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
@@ -306,6 +307,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(syncRoutes, { services });
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(adminLogRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();
