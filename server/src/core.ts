@@ -32,6 +32,7 @@ import {
   backOnlineText,
 } from './slack-messages.js';
 import { errors } from './errors.js';
+import { sameJson } from './same-json.js';
 
 export type EventSource = StoredEvent['source'];
 
@@ -248,11 +249,11 @@ export class Core {
   applyEvent(m: MachineConfig, event: MachineEvent, source: EventSource): boolean {
     const rec = this.store.ensureMachine(m.name);
     const now = this.clock();
-    const before = JSON.stringify(rec.state);
+    const before = rec.state;
     const d = decide(m, rec.state, event, null, { now });
     rec.state = d.state;
     rec.outputs = d.outputs;
-    const changed = JSON.stringify(d.state) !== before || d.log.length > 0;
+    const changed = !sameJson(d.state, before) || d.log.length > 0;
     if (changed) rec.last_update = now;
     this.recordLog(m, d.log, source, null);
     return changed;

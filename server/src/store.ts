@@ -137,6 +137,10 @@ export interface StoreOptions {
 export interface StoreStats {
   /** Document writes asked of the journal (a heartbeat that changes nothing asks none). */
   docWrites: number;
+  /** Longest the main thread spent in one document write (serialise + queue), ms. */
+  longestSyncMs: number;
+  /** Document writes whose synchronous part took over 2 ms (wall clock: a busy machine preempts). */
+  slowSyncSteps: number;
   journal: ReturnType<StateJournal['stats']>;
 }
 
@@ -183,6 +187,9 @@ export class Store {
   private serverText: string;
   private readonly machines = new Map<string, Doc<MachineDoc>>();
   private docWrites = 0;
+  /** Longest synchronous part of one document write (serialise + queue), ms. */
+  private longestSyncMs = 0;
+  private slowSyncSteps = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -223,7 +230,12 @@ export class Store {
       read: async () => journal.read(key) as T | null,
       write: (data: T) => {
         this.docWrites++;
-        return journal.write(key, JSON.stringify(data));
+        const began = performance.now();
+        const done = journal.write(key, JSON.stringify(data));
+        const took = performance.now() - began;
+        if (took > this.longestSyncMs) this.longestSyncMs = took;
+        if (took > 2) this.slowSyncSteps++;
+        return done;
       },
     };
     const onDuration = this.opts.onSaveDuration;
@@ -326,7 +338,7 @@ export class Store {
   }
 
   stats(): StoreStats {
-    return { docWrites: this.docWrites, journal: this.journal.stats() };
+    return { docWrites: this.docWrites, longestSyncMs: this.longestSyncMs, slowSyncSteps: this.slowSyncSteps, journal: this.journal.stats() };
   }
 
   /** Writes every dirty document, a few per event-loop turn (no long block at 2,000 machines). */

@@ -18,12 +18,15 @@ export interface FleetOptions {
   deps?: Partial<AppDeps>;
   slackControlUrl?: string;
   slackOopsUrl?: string;
+  /** Event database to use instead of a fresh one (the benchmark's 10 M events). */
+  eventsPath?: string;
   /** Extra Store options (save-duration hook, ...). */
   store?: Partial<StoreOptions>;
 }
 
 export interface Fleet {
   dir: string;
+  store: Store;
   stateDir: string;
   /** Holds every state-journal write from now on (a stuck disk) ... */
   stall(): void;
@@ -78,7 +81,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   let held: Array<() => void> = [];
   const beforeWrite = () => (stalled ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
   const store = await Store.open({ stateDir, budgetMs, idleFlushMs: 0, beforeWrite, ...o.store });
-  const events = EventLog.open(join(stateDir, 'events.db'));
+  const events = EventLog.open(o.eventsPath ?? join(stateDir, 'events.db'));
   const notifier = createNotifier({ controlUrl: o.slackControlUrl, oopsUrl: o.slackOopsUrl });
   const adminToken = 'fleet-admin-token-0123456789abcdef';
   const app = await buildApp({
@@ -90,9 +93,10 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     budgetMs,
     ...o.deps,
   });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await app.listen({ host: '127.0.0.1', port: 0, backlog: 4096 });
   return {
     dir,
+    store,
     stateDir,
     stall() {
       stalled = true;

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyLegacyUpdate, canonicalFob, diffUsers, type CommandType } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
+import { sameJson } from '../same-json.js';
 import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
 import { serverEvent } from '../core.js';
@@ -101,7 +102,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       t.amps = num(body.amps);
       rec.second_relay_reported = typeof body.second_relay_state === 'boolean' ? body.second_relay_state : null;
       const uptime = num(body.uptime);
-      const before = JSON.stringify(rec.state);
+      const before = rec.state;
       const d = applyLegacyUpdate(
         m,
         rec.state,
@@ -112,7 +113,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       rec.state = d.state;
       rec.outputs = d.outputs;
       if (uptime !== null) rec.uptime_s = uptime;
-      if (d.log.length > 0 || JSON.stringify(d.state) !== before) meaningful = true;
+      if (d.log.length > 0 || !sameJson(d.state, before)) meaningful = true;
       if (meaningful) {
         rec.last_update = now;
         core.recordLog(m, d.log, 'legacy', null);

@@ -20,6 +20,7 @@ import type { AppServices } from '../app.js';
 import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
 import { errors } from '../errors.js';
+import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
 import { unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
@@ -205,7 +206,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         meaningful = true;
       }
 
-      const before = JSON.stringify(rec.state);
+      const before = rec.state;
       rec.state = mirrorState(core, m, rec.state, req.state, now);
       const base = outputsOf(m as DecisionMachine, rec.state);
       rec.outputs = {
@@ -216,7 +217,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         status_led_rgb: base.status_led_rgb,
         status_led_brightness: base.status_led_brightness,
       };
-      if (JSON.stringify(rec.state) !== before) meaningful = true;
+      if (!sameJson(rec.state, before)) meaningful = true;
 
       if (meaningful) rec.last_update = now;
       // ack_seq promises the events are stored: make sure nothing earlier is still only in memory.
