@@ -31,6 +31,7 @@ import { adminLogRoutes } from './routes/admin-log.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
+import { RouteMethods } from './route-methods.js';
 import { BoundedSaver } from './bounded-save.js';
 import { eventLogFields, eventLogLine } from './logging.js';
 
@@ -188,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeouts: deps.timeouts,
   });
   if (core.syncConfigDigest()) deps.store.markDirty();
+  deps.store.observeSaveDuration((seconds) => core.metrics.saveDuration(seconds));
   const lists = new ListCache(core, deps.listInlineMaxBytes);
 
   let usersSaver: BoundedSaver<UserRecord[]> | null = null;
@@ -286,8 +288,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(status).type('application/json').send(body);
   });
 
+  // A path that exists but not for this method: 405 with `Allow` (dm_mac answers so), not 404.
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => {
+    routes.add(route.url, route.method, route.config?.legacy === true);
+  });
   app.setNotFoundHandler((request, reply) => {
-    const e = errors.routeNotFound(request.method, request.url.split('?')[0]);
+    const path = request.url.split('?')[0];
+    const allowed = routes.allowed(path);
+    if (allowed.methods.length > 0) {
+      // a GET route answers HEAD too; OPTIONS answers with the list
+      const served = new Set(allowed.methods);
+      if (served.has('GET')) served.add('HEAD');
+      const methods = Array.from(served).sort();
+      void reply.header('allow', Array.from(served.add('OPTIONS')).sort().join(', '));
+      if (request.method === 'OPTIONS') {
+        void reply.code(200).send();
+        return;
+      }
+      const e = errors.methodNotAllowed(request.method, path, methods);
+      void reply.code(405).type('application/json').send(allowed.legacy ? { error: e.message } : { error: e.message, code: e.code });
+      return;
+    }
+    const e = errors.routeNotFound(request.method, path);
     void reply.code(404).type('application/json').send({ error: e.message, code: e.code });
   });
 

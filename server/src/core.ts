@@ -133,6 +133,7 @@ export class Core {
       appStartedAt: this.startedAt,
       listVersionLatest: () => self.store.data.list_version,
       slack: () => self.notifier.stats(),
+      saveTimeouts: () => self.tracker.counts(),
     });
   }
 
@@ -232,20 +233,26 @@ export class Core {
 
   /** Audit + Slack + metrics for a decision's log events. */
   recordLog(m: MachineConfig, log: LogEvent[], source: EventSource, unitSeq: number | null): void {
+    for (const e of log) this.storeEvent(storedFromLog(m.name, e, source, unitSeq));
+    this.announce(m, log);
+  }
+
+  /**
+   * Slack messages and decision metrics for the log events of one request (no audit), together:
+   * a login line carries the second relay's verdict logged after it.
+   */
+  announce(m: MachineConfig, log: LogEvent[]): void {
     for (const e of log) {
-      this.storeEvent(storedFromLog(m.name, e, source, unitSeq));
-      this.announce(m, e);
+      const outcome = outcomeOf(e);
+      if (outcome) this.metrics.decision(outcome);
     }
+    for (const msg of messagesFor(m, log)) this.notifier.notify(msg.channel, msg.text);
   }
 
-  /** Slack messages and decision metrics for one log event (no audit). */
-  announce(m: MachineConfig, e: LogEvent): void {
-    const outcome = outcomeOf(e);
-    if (outcome) this.metrics.decision(outcome);
-    for (const msg of messagesFor(m.display_name, e)) this.notifier.notify(msg.channel, msg.text);
-  }
-
-  /** Applies a decision event to a server-decided (legacy or never-seen) machine. */
+  /**
+   * Applies an admin's decision event to a server-decided (legacy or never-seen) machine. Like
+   * dm_mac, an admin action is no update from the machine: `last_update` stays as it is.
+   */
   applyEvent(m: MachineConfig, event: MachineEvent, source: EventSource): boolean {
     const rec = this.store.ensureMachine(m.name);
     const now = this.clock();
@@ -253,10 +260,8 @@ export class Core {
     const d = decide(m, rec.state, event, null, { now });
     rec.state = d.state;
     rec.outputs = d.outputs;
-    const changed = !sameJson(d.state, before) || d.log.length > 0;
-    if (changed) rec.last_update = now;
     this.recordLog(m, d.log, source, null);
-    return changed;
+    return !sameJson(d.state, before) || d.log.length > 0;
   }
 
   /**
@@ -322,15 +327,13 @@ export class Core {
 
   private saveTimedOut(m: MachineConfig): void {
     const now = this.clock();
-    this.metrics.saveTimeout(m);
     const rec = this.tracker.record(m.name, now);
     this.store.setSaveTimeouts(m.name, rec.count);
     this.store.markDirty(m.name);
     if (this.onWarning) this.onWarning({ machine: m.name, save_timeouts: rec.count }, `state save timeout on ${m.name}`);
-    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count));
+    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs));
     if (rec.fleetAlert) {
-      const names = rec.fleetAlert.map((n) => this.machine(n)?.display_name ?? n);
-      this.notifier.notify('control', saveTimeoutFleetText(names, Math.round(this.fleetWindowMs / 1000)));
+      this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000));
     }
   }
 
@@ -418,9 +421,15 @@ export function storedFromLog(machine: string, e: LogEvent, source: EventSource,
       ev.full_name = e.full_name;
       ev.fob = e.fob;
       ev.reason = e.reason;
+      if (e.blocked) ev.detail = 'machine oopsed or locked out';
+      break;
+    case 'card_removed':
+      ev.fob = e.fob;
+      ev.duration_ms = e.held_ms;
       break;
     case 'oops':
       ev.reason = e.source;
+      ev.fob = e.fob || null;
       ev.detail = `by ${e.by}`;
       break;
     case 'oops_cleared':

@@ -187,6 +187,7 @@ export class Store {
   private serverText: string;
   private readonly machines = new Map<string, Doc<MachineDoc>>();
   private docWrites = 0;
+  private durationObserver: ((seconds: number) => void) | null;
   /** Longest synchronous part of one document write (serialise + queue), ms. */
   private longestSyncMs = 0;
   private slowSyncSteps = 0;
@@ -197,6 +198,7 @@ export class Store {
     this.journal = journal;
     this.journalPath = journal.path;
     this.opts = opts;
+    this.durationObserver = opts.onSaveDuration ?? null;
     this.server = this.makeDoc<ServerDoc>(SERVER_KEY, emptyServerDoc());
     this.serverText = '';
     const idle = opts.idleFlushMs ?? 60000;
@@ -238,15 +240,19 @@ export class Store {
         return done;
       },
     };
-    const onDuration = this.opts.onSaveDuration;
     const adapter = boundedAdapter<T>(file, {
       budgetMs: this.opts.budgetMs,
       setTimer: this.opts.setTimer,
       onWrite: (ms, outcome) => {
-        if (outcome === 'saved' && onDuration) onDuration(ms / 1000);
+        if (outcome === 'saved' && this.durationObserver) this.durationObserver(ms / 1000);
       },
     });
     return { low: new Low<T>(adapter, initial), dirty: false, calls: 0, savedCall: 0 };
+  }
+
+  /** Tells `fn` the duration (seconds) of every document write that became durable (the metrics). */
+  observeSaveDuration(fn: (seconds: number) => void): void {
+    this.durationObserver = fn;
   }
 
   /** The server's globals (list version, config digest, command ids); saved with the next save. */
