@@ -102,9 +102,13 @@ export interface UsageRow {
 
 /** Opens (creating) the database with the pragmas every connection of ours uses. */
 export function openEventDb(path: string, opts: { readonly?: boolean } = {}): DB {
-  const db = new Database(path, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
+  // The reader opens read-write but refuses writes (query_only): a read-only connection cannot
+  // open a WAL database whose -shm file is gone (the last connection closed it).
+  const db = new Database(path, { fileMustExist: opts.readonly === true });
   db.pragma('busy_timeout = 5000');
-  if (!opts.readonly) {
+  if (opts.readonly) {
+    db.pragma('query_only = ON');
+  } else {
     db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk when it returns (units get ack_seq only for stored events)
     db.pragma('synchronous = FULL');

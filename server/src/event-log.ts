@@ -66,6 +66,9 @@ export class EventLog {
   private readonly queries = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private nextQuery = 1;
   private lastError: Error | null = null;
+  /** A thread that stopped on an error: later calls fail at once instead of waiting forever. */
+  private writerDead: Error | null = null;
+  private readerDead: Error | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   private pruning = false;
   private pruneDone: (() => void) | null = null;
@@ -98,12 +101,14 @@ export class EventLog {
     this.writer.on('message', (m: WriterReply) => this.onWriter(m));
     this.writer.on('error', (e) => {
       this.writerReady();
+      this.writerDead = e;
       this.failAll(e);
     });
     this.reader = spawnWorker(WORKER_URL, { role: 'reader', path });
     this.reader.on('message', (m: ReaderReply) => this.onReader(m));
     this.reader.on('error', (e) => {
       this.readerReady();
+      this.readerDead = e;
       for (const q of this.queries.values()) q.reject(e);
       this.queries.clear();
     });
@@ -166,6 +171,7 @@ export class EventLog {
     const target = this.nextId - 1;
     if (this.durableId >= target) return Promise.resolve();
     if (this.closed) return Promise.reject(new Error('event log is closed'));
+    if (this.writerDead) return Promise.reject(new Error(`event log writer stopped: ${this.writerDead.message}`));
     // a failed commit left its events in `sent`: offer them again with the new ones
     if (this.lastError && this.sent.length) {
       this.pending = this.sent.concat(this.pending);
@@ -207,6 +213,12 @@ export class EventLog {
 
   /** The threads keep the process alive only while someone waits on them. */
   private updateRefs(): void {
+    if (this.closed) {
+      // closing: both threads keep the process alive until they have exited
+      this.writer.ref();
+      this.reader.ref();
+      return;
+    }
     if (this.waiters.length > 0 || this.pruning || !this.started.writer) this.writer.ref();
     else this.writer.unref();
     if (this.queries.size > 0 || !this.started.reader) this.reader.ref();
@@ -231,6 +243,7 @@ export class EventLog {
 
   private ask<T>(req: { op: 'events' | 'sessions'; q: EventQuery } | { op: 'usage'; q: UsageQuery }): Promise<T> {
     if (this.closed) return Promise.reject(new Error('event log is closed'));
+    if (this.readerDead) return Promise.reject(new Error(`event log reader stopped: ${this.readerDead.message}`));
     const id = this.nextQuery++;
     return new Promise<T>((resolve, reject) => {
       this.queries.set(id, { resolve: resolve as (v: unknown) => void, reject });
