@@ -58,9 +58,15 @@ export function loggerOptions(s: LogSettings): FastifyServerOptions['logger'] {
   if (!s.pretty) return base;
   return {
     ...base,
-    transport: { target: 'pino-pretty', options: { translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' } },
+    // the event fields are in the message already: a terminal shows one line per event
+    transport: {
+      target: 'pino-pretty',
+      options: { translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: `pid,hostname,${EVENT_FIELDS.join(',')}` },
+    },
   };
 }
+
+const EVENT_FIELDS = ['event', 'event_id', 'source', 'machine', 'account_id', 'reason', 'duration_ms'];
 
 /** The fields of an audit event worth a log line (no fob code: it opens the door). */
 export function eventLogFields(e: StoredEvent): { [k: string]: string | number } {
