@@ -28,6 +28,7 @@ import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminLogRoutes } from './routes/admin-log.js';
+import { adminUnitRoutes } from './routes/admin-units.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
@@ -296,7 +297,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     const allowed = routes.allowed(path);
-    if (allowed.methods.length > 0) {
+    // A route that serves this method and still found nothing (the docs file server lacking a
+    // file) is a 404, not a 405.
+    const servedHere = allowed.methods.indexOf(request.method) >= 0 || (request.method === 'HEAD' && allowed.methods.indexOf('GET') >= 0);
+    if (allowed.methods.length > 0 && !servedHere) {
       // a GET route answers HEAD too; OPTIONS answers with the list
       const served = new Set(allowed.methods);
       if (served.has('GET')) served.add('HEAD');
@@ -335,6 +339,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
   await app.register(adminLogRoutes, { services });
+  await app.register(adminUnitRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();

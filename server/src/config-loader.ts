@@ -21,7 +21,7 @@ const DEFAULTS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'default
 export interface ServerPaths {
   /** Root data folder (FOBGATE_DATA_DIR, default ./data). */
   dataDir: string;
-  /** MACHINE_STATE_DIR (default <data>/state): state.json and events.jsonl. */
+  /** MACHINE_STATE_DIR (default <data>/state): state.journal and events.db. */
   stateDir: string;
   usersPath: string;
   machinesPath: string;

@@ -29,13 +29,15 @@ export function documentsOf(old: PersistedState): Array<[string, ServerDoc | Mac
   const machines = old.machines && typeof old.machines === 'object' ? old.machines : {};
   const units = old.units && typeof old.units === 'object' ? old.units : {};
   const timeouts = old.save_timeouts && typeof old.save_timeouts === 'object' ? old.save_timeouts : {};
-  const names = new Set([...Object.keys(machines), ...Object.keys(units), ...Object.keys(timeouts)]);
+  const pending = old.pending_units && typeof old.pending_units === 'object' ? old.pending_units : {};
+  const names = new Set([...Object.keys(machines), ...Object.keys(units), ...Object.keys(pending), ...Object.keys(timeouts)]);
   for (const name of names) {
     out.push([
       `machine/${name}`,
       {
         record: Object.prototype.hasOwnProperty.call(machines, name) ? machines[name] : null,
         unit: Object.prototype.hasOwnProperty.call(units, name) ? units[name] : null,
+        pending_unit: Object.prototype.hasOwnProperty.call(pending, name) ? pending[name] : null,
         save_timeouts: typeof timeouts[name] === 'number' ? timeouts[name] : 0,
       },
     ]);

@@ -56,10 +56,30 @@ export interface UnitRecord {
   dropped_events: number;
 }
 
+/**
+ * A unit key issued by registration but not yet used: it becomes the machine's key (and the
+ * previous unit's key is retired) at the first request signed with it, so a flash that fails
+ * never cuts off the unit already working on that machine (see unit-keys.ts).
+ */
+export interface PendingUnit {
+  key: string;
+  registered_at: number;
+  /** Admin commands queued while the machine had no active unit (they go to this one). */
+  commands: UnitCommand[];
+  /**
+   * False while the flash tool has not yet confirmed the upload (digests match): requests
+   * signed with the key are refused until then, so a unit whose upload failed verification can
+   * never take over the machine.
+   */
+  verified: boolean;
+}
+
 /** One machine's document. */
 export interface MachineDoc {
   record: MachineRecord | null;
   unit: UnitRecord | null;
+  /** A registered unit whose key has not signed a request yet. */
+  pending_unit: PendingUnit | null;
   /** Lifetime state-save timeouts (mac_state_save_timeouts_total survives restarts). */
   save_timeouts: number;
 }
@@ -87,6 +107,8 @@ export interface PersistedState {
   next_command_id: number;
   machines: { [name: string]: MachineRecord };
   units: { [name: string]: UnitRecord };
+  /** Registered units whose key has not signed a request yet, by machine. */
+  pending_units?: { [name: string]: PendingUnit };
   save_timeouts: { [name: string]: number };
 }
 
@@ -307,6 +329,21 @@ export class Store {
     return doc;
   }
 
+  /** The machine's registered unit whose key has not signed a request yet, or null. */
+  pendingUnit(name: string): PendingUnit | null {
+    const doc = this.machines.get(name);
+    return doc ? doc.low.data.pending_unit : null;
+  }
+
+  /** Sets (or with null, drops) the machine's pending unit. */
+  setPendingUnit(name: string, pending: PendingUnit | null): void {
+    if (pending) this.docOf(name).low.data.pending_unit = pending;
+    else {
+      const doc = this.machines.get(name);
+      if (doc) doc.low.data.pending_unit = null;
+    }
+  }
+
   /** A change of `name` (or of the globals) worth keeping but not worth a write of its own. */
   markDirty(name?: string): void {
     if (name === undefined) {
@@ -374,7 +411,7 @@ export class Store {
 }
 
 function emptyMachineDoc(): MachineDoc {
-  return { record: null, unit: null, save_timeouts: 0 };
+  return { record: null, unit: null, pending_unit: null, save_timeouts: 0 };
 }
 
 /** Fills in whatever an older or hand-edited document lacks. */
@@ -394,6 +431,11 @@ function normalizeMachine(raw: MachineDoc | null): MachineDoc {
   if (raw.unit && typeof raw.unit === 'object') {
     doc.unit = raw.unit;
     if (!Array.isArray(doc.unit.commands)) doc.unit.commands = [];
+  }
+  if (raw.pending_unit && typeof raw.pending_unit === 'object') {
+    doc.pending_unit = raw.pending_unit;
+    if (!Array.isArray(doc.pending_unit.commands)) doc.pending_unit.commands = [];
+    if (typeof doc.pending_unit.verified !== 'boolean') doc.pending_unit.verified = true;
   }
   if (typeof raw.save_timeouts === 'number' && raw.save_timeouts > 0) doc.save_timeouts = raw.save_timeouts;
   return doc;

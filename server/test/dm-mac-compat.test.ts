@@ -3,10 +3,9 @@
 // metric samples (docs/dm-mac-compat.md). The deliberate differences are pinned elsewhere
 // (shared/src/decision-differences.test.ts, bad-input, hostile-input and legacy tests).
 import { test } from 'uvu';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { AUTH, machinesConfig, makeApp, postUpdate, removeDir, tempDir, update } from './helpers.js';
+import { AUTH, machinesConfig, makeApp, postUpdate, removeDir, stateOnDisk, tempDir, update } from './helpers.js';
 import { ADA, BOB, COMPAT_NAMES, CY, IDLE, STRANGER, compatApp, labels, look, type CompatApp } from './compat-fixture.js';
 import { parseExposition, select, valueOf } from './prom-text.js';
 import { fixSampleValues } from '../src/metrics.js';
@@ -14,11 +13,12 @@ import { fixSampleValues } from '../src/metrics.js';
 let t: CompatApp;
 
 /** Polls a JSON file until `ok` holds for it (10 s at most). */
-async function untilOnDisk(path: string, ok: (data: any) => boolean): Promise<void> {
+async function untilOnDisk(dir: string, ok: (data: any) => boolean): Promise<void> {
   const end = Date.now() + 10_000;
+  const path = join(dir, 'state.journal');
   for (;;) {
     try {
-      if (ok(JSON.parse(readFileSync(path, 'utf8')))) return;
+      if (ok(stateOnDisk(dir))) return;
     } catch {
       // not written yet
     }
@@ -312,7 +312,7 @@ test('mac_state_save_timeouts_total survives a restart: exported from the persis
     assert.is(a.slack().filter((x) => x.includes('state-save timeout (')).length, 1, 'the per-machine alert at 2');
     // the disk recovers: wait until the count is on disk (a busy machine may take a while)
     a.disk.release();
-    await untilOnDisk(join(dir, 'state.json'), (s) => s.save_timeouts?.lathe === 2);
+    await untilOnDisk(dir, (s) => s.save_timeouts?.lathe === 2);
   } finally {
     await a.close();
   }
