@@ -29,6 +29,7 @@ function status(r: FleetRow, now: number): string {
 function listCell(r: FleetRow): string {
   if (r.kind === 'legacy') return 'legacy';
   if (r.list_version_held === null) return `-/${r.list_version_latest}`;
+  if (r.list_unrecognized) return `${r.list_version_held}?/${r.list_version_latest} (not issued here)`;
   const mark = r.list_version_held < r.list_version_latest ? ' (behind)' : '';
   return `${r.list_version_held}/${r.list_version_latest}${mark}`;
 }

@@ -53,7 +53,8 @@ export function pickup(f: FleetResponse, version: number): { lines: string[]; wa
   for (const m of f.machines) {
     if (m.kind !== 'fobgate') continue;
     const held = m.list_version_held;
-    const has = held !== null && held >= version;
+    // a list this server did not issue does not count, whatever number it carries
+    const has = held !== null && held >= version && !m.list_unrecognized;
     if (!has && m.online) waiting.push(m.name);
     const state = has ? 'has it' : m.online ? 'not yet' : 'offline, will get it at its next sync';
     lines.push(`  ${m.name.padEnd(20)} holds ${held === null ? '-' : 'v' + held}  ${state}`);

@@ -27,6 +27,7 @@ import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
+import { ListVersionGuard } from './list-versions.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { BoundedSaver } from './bounded-save.js';
 
@@ -83,6 +84,8 @@ export interface AppDeps {
 export interface AppServices {
   core: Core;
   lists: ListCache;
+  /** Checks the list versions units report against what this server issued. */
+  listGuard: ListVersionGuard;
   deps: AppDeps;
   registry: Registry;
   clock: () => number;
@@ -185,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const services: AppServices = {
     core,
     lists,
+    listGuard: new ListVersionGuard(core, registry),
     deps,
     registry,
     clock,

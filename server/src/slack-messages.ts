@@ -111,3 +111,13 @@ export function offlineText(dn: string, sinceMs: number): string {
 export function backOnlineText(dn: string, offlineForMs: number): string {
   return `Machine ${dn} is back online after ${humanDuration(offlineForMs)} without a check-in.`;
 }
+
+/** A unit held a list version this server had lost (state restored from an older copy): moved past it. */
+export function listRecoveredText(dn: string, held: number, latest: number, next: number): string {
+  return `Machine ${dn} holds authorization list v${held}, newer than this server's v${latest} (was the server's state restored from an older copy?). The list version moved to v${next}; every unit gets the current list.`;
+}
+
+/** A unit reports a list this server did not issue; it gets no list update until re-registered. */
+export function listUnrecognizedText(dn: string, held: number, latest: number): string {
+  return `Machine ${dn} reports authorization list v${held}, which this server did not issue (latest v${latest}). Re-register (re-flash) the unit; unless it came from another server, its key may have leaked.`;
+}

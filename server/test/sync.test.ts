@@ -172,7 +172,7 @@ test('list: full for a fresh unit, nothing when current, delta after a users cha
   // the latest version number with other content (a list issued before a crash lost it): newer full list
   s = await unit.sync({ list_version: next.version, list_digest: 'f'.repeat(64) });
   assert.is(s.body!.list!.kind, 'full');
-  assert.is(s.body!.list!.version, next.version + 1);
+  assert.ok(s.body!.list!.version > next.version);
   // a version the server does not keep -> full
   s = await unit.sync({ list_version: 999999, list_digest: 'x' });
   assert.is(s.body!.list!.kind, 'full');

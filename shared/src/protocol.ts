@@ -216,6 +216,8 @@ export interface FleetRow {
   firmware: string | null;
   list_version_held: number | null;
   list_version_latest: number;
+  /** The unit reports a list this server did not issue (see the server's list-versions.ts). */
+  list_unrecognized: boolean;
   wifi_signal_db: number | null;
   last_event: { type: string; at: number; summary: string } | null;
 }

@@ -68,6 +68,7 @@ const fleetRowSchema = {
     firmware: { type: ['string', 'null'] },
     list_version_held: { type: ['integer', 'null'] },
     list_version_latest: { type: 'integer' },
+    list_unrecognized: { type: 'boolean' },
     wifi_signal_db: { type: ['number', 'null'] },
     last_event: {
       type: ['object', 'null'],
@@ -165,7 +166,7 @@ const actionBody = {
 } as const;
 
 export async function adminRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, clock, saveUsers } = opts.services;
+  const { core, deps, clock, saveUsers, listGuard } = opts.services;
 
   // Every route of this plugin (an encapsulated context: the hook reaches no other route) needs
   // the token. Not decided on request.url: the router matches percent-decoded paths, so
@@ -366,6 +367,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
           firmware: rec ? rec.firmware : null,
           list_version_held: rec ? rec.list_version_held : null,
           list_version_latest: latest,
+          list_unrecognized: listGuard.unrecognizedFor(name) !== null,
           wifi_signal_db: rec ? rec.telemetry.wifi_signal_db : null,
           last_event: last ? { type: last.type, at: last.at, summary: summaryOf(last) } : null,
         };

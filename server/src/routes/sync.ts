@@ -125,7 +125,7 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
 }
 
 export async function syncRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, lists, deps, clock } = opts.services;
+  const { core, lists, listGuard, deps, clock } = opts.services;
   const syncInterval = deps.syncIntervalS ?? SYNC_INTERVAL_S;
 
   app.post<{ Body: SyncRequest }>(
@@ -164,17 +164,8 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         rec.list_digest_held = req.list_digest;
         meaningful = true;
       }
-      if (req.list_version > data.list_version) {
-        // The unit holds a newer version than this server knows (state lost): move past it.
-        data.list_version = req.list_version;
-        core.bumpListVersion();
-        meaningful = true;
-      } else if (req.list_version === data.list_version && req.list_digest !== lists.current(m).digest) {
-        // Same version, other content (issued before a crash lost it): one version, one content,
-        // so the unit must get a newer one.
-        core.bumpListVersion();
-        meaningful = true;
-      }
+      // What the unit holds is checked against what this server issued, never adopted.
+      if (listGuard.check(m, req.list_version, req.list_digest, () => lists.current(m).digest, now) === 'recovered') meaningful = true;
       rec.uptime_s = req.up / 1000;
       rec.telemetry.wifi_signal_db = req.telemetry.wifi_signal_db;
       rec.telemetry.free_vars = req.telemetry.free_vars;
