@@ -25,11 +25,14 @@ import { legacyRoutes } from './routes/legacy.js';
 import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminUsersRoutes } from './routes/admin-users.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { ListVersionGuard } from './list-versions.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { BoundedSaver } from './bounded-save.js';
+import { UsersHistory } from './users-history.js';
+import { dirname, join } from 'node:path';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -75,6 +78,10 @@ export interface AppDeps {
   timeouts?: TimeoutTrackerOptions;
   /** Where PUT /api/admin/users writes users.json (default: atomic file at usersPath). */
   usersAdapter?: Adapter<UserRecord[]>;
+  /** Folder keeping every replaced users.json (default: users-history/ beside usersPath; null: none). */
+  usersHistoryDir?: string | null;
+  /** Revisions the users history keeps (50). */
+  usersHistoryKeep?: number;
   /** Sync period told to units, s (5). */
   syncIntervalS?: number;
   /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
@@ -91,6 +98,8 @@ export interface AppServices {
   clock: () => number;
   /** Writes users.json within the budget. */
   saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
+  /** Every replaced users list (null when users live only in memory). */
+  usersHistory: UsersHistory | null;
 }
 
 /** Longest path parameter the router accepts (fastify's default); longer: 414. */
@@ -185,6 +194,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (usersAdapter) {
     usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS) });
   }
+  const historyDir =
+    deps.usersHistoryDir !== undefined
+      ? deps.usersHistoryDir
+      : deps.config.usersPath
+        ? join(dirname(deps.config.usersPath), 'users-history')
+        : null;
   const services: AppServices = {
     core,
     lists,
@@ -193,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry,
     clock,
     saveUsers: usersSaver ? (users) => usersSaver!.save(() => users) : null,
+    usersHistory: historyDir ? new UsersHistory(historyDir, deps.usersHistoryKeep) : null,
   };
 
   const app = Fastify({
@@ -292,6 +308,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(syncRoutes, { services });
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(adminUsersRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();

@@ -22,6 +22,8 @@ export type ServerErrorCode =
   | 'LIST_GONE'
   | 'LEGACY_DISABLED'
   | 'CONFIG_INVALID'
+  | 'REMOVALS_NOT_CONFIRMED'
+  | 'NO_SUCH_REVISION'
   | 'SAVE_TIMEOUT'
   | 'SAVE_FAILED'
   | 'INTERNAL';
@@ -82,6 +84,11 @@ export const errors = {
       `legacy (unsigned) updates are refused for machine ${name}: a fobgate unit is registered for it and signs its requests`,
     ),
   configInvalid: (message: string) => new ServerError('CONFIG_INVALID', 400, message),
+  /** A users list that removes more members than one change may without allow_removals. */
+  removalsNotConfirmed: (message: string) => new ServerError('REMOVALS_NOT_CONFIRMED', 409, message),
+  noSuchRevision: (message: string) => new ServerError('NO_SUCH_REVISION', 404, message),
+  noUsersHistory: () =>
+    new ServerError('NO_SUCH_REVISION', 404, 'no users history: the users list is not kept in a file (USERS_CONFIG)'),
   saveTimeout: (actionApplied: boolean) =>
     new ServerError('SAVE_TIMEOUT', 503, 'state save timeout', actionApplied ? { action_applied: true } : undefined),
   saveFailed: (actionApplied: boolean) =>

@@ -2,10 +2,11 @@
 // grow with history; one write in flight, later lines batched behind it), the newest events and
 // sessions (derived from session_start/session_end) indexed in memory up to a bound, and queries
 // that reach further back read the file.
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { StoredEvent, StoredSession } from '@fobgate/shared';
+import { openPrivate } from './private-files.js';
 
 export type NewEvent = Omit<StoredEvent, 'id'>;
 
@@ -254,7 +255,7 @@ export class EventLog {
     let text = batch.join('');
     if (this.needsNewline) text = '\n' + text;
     try {
-      if (!this.handle) this.handle = await open(this.path, 'a');
+      if (!this.handle) this.handle = await openPrivate(this.path, 'a');
       await this.handle.write(text);
       this.needsNewline = false;
       await this.handle.datasync();

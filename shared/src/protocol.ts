@@ -161,7 +161,9 @@ export interface ErrorBody {
 // ---- Admin API (Authorization: Bearer <ADMIN_TOKEN>) ----
 // POST   /api/admin/units                   {machine}            -> UnitRegistration
 // GET    /api/admin/users                                        -> users.json array
-// PUT    /api/admin/users                   users.json array     -> UsersReplaceResult
+// PUT    /api/admin/users?allow_removals=   users.json array     -> UsersReplaceResult
+// GET    /api/admin/users/history                                -> UsersHistoryResponse
+// POST   /api/admin/users/rollback          {revision?, allow_removals?, dry_run?} -> UsersReplaceResult
 // GET    /api/admin/machines                                     -> FleetResponse
 // POST   /api/admin/machines/:name/oops     {cut?}               -> {success: true}
 // DELETE /api/admin/machines/:name/oops                          -> {success: true}
@@ -187,13 +189,50 @@ export interface MemberChange {
   fields: string[];
 }
 
+export interface MemberName {
+  account_id: string;
+  full_name: string;
+}
+
 export interface UsersReplaceResult {
   /** New users-list version (each machine's authorization list version follows it). */
   version: number;
   added: string[];
   removed: string[];
+  /** The same members as `added` / `removed`, with their names. */
+  added_members: MemberName[];
+  removed_members: MemberName[];
+  /** Members in force before this change. */
+  members_before: number;
   changed: MemberChange[];
   warnings: string[];
+  /**
+   * Members one replacement may remove without allow_removals: max(5, 10 % of the current list),
+   * and never all of them.
+   */
+  removal_limit: number;
+  /** This replacement removes more than that (refused unless allow_removals). */
+  removals_need_confirmation: boolean;
+  /** The users-history revision the replaced list was kept as (null: dry run, no change, or no history). */
+  previous_revision: number | null;
+}
+
+/** One earlier users.json kept by the server (GET /api/admin/users/history). */
+export interface UsersRevision {
+  revision: number;
+  /** Epoch ms it was kept (0 when unknown). */
+  saved_at: number;
+  /** Members it holds (-1 when unknown). */
+  members: number;
+  /** Why the list it holds was replaced. */
+  reason: string;
+}
+
+export interface UsersHistoryResponse {
+  /** Members in force now. */
+  current_members: number;
+  /** Newest first. */
+  revisions: UsersRevision[];
 }
 
 export interface FleetRow {

@@ -58,7 +58,7 @@ const updateResponse = {
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, registry, clock } = opts.services;
+  const { core, deps, registry, clock, usersHistory } = opts.services;
   const legacy = { legacy: true };
   const tags = ['dm_mac legacy'];
 
@@ -182,6 +182,8 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (!loaded.ok) throw errors.configInvalid(loaded.message);
       const diff = diffUsers(core.users, loaded.value);
       const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
+      // the list in force is kept in the users history before the file's takes over
+      if (changed && usersHistory) await usersHistory.save(core.users, `replaced by a reload of ${label}`, clock());
       core.setUsers(loaded.value);
       if (changed) {
         core.bumpListVersion();
