@@ -70,6 +70,9 @@ function digestOf(users: UserRecord[], machines: MachinesConfig): string {
   return createHash('sha256').update(JSON.stringify([users, machines])).digest('hex');
 }
 
+/** Log events whose Slack messages go ahead of control chatter (logins, logouts, denials). */
+const URGENT_EVENTS: LogEvent['type'][] = ['oops', 'oops_cleared', 'locked_out', 'unlocked'];
+
 /** Outcome label of the decisions counter for one log event, or null when it is no decision. */
 function outcomeOf(e: LogEvent): string | null {
   if (e.type === 'session_start') return e.override ? 'override' : e.authorized ? 'granted' : 'warn_only';
@@ -236,7 +239,8 @@ export class Core {
   announce(m: MachineConfig, e: LogEvent): void {
     const outcome = outcomeOf(e);
     if (outcome) this.metrics.decision(outcome);
-    for (const msg of messagesFor(m.display_name, e)) this.notifier.notify(msg.channel, msg.text);
+    const priority = URGENT_EVENTS.indexOf(e.type) >= 0 ? 'urgent' : 'normal';
+    for (const msg of messagesFor(m.display_name, e)) this.notifier.notify(msg.channel, msg.text, priority);
   }
 
   /** Applies a decision event to a server-decided (legacy or never-seen) machine. */
@@ -320,10 +324,10 @@ export class Core {
     const rec = this.tracker.record(m.name, now);
     this.store.data.save_timeouts[m.name] = rec.count;
     this.store.markDirty();
-    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count));
+    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count), 'urgent');
     if (rec.fleetAlert) {
       const names = rec.fleetAlert.map((n) => this.machine(n)?.display_name ?? n);
-      this.notifier.notify('control', saveTimeoutFleetText(names, Math.round(this.fleetWindowMs / 1000)));
+      this.notifier.notify('control', saveTimeoutFleetText(names, Math.round(this.fleetWindowMs / 1000)), 'urgent');
     }
   }
 
@@ -333,7 +337,7 @@ export class Core {
     rec.last_checkin = now;
     if (this.monitor.checkin(m.name, now) === 'back_online') {
       const outage = this.monitor.status(m.name).lastOutageMs ?? 0;
-      this.notifier.notify('control', backOnlineText(m.display_name, outage));
+      this.notifier.notify('control', backOnlineText(m.display_name, outage), 'urgent');
       this.storeEvent(serverEvent(m.name, now, 'online', `back online after ${Math.round(outage / 1000)} s`));
     }
   }
@@ -345,7 +349,7 @@ export class Core {
       const m = this.machine(name);
       if (!m) continue;
       const last = this.monitor.status(name).lastSeen ?? now;
-      this.notifier.notify('control', offlineText(m.display_name, now - last));
+      this.notifier.notify('control', offlineText(m.display_name, now - last), 'urgent');
       this.storeEvent(serverEvent(name, now, 'offline', `no check-in since ${new Date(last).toISOString()}`));
     }
     if (this.events.pendingCount > 0) void this.events.flush().catch(() => undefined);

@@ -113,7 +113,7 @@ export class ListVersionGuard {
           `latest list version moved to v${next}`,
       );
       this.core.storeEvent(ev);
-      this.core.notifier.notify('control', listRecoveredText(m.display_name, version, latest, next));
+      this.core.notifier.notify('control', listRecoveredText(m.display_name, version, latest, next), 'urgent');
       return 'recovered';
     }
     const known = this.unrecognized.get(m.name);
@@ -124,7 +124,7 @@ export class ListVersionGuard {
         : `it is above any version this server can have issued (v${clockVersion(now) - 1})`;
       const ev = serverEvent(m.name, now, 'list_unrecognized', `unit reported list v${version} that this server did not issue (latest v${latest}): ${why}`);
       this.core.storeEvent(ev);
-      this.core.notifier.notify('control', listUnrecognizedText(m.display_name, version, latest));
+      this.core.notifier.notify('control', listUnrecognizedText(m.display_name, version, latest), 'urgent');
     }
     return 'unrecognized';
   }

@@ -55,9 +55,12 @@ async function main(env: Env, cwd: string): Promise<void> {
     fail((e as Error).message);
   }
   const events = EventLog.open(join(paths.stateDir, 'events.jsonl'));
+  // Slack delivery outcomes go to the server's log once the app (and its logger) exists.
+  let logSlack: (level: 'info' | 'warn', line: string) => void = (_level, line) => process.stderr.write(line + '\n');
   const notifier = createNotifier({
     controlUrl: s.slackControlUrl ?? undefined,
     oopsUrl: s.slackOopsUrl ?? undefined,
+    log: (level, line) => logSlack(level, line),
   });
   const app = await buildApp({
     store,
@@ -75,6 +78,7 @@ async function main(env: Env, cwd: string): Promise<void> {
     },
   });
 
+  logSlack = (level, line) => app.log[level]({ slack: true }, line);
   const address = await app.listen({ host: s.host, port: s.port });
   const out = (line: string) => process.stdout.write(line + '\n');
   out(`fobgate server listening on ${address}`);
