@@ -29,6 +29,7 @@ import { adminUsersRoutes } from './routes/admin-users.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { ListVersionGuard } from './list-versions.js';
+import { UnitDrops } from './unit-drops.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { BoundedSaver } from './bounded-save.js';
 import { UsersHistory } from './users-history.js';
@@ -93,6 +94,8 @@ export interface AppServices {
   lists: ListCache;
   /** Checks the list versions units report against what this server issued. */
   listGuard: ListVersionGuard;
+  /** Events units lost to buffer overflow: metrics, fleet fields, Slack. */
+  drops: UnitDrops;
   deps: AppDeps;
   registry: Registry;
   clock: () => number;
@@ -204,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     core,
     lists,
     listGuard: new ListVersionGuard(core, registry),
+    drops: new UnitDrops(core, registry),
     deps,
     registry,
     clock,

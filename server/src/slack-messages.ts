@@ -121,3 +121,8 @@ export function listRecoveredText(dn: string, held: number, latest: number, next
 export function listUnrecognizedText(dn: string, held: number, latest: number): string {
   return `Machine ${dn} reports authorization list v${held}, which this server did not issue (latest v${latest}). Re-register (re-flash) the unit; unless it came from another server, its key may have leaked.`;
 }
+
+/** A unit's event buffer overflowed: `lost` events since the last alert, `total` over its life. */
+export function eventsLostText(dn: string, lost: number, total: number): string {
+  return `Machine ${dn} lost ${lost} event${lost === 1 ? '' : 's'} (its event buffer overflowed; ${total} lost in all): sessions, denials or oopses from that time are missing from the audit log and Slack.`;
+}

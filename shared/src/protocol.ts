@@ -258,6 +258,10 @@ export interface FleetRow {
   /** The unit reports a list this server did not issue (see the server's list-versions.ts). */
   list_unrecognized: boolean;
   wifi_signal_db: number | null;
+  /** Events the unit lost to its buffer overflowing (its lifetime total; 0 for none or no unit). */
+  events_dropped: number;
+  /** Epoch ms that total last grew, or null. */
+  events_dropped_at: number | null;
   last_event: { type: string; at: number; summary: string } | null;
 }
 

@@ -44,6 +44,8 @@ const fleetRowSchema = {
     list_version_latest: { type: 'integer' },
     list_unrecognized: { type: 'boolean' },
     wifi_signal_db: { type: ['number', 'null'] },
+    events_dropped: { type: 'integer' },
+    events_dropped_at: { type: ['integer', 'null'] },
     last_event: {
       type: ['object', 'null'],
       properties: { type: { type: 'string' }, at: { type: 'integer' }, summary: { type: 'string' } },
@@ -246,6 +248,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
           list_version_latest: latest,
           list_unrecognized: listGuard.unrecognizedFor(name) !== null,
           wifi_signal_db: rec ? rec.telemetry.wifi_signal_db : null,
+          events_dropped: unit ? unit.dropped_events : 0,
+          events_dropped_at: unit && unit.dropped_at !== undefined ? unit.dropped_at : null,
           last_event: last ? { type: last.type, at: last.at, summary: summaryOf(last) } : null,
         };
       });

@@ -125,7 +125,7 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
 }
 
 export async function syncRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, lists, listGuard, deps, clock } = opts.services;
+  const { core, lists, listGuard, drops, deps, clock } = opts.services;
   const syncInterval = deps.syncIntervalS ?? SYNC_INTERVAL_S;
 
   app.post<{ Body: SyncRequest }>(
@@ -186,10 +186,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         unit.last_seq = ev.seq;
         meaningful = true;
       }
-      if (req.dropped_events !== unit.dropped_events) {
-        unit.dropped_events = req.dropped_events;
-        meaningful = true;
-      }
+      if (drops.report(m, unit, req.dropped_events, now)) meaningful = true;
       const pending = unit.commands.filter((c) => c.id > req.command_ack);
       if (pending.length !== unit.commands.length) {
         unit.commands = pending;
