@@ -30,6 +30,7 @@ import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { ListVersionGuard } from './list-versions.js';
 import { UnitDrops } from './unit-drops.js';
+import { UnitBudget, type UnitLimits } from './unit-budget.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { BoundedSaver } from './bounded-save.js';
 import { UsersHistory } from './users-history.js';
@@ -85,6 +86,8 @@ export interface AppDeps {
   usersHistoryKeep?: number;
   /** Sync period told to units, s (5). */
   syncIntervalS?: number;
+  /** What one unit may send (defaults: DEFAULT_UNIT_LIMITS in unit-budget.ts). */
+  unitLimits?: Partial<UnitLimits>;
   /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
   listInlineMaxBytes?: number;
 }
@@ -96,6 +99,8 @@ export interface AppServices {
   listGuard: ListVersionGuard;
   /** Events units lost to buffer overflow: metrics, fleet fields, Slack. */
   drops: UnitDrops;
+  /** What one unit may send per minute (429 beyond it). */
+  budget: UnitBudget;
   deps: AppDeps;
   registry: Registry;
   clock: () => number;
@@ -208,6 +213,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     lists,
     listGuard: new ListVersionGuard(core, registry),
     drops: new UnitDrops(core, registry),
+    budget: new UnitBudget(core, registry, deps.unitLimits),
     deps,
     registry,
     clock,
@@ -258,10 +264,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const legacy = request.routeOptions.config?.legacy === true;
     let status: number;
-    let body: { error: string; code?: string; action_applied?: boolean };
+    let body: { error: string; code?: string; action_applied?: boolean; retry_after_s?: number };
     if (isServerError(err)) {
       status = err.statusCode;
       body = Object.assign({ error: err.message, code: err.code }, err.extra);
+      if (err.extra.retry_after_s !== undefined) void reply.header('retry-after', String(err.extra.retry_after_s));
     } else if (err.validation) {
       status = 400;
       body = { error: validationMessage(err), code: 'BAD_REQUEST' };

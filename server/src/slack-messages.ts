@@ -126,3 +126,8 @@ export function listUnrecognizedText(dn: string, held: number, latest: number): 
 export function eventsLostText(dn: string, lost: number, total: number): string {
   return `Machine ${dn} lost ${lost} event${lost === 1 ? '' : 's'} (its event buffer overflowed; ${total} lost in all): sessions, denials or oopses from that time are missing from the audit log and Slack.`;
 }
+
+/** A unit sent more than its budget; `what` is requests, bytes or events. */
+export function unitOverBudgetText(dn: string, what: string): string {
+  return `Machine ${dn}'s unit sends more ${what} than its budget allows; the server refuses them for a while (the unit keeps its events). A unit that keeps doing this is faulty or its key is being misused.`;
+}

@@ -128,6 +128,8 @@ export function countingAdapter(inner: Adapter<PersistedState>): Adapter<Persist
 export interface TestApp {
   app: FastifyInstance;
   dir: string;
+  /** The app's audit log. */
+  eventLog: EventLog;
   notifier: ReturnType<typeof recordingNotifier>;
   adapter: ReturnType<typeof countingAdapter>;
   now: { value: number };
@@ -180,6 +182,7 @@ export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
   return {
     app,
     dir,
+    eventLog: events,
     notifier,
     adapter,
     now,

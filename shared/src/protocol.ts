@@ -9,6 +9,25 @@ export const SIGNATURE_HEADER = 'x-fobgate-signature';
 /** Default idle sync period of a unit, seconds. */
 export const SYNC_INTERVAL_S = 5;
 
+/** Most events one sync request may carry (the firmware sends 10 at a time). */
+export const MAX_EVENTS_PER_SYNC = 50;
+/** Longest `reason` and `detail` of an event (the firmware cuts them to these). */
+export const EVENT_REASON_MAX = 64;
+export const EVENT_DETAIL_MAX = 200;
+/** Largest sync request body the server reads, bytes. */
+export const SYNC_BODY_MAX = 128 * 1024;
+
+/**
+ * Codes of a 429 answer to a unit (its body carries `retry_after_s`, as does Retry-After):
+ * RATE_LIMITED: the unit sent more requests or bytes than its budget; it sends nothing before
+ * then. EVENTS_RATE_LIMITED: more events than its budget (or the server's event store is behind);
+ * it keeps its events and goes on syncing without them until then.
+ */
+export const RATE_LIMITED = 'RATE_LIMITED';
+export const EVENTS_RATE_LIMITED = 'EVENTS_RATE_LIMITED';
+/** Longest wait a unit takes from a (possibly unsigned) 429, ms: a forged answer cannot silence it longer. */
+export const RETRY_AFTER_MAX_MS = 5 * 60_000;
+
 /** What a unit's relays/LCD look like right now, as reported by the unit. */
 export interface UnitStateReport {
   relay: boolean;
@@ -156,6 +175,8 @@ export interface ErrorBody {
   error: string;
   code?: string;
   action_applied?: boolean;
+  /** 429: seconds to wait (also in Retry-After). */
+  retry_after_s?: number;
 }
 
 // ---- Admin API (Authorization: Bearer <ADMIN_TOKEN>) ----

@@ -22,7 +22,7 @@ const listBody = {
 } as const;
 
 export async function listRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, lists } = opts.services;
+  const { core, lists, budget, clock } = opts.services;
 
   app.post<{ Body: ListRequest }>(
     LIST_PATH,
@@ -31,7 +31,7 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
         tags: ['fobgate units'],
         summary: 'Full list download (signed like a sync; answers the list text, text/plain, signed in x-fobgate-list-signature)',
         body: listBody,
-        response: errorResponses(401, 404, 409, 410),
+        response: errorResponses(401, 404, 409, 410, 429),
       },
       preValidation: unitSignatureCheck(core),
     },
@@ -39,6 +39,8 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
       const req = request.body;
       const m = core.machineOr404(req.machine);
       const unit = core.takeUnitCounter(m, req.counter);
+      // a download counts against the unit's request budget like a sync (429 beyond it)
+      budget.request(m, request.rawBody ? request.rawBody.length : 0, clock());
       const text = lists.textOf(m, req.version);
       if (text === null) throw errors.listGone(req.version, lists.current(m).version);
       void reply

@@ -3,7 +3,11 @@
 // (delta or full), pending commands, the acknowledged event seq and the server time.
 import type { FastifyInstance } from 'fastify';
 import {
+  EVENT_DETAIL_MAX,
+  EVENT_REASON_MAX,
+  MAX_EVENTS_PER_SYNC,
   SIGNATURE_HEADER,
+  SYNC_BODY_MAX,
   SYNC_INTERVAL_S,
   SYNC_PATH,
   outputsOf,
@@ -43,9 +47,9 @@ const eventSchema = {
     up: msInt,
     fob: { type: 'string', maxLength: 10 },
     dur: msInt,
-    reason: { type: 'string', maxLength: 200 },
+    reason: { type: 'string', maxLength: EVENT_REASON_MAX },
     v: safeInt,
-    detail: { type: 'string', maxLength: 2000 },
+    detail: { type: 'string', maxLength: EVENT_DETAIL_MAX },
     count: countInt,
   },
 } as const;
@@ -88,7 +92,7 @@ const syncBody = {
       required: ['wifi_signal_db', 'free_vars', 'temp_c10'],
       properties: { wifi_signal_db: nullableNumber, free_vars: nullableNumber, temp_c10: nullableNumber },
     },
-    events: { type: 'array', maxItems: 1000, items: eventSchema },
+    events: { type: 'array', maxItems: MAX_EVENTS_PER_SYNC, items: eventSchema },
     dropped_events: countInt,
   },
 } as const;
@@ -125,7 +129,7 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
 }
 
 export async function syncRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, lists, listGuard, drops, deps, clock } = opts.services;
+  const { core, lists, listGuard, drops, budget, deps, clock } = opts.services;
   const syncInterval = deps.syncIntervalS ?? SYNC_INTERVAL_S;
 
   app.post<{ Body: SyncRequest }>(
@@ -135,8 +139,10 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         tags: ['fobgate units'],
         summary: 'Unit sync (HMAC-SHA256 of the raw body in x-fobgate-signature; answer signed the same way)',
         body: syncBody,
-        response: errorResponses(401, 404, 409, 503),
+        response: errorResponses(401, 404, 409, 413, 429, 503),
       },
+      // A sync carries at most MAX_EVENTS_PER_SYNC short events: ~3 KB from real firmware.
+      bodyLimit: SYNC_BODY_MAX,
       preValidation: unitSignatureCheck(core),
     },
     async (request, reply) => {
@@ -146,6 +152,11 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       const unit = core.takeUnitCounter(m, req.counter);
       const now = clock();
       core.checkin(m, now);
+      // What one unit may send: refused (429) before anything is stored.
+      budget.request(m, request.rawBody ? request.rawBody.length : 0, now);
+      let fresh = 0;
+      for (const ev of req.events) if (ev.seq > unit.last_seq) fresh++;
+      budget.events(m, fresh, now);
       const rec = core.store.machine(m.name);
       const data = core.store.data;
       let meaningful = false;
