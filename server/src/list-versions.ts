@@ -12,7 +12,8 @@
 // while a number the unit picked does not matter: the jump never depends on it. A report at or
 // above the clock version cannot come from this server's history and is only flagged. Recoveries
 // are rate-limited (one per RECOVERY_MIN_INTERVAL_MS, one per machine per server start), audited,
-// alerted on Slack and counted, so a lying unit costs at most a rare extra full list download.
+// alerted on Slack and counted, so a lying unit costs at most a rare extra full list download;
+// unrecognised reports are audited and alerted at most once per machine per interval.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MachineConfig } from '@fobgate/shared';
 import type { Core } from './core.js';
@@ -49,6 +50,8 @@ export class ListVersionGuard {
   /** Machines whose report already caused a recovery since the server started. */
   private readonly recoveredFor = new Set<string>();
   private readonly unrecognized = new Map<string, UnrecognizedList>();
+  /** When each machine's unrecognised report was last audited and alerted. */
+  private readonly alertedAt = new Map<string, number>();
   private readonly recoveries: Counter;
 
   constructor(core: Core, registry: Registry) {
@@ -119,6 +122,10 @@ export class ListVersionGuard {
     const known = this.unrecognized.get(m.name);
     if (!known || known.version !== version || known.digest !== digest) {
       this.unrecognized.set(m.name, { version, digest, since: now });
+      // a unit changing its story every sync gets one alert per machine per interval, not one per sync
+      const last = this.alertedAt.get(m.name);
+      if (last !== undefined && now - last < RECOVERY_MIN_INTERVAL_MS) return 'unrecognized';
+      this.alertedAt.set(m.name, now);
       const why = plausible
         ? 'a recovery ran moments ago, so this report does not move the version again'
         : `it is above any version this server can have issued (v${clockVersion(now) - 1})`;

@@ -233,6 +233,8 @@ function routes(unit: () => Record<string, unknown>, listReq: () => Record<strin
     { method: 'POST', path: '/api/admin/units', auth: 'admin', body: () => ({ machine: 'saw' }) },
     { method: 'GET', path: '/api/admin/users', auth: 'admin' },
     { method: 'PUT', path: '/api/admin/users', auth: 'admin', body: () => USERS_RAW, query: () => ({ dry_run: 'true' }) },
+    { method: 'GET', path: '/api/admin/users/history', auth: 'admin' },
+    { method: 'POST', path: '/api/admin/users/rollback', auth: 'admin', body: () => ({ dry_run: true }) },
     { method: 'GET', path: '/api/admin/machines', auth: 'admin' },
     { method: 'POST', path: '/api/admin/machines/:name/oops', auth: 'admin', body: () => ({ by: 'fuzz' }) },
     { method: 'DELETE', path: '/api/admin/machines/:name/oops', auth: 'admin' },
@@ -702,6 +704,9 @@ test('admin routes cannot be reached unauthenticated through a percent-encoded p
       ['POST', '/api/%61dmin/units'],
       ['HEAD', '/api/%61dmin/users'],
       ['PUT', '/api/%61dmin/users'],
+      ['GET', '/api/%61dmin/users/history'],
+      ['HEAD', '/api/admin/users/%68istory'],
+      ['POST', '/api/%61dmin/users/rollback'],
     ];
     for (const [method, url] of probes) {
       const r = await t.app.inject({ method: method as 'GET', url, payload: method === 'GET' || method === 'DELETE' ? undefined : method === 'PUT' ? [] : { machine: 'lathe' } });

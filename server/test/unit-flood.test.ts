@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_DETAIL_MAX, EVENT_REASON_MAX, MAX_EVENTS_PER_SYNC, SYNC_BODY_MAX, type DeviceEvent } from '@fobgate/shared';
+import { EVENT_DETAIL_MAX, EVENT_REASON_MAX, LIST_PATH, MAX_EVENTS_PER_SYNC, SIGNATURE_HEADER, SYNC_BODY_MAX, type DeviceEvent } from '@fobgate/shared';
+import { hmacHex } from '../src/auth.js';
 import { AUTH, TestUnit, makeApp, removeDir } from './helpers.js';
 import { DEFAULT_UNIT_LIMITS } from '../src/unit-budget.js';
 
@@ -111,6 +112,29 @@ test('one sync carries at most MAX_EVENTS_PER_SYNC events of bounded size; a bod
     assert.is(r.statusCode, 413);
     assert.match(r.json().error, `${SYNC_BODY_MAX} bytes`);
     assert.is(await storedFor(t, 'unit1'), 0);
+  } finally {
+    await t.close();
+    removeDir(t.dir);
+  }
+});
+
+test('list downloads count against the same request budget (a unit cannot pull the full list in a loop)', async () => {
+  const t = await makeApp({ extra: { unitLimits: { requestBurst: 3, requestsPerMin: 6 }, listInlineMaxBytes: 10 } });
+  try {
+    const u = new TestUnit(t.app, 'unit1');
+    await u.register();
+    const s = await u.sync();
+    assert.is(s.body!.list!.kind, 'fetch');
+    const download = async () => {
+      const text = JSON.stringify({ machine: 'unit1', counter: ++u.counter, version: s.body!.list!.version });
+      return t.app.inject({ method: 'POST', url: LIST_PATH, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: hmacHex(u.key, text) }, payload: text });
+    };
+    assert.is((await download()).statusCode, 200);
+    assert.is((await download()).statusCode, 200);
+    const r = await download();
+    assert.is(r.statusCode, 429, r.body);
+    assert.is(r.json().code, 'RATE_LIMITED');
+    assert.is(r.headers['retry-after'], '10');
   } finally {
     await t.close();
     removeDir(t.dir);
