@@ -6,6 +6,7 @@
 // share of the server. Refusals are counted per machine and reason, audited and alerted (at most
 // once per machine per ALERT_INTERVAL_MS). Honest firmware stays far below every budget: it sends
 // 10 events per sync and drains its 200-event buffer in about 20 requests.
+import type { FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { MachineConfig } from '@fobgate/shared';
 import type { Core } from './core.js';
@@ -81,12 +82,14 @@ interface Buckets {
 export class UnitBudget {
   readonly limits: UnitLimits;
   private readonly core: Core;
+  private readonly clock: () => number;
   private readonly byMachine = new Map<string, Buckets>();
   private readonly alertedAt = new Map<string, number>();
   private readonly refused: Counter<'machine_name' | 'reason'>;
 
   constructor(core: Core, registry: Registry, limits: Partial<UnitLimits> = {}) {
     this.core = core;
+    this.clock = core.clock;
     this.limits = { ...DEFAULT_UNIT_LIMITS, ...limits };
     this.refused = new Counter({
       name: 'fobgate_unit_requests_refused_total',
@@ -108,6 +111,23 @@ export class UnitBudget {
       this.byMachine.set(machine, b);
     }
     return b;
+  }
+
+  /**
+   * A route's preValidation, after the signature check: a signed request whose counter is above
+   * the last one accepted (a replay costs the unit nothing) is charged as one request of its raw
+   * size, or refused with 429 before its body is validated, so a flood costs the server as little
+   * as possible. The counter itself is taken by the route.
+   */
+  precheck(): (request: FastifyRequest) => Promise<void> {
+    return async (request: FastifyRequest) => {
+      const body = request.body as { machine?: unknown; counter?: unknown } | null;
+      if (body === null || typeof body !== 'object' || typeof body.machine !== 'string' || typeof body.counter !== 'number') return;
+      const m = this.core.machine(body.machine);
+      const unit = m ? this.core.store.unit(m.name) : null;
+      if (!m || !unit || !(body.counter > unit.counter)) return;
+      this.request(m, request.rawBody ? request.rawBody.length : 0, this.clock());
+    };
   }
 
   /** Charges one request of `bytes` to the unit of `m`, or throws 429 RATE_LIMITED. */

@@ -143,7 +143,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       },
       // A sync carries at most MAX_EVENTS_PER_SYNC short events: ~3 KB from real firmware.
       bodyLimit: SYNC_BODY_MAX,
-      preValidation: unitSignatureCheck(core),
+      preValidation: [unitSignatureCheck(core), budget.precheck()],
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
@@ -152,8 +152,8 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       const unit = core.takeUnitCounter(m, req.counter);
       const now = clock();
       core.checkin(m, now);
-      // What one unit may send: refused (429) before anything is stored.
-      budget.request(m, request.rawBody ? request.rawBody.length : 0, now);
+      // What one unit may send (the request itself was charged before validation): refused
+      // (429) before anything is stored.
       let fresh = 0;
       for (const ev of req.events) if (ev.seq > unit.last_seq) fresh++;
       budget.events(m, fresh, now);
