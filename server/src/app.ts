@@ -32,6 +32,7 @@ import { ListVersionGuard } from './list-versions.js';
 import { UnitDrops } from './unit-drops.js';
 import { UnitBudget, type UnitLimits } from './unit-budget.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
+import { RouteMethods } from './route-methods.js';
 import { BoundedSaver } from './bounded-save.js';
 import { UsersHistory } from './users-history.js';
 import { dirname, join } from 'node:path';
@@ -194,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeouts: deps.timeouts,
   });
   if (core.syncConfigDigest()) deps.store.markDirty();
+  deps.store.observeSaveDuration((seconds) => core.metrics.saveDuration(seconds));
   const lists = new ListCache(core, deps.listInlineMaxBytes);
 
   let usersSaver: BoundedSaver<UserRecord[]> | null = null;
@@ -294,8 +296,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(status).type('application/json').send(body);
   });
 
+  // A path that exists but not for this method: 405 with `Allow` (dm_mac answers so), not 404.
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => {
+    routes.add(route.url, route.method, route.config?.legacy === true);
+  });
   app.setNotFoundHandler((request, reply) => {
-    const e = errors.routeNotFound(request.method, request.url.split('?')[0]);
+    const path = request.url.split('?')[0];
+    const allowed = routes.allowed(path);
+    if (allowed.methods.length > 0) {
+      // a GET route answers HEAD too; OPTIONS answers with the list
+      const served = new Set(allowed.methods);
+      if (served.has('GET')) served.add('HEAD');
+      const methods = Array.from(served).sort();
+      void reply.header('allow', Array.from(served.add('OPTIONS')).sort().join(', '));
+      if (request.method === 'OPTIONS') {
+        void reply.code(200).send();
+        return;
+      }
+      const e = errors.methodNotAllowed(request.method, path, methods);
+      void reply.code(405).type('application/json').send(allowed.legacy ? { error: e.message } : { error: e.message, code: e.code });
+      return;
+    }
+    const e = errors.routeNotFound(request.method, path);
     void reply.code(404).type('application/json').send({ error: e.message, code: e.code });
   });
 

@@ -131,6 +131,7 @@ export class Core {
       appStartedAt: this.startedAt,
       listVersionLatest: () => self.store.data.list_version,
       slack: () => self.notifier.stats(),
+      saveTimeouts: () => self.tracker.counts(),
     });
   }
 
@@ -229,21 +230,28 @@ export class Core {
 
   /** Audit + Slack + metrics for a decision's log events. */
   recordLog(m: MachineConfig, log: LogEvent[], source: EventSource, unitSeq: number | null): void {
+    for (const e of log) this.storeEvent(storedFromLog(m.name, e, source, unitSeq));
+    this.announce(m, log);
+  }
+
+  /**
+   * Slack messages and decision metrics for the log events of one request (no audit), together:
+   * a login line carries the second relay's verdict logged after it.
+   */
+  announce(m: MachineConfig, log: LogEvent[]): void {
     for (const e of log) {
-      this.storeEvent(storedFromLog(m.name, e, source, unitSeq));
-      this.announce(m, e);
+      const outcome = outcomeOf(e);
+      if (outcome) this.metrics.decision(outcome);
     }
+    // oops, lockout and their clearing go ahead of waiting chatter (logins, denials)
+    const priority = log.some((e) => URGENT_EVENTS.indexOf(e.type) >= 0) ? 'urgent' : 'normal';
+    for (const msg of messagesFor(m, log)) this.notifier.notify(msg.channel, msg.text, priority);
   }
 
-  /** Slack messages and decision metrics for one log event (no audit). */
-  announce(m: MachineConfig, e: LogEvent): void {
-    const outcome = outcomeOf(e);
-    if (outcome) this.metrics.decision(outcome);
-    const priority = URGENT_EVENTS.indexOf(e.type) >= 0 ? 'urgent' : 'normal';
-    for (const msg of messagesFor(m.display_name, e)) this.notifier.notify(msg.channel, msg.text, priority);
-  }
-
-  /** Applies a decision event to a server-decided (legacy or never-seen) machine. */
+  /**
+   * Applies an admin's decision event to a server-decided (legacy or never-seen) machine. Like
+   * dm_mac, an admin action is no update from the machine: `last_update` stays as it is.
+   */
   applyEvent(m: MachineConfig, event: MachineEvent, source: EventSource): boolean {
     const rec = this.store.machine(m.name);
     const now = this.clock();
@@ -251,10 +259,8 @@ export class Core {
     const d = decide(m, rec.state, event, null, { now });
     rec.state = d.state;
     rec.outputs = d.outputs;
-    const changed = JSON.stringify(d.state) !== before || d.log.length > 0;
-    if (changed) rec.last_update = now;
     this.recordLog(m, d.log, source, null);
-    return changed;
+    return JSON.stringify(d.state) !== before || d.log.length > 0;
   }
 
   /**
@@ -320,14 +326,12 @@ export class Core {
 
   private saveTimedOut(m: MachineConfig): void {
     const now = this.clock();
-    this.metrics.saveTimeout(m);
     const rec = this.tracker.record(m.name, now);
     this.store.data.save_timeouts[m.name] = rec.count;
     this.store.markDirty();
-    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count), 'urgent');
+    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs), 'urgent');
     if (rec.fleetAlert) {
-      const names = rec.fleetAlert.map((n) => this.machine(n)?.display_name ?? n);
-      this.notifier.notify('control', saveTimeoutFleetText(names, Math.round(this.fleetWindowMs / 1000)), 'urgent');
+      this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000), 'urgent');
     }
   }
 
@@ -415,9 +419,15 @@ export function storedFromLog(machine: string, e: LogEvent, source: EventSource,
       ev.full_name = e.full_name;
       ev.fob = e.fob;
       ev.reason = e.reason;
+      if (e.blocked) ev.detail = 'machine oopsed or locked out';
+      break;
+    case 'card_removed':
+      ev.fob = e.fob;
+      ev.duration_ms = e.held_ms;
       break;
     case 'oops':
       ev.reason = e.source;
+      ev.fob = e.fob || null;
       ev.detail = `by ${e.by}`;
       break;
     case 'oops_cleared':

@@ -8,6 +8,7 @@ export type ServerErrorCode =
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'BAD_URL'
   | 'BAD_HTTP'
   | 'CLIENT_ERROR'
@@ -58,6 +59,8 @@ export const errors = {
     new ServerError('UNSUPPORTED_MEDIA_TYPE', 415, `unsupported content type "${type}": send application/json`),
   routeNotFound: (method: string, url: string) =>
     new ServerError('ROUTE_NOT_FOUND', 404, `no route ${method} ${url}`),
+  methodNotAllowed: (method: string, url: string, allowed: string[]) =>
+    new ServerError('METHOD_NOT_ALLOWED', 405, `method ${method} is not allowed on ${url} (allowed: ${allowed.join(', ')})`),
   badHttp: (what: string) => new ServerError('BAD_HTTP', 400, `malformed HTTP request: ${what}`),
   headersTooLarge: () => new ServerError('HEADERS_TOO_LARGE', 431, 'request headers are larger than the limit'),
   requestTimeout: () => new ServerError('REQUEST_TIMEOUT', 408, 'the request did not arrive in time'),

@@ -97,6 +97,10 @@ export function newMachineRecord(): MachineRecord {
 
 export type SaveResult = SaveOutcome;
 
+interface SaveObservers {
+  duration: ((seconds: number) => void) | null;
+}
+
 export interface StoreOptions {
   /** Folder of state.json (MACHINE_STATE_DIR). */
   stateDir: string;
@@ -120,11 +124,13 @@ export class Store {
   private savedCall = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly observers: SaveObservers;
 
-  private constructor(path: string, data: PersistedState, saver: BoundedSaver<PersistedState>, opts: StoreOptions) {
+  private constructor(path: string, data: PersistedState, saver: BoundedSaver<PersistedState>, opts: StoreOptions, observers: SaveObservers) {
     this.path = path;
     this.data = data;
     this.saver = saver;
+    this.observers = observers;
     const idle = opts.idleFlushMs ?? 60000;
     if (idle > 0) {
       this.idleTimer = setInterval(() => {
@@ -141,15 +147,20 @@ export class Store {
     const low = new Low<PersistedState>(adapter, emptyState());
     await low.read();
     const data = normalize(low.data);
-    const onDuration = opts.onSaveDuration;
+    const observers: SaveObservers = { duration: opts.onSaveDuration ?? null };
     const saver = new BoundedSaver<PersistedState>({
       adapter,
       budgetMs: opts.budgetMs,
       onWrite: (ms, outcome) => {
-        if (outcome === 'saved' && onDuration) onDuration(ms / 1000);
+        if (outcome === 'saved' && observers.duration) observers.duration(ms / 1000);
       },
     });
-    return new Store(path, data, saver, opts);
+    return new Store(path, data, saver, opts, observers);
+  }
+
+  /** Tells `fn` the duration (seconds) of every state-file write that finished (the metrics). */
+  observeSaveDuration(fn: (seconds: number) => void): void {
+    this.observers.duration = fn;
   }
 
   machine(name: string): MachineRecord {

@@ -152,16 +152,20 @@ test('a hung state write: every request answered within budget, reads fast, aler
 
   // Slack: the per-machine alert exactly once per machine at 2 timeouts, the fleet alert once
   const deadline = Date.now() + 5000;
-  const alerts = () => rx!.messages.filter((x) => x.path === '/control' && /state save timeouts/i.test(x.text));
+  const alerts = () => rx!.messages.filter((x) => x.path === '/control' && /state-save timeout/i.test(x.text));
   while (alerts().length < WRITERS + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 200));
   for (let i = 0; i < WRITERS; i++) {
     const dn = `Machine ${i}`;
-    const mine = alerts().filter((x) => x.text.startsWith(`Machine ${dn} has had`));
+    const mine = alerts().filter((x) => x.text.startsWith(`:warning: Machine \`${dn}\``));
     assert.is(mine.length, 1, `one alert for ${dn}`);
-    assert.is(mine[0].text, `Machine ${dn} has had 2 state save timeouts; the server's disk may be failing.`);
+    // on the wire `>` is escaped as Slack asks (`&gt;`); Slack shows dm_mac's text
+    assert.is(
+      mine[0].text,
+      `:warning: Machine \`${dn}\` had a state-save timeout (&gt;2.0s); lifetime count is now 2. Disk may be hung; firmware was returned HTTP 503.`,
+    );
   }
-  const fleetAlerts = alerts().filter((x) => x.text.startsWith('State save timeouts on'));
+  const fleetAlerts = alerts().filter((x) => x.text.startsWith(':rotating_light: Fleet-wide state-save timeouts:'));
   assert.is(fleetAlerts.length, 1, 'one fleet alert');
   assert.is(alerts().length, WRITERS + 1);
 

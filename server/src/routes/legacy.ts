@@ -2,7 +2,7 @@
 // updates decided by the shared state machine (applyLegacyUpdate), oops / lockout, reload-users,
 // the API root and /metrics.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyLegacyUpdate, canonicalFob, diffUsers, type CommandType } from '@fobgate/shared';
+import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { requireAdmin } from '../auth.js';
@@ -94,12 +94,13 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         rec.kind = 'legacy';
         meaningful = true;
       }
+      // telemetry sent as null (or left out) keeps the value last reported, as dm_mac does
       const t = rec.telemetry;
-      t.wifi_signal_db = num(body.wifi_signal_db);
-      t.wifi_signal_percent = num(body.wifi_signal_percent);
-      t.internal_temperature_c = num(body.internal_temperature_c);
-      t.amps = num(body.amps);
-      rec.second_relay_reported = typeof body.second_relay_state === 'boolean' ? body.second_relay_state : null;
+      t.wifi_signal_db = num(body.wifi_signal_db) ?? t.wifi_signal_db;
+      t.wifi_signal_percent = num(body.wifi_signal_percent) ?? t.wifi_signal_percent;
+      t.internal_temperature_c = num(body.internal_temperature_c) ?? t.internal_temperature_c;
+      t.amps = num(body.amps) ?? t.amps;
+      if (typeof body.second_relay_state === 'boolean') rec.second_relay_reported = body.second_relay_state;
       const uptime = num(body.uptime);
       const before = JSON.stringify(rec.state);
       const d = applyLegacyUpdate(
@@ -112,9 +113,10 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       rec.state = d.state;
       rec.outputs = d.outputs;
       if (uptime !== null) rec.uptime_s = uptime;
+      // last_update: only an update that changed something (oops press, card in/out, config reset)
+      if (d.touched) rec.last_update = now;
       if (d.log.length > 0 || JSON.stringify(d.state) !== before) meaningful = true;
       if (meaningful) {
-        rec.last_update = now;
         core.recordLog(m, d.log, 'legacy', null);
         await core.persist(m, false, request.receivedAt);
       } else {
@@ -137,7 +139,8 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       requireAdmin(request, deps.adminToken);
       const m = core.machineOr404(request.params.name);
       const cut = action === 'lockout';
-      const outcome = core.adminAction(m, action, 'admin', 'api', cut);
+      // dm_mac's API knows nobody: its Slack lines say "by unknown user"
+      const outcome = core.adminAction(m, action, UNKNOWN_USER, 'api', cut);
       await core.persist(m, true, request.receivedAt);
       void reply.code(200);
       return outcome.queued ? { success: true, queued: true, command_id: outcome.command_id } : { success: true };
@@ -213,14 +216,24 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         },
       },
     },
-    async () => ({ message: 'fobgate machine access control server (dm_mac-compatible API); docs at /docs' }),
+    async () => ({ message: 'Nothing to see here...' }),
+  );
+
+  // dm_mac (Quart) sends the root without its slash to the one with it, permanently.
+  app.get(
+    '/api',
+    { config: legacy, schema: { tags, summary: 'Redirects (308) to /api/' } },
+    async (request, reply) => {
+      const q = request.url.indexOf('?');
+      return reply.code(308).header('location', '/api/' + (q >= 0 ? request.url.slice(q) : '')).send();
+    },
   );
 
   app.get(
     '/metrics',
-    { schema: { tags, summary: 'Prometheus metrics (dm_mac names plus fobgate_*)', produces: ['text/plain'] } },
+    { config: legacy, schema: { tags, summary: 'Prometheus metrics (dm_mac names plus fobgate_*)', produces: ['text/plain'] } },
     async (_request, reply) => {
-      const text = await registry.metrics();
+      const text = await core.metrics.render();
       void reply.type(registry.contentType);
       return text;
     },

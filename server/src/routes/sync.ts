@@ -12,6 +12,7 @@ import {
   SYNC_PATH,
   outputsOf,
   type DecisionMachine,
+  type LogEvent,
   type Look,
   type MachineConfig,
   type MachineState,
@@ -102,6 +103,15 @@ export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
+function touchesMachine(e: LogEvent): boolean {
+  return (
+    e.type === 'session_start' ||
+    (e.type === 'session_end' && e.reason === 'removed') ||
+    e.type === 'denied' ||
+    (e.type === 'oops' && e.source === 'button')
+  );
+}
+
 function unknownSubject(fob: string): Subject {
   return { fob, account_id: '', name: '', full_name: 'unknown member', main: false, second: false, override: false, expired: false };
 }
@@ -111,6 +121,8 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
   const look: Look = LOOKS.indexOf(r.look as Look) >= 0 ? (r.look as Look) : prev.look;
   const user = r.session_fob !== null ? (core.subject(m, r.session_fob) ?? unknownSubject(r.session_fob)) : null;
   const sameSession = user !== null && prev.user !== null && prev.user.fob === user.fob;
+  // an always-on machine's card holder (the known-user metric follows them, as for legacy units)
+  const holder = user === null && look === 'always_on' && r.relay && r.rfid !== null ? core.subject(m, r.rfid) : null;
   return {
     oopsed: r.oopsed,
     locked_out: r.locked_out,
@@ -118,6 +130,7 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
     rfid: r.rfid,
     rfid_since: r.rfid === prev.rfid ? prev.rfid_since : r.rfid !== null ? now : null,
     user,
+    holder,
     override: look === 'override',
     session_start: user === null ? null : r.session_start > 0 ? r.session_start : sameSession ? prev.session_start : now,
     relay: r.relay,
@@ -183,14 +196,19 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       rec.telemetry.internal_temperature_c = req.telemetry.temp_c10 === null ? null : req.telemetry.temp_c10 / 10;
 
       const events = req.events.slice().sort((a, b) => a.seq - b.seq);
+      const logs: LogEvent[] = [];
       for (const ev of events) {
         if (ev.seq <= unit.last_seq) continue;
         const at = eventTime(ev, req.up, now);
         const member = ev.fob ? core.userForFob(ev.fob) : null;
         const log = logEventOf(ev, at, member);
+        // the unit does not say whether the session it ended was an override: the mirror knows
+        if (log && log.type === 'session_end' && rec.state.override && rec.state.user !== null && rec.state.user.fob === log.fob) {
+          log.override = true;
+        }
         if (log) {
           core.storeEvent(storedFromLog(m.name, log, 'unit', ev.seq));
-          core.announce(m, log);
+          logs.push(log);
         } else {
           core.storeEvent(housekeepingEvent(m.name, ev, at));
         }
@@ -198,6 +216,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         meaningful = true;
       }
       if (drops.report(m, unit, req.dropped_events, now)) meaningful = true;
+      core.announce(m, logs);
       const pending = unit.commands.filter((c) => c.id > req.command_ack);
       if (pending.length !== unit.commands.length) {
         unit.commands = pending;
@@ -205,6 +224,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       }
 
       const before = JSON.stringify(rec.state);
+      const rfidBefore = rec.state.rfid;
       rec.state = mirrorState(core, m, rec.state, req.state, now);
       const base = outputsOf(m as DecisionMachine, rec.state);
       rec.outputs = {
@@ -217,7 +237,9 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       };
       if (JSON.stringify(rec.state) !== before) meaningful = true;
 
-      if (meaningful) rec.last_update = now;
+      // last_update moves when something happened at the machine (dm_mac's sense): the card in the
+      // reader changed, the oops button was pressed, a session started or a card ended one.
+      if (rec.state.rfid !== rfidBefore || logs.some(touchesMachine)) rec.last_update = now;
       // ack_seq promises the events are stored: make sure nothing earlier is still only in memory.
       if (meaningful || core.store.unsaved || core.events.pendingCount > 0) {
         await core.persist(m, false, request.receivedAt);
