@@ -45,6 +45,15 @@ async function listening(run: Run): Promise<string> {
   throw new Error('server did not start:\n' + run.out());
 }
 
+/** Waits until the start-up lines are out (they follow "listening on"). */
+async function printed(run: Run, re: RegExp): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (!re.test(run.out())) {
+    if (Date.now() > until || run.child.exitCode !== null) throw new Error(`no ${re} in:\n${run.out()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function stop(run: Run): Promise<void> {
   if (run.child.exitCode === null) run.child.kill('SIGTERM');
   await run.exited;
@@ -69,6 +78,7 @@ test('under umask 022 every folder is 0700 and every file 0600; older loose file
   let run = start(cwd);
   try {
     const url = await listening(run);
+    await printed(run, /admin token:.*\n/);
     const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
     assert.match(token, /^[0-9a-f]{48}$/);
     assert.match(run.out(), 'admin token:  new, written to data/admin-token');
@@ -109,6 +119,7 @@ test('under umask 022 every folder is 0700 and every file 0600; older loose file
     writeFileSync(join(data, 'state', 'state.json.tmp'), '{}', { mode: 0o644 });
     run = start(cwd);
     await listening(run);
+    await printed(run, /admin token:.*\n[\s\S]*made private: .*\n/);
     assert.match(run.out(), 'admin token:  in data/admin-token');
     assert.match(run.out(), 'made private: data/state/state.json was readable by other users');
     assert.not.ok(run.out().includes(token), 'the token is not printed on later starts either');
