@@ -89,12 +89,14 @@ export class ListVersionGuard {
    */
   check(m: MachineConfig, version: number, digest: string, latestDigest: () => string, now: number): HeldVerdict {
     const data = this.core.store.data;
+    // The latest list first: building it may itself move the version (a new day with expiry on).
+    const current = latestDigest();
     const latest = data.list_version;
     if (version < latest) {
       this.unrecognized.delete(m.name);
       return 'behind';
     }
-    if (version === latest && digest === latestDigest()) {
+    if (version === latest && digest === current) {
       this.unrecognized.delete(m.name);
       return 'current';
     }

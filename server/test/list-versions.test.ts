@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeList, verifyText, type AuthList, type ListUpdate } from '@fobgate/shared';
-import { AUTH, USERS_RAW, TestUnit, makeApp, removeDir, tempDir, user } from './helpers.js';
+import { AUTH, MACHINES_RAW, USERS_RAW, TestUnit, machinesConfig, makeApp, removeDir, tempDir, user } from './helpers.js';
 import { hmacHex, sha256Hex } from '../src/auth.js';
 import { clockVersion, RECOVERY_MIN_INTERVAL_MS } from '../src/list-versions.js';
 import { MAX_COUNT } from '../src/routes/schemas.js';
@@ -166,6 +166,27 @@ test('the latest version with other content (a bump lost in a crash) gets a newe
     const l = decoded(s.body!.list, u.key);
     assert.ok(l.version > latest);
     assert.is(s.body!.latest_list_version, l.version);
+  } finally {
+    await t.close();
+    removeDir(t.dir);
+  }
+});
+
+test('a new day with membership expiry on moves the version by one: not mistaken for a lost version', async () => {
+  const t = await makeApp({ machines: machinesConfig({ ...MACHINES_RAW, unit1: { authorizations_or: ['Lathe'], expiry_grace_days: 1 } }) });
+  try {
+    const u = new TestUnit(t.app, 'unit1');
+    await u.register();
+    const s0 = await u.sync();
+    const held = decoded(s0.body!.list, u.key);
+    u.listVersion = held.version;
+    u.listDigest = held.digest;
+    t.now.value += 24 * 3600_000;
+    const s = await u.sync();
+    assert.is(s.body!.latest_list_version, held.version + 1);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, 'fobgate_list_version_recoveries_total 0');
+    assert.not.ok(t.notifier.sent.some((m) => /did not issue|restored from an older copy/.test(m.text)));
   } finally {
     await t.close();
     removeDir(t.dir);
