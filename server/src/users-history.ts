@@ -54,7 +54,8 @@ export class UsersHistory {
     ensurePrivateDir(this.dir);
     const index = await this.load();
     const revision = (index.length ? index[index.length - 1].revision : 0) + 1;
-    await writePrivate(join(this.dir, fileName(revision)), JSON.stringify(users, null, 2) + '\n');
+    // one member per line: readable and diffable, a third smaller than indented JSON
+    await writePrivate(join(this.dir, fileName(revision)), '[\n' + users.map((u) => JSON.stringify(u)).join(',\n') + '\n]\n');
     const entry: UsersRevision = { revision, saved_at: at, members: users.length, reason };
     index.push(entry);
     while (index.length > this.keep) {
@@ -63,6 +64,23 @@ export class UsersHistory {
     }
     await writePrivate(join(this.dir, 'index.json'), JSON.stringify(index, null, 2) + '\n');
     return entry;
+  }
+
+  /**
+   * save(), waited for at most `waitMs` (a stuck disk must not hold a request): the revision, or
+   * 'timeout' (the write carries on) or 'error'.
+   */
+  async saveWithin(users: UserRecord[], reason: string, at: number, waitMs: number): Promise<UsersRevision | 'timeout' | 'error'> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, waitMs));
+      timer.unref();
+    });
+    try {
+      return await Promise.race([this.save(users, reason, at).catch(() => 'error' as const), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The members of a revision, validated like users.json (machines may have changed since). */

@@ -172,7 +172,9 @@ export async function adminUsersRoutes(app: FastifyInstance, opts: { services: A
       }
       // The list in force is kept before anything changes: no replacement without a backup.
       if (usersHistory) {
-        const kept: UsersRevision | 'timeout' | 'error' = await withinBudget(usersHistory.save(before, o.reason, clock()), core.budgetMs, o.receivedAt);
+        // half the save budget (counted from the request's arrival) for the copy, the rest for the state
+        const elapsed = o.receivedAt === undefined ? 0 : Math.max(0, performance.now() - o.receivedAt);
+        const kept: UsersRevision | 'timeout' | 'error' = await usersHistory.saveWithin(before, o.reason, clock(), core.budgetMs / 2 - elapsed);
         if (kept === 'timeout') throw errors.saveTimeout(false);
         if (kept === 'error') throw errors.saveFailed(false);
         result.previous_revision = kept.revision;
@@ -324,19 +326,4 @@ export async function adminUsersRoutes(app: FastifyInstance, opts: { services: A
       });
     },
   );
-}
-
-/** The promise's value, or 'timeout' when the save budget (from `receivedAt`) runs out, or 'error'. */
-async function withinBudget<T>(work: Promise<T>, budgetMs: number, receivedAt?: number): Promise<T | 'timeout' | 'error'> {
-  const elapsed = receivedAt === undefined ? 0 : Math.max(0, performance.now() - receivedAt);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), Math.max(0, budgetMs / 2 - elapsed));
-    timer.unref();
-  });
-  try {
-    return await Promise.race([work.catch(() => 'error' as const), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

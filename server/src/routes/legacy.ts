@@ -7,7 +7,7 @@ import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
-import { serverEvent } from '../core.js';
+import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
 interface UpdateBody {
@@ -185,8 +185,15 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (!loaded.ok) throw errors.configInvalid(loaded.message);
       const diff = diffUsers(core.users, loaded.value);
       const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
-      // the list in force is kept in the users history before the file's takes over
-      if (changed && usersHistory) await usersHistory.save(core.users, `replaced by a reload of ${label}`, clock());
+      // The list in force is kept in the users history (written beside the state, not before it:
+      // the file the admin edited is already on disk; a failed copy is logged, the reload stands).
+      const waitMs = core.budgetMs - ANSWER_MARGIN_MS - (request.receivedAt === undefined ? 0 : performance.now() - request.receivedAt);
+      const kept =
+        changed && usersHistory
+          ? usersHistory.saveWithin(core.users, `replaced by a reload of ${label}`, clock(), waitMs).then((r) => {
+              if (typeof r !== 'object') request.log.warn(`users history: the replaced users list could not be kept (${r})`);
+            })
+          : Promise.resolve();
       core.setUsers(loaded.value);
       if (changed) {
         core.bumpListVersion();
@@ -198,7 +205,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         );
         ev.source = 'admin';
         core.storeEvent(ev);
-        await core.persist(null, true, request.receivedAt);
+        await Promise.all([core.persist(null, true, request.receivedAt), kept]);
       }
       return { removed: diff.removed.length, updated: diff.changed.length, added: diff.added.length };
     },
