@@ -26,6 +26,7 @@ import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminUsersRoutes } from './routes/admin-users.js';
+import { adminUnitRoutes } from './routes/admin-units.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { ListVersionGuard } from './list-versions.js';
@@ -343,6 +344,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
   await app.register(adminUsersRoutes, { services });
+  await app.register(adminUnitRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();

@@ -1,6 +1,6 @@
-// The admin API (Bearer ADMIN_TOKEN, constant-time): register units and issue keys, the fleet
-// view, oops / clear / lockout / unlock, and event and session queries (the users list has its own
-// plugin: admin-users.ts).
+// The admin API (Bearer ADMIN_TOKEN, constant-time): the fleet view, oops / clear / lockout /
+// unlock, and event and session queries. Units and their keys are in admin-units.ts, the users
+// list in admin-users.ts.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   outputsOf,
@@ -8,12 +8,10 @@ import {
   type FleetResponse,
   type FleetRow,
   type StoredEvent,
-  type UnitRegistration,
 } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { newUnitKey, requireAdmin } from '../auth.js';
-import { serverEvent } from '../core.js';
+import { requireAdmin } from '../auth.js';
 import type { EventQuery } from '../event-log.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
@@ -150,54 +148,6 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
   app.addHook('onRequest', async (request: FastifyRequest) => {
     requireAdmin(request, deps.adminToken);
   });
-
-  app.post<{ Body: { machine: string } }>(
-    '/api/admin/units',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Register the unit of a machine and issue its key (re-registering rotates the key)',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['machine'],
-          properties: { machine: { type: 'string', minLength: 1, maxLength: 64 } },
-        },
-        response: {
-          200: {
-            type: 'object',
-            required: ['machine', 'key'],
-            properties: { machine: { type: 'string' }, key: { type: 'string' } },
-          },
-          ...errorResponses(401, 404, 503),
-        },
-      },
-    },
-    async (request): Promise<UnitRegistration> => {
-      const m = core.machineOr404(request.body.machine);
-      const old = core.store.unit(m.name);
-      const key = newUnitKey();
-      const now = clock();
-      core.store.setUnit(m.name, {
-        key,
-        registered_at: now,
-        counter: 0,
-        last_seq: 0,
-        commands: old ? old.commands : [],
-        dropped_events: 0,
-      });
-      const rec = core.store.machine(m.name);
-      rec.kind = 'fobgate';
-      rec.list_version_held = null;
-      rec.list_digest_held = null;
-      const ev = serverEvent(m.name, now, old ? 'unit_key_rotated' : 'unit_registered', 'unit key issued');
-      ev.source = 'admin';
-      core.storeEvent(ev);
-      await core.persist(m, true, request.receivedAt);
-      return { machine: m.name, key };
-    },
-  );
 
   app.get(
     '/api/admin/machines',
