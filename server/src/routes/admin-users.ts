@@ -18,7 +18,7 @@ import {
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { requireAdmin } from '../auth.js';
-import { serverEvent } from '../core.js';
+import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses } from './schemas.js';
 
 /** Largest users list an admin may PUT (the rest of the API keeps the app's smaller limit). */
@@ -170,14 +170,15 @@ export async function adminUsersRoutes(app: FastifyInstance, opts: { services: A
         result.version = core.store.data.list_version;
         return result;
       }
-      // The list in force is kept before anything changes: no replacement without a backup.
+      // The list in force is kept before anything changes: no replacement without a backup. The
+      // copy has a save budget of its own, then the state and users.json get theirs.
+      let budgetFrom = o.receivedAt;
       if (usersHistory) {
-        // half the save budget (counted from the request's arrival) for the copy, the rest for the state
-        const elapsed = o.receivedAt === undefined ? 0 : Math.max(0, performance.now() - o.receivedAt);
-        const kept: UsersRevision | 'timeout' | 'error' = await usersHistory.saveWithin(before, o.reason, clock(), core.budgetMs / 2 - elapsed);
+        const kept: UsersRevision | 'timeout' | 'error' = await usersHistory.saveWithin(before, o.reason, clock(), core.budgetMs - ANSWER_MARGIN_MS);
         if (kept === 'timeout') throw errors.saveTimeout(false);
         if (kept === 'error') throw errors.saveFailed(false);
         result.previous_revision = kept.revision;
+        budgetFrom = performance.now();
       }
       core.setUsers(users);
       result.version = core.bumpListVersion();
@@ -192,7 +193,7 @@ export async function adminUsersRoutes(app: FastifyInstance, opts: { services: A
       core.storeEvent(ev);
       const [file] = await Promise.all([
         saveUsers ? saveUsers(users) : Promise.resolve('saved' as const),
-        core.persist(null, true, o.receivedAt),
+        core.persist(null, true, budgetFrom),
       ]);
       if (file === 'timeout') throw errors.saveTimeout(true);
       if (file === 'error') throw errors.saveFailed(true);

@@ -185,15 +185,15 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (!loaded.ok) throw errors.configInvalid(loaded.message);
       const diff = diffUsers(core.users, loaded.value);
       const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
-      // The list in force is kept in the users history (written beside the state, not before it:
-      // the file the admin edited is already on disk; a failed copy is logged, the reload stands).
-      const waitMs = core.budgetMs - ANSWER_MARGIN_MS - (request.receivedAt === undefined ? 0 : performance.now() - request.receivedAt);
-      const kept =
-        changed && usersHistory
-          ? usersHistory.saveWithin(core.users, `replaced by a reload of ${label}`, clock(), waitMs).then((r) => {
-              if (typeof r !== 'object') request.log.warn(`users history: the replaced users list could not be kept (${r})`);
-            })
-          : Promise.resolve();
+      // The list in force is kept in the users history first (the file the admin edited is
+      // already on disk: a copy that cannot be written in time is logged, the reload stands). The
+      // state then gets its own save budget, so a large copy never turns the reload into a 503.
+      let budgetFrom = request.receivedAt;
+      if (changed && usersHistory) {
+        const kept = await usersHistory.saveWithin(core.users, `replaced by a reload of ${label}`, clock(), core.budgetMs - ANSWER_MARGIN_MS);
+        if (typeof kept !== 'object') request.log.warn(`users history: the replaced users list could not be kept (${kept})`);
+        budgetFrom = performance.now();
+      }
       core.setUsers(loaded.value);
       if (changed) {
         core.bumpListVersion();
@@ -205,7 +205,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         );
         ev.source = 'admin';
         core.storeEvent(ev);
-        await Promise.all([core.persist(null, true, request.receivedAt), kept]);
+        await core.persist(null, true, budgetFrom);
       }
       return { removed: diff.removed.length, updated: diff.changed.length, added: diff.added.length };
     },
