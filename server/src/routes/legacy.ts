@@ -8,7 +8,7 @@ import { errors } from '../errors.js';
 import { sameJson } from '../same-json.js';
 import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
-import { serverEvent } from '../core.js';
+import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
 interface UpdateBody {
@@ -59,7 +59,7 @@ const updateResponse = {
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, registry, clock } = opts.services;
+  const { core, deps, registry, clock, usersHistory } = opts.services;
   const legacy = { legacy: true };
   const tags = ['dm_mac legacy'];
 
@@ -186,6 +186,15 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (!loaded.ok) throw errors.configInvalid(loaded.message);
       const diff = diffUsers(core.users, loaded.value);
       const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
+      // The list in force is kept in the users history first (the file the admin edited is
+      // already on disk: a copy that cannot be written in time is logged, the reload stands). The
+      // state then gets its own save budget, so a large copy never turns the reload into a 503.
+      let budgetFrom = request.receivedAt;
+      if (changed && usersHistory) {
+        const kept = await usersHistory.saveWithin(core.users, `replaced by a reload of ${label}`, clock(), core.budgetMs - ANSWER_MARGIN_MS);
+        if (typeof kept !== 'object') request.log.warn(`users history: the replaced users list could not be kept (${kept})`);
+        budgetFrom = performance.now();
+      }
       core.setUsers(loaded.value);
       if (changed) {
         core.bumpListVersion();
@@ -197,7 +206,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         );
         ev.source = 'admin';
         core.storeEvent(ev);
-        await core.persist(null, true, request.receivedAt);
+        await core.persist(null, true, budgetFrom);
       }
       return { removed: diff.removed.length, updated: diff.changed.length, added: diff.added.length };
     },
