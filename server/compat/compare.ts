@@ -293,7 +293,11 @@ function print(r: CaseReport, quiet: boolean): void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const cases = CASES.filter((c) => args.only.length === 0 || args.only.some((o) => c.name.includes(o)));
+  // --case: a sequence's exact name, or else a part of names
+  const exact = new Set(CASES.map((c) => c.name));
+  const cases = CASES.filter(
+    (c) => args.only.length === 0 || args.only.some((o) => (exact.has(o) ? c.name === o : c.name.includes(o))),
+  );
   const reports: CaseReport[] = [];
   for (const c of cases) {
     const r = await runCase(c, args);

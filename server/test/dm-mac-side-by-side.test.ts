@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUTH, postUpdate, removeDir, tempDir, update } from './helpers.js';
+import { AUTH, postUpdate, removeDir, tempDir, update, usersConfig } from './helpers.js';
 import { ADA, BOB, COMPAT_USERS, STRANGER, compatApp, labels, look, type CompatApp } from './compat-fixture.js';
 import { valueOf } from './prom-text.js';
 
@@ -127,6 +127,73 @@ test('an unknown card first, then a stranger fob: unknown-fob lines as dm_mac (n
   t = await compatApp();
   assert.equal(await t.up('lathe', { rfid_value: STRANGER, uptime: 10 }), UNKNOWN_LOOK);
   assert.equal(t.slack(), ['control: RFID login attempt on Metal Lathe by unknown fob']);
+});
+
+test('difference 9: values of the wrong type that dm_mac takes as they come are a 400 naming the key, and change nothing', async () => {
+  t = await compatApp();
+  await t.up('lathe', { uptime: 10 });
+  const before = (await t.scrape()).lines.filter((l) => l.startsWith('machine_'));
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ oops: 'yes' }, 'body/oops: must be boolean'],
+    [{ oops: 1 }, 'body/oops: must be boolean'],
+    [{ wifi_signal_db: '12' }, 'body/wifi_signal_db: must be number,null'],
+    [{ amps: 'lots' }, 'body/amps: must be number,null'],
+    [{ uptime: -5 }, 'body/uptime: must be >= 0'],
+    [{ second_relay_state: 'on' }, 'body/second_relay_state: must be boolean,null'],
+    [{ machine_name: 123 }, 'body/machine_name: must be string'],
+  ];
+  for (const [over, error] of cases) {
+    const r = await postUpdate(t.app, update('lathe', { uptime: 20, ...over }));
+    assert.equal([r.statusCode, r.json()], [400, { error }], JSON.stringify(over));
+  }
+  assert.equal(t.slack(), []);
+  assert.equal((await t.scrape()).lines.filter((l) => l.startsWith('machine_')), before);
+});
+
+test('difference 11: an oops press during an override session ends it with its override state; the later logout is a plain "by unknown" line', async () => {
+  t = await compatApp();
+  await t.admin('POST', 'oops', 'lathe');
+  await t.up('lathe', { rfid_value: '3', uptime: 10 });
+  assert.is(valueOf(await t.scrape(), 'machine_override_login_state', labels('lathe')), 1);
+  t.slack();
+  assert.equal(await t.up('lathe', { rfid_value: '3', oops: true, uptime: 20 }), OOPS_LOOK);
+  const e = await t.scrape();
+  assert.equal(
+    ['machine_override_login_state', 'machine_relay_state', 'machine_known_user'].map((n) => valueOf(e, n, labels('lathe'))),
+    [0, 0, 0],
+  );
+  await t.up('lathe', { rfid_value: '', uptime: 30 });
+  const lines = t.slack();
+  assert.is(lines[lines.length - 1], 'control: RFID logout on Metal Lathe by unknown; session duration a moment');
+});
+
+test('difference 16: names on the LCD are printable ASCII (others "?") cut to 16 characters; Slack keeps the full name', async () => {
+  const users = [{ ...COMPAT_USERS[0], preferred_name: 'Zoë-Maximiliana Long', full_name: 'Zoë Tester' }];
+  t = await compatApp({ users: usersConfig(users) });
+  assert.equal((await t.up('lathe', { rfid_value: ADA, uptime: 10 })).display, 'Welcome,\nZo?-Maximiliana ');
+  assert.equal(t.slack(), ['control: RFID login on Metal Lathe by authorized user Zoë Tester']);
+});
+
+test('difference 17: a fob code written short in users.json matches its card (dm_mac compares the text)', async () => {
+  const users = [...COMPAT_USERS, { ...COMPAT_USERS[1], account_id: '7', full_name: 'Gus Tester', preferred_name: 'Gus', fob_codes: ['7'] }];
+  t = await compatApp({ users: usersConfig(users) });
+  assert.equal((await t.up('saw', { rfid_value: '7', uptime: 10 })).display, 'Welcome,\nGus');
+  assert.equal((await t.up('saw', { rfid_value: '0000000007', uptime: 20 })).display, 'Welcome,\nGus');
+});
+
+test('difference 18: a reload in which one fob belongs to two members is a 400 naming both; the members already loaded stay', async () => {
+  dir = tempDir();
+  const usersPath = join(dir, 'users.json');
+  writeFileSync(usersPath, JSON.stringify(COMPAT_USERS));
+  t = await compatApp({ usersPath });
+  writeFileSync(usersPath, JSON.stringify([...COMPAT_USERS, { ...COMPAT_USERS[2], account_id: '9', full_name: 'Gus Tester', fob_codes: ['0000000002'] }]));
+  const r = await t.app.inject({ method: 'POST', url: '/api/reload-users', headers: AUTH });
+  assert.is(r.statusCode, 400);
+  const error = (r.json() as { error: string }).error;
+  assert.match(error, 'duplicate fob code "0000000002"');
+  assert.match(error, 'Bob Tester');
+  assert.match(error, 'Gus Tester');
+  assert.equal((await t.up('saw', { rfid_value: BOB, uptime: 10 })).display, 'Welcome,\nBob');
 });
 
 test.run();
