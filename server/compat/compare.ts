@@ -5,7 +5,7 @@
 // not. How to run it: server/compat/README.md.
 //
 //   npx tsx server/compat/compare.ts --dm-mac /path/to/dm_mac-checkout [--python python3]
-//        [--case <name-part>] [--json report.json] [--keep] [--quiet]
+//        [--case <name-part>] [--json report.json] [--keep] [--quiet] [--verbose]
 import { writeFileSync } from 'node:fs';
 import { CASES } from './cases.js';
 import { MACHINES, USERS, USERS_MTIME_S } from './fixtures.js';
@@ -23,10 +23,12 @@ interface Args {
   json: string | null;
   keep: boolean;
   quiet: boolean;
+  /** Print every step's answers and Slack texts (both sides), not only differences. */
+  verbose: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { dmMac: process.env.DM_MAC_DIR ?? '', python: 'python3', only: [], json: null, keep: false, quiet: false };
+  const a: Args = { dmMac: process.env.DM_MAC_DIR ?? '', python: 'python3', only: [], json: null, keep: false, quiet: false, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--dm-mac') a.dmMac = argv[++i];
@@ -35,6 +37,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--json') a.json = argv[++i];
     else if (v === '--keep') a.keep = true;
     else if (v === '--quiet') a.quiet = true;
+    else if (v === '--verbose') a.verbose = true;
     else throw new Error(`unknown argument ${v} (see server/compat/README.md)`);
   }
   if (!a.dmMac) throw new Error('--dm-mac <dm_mac checkout> (or DM_MAC_DIR) is required');
@@ -248,6 +251,13 @@ async function runCase(c: Case, args: Args): Promise<CaseReport> {
       const od = outcomeOf(answers.dm_mac, url, sd, prev.dm_mac, sides.dm_mac.slack.since(before.dm_mac), 'dm_mac');
       const of = outcomeOf(answers.fobgate, url, sf, prev.fobgate, sides.fobgate.slack.since(before.fobgate), 'fobgate');
       prev = { dm_mac: sd, fobgate: sf };
+      if (args.verbose) {
+        console.log(`  [${c.name} ${i}] ${s ? describe(s) : 'fresh servers'}`);
+        for (const [name, o] of [['dm_mac', od], ['fobgate', of]] as const) {
+          const slack = [...o.slack.control.map((x) => `control: ${x}`), ...o.slack.oops.map((x) => `oops: ${x}`)];
+          console.log(`    ${name}: ${o.status ?? ''} ${o.status !== null ? JSON.stringify(o.body) : ''}${slack.length ? `\n      ${slack.join('\n      ')}` : ''}`);
+        }
+      }
       const diffs = classify(diffOutcomes(od, of), s, od, of);
       if (diffs.length > 0) {
         report.details.push({ index: i, step: s ? describe(s) : 'fresh servers', differences: diffs });
