@@ -250,7 +250,8 @@ async function runCase(c: Case, args: Args): Promise<CaseReport> {
       const url = req ? `http://127.0.0.1${req.path}` : 'http://127.0.0.1/';
       const od = outcomeOf(answers.dm_mac, url, sd, prev.dm_mac, sides.dm_mac.slack.since(before.dm_mac), 'dm_mac');
       const of = outcomeOf(answers.fobgate, url, sf, prev.fobgate, sides.fobgate.slack.since(before.fobgate), 'fobgate');
-      prev = { dm_mac: sd, fobgate: sf };
+      // after a failed /metrics, times are compared with the last scrape that worked
+      prev = { dm_mac: sd.types.size > 0 ? sd : prev.dm_mac, fobgate: sf.types.size > 0 ? sf : prev.fobgate };
       if (args.verbose) {
         console.log(`  [${c.name} ${i}] ${s ? describe(s) : 'fresh servers'}`);
         for (const [name, o] of [['dm_mac', od], ['fobgate', of]] as const) {
