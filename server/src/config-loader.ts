@@ -21,7 +21,7 @@ const DEFAULTS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'default
 export interface ServerPaths {
   /** Root data folder (FOBGATE_DATA_DIR, default ./data). */
   dataDir: string;
-  /** MACHINE_STATE_DIR (default <data>/state): state.json and events.jsonl. */
+  /** MACHINE_STATE_DIR (default <data>/state): state.journal and events.db. */
   stateDir: string;
   usersPath: string;
   machinesPath: string;
@@ -131,6 +131,8 @@ export interface ServerSettings {
   port: number;
   offlineAfterS: number;
   saveBudgetMs: number;
+  /** Days of audit events and sessions kept (0: all). */
+  eventsRetentionDays: number;
   slackControlUrl: string | null;
   slackOopsUrl: string | null;
 }
@@ -160,7 +162,8 @@ export function readSettings(env: Env): Loaded<ServerSettings> {
   const port = intSetting(env, 'PORT', 3000, 0, 65535);
   const offline = intSetting(env, 'OFFLINE_AFTER_S', 120, 5, 31 * 86400);
   const budget = intSetting(env, 'SAVE_BUDGET_MS', 2000, 100, 60000);
-  for (const v of [port, offline, budget]) if (typeof v === 'string') return { ok: false, message: v };
+  const retention = intSetting(env, 'EVENTS_RETENTION_DAYS', 0, 0, 100 * 366);
+  for (const v of [port, offline, budget, retention]) if (typeof v === 'string') return { ok: false, message: v };
   const control = urlSetting(env, 'SLACK_CONTROL_WEBHOOK_URL');
   const oops = urlSetting(env, 'SLACK_OOPS_WEBHOOK_URL');
   for (const v of [control, oops]) if (v !== null && typeof v === 'object') return { ok: false, message: v.error };
@@ -171,6 +174,7 @@ export function readSettings(env: Env): Loaded<ServerSettings> {
       port: port as number,
       offlineAfterS: offline as number,
       saveBudgetMs: budget as number,
+      eventsRetentionDays: retention as number,
       slackControlUrl: control as string | null,
       slackOopsUrl: oops as string | null,
     },

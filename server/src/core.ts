@@ -32,6 +32,7 @@ import {
   backOnlineText,
 } from './slack-messages.js';
 import { errors } from './errors.js';
+import { sameJson } from './same-json.js';
 
 export type EventSource = StoredEvent['source'];
 
@@ -96,6 +97,10 @@ export class Core {
   private usersLoadedAt = 0;
   private usersMtime: number | null = null;
   private machinesLoadedAt: number;
+  /** Told about every stored audit event (the app logs one line each). */
+  onEvent: ((e: StoredEvent) => void) | null = null;
+  /** Told about save timeouts and alerts (the app logs them as warnings). */
+  onWarning: ((fields: { [k: string]: unknown }, message: string) => void) | null = null;
 
   constructor(o: CoreOptions) {
     this.store = o.store;
@@ -110,16 +115,16 @@ export class Core {
     this.setUsers(o.users);
     this.tracker = createTimeoutTracker(o.timeouts);
     this.fleetWindowMs = o.timeouts?.windowMs ?? 60000;
-    this.tracker.restore(this.store.data.save_timeouts);
+    this.tracker.restore(this.store.saveTimeouts());
     this.monitor = createOfflineMonitor({ offlineAfterMs: o.offlineAfterMs });
     for (const name of this.machines.names) {
-      const r = this.store.peekMachine(name);
+      const r = this.store.machine(name);
       if (r && r.last_checkin !== null) this.monitor.seed(name, r.last_checkin, this.startedAt);
     }
     const self = this;
     this.metrics = createMetrics(o.registry, {
       machines: () => self.machines,
-      record: (n) => self.store.peekMachine(n),
+      record: (n) => self.store.machine(n),
       userCount: () => self.users.length,
       fobCount: () => self.fobs,
       machineConfigLoadedAt: () => self.machinesLoadedAt,
@@ -197,7 +202,7 @@ export class Core {
     if (!unit) throw errors.unitNotRegistered(m.name);
     if (counter <= unit.counter) throw errors.replayed(counter, unit.counter);
     unit.counter = counter;
-    this.store.markDirty();
+    this.store.markDirty(m.name);
     return unit;
   }
 
@@ -222,6 +227,7 @@ export class Core {
   storeEvent(ev: NewEvent): StoredEvent {
     const stored = this.events.append(ev);
     this.metrics.eventsStored(1);
+    if (this.onEvent) this.onEvent(stored);
     return stored;
   }
 
@@ -248,14 +254,14 @@ export class Core {
    * dm_mac, an admin action is no update from the machine: `last_update` stays as it is.
    */
   applyEvent(m: MachineConfig, event: MachineEvent, source: EventSource): boolean {
-    const rec = this.store.machine(m.name);
+    const rec = this.store.ensureMachine(m.name);
     const now = this.clock();
-    const before = JSON.stringify(rec.state);
+    const before = rec.state;
     const d = decide(m, rec.state, event, null, { now });
     rec.state = d.state;
     rec.outputs = d.outputs;
     this.recordLog(m, d.log, source, null);
-    return JSON.stringify(d.state) !== before || d.log.length > 0;
+    return !sameJson(d.state, before) || d.log.length > 0;
   }
 
   /**
@@ -309,7 +315,7 @@ export class Core {
     let state: SaveResult;
     let log: SaveResult;
     try {
-      [state, log] = await Promise.race([Promise.all([this.store.save(), events]), deadline]);
+      [state, log] = await Promise.race([Promise.all([this.store.save(m ? m.name : null), events]), deadline]);
     } finally {
       clearTimeout(timer);
     }
@@ -324,8 +330,9 @@ export class Core {
   private saveTimedOut(m: MachineConfig): void {
     const now = this.clock();
     const rec = this.tracker.record(m.name, now);
-    this.store.data.save_timeouts[m.name] = rec.count;
-    this.store.markDirty();
+    this.store.setSaveTimeouts(m.name, rec.count);
+    this.store.markDirty(m.name);
+    if (this.onWarning) this.onWarning({ machine: m.name, save_timeouts: rec.count }, `state save timeout on ${m.name}`);
     if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs));
     if (rec.fleetAlert) {
       this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000));
@@ -334,7 +341,7 @@ export class Core {
 
   /** A request from machine `m` arrived: liveness, back-online alert. */
   checkin(m: MachineConfig, now: number): void {
-    const rec = this.store.machine(m.name);
+    const rec = this.store.ensureMachine(m.name);
     rec.last_checkin = now;
     if (this.monitor.checkin(m.name, now) === 'back_online') {
       const outage = this.monitor.status(m.name).lastOutageMs ?? 0;

@@ -16,6 +16,7 @@ import { Store } from './store.js';
 import { EventLog } from './event-log.js';
 import { createNotifier } from './notifier.js';
 import { buildApp } from './app.js';
+import { loggerOptions, readLogSettings } from './logging.js';
 
 function fail(message: string): never {
   process.stderr.write(`fobgate: cannot start: ${message}\n`);
@@ -25,6 +26,8 @@ function fail(message: string): never {
 async function main(env: Env, cwd: string): Promise<void> {
   const settings = readSettings(env);
   if (!settings.ok) fail(settings.message);
+  const logging = readLogSettings(env, process.argv.slice(2), process.stdout.isTTY === true);
+  if (!logging.ok) fail(logging.message);
   const paths = resolvePaths(env, cwd);
   let created: string[];
   try {
@@ -48,10 +51,12 @@ async function main(env: Env, cwd: string): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
-  const events = EventLog.open(join(paths.stateDir, 'events.jsonl'));
+  const events = EventLog.open(join(paths.stateDir, 'events.db'), { retentionDays: s.eventsRetentionDays });
+  let warn: (fields: object, message: string) => void = () => undefined;
   const notifier = createNotifier({
     controlUrl: s.slackControlUrl ?? undefined,
     oopsUrl: s.slackOopsUrl ?? undefined,
+    onFailure: (channel, reason) => warn({ channel, reason }, `Slack message to the ${channel} channel given up`),
   });
   const app = await buildApp({
     store,
@@ -61,13 +66,14 @@ async function main(env: Env, cwd: string): Promise<void> {
     adminToken: token.value.token,
     budgetMs: s.saveBudgetMs,
     offlineAfterMs: s.offlineAfterS * 1000,
-    logger: {
-      level: env.LOG_LEVEL || 'info',
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-fobgate-signature"]'], censor: '[redacted]' },
-    },
+    logger: loggerOptions(logging.value),
+    accessLog: logging.value.accessLog,
   });
 
-  const address = await app.listen({ host: s.host, port: s.port });
+  warn = (fields, message) => app.log.warn(fields, message);
+  // After a power blip every unit reconnects at once: a backlog of 4096 (Linux caps it at
+  // somaxconn) keeps 2,000 simultaneous connects from waiting out SYN retries.
+  const address = await app.listen({ host: s.host, port: s.port, backlog: 4096 });
   const out = (line: string) => process.stdout.write(line + '\n');
   out(`fobgate server listening on ${address}`);
   out(`  API docs:     ${address}/docs`);

@@ -85,7 +85,7 @@ test('first run: creates ./data with example config, prints URL, token and confi
     r = await fetch(`${url}/api/admin/machines`, { headers: { authorization: 'Bearer wrong-secret-guess' } });
     assert.is(r.status, 401);
     await stop(run);
-    assert.ok(existsSync(join(cwd, 'data/state/state.json')));
+    assert.ok(existsSync(join(cwd, 'data/state/state.journal')));
     // request logs (debug level) never carry the credential: the token appears once, at start-up
     const all = run.out() + run.err();
     assert.match(all, 'incoming request');

@@ -128,7 +128,7 @@ export class E2EServer {
     const stateDir = join(this.dir, 'state');
     mkdirSync(stateDir, { recursive: true });
     const store = await Store.open({ stateDir, budgetMs: 2000 });
-    const events = EventLog.open(join(stateDir, 'events.jsonl'));
+    const events = EventLog.open(join(stateDir, 'events.db'));
     const notifier = createNotifier({ controlUrl: this.slack.url('/control'), oopsUrl: this.slack.url('/oops') });
     this.app = await buildApp({
       store,

@@ -1,6 +1,6 @@
 // The admin API (Bearer ADMIN_TOKEN, constant-time; units and their keys are in admin-units.ts):
 // read and replace the users list (validated by the shared parser, answering the diff), the fleet view,
-// oops / clear / lockout / unlock, and event and session queries.
+// oops / clear / lockout / unlock. The audit log's queries live in admin-log.ts.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   diffUsers,
@@ -18,7 +18,6 @@ import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { requireAdmin } from '../auth.js';
 import { serverEvent } from '../core.js';
-import type { EventQuery } from '../event-log.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
 /** Largest users list an admin may PUT (the rest of the API keeps the app's smaller limit). */
@@ -74,76 +73,6 @@ const fleetRowSchema = {
     },
   },
 } as const;
-
-const nullableString = { type: ['string', 'null'] } as const;
-const nullableInt = { type: ['integer', 'null'] } as const;
-
-const storedEventSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    machine: { type: 'string' },
-    at: { type: 'integer' },
-    type: { type: 'string' },
-    source: { type: 'string' },
-    account_id: nullableString,
-    full_name: nullableString,
-    fob: nullableString,
-    reason: nullableString,
-    duration_ms: nullableInt,
-    detail: nullableString,
-    unit_seq: nullableInt,
-  },
-} as const;
-
-const sessionSchema = {
-  type: 'object',
-  properties: {
-    machine: { type: 'string' },
-    account_id: nullableString,
-    full_name: { type: 'string' },
-    fob: { type: 'string' },
-    start: { type: 'integer' },
-    end: nullableInt,
-    duration_ms: nullableInt,
-    override: { type: 'boolean' },
-  },
-} as const;
-
-const digits = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
-const querySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    machine: { type: 'string', minLength: 1, maxLength: 64 },
-    member: { type: 'string', minLength: 1, maxLength: 128 },
-    from: { ...digits, description: 'epoch ms, inclusive' },
-    to: { ...digits, description: 'epoch ms, inclusive' },
-    limit: { type: 'string', pattern: '^[0-9]{1,5}$', description: '1..10000 (default 100), newest first' },
-  },
-} as const;
-
-interface RawQuery {
-  machine?: string;
-  member?: string;
-  from?: string;
-  to?: string;
-  limit?: string;
-}
-
-function toQuery(q: RawQuery): EventQuery {
-  const limit = q.limit === undefined ? 100 : Number(q.limit);
-  if (limit < 1 || limit > 10000) throw errors.badRequest('querystring/limit: must be between 1 and 10000');
-  const out: EventQuery = { limit };
-  if (q.machine !== undefined) out.machine = q.machine;
-  if (q.member !== undefined) out.member = q.member;
-  if (q.from !== undefined) out.from = Number(q.from);
-  if (q.to !== undefined) out.to = Number(q.to);
-  if (out.from !== undefined && out.to !== undefined && out.from > out.to) {
-    throw errors.badRequest('querystring: from must not be after to');
-  }
-  return out;
-}
 
 function summaryOf(e: StoredEvent): string {
   let s = e.type.replace(/_/g, ' ');
@@ -294,7 +223,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
       const latest = core.store.data.list_version;
       const rows: FleetRow[] = core.machines.names.map((name) => {
         const m = core.machines.byName[name];
-        const rec = core.store.peekMachine(name);
+        const rec = core.store.machine(name);
         const unit = core.store.unit(name);
         const live = core.online(name);
         const st = rec ? rec.state : null;
@@ -355,38 +284,4 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
   };
   action('/api/admin/machines/:name/oops', 'oops', 'clear_oops', 'Oops a machine');
   action('/api/admin/machines/:name/lockout', 'lockout', 'unlock', 'Lock a machine out for maintenance');
-
-  app.get<{ Querystring: RawQuery }>(
-    '/api/admin/events',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Audit events by machine, member (account id, fob or full name) and time range, newest first',
-        querystring: querySchema,
-        response: {
-          200: { type: 'object', properties: { events: { type: 'array', items: storedEventSchema } } },
-          ...errorResponses(401),
-        },
-      },
-    },
-    async (request) => ({ events: await core.events.query(toQuery(request.query)) }),
-  );
-
-  app.get<{ Querystring: RawQuery }>(
-    '/api/admin/sessions',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Machine sessions (from session start/end events) by start time, newest first',
-        querystring: querySchema,
-        response: {
-          200: { type: 'object', properties: { sessions: { type: 'array', items: sessionSchema } } },
-          ...errorResponses(401),
-        },
-      },
-    },
-    async (request) => ({ sessions: await core.events.sessions(toQuery(request.query)) }),
-  );
 }

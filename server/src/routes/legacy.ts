@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
+import { sameJson } from '../same-json.js';
 import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
 import { serverEvent } from '../core.js';
@@ -99,7 +100,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (core.store.unit(m.name)) throw errors.legacyUnitRegistered(m.name);
       const rfid = legacyRfid(body.rfid_value);
       const now = clock();
-      const rec = core.store.machine(m.name);
+      const rec = core.store.ensureMachine(m.name);
       core.checkin(m, now);
       let meaningful = false;
       if (rec.kind === 'none') {
@@ -114,7 +115,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       t.amps = num(body.amps) ?? t.amps;
       if (typeof body.second_relay_state === 'boolean') rec.second_relay_reported = body.second_relay_state;
       const uptime = num(body.uptime);
-      const before = JSON.stringify(rec.state);
+      const before = rec.state;
       const pressed = body.oops === true;
       // A press is new when the previous update had the button up; unknown (first update since
       // the server started) counts as new unless the machine is oopsed already.
@@ -139,12 +140,12 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       }
       // last_update: only an update that changed something (oops press, card in/out, config reset)
       if (d.touched) rec.last_update = now;
-      if (d.log.length > 0 || JSON.stringify(d.state) !== before) meaningful = true;
+      if (d.log.length > 0 || !sameJson(d.state, before)) meaningful = true;
       if (meaningful) {
         core.recordLog(m, d.log, 'legacy', null);
         await core.persist(m, false, request.receivedAt);
       } else {
-        core.store.markDirty();
+        core.store.markDirty(m.name);
       }
       const o = d.outputs;
       return {

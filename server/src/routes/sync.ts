@@ -21,6 +21,7 @@ import type { AppServices } from '../app.js';
 import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
 import { errors } from '../errors.js';
+import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
 import { unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
@@ -159,7 +160,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       const unit = core.takeUnitCounter(m, req.counter);
       const now = clock();
       core.checkin(m, now);
-      const rec = core.store.machine(m.name);
+      const rec = core.store.ensureMachine(m.name);
       const data = core.store.data;
       let meaningful = false;
 
@@ -224,7 +225,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         meaningful = true;
       }
 
-      const before = JSON.stringify(rec.state);
+      const before = rec.state;
       const rfidBefore = rec.state.rfid;
       rec.state = mirrorState(core, m, rec.state, req.state, now);
       const base = outputsOf(m as DecisionMachine, rec.state);
@@ -236,13 +237,13 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         status_led_rgb: base.status_led_rgb,
         status_led_brightness: base.status_led_brightness,
       };
-      if (JSON.stringify(rec.state) !== before) meaningful = true;
+      if (!sameJson(rec.state, before)) meaningful = true;
 
       // last_update moves when something happened at the machine (dm_mac's sense): the card in the
       // reader changed, the oops button was pressed, a session started or a card ended one.
       if (rec.state.rfid !== rfidBefore || logs.some(touchesMachine)) rec.last_update = now;
       // ack_seq promises the events are stored: make sure nothing earlier is still only in memory.
-      if (meaningful || core.store.unsaved || core.events.pendingCount > 0) {
+      if (meaningful || core.store.unsaved(m.name) || core.store.unsaved() || core.events.pendingCount > 0) {
         await core.persist(m, false, request.receivedAt);
       }
 
