@@ -3,23 +3,12 @@
 // and a replay is refused); the answer is the list text itself, signed in its own header, so the
 // unit can stream it into flash and verify it there.
 import type { FastifyInstance } from 'fastify';
-import { LIST_PATH, LIST_SIGNATURE_HEADER, signText, type ListRequest } from '@fobgate/shared';
+import { LIST_PATH, LIST_SIGNATURE_HEADER, ListRequestSchema, signText, type ListRequest } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { hmacHex } from '../auth.js';
 import { unitSignatureCheck } from './unit-auth.js';
-import { countInt, errorResponses, positiveCountInt } from './schemas.js';
-
-const listBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['machine', 'counter', 'version'],
-  properties: {
-    machine: { type: 'string', minLength: 1, maxLength: 64 },
-    counter: positiveCountInt,
-    version: countInt,
-  },
-} as const;
+import { errorResponses } from './schemas.js';
 
 export async function listRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
   const { core, lists, budget } = opts.services;
@@ -30,7 +19,7 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
       schema: {
         tags: ['fobgate units'],
         summary: 'Full list download (signed like a sync; answers the list text, text/plain, signed in x-fobgate-list-signature)',
-        body: listBody,
+        body: ListRequestSchema,
         response: errorResponses(401, 404, 409, 410, 429),
       },
       preValidation: [unitSignatureCheck(core), budget.precheck()],
