@@ -13,7 +13,7 @@ import { DEFAULT_PINS, CONFIG_FILE } from './board-config.js';
 import { SYNC_DEADLINE_MS, DOWNLOAD_MS_PER_KB } from './sync-client.js';
 import type { Unit } from './unit.js';
 import {
-  FakeStore, KEY, MACHINE, answer, config, fetchUpdate, fullUpdate, hmacNode, makeList, makeRig, playFrame, sha256Raw, streamAnswer, STREAM_CHUNK,
+  FakeStore, KEY, answer, config, fetchUpdate, fullUpdate, hmacNode, makeList, makeRig, playFrame, sha256Raw, streamAnswer, STREAM_CHUNK,
 } from '../test/fake-hal.js';
 import type { FakeRig, PendingRequest } from '../test/fake-hal.js';
 

@@ -18,7 +18,6 @@ import { buildApp, type AppDeps } from '../src/app.js';
 import { Store, type MachineDoc, type MachineRecord, type UnitRecord } from '../src/store.js';
 import { readJournalFile } from '../src/state-journal.js';
 import { EventLog } from '../src/event-log.js';
-import { createAtomicFileAdapter } from '../src/atomic-file.js';
 import type { Notifier, NotifierStats, NotifyChannel, NotifyPriority } from '../src/notifier.js';
 import { hmacHex } from '../src/auth.js';
 

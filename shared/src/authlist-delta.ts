@@ -16,7 +16,7 @@ import type { DecisionMachine } from './decision-types.js';
 import { base64Length, PURE_BASE64, type Base64Codec } from './base64.js';
 import {
   type AuthList, type ListEntry, type Sha256Hex,
-  NAME_WIDTH, searchFobs, headerJson, FLAG_MASK, MAX_SAFE, MAX_LIST_COUNT,
+  NAME_WIDTH, searchFobs, headerJson, MAX_SAFE, MAX_LIST_COUNT,
   asciiJsonString, machineJson, machineHeader, machineFromJson, machineProblem, fobBytes, decodeFobs, firstUnsorted, firstBadFlag,
   isIntIn, isHex64, listDigest,
 } from './authlist-list.js';

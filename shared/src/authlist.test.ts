@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import {
   type AuthList, type ListEntry,
   FLAG_MAIN, FLAG_SECOND, FLAG_OVERRIDE, FLAG_EXPIRED, NAME_WIDTH,
-  buildList, encodeList, encodeListHead, decodeList, findFob, nameAt, entryAt, subjectFromEntry, subjectForFob, listMemoryBytes,
+  encodeList, encodeListHead, decodeList, findFob, nameAt, entryAt, subjectFromEntry, subjectForFob, listMemoryBytes,
   entriesFor, signText, verifyText, checkNewer, checkMachine, encodeDelta, diffLists,
 } from './authlist.js';
 import { subjectFor } from './decision.js';

@@ -633,7 +633,7 @@ function finish(st: Step): Decision {
   const s = st.s;
   let started = false;
   for (let i = 0; i < st.log.length; i++) if (st.log[i].type === 'session_start') started = true;
-  let mode: SecondRelayMode = 'off';
+  let mode: SecondRelayMode;
   try {
     mode = secondModeOf(st.m, s);
   } catch (e) {

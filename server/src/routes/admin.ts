@@ -10,7 +10,6 @@ import {
   type StoredEvent,
 } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
-import { errors } from '../errors.js';
 import { requireAdmin } from '../auth.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 

@@ -23,7 +23,6 @@ import {
 import type { AppServices } from '../app.js';
 import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
-import { errors } from '../errors.js';
 import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
 import { unitSignatureCheck } from './unit-auth.js';
