@@ -28,13 +28,19 @@ import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminLogRoutes } from './routes/admin-log.js';
+import { adminUsersRoutes } from './routes/admin-users.js';
 import { adminUnitRoutes } from './routes/admin-units.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
+import { ListVersionGuard } from './list-versions.js';
+import { UnitDrops } from './unit-drops.js';
+import { UnitBudget, type UnitLimits } from './unit-budget.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { RouteMethods } from './route-methods.js';
 import { BoundedSaver, type SetTimer } from './bounded-save.js';
 import { eventLogFields, eventLogLine } from './logging.js';
+import { UsersHistory } from './users-history.js';
+import { dirname, join } from 'node:path';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,8 +93,14 @@ export interface AppDeps {
   timeouts?: TimeoutTrackerOptions;
   /** Where PUT /api/admin/users writes users.json (default: atomic file at usersPath). */
   usersAdapter?: Adapter<UserRecord[]>;
+  /** Folder keeping every replaced users.json (default: users-history/ beside usersPath; null: none). */
+  usersHistoryDir?: string | null;
+  /** Revisions the users history keeps (50). */
+  usersHistoryKeep?: number;
   /** Sync period told to units, s (5). */
   syncIntervalS?: number;
+  /** What one unit may send (defaults: DEFAULT_UNIT_LIMITS in unit-budget.ts). */
+  unitLimits?: Partial<UnitLimits>;
   /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
   listInlineMaxBytes?: number;
 }
@@ -96,11 +108,19 @@ export interface AppDeps {
 export interface AppServices {
   core: Core;
   lists: ListCache;
+  /** Checks the list versions units report against what this server issued. */
+  listGuard: ListVersionGuard;
+  /** Events units lost to buffer overflow: metrics, fleet fields, Slack. */
+  drops: UnitDrops;
+  /** What one unit may send per minute (429 beyond it). */
+  budget: UnitBudget;
   deps: AppDeps;
   registry: Registry;
   clock: () => number;
   /** Writes users.json within the budget. */
   saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
+  /** Every replaced users list (null when users live only in memory). */
+  usersHistory: UsersHistory | null;
 }
 
 /** fastify's logging without the two access-log lines per request (errors still logged). */
@@ -205,13 +225,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (usersAdapter) {
     usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS), setTimer: deps.budgetTimer });
   }
+  const historyDir =
+    deps.usersHistoryDir !== undefined
+      ? deps.usersHistoryDir
+      : deps.config.usersPath
+        ? join(dirname(deps.config.usersPath), 'users-history')
+        : null;
   const services: AppServices = {
     core,
     lists,
+    listGuard: new ListVersionGuard(core, registry),
+    drops: new UnitDrops(core, registry),
+    budget: new UnitBudget(core, registry, deps.unitLimits),
     deps,
     registry,
     clock,
     saveUsers: usersSaver ? (users) => usersSaver!.save(() => users) : null,
+    usersHistory: historyDir ? new UsersHistory(historyDir, deps.usersHistoryKeep) : null,
   };
 
   const app = Fastify({
@@ -266,10 +296,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const legacy = request.routeOptions.config?.legacy === true;
     let status: number;
-    let body: { error: string; code?: string; action_applied?: boolean };
+    let body: { error: string; code?: string; action_applied?: boolean; retry_after_s?: number };
     if (isServerError(err)) {
       status = err.statusCode;
       body = Object.assign({ error: err.message, code: err.code }, err.extra);
+      if (err.extra.retry_after_s !== undefined) void reply.header('retry-after', String(err.extra.retry_after_s));
     } else if (err.validation) {
       status = 400;
       body = { error: validationMessage(err), code: 'BAD_REQUEST' };
@@ -345,6 +376,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
   await app.register(adminLogRoutes, { services });
+  await app.register(adminUsersRoutes, { services });
   await app.register(adminUnitRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);

@@ -74,6 +74,9 @@ function digestOf(users: UserRecord[], machines: MachinesConfig): string {
   return createHash('sha256').update(JSON.stringify([users, machines])).digest('hex');
 }
 
+/** Log events whose Slack messages go ahead of control chatter (logins, logouts, denials). */
+const URGENT_EVENTS: LogEvent['type'][] = ['oops', 'oops_cleared', 'locked_out', 'unlocked'];
+
 /** Outcome label of the decisions counter for one log event, or null when it is no decision. */
 function outcomeOf(e: LogEvent): string | null {
   if (e.type === 'session_start') return e.override ? 'override' : e.authorized ? 'granted' : 'warn_only';
@@ -251,7 +254,9 @@ export class Core {
       const outcome = outcomeOf(e);
       if (outcome) this.metrics.decision(outcome);
     }
-    for (const msg of messagesFor(m, log)) this.notifier.notify(msg.channel, msg.text);
+    // oops, lockout and their clearing go ahead of waiting chatter (logins, denials)
+    const priority = log.some((e) => URGENT_EVENTS.indexOf(e.type) >= 0) ? 'urgent' : 'normal';
+    for (const msg of messagesFor(m, log)) this.notifier.notify(msg.channel, msg.text, priority);
   }
 
   /**
@@ -337,9 +342,9 @@ export class Core {
     this.store.setSaveTimeouts(m.name, rec.count);
     this.store.markDirty(m.name);
     if (this.onWarning) this.onWarning({ machine: m.name, save_timeouts: rec.count }, `state save timeout on ${m.name}`);
-    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs));
+    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs), 'urgent');
     if (rec.fleetAlert) {
-      this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000));
+      this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000), 'urgent');
     }
   }
 
@@ -349,7 +354,7 @@ export class Core {
     rec.last_checkin = now;
     if (this.monitor.checkin(m.name, now) === 'back_online') {
       const outage = this.monitor.status(m.name).lastOutageMs ?? 0;
-      this.notifier.notify('control', backOnlineText(m.display_name, outage));
+      this.notifier.notify('control', backOnlineText(m.display_name, outage), 'urgent');
       this.storeEvent(serverEvent(m.name, now, 'online', `back online after ${Math.round(outage / 1000)} s`));
     }
   }
@@ -361,7 +366,7 @@ export class Core {
       const m = this.machine(name);
       if (!m) continue;
       const last = this.monitor.status(name).lastSeen ?? now;
-      this.notifier.notify('control', offlineText(m.display_name, now - last));
+      this.notifier.notify('control', offlineText(m.display_name, now - last), 'urgent');
       this.storeEvent(serverEvent(name, now, 'offline', `no check-in since ${new Date(last).toISOString()}`));
     }
     if (this.events.pendingCount > 0) void this.events.flush().catch(() => undefined);

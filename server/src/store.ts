@@ -53,7 +53,10 @@ export interface UnitRecord {
   last_seq: number;
   /** Commands not yet acknowledged by the unit (command_ack). */
   commands: UnitCommand[];
+  /** Events the unit lost to buffer overflow, as it last reported (its lifetime total). */
   dropped_events: number;
+  /** Epoch ms that total last grew (absent: never). */
+  dropped_at?: number;
 }
 
 /**

@@ -19,7 +19,8 @@ import { Store, type MachineDoc, type MachineRecord, type UnitRecord } from '../
 import type { SetTimer } from '../src/bounded-save.js';
 import { readJournalFile } from '../src/state-journal.js';
 import { EventLog } from '../src/event-log.js';
-import type { Notifier, NotifierStats, NotifyChannel } from '../src/notifier.js';
+import { createAtomicFileAdapter } from '../src/atomic-file.js';
+import type { Notifier, NotifierStats, NotifyChannel, NotifyPriority } from '../src/notifier.js';
 import { hmacHex } from '../src/auth.js';
 
 export const TOKEN = 'test-admin-token-0123456789abcdef';
@@ -75,6 +76,7 @@ export function usersConfig(raw: unknown = USERS_RAW): UserRecord[] {
 export interface Sent {
   channel: NotifyChannel;
   text: string;
+  priority: NotifyPriority;
 }
 
 /** A notifier that records what it is asked to send. */
@@ -82,11 +84,12 @@ export function recordingNotifier(): Notifier & { sent: Sent[] } {
   const sent: Sent[] = [];
   return {
     sent,
-    notify(channel, text) {
-      sent.push({ channel, text });
+    notify(channel, text, priority = 'normal') {
+      sent.push({ channel, text, priority });
     },
     stats(): NotifierStats {
-      return { sent: sent.length, dropped: 0, failed: 0, queued: 0, retries: 0, skipped: 0 };
+      const channel = (c: NotifyChannel) => ({ sent: sent.filter((s) => s.channel === c).length, retried: 0, dropped: 0, failed: 0, skipped: 0, queued: 0 });
+      return { sent: sent.length, dropped: 0, failed: 0, queued: 0, retries: 0, skipped: 0, channels: { control: channel('control'), oops: channel('oops') } };
     },
     idle: () => Promise.resolve(),
     close() {},
@@ -215,6 +218,8 @@ export function stateOnDisk(dir: string): {
 export interface TestApp {
   app: FastifyInstance;
   dir: string;
+  /** The app's audit log. */
+  eventLog: EventLog;
   notifier: ReturnType<typeof recordingNotifier>;
   disk: DiskGate;
   store: Store;
@@ -271,6 +276,7 @@ export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
   return {
     app,
     dir,
+    eventLog: events,
     notifier,
     disk,
     store,

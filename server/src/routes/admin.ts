@@ -1,48 +1,21 @@
-// The admin API (Bearer ADMIN_TOKEN, constant-time; units and their keys are in admin-units.ts):
-// read and replace the users list (validated by the shared parser, answering the diff), the fleet view,
-// oops / clear / lockout / unlock. The audit log's queries live in admin-log.ts.
+// The admin API (Bearer ADMIN_TOKEN, constant-time): the fleet view and oops / clear / lockout /
+// unlock. Units and their keys are in admin-units.ts, the users list in admin-users.ts, the audit
+// log's queries in admin-log.ts.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  diffUsers,
-  formatIssue,
   outputsOf,
-  parseUsers,
-  unusedAuthorizationWarnings,
   type CommandType,
   type FleetResponse,
   type FleetRow,
   type StoredEvent,
-  type UsersReplaceResult,
 } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { requireAdmin } from '../auth.js';
-import { serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
-
-/** Largest users list an admin may PUT (the rest of the API keeps the app's smaller limit). */
-export const USERS_BODY_LIMIT = 32 * 1024 * 1024;
 
 const security = [{ admin: [] }];
 const tags = ['admin'];
-
-const strings = { type: 'array', items: { type: 'string' } } as const;
-
-const userSchema = {
-  type: 'object',
-  properties: {
-    account_id: { type: 'string' },
-    full_name: { type: 'string' },
-    first_name: { type: 'string' },
-    last_name: { type: 'string' },
-    preferred_name: { type: 'string' },
-    email: { type: 'string' },
-    expiration_ymd: { type: 'string' },
-    fob_codes: strings,
-    authorizations: strings,
-    oops_override: { type: 'boolean' },
-  },
-} as const;
 
 const fleetRowSchema = {
   type: 'object',
@@ -66,7 +39,10 @@ const fleetRowSchema = {
     firmware: { type: ['string', 'null'] },
     list_version_held: { type: ['integer', 'null'] },
     list_version_latest: { type: 'integer' },
+    list_unrecognized: { type: 'boolean' },
     wifi_signal_db: { type: ['number', 'null'] },
+    events_dropped: { type: 'integer' },
+    events_dropped_at: { type: ['integer', 'null'] },
     last_event: {
       type: ['object', 'null'],
       properties: { type: { type: 'string' }, at: { type: 'integer' }, summary: { type: 'string' } },
@@ -93,7 +69,7 @@ const actionBody = {
 } as const;
 
 export async function adminRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, clock, saveUsers } = opts.services;
+  const { core, deps, clock, listGuard } = opts.services;
 
   // Every route of this plugin (an encapsulated context: the hook reaches no other route) needs
   // the token. Not decided on request.url: the router matches percent-decoded paths, so
@@ -101,103 +77,6 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
   app.addHook('onRequest', async (request: FastifyRequest) => {
     requireAdmin(request, deps.adminToken);
   });
-
-  app.get(
-    '/api/admin/users',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'The users list (users.json)',
-        response: { 200: { type: 'array', items: userSchema }, ...errorResponses(401) },
-      },
-    },
-    async () => core.users,
-  );
-
-  app.put<{ Body: unknown; Querystring: { dry_run?: string } }>(
-    '/api/admin/users',
-    {
-      // A space's whole member export: 5,000 members in users.json format are about 1.5 MB.
-      bodyLimit: USERS_BODY_LIMIT,
-      schema: {
-        tags,
-        security,
-        summary:
-          'Replace the users list (validated like users.json); answers the diff and the new list version. ' +
-          'dry_run=true validates and answers the diff (and the version it would get) without changing anything',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { dry_run: { type: 'string', enum: ['true', 'false', '1', '0'] } },
-        },
-        body: { type: 'array', maxItems: 100000, items: { type: 'object' } },
-        response: {
-          200: {
-            type: 'object',
-            required: ['version', 'added', 'removed', 'changed', 'warnings'],
-            properties: {
-              version: { type: 'integer' },
-              added: strings,
-              removed: strings,
-              changed: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    account_id: { type: 'string' },
-                    full_name: { type: 'string' },
-                    fobs_added: strings,
-                    fobs_removed: strings,
-                    authorizations_added: strings,
-                    authorizations_removed: strings,
-                    fields: strings,
-                  },
-                },
-              },
-              warnings: strings,
-            },
-          },
-          ...errorResponses(401, 503),
-        },
-      },
-    },
-    async (request): Promise<UsersReplaceResult> => {
-      const label = deps.config.usersLabel ?? 'users.json';
-      const parsed = parseUsers(request.body, label);
-      if (!parsed.ok) throw errors.configInvalid(parsed.errors.map(formatIssue).join('\n'));
-      const users = parsed.value;
-      const diff = diffUsers(core.users, users);
-      const warnings = parsed.warnings
-        .concat(unusedAuthorizationWarnings(users, core.machines, label))
-        .map(formatIssue);
-      const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
-      const dryRun = request.query.dry_run === 'true' || request.query.dry_run === '1';
-      if (dryRun) {
-        const version = core.store.data.list_version + (changed ? 1 : 0);
-        return { version, added: diff.added, removed: diff.removed, changed: diff.changed, warnings };
-      }
-      if (changed) {
-        core.setUsers(users);
-        core.bumpListVersion();
-        const ev = serverEvent(
-          '',
-          clock(),
-          'users_replaced',
-          `users replaced: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
-        );
-        ev.source = 'admin';
-        core.storeEvent(ev);
-        const [file] = await Promise.all([
-          saveUsers ? saveUsers(users) : Promise.resolve('saved' as const),
-          core.persist(null, true, request.receivedAt),
-        ]);
-        if (file === 'timeout') throw errors.saveTimeout(true);
-        if (file === 'error') throw errors.saveFailed(true);
-      }
-      return { version: core.store.data.list_version, added: diff.added, removed: diff.removed, changed: diff.changed, warnings };
-    },
-  );
 
   app.get(
     '/api/admin/machines',
@@ -246,7 +125,10 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
           firmware: rec ? rec.firmware : null,
           list_version_held: rec ? rec.list_version_held : null,
           list_version_latest: latest,
+          list_unrecognized: listGuard.unrecognizedFor(name) !== null,
           wifi_signal_db: rec ? rec.telemetry.wifi_signal_db : null,
+          events_dropped: unit ? unit.dropped_events : 0,
+          events_dropped_at: unit && unit.dropped_at !== undefined ? unit.dropped_at : null,
           last_event: last ? { type: last.type, at: last.at, summary: summaryOf(last) } : null,
         };
       });
