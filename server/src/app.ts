@@ -30,6 +30,18 @@ import { ListCache } from './lists.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { RouteMethods } from './route-methods.js';
 import { BoundedSaver } from './bounded-save.js';
+import { dirname, join } from 'node:path';
+import { AdminAuth } from './admin-auth.js';
+import { AdminTokens } from './dashboard/admin-tokens.js';
+import { SessionStore } from './dashboard/sessions.js';
+import { LivenessTracker } from './dashboard/liveness.js';
+import { FleetView } from './dashboard/fleet-view.js';
+import type { SseHub, HubOptions } from './dashboard/sse-hub.js';
+import type { DashboardOptions, SlackCommandOptions } from './dashboard/settings.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { adminAdminsRoutes } from './routes/admin-admins.js';
+import { slackCommandRoutes } from './routes/slack-commands.js';
+import { clearButtonBlocks } from './slack/blocks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -79,6 +91,22 @@ export interface AppDeps {
   syncIntervalS?: number;
   /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
   listInlineMaxBytes?: number;
+  /** Dashboard sessions, status board, where admins.json lives (defaults: see DashboardOptions). */
+  dashboard?: DashboardOptions;
+  /** Event-stream buffering bounds (defaults: see HubOptions). */
+  streams?: HubOptions;
+  /** Slack slash commands and buttons; null or absent: /slack/* answers 404. */
+  slackCommands?: SlackCommandOptions | null;
+}
+
+export interface DashboardServices {
+  options: DashboardOptions;
+  view: FleetView;
+  liveness: LivenessTracker;
+  hub: HubOptions;
+  hubs: SseHub<unknown>[];
+  /** Ends the event streams of one session (sign-out, admin removed). */
+  endStreams: (sessionKey: string) => void;
 }
 
 export interface AppServices {
@@ -89,6 +117,9 @@ export interface AppServices {
   clock: () => number;
   /** Writes users.json within the budget. */
   saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
+  /** Who may use the admin routes: ADMIN_TOKEN, per-admin tokens, dashboard sessions. */
+  auth: AdminAuth;
+  dashboard: DashboardServices;
 }
 
 /** Longest path parameter the router accepts (fastify's default); longer: 414. */
@@ -184,6 +215,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (usersAdapter) {
     usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS) });
   }
+  const dashOptions = deps.dashboard ?? {};
+  const ownDir = dashOptions.stateDir === undefined ? dirname(deps.store.path) : dashOptions.stateDir;
+  const tokens = await AdminTokens.open(ownDir ? join(ownDir, 'admins.json') : null, clock);
+  const sessions = new SessionStore(clock, { idleMs: dashOptions.sessionIdleMs, maxMs: dashOptions.sessionMaxMs });
+  const liveness = await LivenessTracker.open(core, ownDir ? join(ownDir, 'dashboard.json') : null);
+  liveness.follow(core.feed);
   const services: AppServices = {
     core,
     lists,
@@ -191,7 +228,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry,
     clock,
     saveUsers: usersSaver ? (users) => usersSaver!.save(() => users) : null,
+    auth: new AdminAuth(deps.adminToken, tokens, sessions),
+    dashboard: {
+      options: dashOptions,
+      view: new FleetView(core, liveness),
+      liveness,
+      hub: deps.streams ?? {},
+      hubs: [],
+      endStreams: () => undefined,
+    },
   };
+  if (deps.slackCommands && deps.notifier.decorate) {
+    // Oops alerts in the control channel get a "Clear" button (answered by /slack/interactivity).
+    deps.notifier.decorate((channel, text) => (channel === 'control' ? clearButtonBlocks(core, text) : null));
+  }
 
   const app = Fastify({
     logger: deps.logger ?? false,
@@ -311,12 +361,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(syncRoutes, { services });
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(adminAdminsRoutes, { services });
+  await app.register(dashboardRoutes, { services });
+  await app.register(slackCommandRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(tick);
+    core.feed.close();
+    await liveness.close();
+    await tokens.close();
     if (usersSaver) usersSaver.close();
     try {
       await deps.store.close();

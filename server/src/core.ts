@@ -32,6 +32,7 @@ import {
   backOnlineText,
 } from './slack-messages.js';
 import { errors } from './errors.js';
+import { FleetFeed } from './dashboard/fleet-feed.js';
 
 export type EventSource = StoredEvent['source'];
 
@@ -88,6 +89,8 @@ export class Core {
   readonly usersPath: string | null;
   readonly tracker: TimeoutTracker;
   readonly monitor: OfflineMonitor;
+  /** Fleet change feed (dashboard streams, status board): see dashboard/fleet-feed.ts. */
+  readonly feed = new FleetFeed();
   private readonly fleetWindowMs: number;
   users: UserRecord[] = [];
   machines: MachinesConfig;
@@ -148,6 +151,7 @@ export class Core {
     const data = this.store.data;
     data.list_version++;
     data.list_issued_at = this.clock();
+    this.feed.touchAll();
     return data.list_version;
   }
 
@@ -222,6 +226,7 @@ export class Core {
   storeEvent(ev: NewEvent): StoredEvent {
     const stored = this.events.append(ev);
     this.metrics.eventsStored(1);
+    this.feed.touch(ev.machine);
     return stored;
   }
 
@@ -265,6 +270,7 @@ export class Core {
   adminAction(m: MachineConfig, action: CommandType, by: string, source: OopsSource, cut: boolean): AdminOutcome {
     const unit = this.store.unit(m.name);
     const now = this.clock();
+    this.feed.touch(m.name);
     if (unit) {
       const cmd: UnitCommand = { id: this.store.data.next_command_id++, type: action, cut, by };
       unit.commands.push(cmd);

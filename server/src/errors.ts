@@ -25,6 +25,9 @@ export type ServerErrorCode =
   | 'CONFIG_INVALID'
   | 'SAVE_TIMEOUT'
   | 'SAVE_FAILED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'CONFLICT'
   | 'INTERNAL';
 
 export class ServerError extends Error {
@@ -89,6 +92,9 @@ export const errors = {
     new ServerError('SAVE_TIMEOUT', 503, 'state save timeout', actionApplied ? { action_applied: true } : undefined),
   saveFailed: (actionApplied: boolean) =>
     new ServerError('SAVE_FAILED', 503, 'state save failed', actionApplied ? { action_applied: true } : undefined),
+  forbidden: (why: string) => new ServerError('FORBIDDEN', 403, why),
+  rateLimited: (why: string) => new ServerError('RATE_LIMITED', 429, why),
+  conflict: (why: string) => new ServerError('CONFLICT', 409, why),
   internal: () => new ServerError('INTERNAL', 500, 'internal error'),
 };
 

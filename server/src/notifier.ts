@@ -14,7 +14,10 @@ export interface NotifierClock {
 }
 
 /** Sends one text to one webhook URL; rejects on failure (the default wraps IncomingWebhook). */
-export type WebhookSend = (url: string, text: string, timeoutMs: number) => Promise<void>;
+export type WebhookSend = (url: string, text: string, timeoutMs: number, blocks?: unknown[]) => Promise<void>;
+
+/** Block Kit blocks to send with a text (e.g. a "Clear" button under an oops alert), or null. */
+export type BlocksFor = (channel: NotifyChannel, text: string) => unknown[] | null;
 
 export interface NotifierOptions {
   controlUrl?: string;
@@ -52,6 +55,8 @@ export interface NotifierStats {
 
 export interface Notifier {
   notify(channel: NotifyChannel, text: string): void;
+  /** Sets what Block Kit blocks go with each text from now on (the Slack commands' buttons). */
+  decorate?(fn: BlocksFor): void;
   stats(): NotifierStats;
   /** Resolves once nothing is queued or being sent (for tests and graceful shutdown). */
   idle(): Promise<void>;
@@ -62,6 +67,7 @@ interface Item {
   channel: NotifyChannel;
   text: string;
   attempts: number;
+  blocks?: unknown[];
 }
 
 const realSetTimer: NotifierSetTimer = (fn, ms) => {
@@ -81,14 +87,14 @@ export function slackEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const slackSend: WebhookSend = async (url, text, timeoutMs) => {
+const slackSend: WebhookSend = async (url, text, timeoutMs, blocks) => {
   const key = `${timeoutMs} ${url}`;
   let hook = webhooks.get(key);
   if (!hook) {
     hook = new IncomingWebhook(url, { timeout: timeoutMs });
     webhooks.set(key, hook);
   }
-  await hook.send({ text: slackEscape(text) });
+  await hook.send(blocks ? { text: slackEscape(text), blocks: blocks as never } : { text: slackEscape(text) });
 };
 
 /** Retry 429, 5xx and transport errors (no answer / timeout); other 4xx are permanent. */
@@ -148,6 +154,7 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
   let cancelRetry: (() => void) | null = null;
   let idleWaiters: Array<() => void> = [];
   const stats = { sent: 0, dropped: 0, failed: 0, retries: 0, skipped: 0 };
+  let blocksFor: BlocksFor | null = null;
 
   function settleIdle(): void {
     if (busy || queue.length > 0) return;
@@ -183,7 +190,7 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
     item.attempts++;
     let attempt: Promise<void>;
     try {
-      attempt = send(url, item.text, timeoutMs);
+      attempt = item.blocks ? send(url, item.text, timeoutMs, item.blocks) : send(url, item.text, timeoutMs);
     } catch (err) {
       attempt = Promise.reject(err);
     }
@@ -235,11 +242,19 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
           stats.dropped++;
           return;
         }
-        queue.push({ channel, text: String(text), attempts: 0 });
+        const item: Item = { channel, text: String(text), attempts: 0 };
+        if (blocksFor) {
+          const blocks = blocksFor(channel, item.text);
+          if (blocks) item.blocks = blocks;
+        }
+        queue.push(item);
         if (!busy) queueMicrotask(pump);
       } catch {
         stats.dropped++;
       }
+    },
+    decorate(fn: BlocksFor): void {
+      blocksFor = fn;
     },
     stats(): NotifierStats {
       return { sent: stats.sent, dropped: stats.dropped, failed: stats.failed, queued: queue.length, retries: stats.retries, skipped: stats.skipped };

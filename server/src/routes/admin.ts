@@ -5,20 +5,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   diffUsers,
   formatIssue,
-  outputsOf,
   parseUsers,
   unusedAuthorizationWarnings,
   type CommandType,
   type FleetResponse,
   type FleetRow,
-  type StoredEvent,
   type UnitRegistration,
   type UsersReplaceResult,
 } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { newUnitKey, requireAdmin } from '../auth.js';
+import { newUnitKey } from '../auth.js';
+import { runAdminAction } from '../admin-actions.js';
+import { actorBy } from '../actor.js';
 import { serverEvent } from '../core.js';
+import { fleetRow } from '../fleet-rows.js';
 import type { EventQuery } from '../event-log.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
@@ -146,15 +147,6 @@ function toQuery(q: RawQuery): EventQuery {
   return out;
 }
 
-function summaryOf(e: StoredEvent): string {
-  let s = e.type.replace(/_/g, ' ');
-  if (e.full_name) s += ` by ${e.full_name}`;
-  else if (e.fob) s += ` (fob ${e.fob})`;
-  if (e.reason) s += ` [${e.reason}]`;
-  if (e.detail && !e.full_name) s += `: ${e.detail}`;
-  return s;
-}
-
 const actionBody = {
   type: 'object',
   additionalProperties: false,
@@ -165,13 +157,13 @@ const actionBody = {
 } as const;
 
 export async function adminRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, clock, saveUsers } = opts.services;
+  const { core, deps, clock, saveUsers, auth } = opts.services;
 
   // Every route of this plugin (an encapsulated context: the hook reaches no other route) needs
   // the token. Not decided on request.url: the router matches percent-decoded paths, so
   // /api/%61dmin/... reaches these routes under a url that does not start with /api/admin/.
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    requireAdmin(request, deps.adminToken);
+    request.admin = auth.require(request);
   });
 
   app.post<{ Body: { machine: string } }>(
@@ -341,35 +333,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
     },
     async (): Promise<FleetResponse> => {
       const latest = core.store.data.list_version;
-      const rows: FleetRow[] = core.machines.names.map((name) => {
-        const m = core.machines.byName[name];
-        const rec = core.store.peekMachine(name);
-        const unit = core.store.unit(name);
-        const live = core.online(name);
-        const st = rec ? rec.state : null;
-        const last = core.events.lastEvent(name);
-        const display = rec && rec.outputs ? rec.outputs.display : st ? outputsOf(m, st).display : '';
-        return {
-          name,
-          display_name: m.display_name,
-          kind: unit ? 'fobgate' : rec ? rec.kind : 'none',
-          registered: unit !== null,
-          online: live.online,
-          last_checkin: rec ? rec.last_checkin : null,
-          status_since: live.since,
-          relay: st ? st.relay : false,
-          second_relay: st ? st.second_relay : false,
-          oopsed: st ? st.oopsed : false,
-          locked_out: st ? st.locked_out : false,
-          user: st && st.user ? { account_id: st.user.account_id || null, full_name: st.user.full_name } : null,
-          display,
-          firmware: rec ? rec.firmware : null,
-          list_version_held: rec ? rec.list_version_held : null,
-          list_version_latest: latest,
-          wifi_signal_db: rec ? rec.telemetry.wifi_signal_db : null,
-          last_event: last ? { type: last.type, at: last.at, summary: summaryOf(last) } : null,
-        };
-      });
+      const rows: FleetRow[] = core.machines.names.map((name) => fleetRow(core, name));
       return { time: clock(), list_version_latest: latest, machines: rows };
     },
   );
@@ -386,9 +350,10 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
     const run = async (request: FastifyRequest<{ Params: { name: string }; Body?: { cut?: boolean; by?: string } }>, type: CommandType) => {
       const m = core.machineOr404(request.params.name);
       const body = request.body ?? {};
-      const outcome = core.adminAction(m, type, body.by ?? 'admin', 'admin', body.cut === true);
-      await core.persist(m, true, request.receivedAt);
-      return outcome.queued ? { success: true, queued: true, command_id: outcome.command_id } : { success: true };
+      // The dashboard names its signed-in admin itself; an API caller may name who asks.
+      const who = request.admin;
+      const by = who && who.via === 'session' ? actorBy(who.name, 'dashboard') : (body.by ?? (who ? who.name : 'admin'));
+      return runAdminAction(core, m, type, { by, source: 'admin', cut: body.cut === true, receivedAt: request.receivedAt });
     };
     app.post<{ Params: { name: string }; Body?: { cut?: boolean; by?: string } }>(
       path,

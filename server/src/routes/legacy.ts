@@ -5,7 +5,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
 import { serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
@@ -58,7 +57,7 @@ const updateResponse = {
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, registry, clock } = opts.services;
+  const { core, deps, registry, clock, auth } = opts.services;
   const legacy = { legacy: true };
   const tags = ['dm_mac legacy'];
 
@@ -122,6 +121,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       } else {
         core.store.markDirty();
       }
+      core.feed.touch(m.name);
       const o = d.outputs;
       return {
         relay: o.relay,
@@ -136,7 +136,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
 
   const adminFlag = (path: string, set: CommandType, clear: CommandType, what: string): void => {
     const handler = (action: CommandType) => async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
-      requireAdmin(request, deps.adminToken);
+      auth.bearer(request);
       const m = core.machineOr404(request.params.name);
       const cut = action === 'lockout';
       // dm_mac's API knows nobody: its Slack lines say "by unknown user"
@@ -178,7 +178,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       },
     },
     async (request) => {
-      requireAdmin(request, deps.adminToken);
+      auth.bearer(request);
       if (!core.usersPath) throw errors.configInvalid('users are not loaded from a file (USERS_CONFIG)');
       const label = deps.config.usersLabel ?? core.usersPath;
       const loaded = loadUsersFile(core.usersPath, label);

@@ -255,6 +255,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         commands: unit.commands.map((c) => ({ id: c.id, type: c.type, cut: c.cut, by: c.by })),
         sync_interval_s: syncInterval,
       };
+      core.feed.touch(m.name);
       const text = asciiJson(response);
       core.metrics.syncDuration(Number(process.hrtime.bigint() - started) / 1e9);
       void reply.code(200).header(SIGNATURE_HEADER, hmacHex(unit.key, text)).type('application/json');
