@@ -50,6 +50,10 @@ declare module 'fastify' {
     /** performance.now() when the request arrived (the save budget counts from here). */
     receivedAt?: number;
   }
+  interface FastifyInstance {
+    /** The app's services (tests and tools look inside: the fleet feed, stream statistics). */
+    fobgate: AppServices;
+  }
   interface FastifyContextConfig {
     /** dm_mac route: error bodies carry only dm_mac's keys. */
     legacy?: boolean;
@@ -264,6 +268,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler,
   });
 
+  app.decorate('fobgate', services);
   app.addHook('onRequest', async (request) => {
     request.receivedAt = performance.now();
   });

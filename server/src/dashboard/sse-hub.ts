@@ -77,6 +77,7 @@ class SseStream {
   private waiting = false;
   private stale = false;
   private waitingSince = 0;
+  private poll: NodeJS.Timeout | null = null;
   closed = false;
 
   constructor(
@@ -125,6 +126,7 @@ class SseStream {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.unwatch();
     this.queue = [];
     this.queuedBytes = 0;
     this.note();
@@ -134,15 +136,37 @@ class SseStream {
   private write(text: string): void {
     const ok = this.res.write(text);
     this.stats.messages++;
-    if (!ok && !this.waiting) {
+    if ((!ok || this.res.writableLength >= this.o.highWaterBytes) && !this.waiting) {
       this.waiting = true;
       this.waitingSince = this.now();
+      // Node says 'drain' only after a write it refused; below its own mark, look again shortly.
+      if (ok) this.watch();
     }
     this.note();
   }
 
+  /** While the socket holds more than our mark but Node would not say 'drain': poll it. */
+  private watch(): void {
+    if (this.poll) return;
+    this.poll = setInterval(() => {
+      if (this.closed || !this.waiting) return this.unwatch();
+      if (this.res.writableNeedDrain) return this.unwatch(); // 'drain' will come
+      if (this.res.writableLength < this.o.highWaterBytes) {
+        this.unwatch();
+        this.drained();
+      }
+    }, 25);
+    this.poll.unref();
+  }
+
+  private unwatch(): void {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
+  }
+
   private drained(): void {
     if (this.closed) return;
+    this.unwatch();
     this.waiting = false;
     if (this.stale) {
       this.stale = false;
