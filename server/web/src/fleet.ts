@@ -32,9 +32,9 @@ function cell(label: string, ...children: Array<Node | string | null>): HTMLTabl
   return h('td', { 'data-label': label }, ...children);
 }
 
-function since(ms: number | null, prefix: string): HTMLElement | null {
+function since(ms: number | null, prefix: string, suffix = ''): HTMLElement | null {
   if (ms === null) return null;
-  return h('span', { class: 'sub', title: when(ms) }, prefix, h('span', { 'data-since': String(ms) }, duration(serverNow() - ms)));
+  return h('span', { class: 'sub', title: when(ms) }, prefix, h('span', { 'data-since': String(ms) }, duration(serverNow() - ms)), suffix);
 }
 
 function statusCell(r: DashRow): HTMLTableCellElement {
@@ -82,7 +82,7 @@ function unitCell(r: DashRow): HTMLTableCellElement {
 
 function eventCell(r: DashRow): HTMLTableCellElement {
   if (!r.last_event) return cell('Last event', h('span', { class: 'sub' }, 'none'));
-  return cell('Last event', h('span', null, r.last_event.summary), since(r.last_event.at, 'ago: '));
+  return cell('Last event', h('span', null, r.last_event.summary), since(r.last_event.at, '', ' ago'));
 }
 
 interface ActionSpec {

@@ -59,7 +59,7 @@ function rowOf(r: Row): HTMLTableRowElement {
   if ('id' in r) {
     const member = r.full_name ?? (r.fob ? `fob ${r.fob}` : '');
     const detail = [r.reason, r.detail, r.duration_ms !== null ? duration(r.duration_ms) : null].filter((x) => x).join('; ');
-    return h('tr', null, td('Time', when(r.at)), td('Machine', r.machine || '(server)'), td('Event', r.type.replace(/_/g, ' ')), td('Member', member), td('Detail', detail), td('Source', r.source));
+    return h('tr', { 'data-id': String(r.id) }, td('Time', when(r.at)), td('Machine', r.machine || '(server)'), td('Event', r.type.replace(/_/g, ' ')), td('Member', member), td('Detail', detail), td('Source', r.source));
   }
   return h('tr', null, td('Machine', r.machine), td('Member', `${r.full_name} (fob ${r.fob})`), td('Start', when(r.start)), td('End', r.end === null ? 'running' : when(r.end)), td('Duration', r.duration_ms === null ? '' : duration(r.duration_ms)), td('Override', r.override ? 'yes' : ''));
 }

@@ -1,0 +1,224 @@
+// The dashboard in a real browser (headless Chromium) against a real server and a unit running
+// the built firmware in the simulator: sign in, see the unit's fob tap appear live, oops and
+// clear from the page and see the unit obey, import a CSV and see the diff (removal highlighted)
+// before applying it and which units hold the new list, page through the log, sign out.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ADMIN_TOKEN, E2EServer, ensureFirmware, FOBS, startUnit, untilListed, untilSynced, type UnitHandle, healthy } from './harness.js';
+import { browserAvailable, openBrowser, type Browser } from '../../../server/test/browser.js';
+
+const run = browserAvailable();
+let server: E2EServer;
+let lathe: UnitHandle;
+let b: Browser;
+
+test.before(async () => {
+  if (!run) return;
+  ensureFirmware();
+  server = new E2EServer();
+  await server.start();
+  lathe = await startUnit(server, 'lathe');
+  await untilListed(lathe.unit);
+  b = await openBrowser();
+});
+
+test.after(async () => {
+  if (!run) return;
+  await b.close();
+  lathe.unit.close();
+  await server.close();
+});
+
+const row = (name: string) => `tr[data-machine="${name}"]`;
+
+/** Lets the unit run (virtual time, real HTTP) until the page shows what `pred` looks for. */
+async function runUnitUntilPage(pred: () => Promise<boolean>, maxSteps = 60): Promise<void> {
+  for (let i = 0; i < maxSteps; i++) {
+    if (await pred()) return;
+    await lathe.unit.advance(1000);
+  }
+  assert.unreachable('the page never showed the change');
+}
+
+if (run) {
+  test('sign in with the admin token; a wrong token is refused on the page', async () => {
+    const p = b.page;
+    await p.goto(server.url + '/');
+    await p.waitForSelector('#signin:not([hidden])');
+    await p.fill('#token', 'not-the-token-at-all');
+    await p.click('#signin-button');
+    await p.waitForFunction(() => (document.getElementById('signin-error')?.textContent ?? '').includes('wrong admin token'));
+    await p.fill('#token', ADMIN_TOKEN);
+    await p.press('#token', 'Enter');
+    await p.waitForSelector(`${row('lathe')}`);
+    assert.match(await p.textContent('#who') ?? '', 'Signed in as admin');
+    const cookies = await b.context.cookies();
+    const c = cookies.find((x) => x.name === 'fobgate_session');
+    assert.ok(c && c.httpOnly && c.sameSite === 'Strict', 'HttpOnly, SameSite=Strict session cookie');
+    assert.is(await p.evaluate(() => document.cookie), '', 'the page script cannot read it');
+  });
+
+  test('a fob tap at the unit appears on the page live, without a reload', async () => {
+    const p = b.page;
+    const u = lathe.unit;
+    await p.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await u.insertFob(FOBS.ada);
+    await u.advance(100);
+    assert.ok(u.relay, 'the unit switched on by itself');
+    await untilSynced(u);
+    await p.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('Ada Maker'), row('lathe'), { timeout: 10_000 });
+    const text = (await p.textContent(row('lathe'))) ?? '';
+    assert.match(text, 'relay on');
+    assert.match(text, 'online');
+    assert.match(text, 'session start by Ada Maker');
+    assert.is(await p.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'no reload happened');
+    await u.removeFob();
+    await untilSynced(u);
+    await p.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('nobody'), row('lathe'));
+  });
+
+  test('oops and clear from the page, each confirmed; the unit obeys', async () => {
+    const p = b.page;
+    const u = lathe.unit;
+    await p.click('button[aria-label="Oops Metal Lathe"]');
+    await p.waitForSelector('#confirm[open]');
+    assert.match((await p.textContent('#confirm-title')) ?? '', 'Oops Metal Lathe?');
+    await p.click('#confirm-ok');
+    await p.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('sent to the unit as command'), row('lathe'));
+    await runUnitUntilPage(async () => u.lcdText.startsWith('Oops'));
+    assert.not.ok(u.relay);
+    await untilSynced(u);
+    await p.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('OOPS'), row('lathe'));
+    // a card now is refused by the unit itself
+    await u.insertFob(FOBS.ada);
+    await u.advance(100);
+    assert.not.ok(u.relay, 'oopsed: no power');
+    await u.removeFob();
+    // clear: cancel first (nothing happens), then confirm
+    await p.click('button[aria-label="Clear oops Metal Lathe"]');
+    await p.click('#confirm-cancel');
+    await u.advance(6000);
+    assert.ok(u.lcdText.startsWith('Oops'), 'cancelled: still oopsed');
+    await p.click('button[aria-label="Clear oops Metal Lathe"]');
+    await p.click('#confirm-ok');
+    await runUnitUntilPage(async () => !u.lcdText.startsWith('Oops'));
+    await untilSynced(u);
+    await p.waitForFunction((sel) => !(document.querySelector(sel)?.textContent ?? '').includes('OOPS'), row('lathe'));
+    await u.insertFob(FOBS.ada);
+    await u.advance(100);
+    assert.ok(u.relay, 'cleared: the member can work again');
+    await u.removeFob();
+    await untilSynced(u);
+    healthy(u);
+  });
+
+  test('members: a CSV shows its diff (removal highlighted) before anything changes; applied, the page follows the unit taking the new list', async () => {
+    const p = b.page;
+    await p.click('#nav a[data-section="members"]');
+    await p.waitForSelector('#members:not([hidden])');
+    const csv = [
+      'account_id,full_name,first_name,last_name,preferred_name,email,expiration_ymd,fob_codes,authorizations,oops_override',
+      `1,Ada Maker,Ada,Maker,Ada,ada@example.org,2099-12-31,${FOBS.ada},Lathe;Saw;Dust;Laser;Mill,false`,
+      `2,Bob Maker,Bob,Maker,Bob,bob@example.org,2099-12-31,${FOBS.bob};0000424243,Saw;Laser;Lathe,no`,
+      `3,Cy Maker,Cy,Maker,Cy,cy@example.org,2099-12-31,${FOBS.cy},Mill,yes`,
+      '5,Eve Maker,Eve,Maker,Eve,eve@example.org,2099-12-31,0000555555,Lathe,',
+    ].join('\r\n');
+    await p.setInputFiles('#import-file', { name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await p.click('#import-preview');
+    await p.waitForSelector('#diff');
+    assert.is(await p.textContent('#diff-counts'), '1 added, 1 removed, 1 changed (list version 2 once applied)');
+    const removal = await p.$$eval('#diff li.removal', (els) => els.map((e) => [e.textContent, getComputedStyle(e).backgroundColor]));
+    assert.is(removal.length, 1);
+    assert.match(String(removal[0][0]), 'Dee Maker (4)');
+    assert.is.not(removal[0][1], 'rgba(0, 0, 0, 0)', 'highlighted');
+    const diffText = (await p.textContent('#diff')) ?? '';
+    assert.match(diffText, 'Eve Maker (5)');
+    assert.match(diffText, 'Bob Maker (2)');
+    assert.match(diffText, '+0000424243');
+    assert.match(diffText, '+Lathe');
+    // nothing changed yet; removals need an explicit yes
+    const before = await server.admin('GET', '/api/admin/users');
+    assert.is((before.json as unknown[]).length, 4);
+    assert.ok(await p.isDisabled('#import-apply'));
+    await p.check('#import-ack');
+    await p.click('#import-apply');
+    await p.waitForSelector('#import-done');
+    assert.match((await p.textContent('#import-done')) ?? '', 'Member list version 2');
+    const after = (await server.admin('GET', '/api/admin/users')).json as Array<{ account_id: string }>;
+    assert.equal(after.map((x) => x.account_id), ['1', '2', '3', '5']);
+    await p.waitForSelector('#rollout h3');
+    await runUnitUntilPage(async () => ((await p.textContent('#rollout h3')) ?? '').includes('1 of 1'));
+    // the unit really holds it: Eve's fob opens the lathe, Dee's no longer does
+    const u = lathe.unit;
+    await u.insertFob('0000555555');
+    await u.advance(100);
+    assert.ok(u.relay, 'Eve, added by the import, is welcome');
+    await u.removeFob();
+    await u.insertFob(FOBS.dee);
+    await u.advance(100);
+    assert.not.ok(u.relay, 'Dee, removed by the import, is refused');
+    await u.removeFob();
+    await untilSynced(u);
+  });
+
+  test('log: events by machine, paged 50 at a time, newer and older, every event once', async () => {
+    const p = b.page;
+    // 70 card changes at the saw (a dm_mac unit): 35 sessions, 70+ events
+    for (let i = 0; i < 70; i++) {
+      const r = await fetch(server.url + '/api/machine/update', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ machine_name: 'saw', rfid_value: i % 2 === 0 ? FOBS.ada : '', uptime: 100 + i }),
+      });
+      assert.is(r.status, 200);
+    }
+    const all = (await server.events('saw')).map((e) => e.id);
+    assert.ok(all.length > 100, `${all.length} events`);
+    await p.click('#nav a[data-section="log"]');
+    await p.waitForSelector('#log:not([hidden])');
+    await p.selectOption('#log-machine', 'saw');
+    await p.click('#log-search');
+    const seen: number[] = [];
+    for (let page = 1; ; page++) {
+      await p.waitForFunction((n) => (document.getElementById('log-page')?.textContent ?? '') === `Page ${n}` && !(document.getElementById('log-status')?.textContent ?? '').startsWith('Loading'), page);
+      const rows = await p.$$eval('#log-body tr', (trs) => trs.map((tr) => Number(tr.getAttribute('data-id'))));
+      assert.ok(rows.length <= 50);
+      seen.push(...rows);
+      if (await p.isDisabled('#log-older')) break;
+      await p.click('#log-older');
+    }
+    assert.equal(seen, all, 'every event exactly once across the pages, newest first');
+    await p.click('#log-newer');
+    await p.waitForFunction(() => document.getElementById('log-page')?.textContent === 'Page 2');
+    // sessions by member
+    await p.selectOption('#log-kind', 'sessions');
+    await p.fill('#log-member', 'Ada Maker');
+    await p.click('#log-search');
+    await p.waitForFunction(() => (document.getElementById('log-status')?.textContent ?? '').startsWith('Sessions'));
+    const sessions = await p.$$eval('#log-body tr', (trs) => trs.length);
+    assert.is(sessions, 35);
+    // CSV export of the same query
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click('#log-csv')]);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    const csv = readFileSync(path!, 'utf8').trim().split('\r\n');
+    assert.is(csv[0], 'machine,account_id,full_name,fob,start,end,duration_ms,override');
+    assert.is(csv.length, 36);
+    assert.match(csv[1], '"saw","1","Ada Maker"');
+  });
+
+  test('sign out: back to the sign-in form, the session is gone on the server', async () => {
+    const p = b.page;
+    await p.click('#signout');
+    await p.waitForSelector('#signin:not([hidden])');
+    assert.ok(await p.isHidden('#fleet'));
+    const status = await p.evaluate(async () => (await fetch('/dashboard/api/fleet')).status);
+    assert.is(status, 401);
+    const csp = b.problems.filter((x) => /Content Security Policy|Refused to/i.test(x));
+    assert.equal(csp, [], 'no content security policy violation');
+    const errors = b.problems.filter((x) => !/status of 401/.test(x));
+    assert.equal(errors, [], 'no script errors');
+  });
+}
+
+test.run();
