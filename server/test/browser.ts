@@ -82,3 +82,14 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
     },
   };
 }
+
+/** Waits until the text of `selector` includes `text` (or, with `absent`, no longer does). */
+export async function waitText(page: Page, selector: string, text: string, opts: { absent?: boolean; timeout?: number } = {}): Promise<void> {
+  const expr = `(() => { const el = document.querySelector(${JSON.stringify(selector)}); const t = el ? el.textContent || '' : ''; return ${opts.absent ? '!' : ''}t.includes(${JSON.stringify(text)}); })()`;
+  await page.waitForFunction(expr, undefined, { timeout: opts.timeout ?? 15_000 });
+}
+
+/** Waits until the text of `selector` is exactly `text`. */
+export async function waitExact(page: Page, selector: string, text: string, timeout = 15_000): Promise<void> {
+  await page.waitForFunction(`(document.querySelector(${JSON.stringify(selector)}) || {}).textContent === ${JSON.stringify(text)}`, undefined, { timeout });
+}

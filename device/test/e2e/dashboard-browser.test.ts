@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ADMIN_TOKEN, E2EServer, ensureFirmware, FOBS, startUnit, untilListed, untilSynced, type UnitHandle, healthy } from './harness.js';
-import { browserAvailable, openBrowser, type Browser } from '../../../server/test/browser.js';
+import { browserAvailable, openBrowser, waitExact, waitText, type Browser } from '../../../server/test/browser.js';
 
 const run = browserAvailable();
 let server: E2EServer;
@@ -47,7 +47,7 @@ if (run) {
     await p.waitForSelector('#signin:not([hidden])');
     await p.fill('#token', 'not-the-token-at-all');
     await p.click('#signin-button');
-    await p.waitForFunction(() => (document.getElementById('signin-error')?.textContent ?? '').includes('wrong admin token'));
+    await waitText(p, '#signin-error', 'wrong admin token');
     await p.fill('#token', ADMIN_TOKEN);
     await p.press('#token', 'Enter');
     await p.waitForSelector(`${row('lathe')}`);
@@ -55,26 +55,26 @@ if (run) {
     const cookies = await b.context.cookies();
     const c = cookies.find((x) => x.name === 'fobgate_session');
     assert.ok(c && c.httpOnly && c.sameSite === 'Strict', 'HttpOnly, SameSite=Strict session cookie');
-    assert.is(await p.evaluate(() => document.cookie), '', 'the page script cannot read it');
+    assert.is(await p.evaluate('document.cookie'), '', 'the page script cannot read it');
   });
 
   test('a fob tap at the unit appears on the page live, without a reload', async () => {
     const p = b.page;
     const u = lathe.unit;
-    await p.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await p.evaluate('window.marker = 42');
     await u.insertFob(FOBS.ada);
     await u.advance(100);
     assert.ok(u.relay, 'the unit switched on by itself');
     await untilSynced(u);
-    await p.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('Ada Maker'), row('lathe'), { timeout: 10_000 });
+    await waitText(p, row('lathe'), 'Ada Maker');
     const text = (await p.textContent(row('lathe'))) ?? '';
     assert.match(text, 'relay on');
     assert.match(text, 'online');
     assert.match(text, 'session start by Ada Maker');
-    assert.is(await p.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'no reload happened');
+    assert.is(await p.evaluate('window.marker'), 42, 'no reload happened');
     await u.removeFob();
     await untilSynced(u);
-    await p.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('nobody'), row('lathe'));
+    await waitText(p, row('lathe'), 'nobody');
   });
 
   test('oops and clear from the page, each confirmed; the unit obeys', async () => {
@@ -84,11 +84,11 @@ if (run) {
     await p.waitForSelector('#confirm[open]');
     assert.match((await p.textContent('#confirm-title')) ?? '', 'Oops Metal Lathe?');
     await p.click('#confirm-ok');
-    await p.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('sent to the unit as command'), row('lathe'));
+    await waitText(p, row('lathe'), 'sent to the unit as command');
     await runUnitUntilPage(async () => u.lcdText.startsWith('Oops'));
     assert.not.ok(u.relay);
     await untilSynced(u);
-    await p.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('OOPS'), row('lathe'));
+    await waitText(p, row('lathe'), 'OOPS');
     // a card now is refused by the unit itself
     await u.insertFob(FOBS.ada);
     await u.advance(100);
@@ -103,7 +103,7 @@ if (run) {
     await p.click('#confirm-ok');
     await runUnitUntilPage(async () => !u.lcdText.startsWith('Oops'));
     await untilSynced(u);
-    await p.waitForFunction((sel) => !(document.querySelector(sel)?.textContent ?? '').includes('OOPS'), row('lathe'));
+    await waitText(p, row('lathe'), 'OOPS', { absent: true });
     await u.insertFob(FOBS.ada);
     await u.advance(100);
     assert.ok(u.relay, 'cleared: the member can work again');
@@ -127,7 +127,7 @@ if (run) {
     await p.click('#import-preview');
     await p.waitForSelector('#diff');
     assert.is(await p.textContent('#diff-counts'), '1 added, 1 removed, 1 changed (list version 2 once applied)');
-    const removal = await p.$$eval('#diff li.removal', (els) => els.map((e) => [e.textContent, getComputedStyle(e).backgroundColor]));
+    const removal = (await p.evaluate(`Array.from(document.querySelectorAll('#diff li.removal')).map((e) => [e.textContent, getComputedStyle(e).backgroundColor])`)) as string[][];
     assert.is(removal.length, 1);
     assert.match(String(removal[0][0]), 'Dee Maker (4)');
     assert.is.not(removal[0][1], 'rgba(0, 0, 0, 0)', 'highlighted');
@@ -180,7 +180,8 @@ if (run) {
     await p.click('#log-search');
     const seen: number[] = [];
     for (let page = 1; ; page++) {
-      await p.waitForFunction((n) => (document.getElementById('log-page')?.textContent ?? '') === `Page ${n}` && !(document.getElementById('log-status')?.textContent ?? '').startsWith('Loading'), page);
+      await waitExact(p, '#log-page', `Page ${page}`);
+      await waitText(p, '#log-status', 'Loading', { absent: true });
       const rows = await p.$$eval('#log-body tr', (trs) => trs.map((tr) => Number(tr.getAttribute('data-id'))));
       assert.ok(rows.length <= 50);
       seen.push(...rows);
@@ -189,12 +190,12 @@ if (run) {
     }
     assert.equal(seen, all, 'every event exactly once across the pages, newest first');
     await p.click('#log-newer');
-    await p.waitForFunction(() => document.getElementById('log-page')?.textContent === 'Page 2');
+    await waitExact(p, '#log-page', 'Page 2');
     // sessions by member
     await p.selectOption('#log-kind', 'sessions');
     await p.fill('#log-member', 'Ada Maker');
     await p.click('#log-search');
-    await p.waitForFunction(() => (document.getElementById('log-status')?.textContent ?? '').startsWith('Sessions'));
+    await waitText(p, '#log-status', 'Sessions');
     const sessions = await p.$$eval('#log-body tr', (trs) => trs.length);
     assert.is(sessions, 35);
     // CSV export of the same query
@@ -212,7 +213,7 @@ if (run) {
     await p.click('#signout');
     await p.waitForSelector('#signin:not([hidden])');
     assert.ok(await p.isHidden('#fleet'));
-    const status = await p.evaluate(async () => (await fetch('/dashboard/api/fleet')).status);
+    const status = await p.evaluate(`fetch('/dashboard/api/fleet').then((r) => r.status)`);
     assert.is(status, 401);
     const csp = b.problems.filter((x) => /Content Security Policy|Refused to/i.test(x));
     assert.equal(csp, [], 'no content security policy violation');
