@@ -83,13 +83,35 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
   };
 }
 
+/** The page's document, for functions that run in the page (the server's programs have no DOM types). */
+interface PageDoc {
+  querySelector(s: string): { textContent: string | null } | null;
+}
+
+// Functions, not strings: the dashboard's CSP forbids eval, which playwright needs for strings.
+
 /** Waits until the text of `selector` includes `text` (or, with `absent`, no longer does). */
 export async function waitText(page: Page, selector: string, text: string, opts: { absent?: boolean; timeout?: number } = {}): Promise<void> {
-  const expr = `(() => { const el = document.querySelector(${JSON.stringify(selector)}); const t = el ? el.textContent || '' : ''; return ${opts.absent ? '!' : ''}t.includes(${JSON.stringify(text)}); })()`;
-  await page.waitForFunction(expr, undefined, { timeout: opts.timeout ?? 15_000 });
+  await page.waitForFunction(
+    ([sel, want, absent]) => {
+      const doc = (globalThis as unknown as { document: PageDoc }).document;
+      const el = doc.querySelector(sel as string);
+      const has = (el ? el.textContent || '' : '').includes(want as string);
+      return absent ? !has : has;
+    },
+    [selector, text, opts.absent === true] as const,
+    { timeout: opts.timeout ?? 15_000 },
+  );
 }
 
 /** Waits until the text of `selector` is exactly `text`. */
 export async function waitExact(page: Page, selector: string, text: string, timeout = 15_000): Promise<void> {
-  await page.waitForFunction(`(document.querySelector(${JSON.stringify(selector)}) || {}).textContent === ${JSON.stringify(text)}`, undefined, { timeout });
+  await page.waitForFunction(
+    ([sel, want]) => {
+      const el = (globalThis as unknown as { document: PageDoc }).document.querySelector(sel);
+      return (el ? el.textContent : null) === want;
+    },
+    [selector, text] as const,
+    { timeout },
+  );
 }
