@@ -73,7 +73,7 @@ function unitCell(r: DashRow): HTMLTableCellElement {
   const wifi = r.wifi_signal_db !== null ? `${r.wifi_signal_db} dBm` : r.wifi_signal_percent !== null ? `${r.wifi_signal_percent} %` : null;
   return cell(
     'Unit',
-    r.firmware ? h('span', null, r.firmware) : h('span', { class: 'sub' }, 'firmware unknown'),
+    r.firmware ? h('span', null, r.firmware) : h('span', { class: 'sub' }, r.kind === 'legacy' ? 'ESPHome (dm_mac)' : 'firmware unknown'),
     wifi ? h('span', { class: 'sub' }, 'Wi-Fi ' + wifi) : null,
     r.dropped_events > 0 ? h('span', { class: 'badge bad' }, `${r.dropped_events} events dropped`) : null,
     r.commands_pending > 0 ? h('span', { class: 'sub' }, `${r.commands_pending} command(s) waiting for its sync`) : null,
