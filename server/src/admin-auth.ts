@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { errors } from './errors.js';
 import { secretEquals } from './auth.js';
-import { MAIN_ADMIN, type AdminTokens } from './dashboard/admin-tokens.js';
+import { hashOf, MAIN_ADMIN, type AdminTokens } from './dashboard/admin-tokens.js';
 import { cookieValue, SESSION_COOKIE, type DashboardSession, type SessionStore } from './dashboard/sessions.js';
 
 export const CSRF_HEADER = 'x-fobgate-csrf';
@@ -33,11 +33,15 @@ function ownOrigins(request: FastifyRequest): string[] {
 }
 
 export class AdminAuth {
+  private readonly mainCred: string;
+
   constructor(
     private readonly mainToken: string,
     readonly tokens: AdminTokens,
     readonly sessions: SessionStore,
-  ) {}
+  ) {
+    this.mainCred = hashOf(mainToken).toString('hex');
+  }
 
   /** The admin a token belongs to, or null. */
   adminForToken(token: string): string | null {
@@ -58,11 +62,24 @@ export class AdminAuth {
     return { name, via: 'token', session: null };
   }
 
+  /** What a session remembers of the token it was opened with (its SHA-256, hex). */
+  credentialOf(token: string): string {
+    return hashOf(token).toString('hex');
+  }
+
   /** The signed-in dashboard session of this request, or null (no CSRF check: reads only). */
   session(request: FastifyRequest): DashboardSession | null {
     const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
     if (id === null || id === '' || id.length > 200) return null;
-    return this.sessions.lookup(id);
+    const s = this.sessions.lookup(id);
+    if (!s) return null;
+    // the token it was opened with must still work (ADMIN_TOKEN changed, admin removed)
+    const current = s.admin === MAIN_ADMIN ? this.mainCred : this.tokens.hashOf(s.admin);
+    if (current === null || !secretEquals(current, s.cred)) {
+      this.sessions.end(s);
+      return null;
+    }
+    return s;
   }
 
   /** A state change from the dashboard: same origin and the session's CSRF token, or 403. */

@@ -33,7 +33,7 @@ import { BoundedSaver } from './bounded-save.js';
 import { dirname, join } from 'node:path';
 import { AdminAuth } from './admin-auth.js';
 import { AdminTokens } from './dashboard/admin-tokens.js';
-import { SessionStore } from './dashboard/sessions.js';
+import { SessionStore, openSessionsDoc } from './dashboard/sessions.js';
 import { LivenessTracker } from './dashboard/liveness.js';
 import { FleetView } from './dashboard/fleet-view.js';
 import type { SseHub, HubOptions } from './dashboard/sse-hub.js';
@@ -222,7 +222,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const dashOptions = deps.dashboard ?? {};
   const ownDir = dashOptions.stateDir === undefined ? dirname(deps.store.path) : dashOptions.stateDir;
   const tokens = await AdminTokens.open(ownDir ? join(ownDir, 'admins.json') : null, clock);
-  const sessions = new SessionStore(clock, { idleMs: dashOptions.sessionIdleMs, maxMs: dashOptions.sessionMaxMs });
+  const sessionsDoc = await openSessionsDoc(ownDir ? join(ownDir, 'sessions.json') : null);
+  const sessions = new SessionStore(clock, {
+    idleMs: dashOptions.sessionIdleMs,
+    maxMs: dashOptions.sessionMaxMs,
+    saved: sessionsDoc.data.sessions,
+    onChange: () => {
+      sessionsDoc.data = { format: 1, sessions: sessions.all() };
+      void sessionsDoc.save().catch(() => undefined);
+    },
+  });
   const liveness = await LivenessTracker.open(core, ownDir ? join(ownDir, 'dashboard.json') : null);
   liveness.follow(core.feed);
   const services: AppServices = {
@@ -378,6 +387,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     core.feed.close();
     await liveness.close();
     await tokens.close();
+    await sessionsDoc.close();
     if (usersSaver) usersSaver.close();
     try {
       await deps.store.close();

@@ -3,7 +3,7 @@
 // shown once, revocable), sign-in rate limit, security headers, and no secret in any answer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeApp, postUpdate, update, TOKEN, AUTH, type TestApp } from './helpers.js';
 import { asPage, signIn } from './dashboard-fixture.js';
@@ -150,6 +150,23 @@ test('admins survive a restart (hashes only), and an unknown token stays refused
   assert.is((await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
   assert.is((await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: { authorization: `Bearer ${token}x` } })).statusCode, 401);
   assert.is((await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: { authorization: 'Bearer fga_' + 'A'.repeat(43) } })).statusCode, 401);
+});
+
+test('a session survives a server restart (only its id hash is kept); a changed ADMIN_TOKEN ends it', async () => {
+  const s = await signIn(t.app);
+  const dir = t.dir;
+  // kept in the background after the answer; close() waits for a write in flight
+  for (let i = 0; i < 200 && !existsSync(join(dir, 'sessions.json')); i++) await new Promise((r) => setTimeout(r, 10));
+  const file = readFileSync(join(dir, 'sessions.json'), 'utf8');
+  assert.not.match(file, s.cookie.split('=')[1], 'the session id itself is not stored');
+  assert.not.match(file, TOKEN);
+  await t.close();
+  t = await makeApp({ dir });
+  assert.is((await asPage(t.app, s, 'GET', '/dashboard/api/session')).statusCode, 200, 'still signed in after the restart');
+  assert.is((await asPage(t.app, s, 'POST', '/api/admin/machines/lathe/oops', {})).statusCode, 200, 'the CSRF token too');
+  await t.close();
+  t = await makeApp({ dir, extra: { adminToken: 'another-admin-token-0123456789' } });
+  assert.is((await asPage(t.app, s, 'GET', '/dashboard/api/session')).statusCode, 401, 'the token it was opened with no longer works');
 });
 
 test('dashboard pages and answers carry a strict CSP and the other security headers; no page shows a secret', async () => {

@@ -31,7 +31,7 @@ export const MAIN_ADMIN = 'admin';
 
 const TOKEN_PREFIX = 'fga_';
 
-function hashOf(token: string): Buffer {
+export function hashOf(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
@@ -84,6 +84,12 @@ export class AdminTokens {
     if (this.doc.data.admins.length === before) return false;
     await this.doc.save();
     return true;
+  }
+
+  /** The stored hash of an admin's token, or null. */
+  hashOf(name: string): string | null {
+    const a = this.doc.data.admins.find((x) => x.name === name);
+    return a ? a.hash : null;
   }
 
   /** The admin whose token this is, or null. Compares every stored hash in constant time. */

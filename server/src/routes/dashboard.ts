@@ -143,7 +143,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: { services: Ap
         throw errors.unauthorized('wrong admin token');
       }
       failures.delete(ip);
-      const { id, session } = sessions.create(admin);
+      const { id, session } = sessions.create(admin, auth.credentialOf(request.body.token));
       void reply.header('set-cookie', cookie(id, Math.floor(sessions.maxMs / 1000)));
       return { admin, csrf: session.csrf, expires_at: sessions.expiresAt(session), board: boardMode };
     },

@@ -37,6 +37,9 @@ function renderDiff(d: UsersReplaceResult, before: UserRecord[], after: UserReco
     h('p', { class: 'counts', id: 'diff-counts' }, `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed` + (total ? ` (list version ${d.version} once applied)` : '')),
   );
   if (d.removed.length) {
+    if (d.removals_need_confirmation === true) {
+      diff.append(h('p', { class: 'error', role: 'alert' }, `This list removes more members than one change may without confirmation (${d.removal_limit ?? '?'} of ${d.members_before ?? before.length}).`));
+    }
     diff.append(
       h('h3', null, `Removed (${d.removed.length}): these members lose every machine`),
       h('ul', { class: 'removals' }, ...d.removed.map((id) => {
@@ -115,7 +118,10 @@ async function applyImport(button: HTMLButtonElement): Promise<void> {
   if (!pending) return;
   button.disabled = true;
   try {
-    const res = await api<UsersReplaceResult>('PUT', '/api/admin/users', pending.users);
+    // A server that guards against mass removals refuses them (409) unless confirmed: the tick is
+    // that confirmation, and it is only sent when the dry run said it is needed.
+    const confirm = pending.diff.removals_need_confirmation === true;
+    const res = await api<UsersReplaceResult>('PUT', '/api/admin/users' + (confirm ? '?allow_removals=true' : ''), pending.users);
     applied = res.version;
     toast(`Members replaced: list version ${res.version}.`);
     clear($('import-result'));

@@ -82,6 +82,10 @@ export interface UsersReplaceResult {
   removed: string[];
   changed: MemberChange[];
   warnings: string[];
+  /** From servers that guard against mass removals: whether this one needs allow_removals. */
+  removals_need_confirmation?: boolean;
+  removal_limit?: number;
+  members_before?: number;
 }
 
 export interface UserRecord {
