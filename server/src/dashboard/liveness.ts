@@ -1,7 +1,8 @@
 // Since when each machine has been online, kept in <state>/dashboard.json so that a restart of
 // the server does not make every machine "online since just now". Offline machines need no
 // record: they have been silent since their last check-in (state.json keeps it). Fed by the
-// fleet change feed; written only when a machine comes online or goes offline.
+// fleet change feed; written at most every few seconds, only after a machine came online or went
+// offline (and on close), so it never competes with the state saves that have a budget.
 import type { Core } from '../core.js';
 import type { FleetFeed, FleetTouch } from './fleet-feed.js';
 import { JsonDoc } from './json-doc.js';
@@ -22,8 +23,13 @@ function fix(raw: unknown): LivenessFile {
   return out;
 }
 
+/** Time between writes of dashboard.json, ms. */
+const WRITE_EVERY_MS = 5000;
+
 export class LivenessTracker {
   private unsubscribe: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private dirty = false;
 
   private constructor(
     private readonly core: Core,
@@ -65,11 +71,26 @@ export class LivenessTracker {
         changed = true;
       }
     }
-    if (changed) void this.doc.save().catch(() => undefined);
+    if (changed) this.later();
+  }
+
+  private later(): void {
+    this.dirty = true;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dirty = false;
+      void this.doc.save().catch(() => undefined);
+    }, WRITE_EVERY_MS);
+    this.timer.unref();
   }
 
   async close(): Promise<void> {
     if (this.unsubscribe) this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.dirty) await this.doc.save().catch(() => undefined);
+    this.dirty = false;
     await this.doc.close();
   }
 }
