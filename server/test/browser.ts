@@ -28,18 +28,19 @@ export function findChromium(): string | null {
   return null;
 }
 
-/** true: run the browser tests; false: skipped on purpose (said so). Throws when no Chromium. */
+/** true: run the browser tests; false: skipped on purpose (said so). No Chromium: says so and exits 1. */
 export function browserAvailable(): boolean {
   if (process.env.FOBGATE_SKIP_BROWSER_TESTS === '1') {
     console.log('  browser tests skipped: FOBGATE_SKIP_BROWSER_TESTS=1');
     return false;
   }
   if (!findChromium()) {
-    throw new Error(
-      'browser tests: no Chromium found (looked at FOBGATE_CHROMIUM, ' + CANDIDATES.join(', ') + '). ' +
+    console.error(
+      'browser tests: no Chromium found (looked at ' + (process.env.FOBGATE_CHROMIUM ? `FOBGATE_CHROMIUM=${process.env.FOBGATE_CHROMIUM}` : CANDIDATES.join(', ')) + '). ' +
         'Install Debian\'s chromium (apt-get install chromium; .ci/run does) or point FOBGATE_CHROMIUM at one; ' +
         'FOBGATE_SKIP_BROWSER_TESTS=1 skips these tests.',
     );
+    process.exit(1);
   }
   return true;
 }

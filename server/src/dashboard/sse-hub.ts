@@ -79,6 +79,8 @@ class SseStream {
   private waitingSince = 0;
   private poll: NodeJS.Timeout | null = null;
   closed = false;
+  /** Closed by the server because it stayed stuck. */
+  stalled = false;
 
   constructor(
     readonly res: ServerResponse,
@@ -116,6 +118,7 @@ class SseStream {
   ping(): void {
     if (this.closed) return;
     if (this.waiting && this.now() - this.waitingSince >= this.o.stallMs) {
+      this.stalled = true;
       this.res.destroy();
       this.close();
       return;
@@ -224,7 +227,7 @@ export class SseHub<R> {
     if (this.streams.size === 0) this.start();
     const stream = new SseStream(res, this.o, () => this.snapshotFrame(), this.now, (s) => {
       this.streams.delete(s);
-      if (s.res.destroyed && !s.res.writableEnded && s.stats.overflows > 0) this.dropped++;
+      if (s.stalled) this.dropped++;
       if (this.streams.size === 0) this.stop();
     });
     this.streams.add(stream);
