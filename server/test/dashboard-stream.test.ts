@@ -16,19 +16,14 @@ import { SseClient } from './sse-client.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const inNetns = process.env.FOBGATE_STREAM_NETNS === '1';
-if (!inNetns && process.getuid && process.getuid() === 0 && spawnSync('unshare', ['--net', 'true']).status === 0) {
-  const r = spawnSync(
-    'unshare',
-    [
-      '--net',
-      'sh',
-      '-c',
-      'ip link set lo up && sysctl -qw net.ipv4.tcp_rmem="4096 16384 65536" net.ipv4.tcp_wmem="4096 16384 65536" && exec "$0" --import tsx "$1"',
-      process.execPath,
-      SELF,
-    ],
-    { stdio: 'inherit', env: { ...process.env, FOBGATE_STREAM_NETNS: '1' } },
-  );
+const SMALL_BUFFERS = 'ip link set lo up && sysctl -qw net.ipv4.tcp_rmem="4096 16384 65536" net.ipv4.tcp_wmem="4096 16384 65536"';
+const canNetns = () =>
+  process.getuid !== undefined && process.getuid() === 0 && spawnSync('unshare', ['--net', 'sh', '-c', SMALL_BUFFERS], { stdio: 'ignore' }).status === 0;
+if (!inNetns && canNetns()) {
+  const r = spawnSync('unshare', ['--net', 'sh', '-c', `${SMALL_BUFFERS} && exec "$0" --import tsx "$1"`, process.execPath, SELF], {
+    stdio: 'inherit',
+    env: { ...process.env, FOBGATE_STREAM_NETNS: '1' },
+  });
   process.exit(r.status ?? 1);
 }
 if (!inNetns) console.log('  (no network namespace: running on the host loopback with its large TCP buffers)');
