@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureFirmware, ROOT } from './firmware-build.js';
+import { ensureFirmware, REPO_ROOT as ROOT } from '../build/ensure-firmware.js';
 import { CONFIG_FILE, UnitSim } from './unit-sim.js';
 
 export const USAGE = `usage: npm run sim -- --machine <name> [--server http://127.0.0.1:3000]

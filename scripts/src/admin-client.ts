@@ -1,7 +1,7 @@
 // A small client for the fobgate server's admin API (bearer token), with errors that tell an
 // admin what to do: server not running, wrong token, unknown machine.
 import { existsSync, readFileSync } from 'node:fs';
-import type { FleetResponse, UnitRegistration, UsersReplaceResult } from '@fobgate/shared';
+import type { FleetResponse, UnitKeyStatus, UnitRegistration, UsersReplaceResult } from '@fobgate/shared';
 import { EXIT } from './exit-codes.js';
 
 export type AdminErrorCode = 'SERVER_UNREACHABLE' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'REJECTED' | 'BAD_ANSWER';
@@ -111,7 +111,26 @@ export class AdminClient {
     return this.call('PUT', `/api/admin/users${dryRun ? '?dry_run=true' : ''}`, users);
   }
 
-  registerUnit(machine: string): Promise<UnitRegistration> {
-    return this.call('POST', '/api/admin/units', { machine });
+  /**
+   * Issues the machine's next unit key (pending until that unit's first signed request; with
+   * holdUntilVerified also refused until verifyPendingUnit()).
+   */
+  registerUnit(machine: string, holdUntilVerified = false): Promise<UnitRegistration> {
+    return this.call('POST', '/api/admin/units', holdUntilVerified ? { machine, hold_until_verified: true } : { machine });
+  }
+
+  /** The new unit's upload was verified: its key may take over at its first signed request. */
+  verifyPendingUnit(machine: string): Promise<{ success: boolean; unit_id: string }> {
+    return this.call('POST', `/api/admin/units/${encodeURIComponent(machine)}/pending/verified`);
+  }
+
+  /** Which unit key the machine accepts now and which is pending (ids only). */
+  unitKeys(machine: string): Promise<UnitKeyStatus> {
+    return this.call('GET', `/api/admin/units/${encodeURIComponent(machine)}`);
+  }
+
+  /** Withdraws the machine's pending key (a flash that failed). */
+  cancelPendingUnit(machine: string): Promise<{ success: boolean; cancelled: boolean }> {
+    return this.call('DELETE', `/api/admin/units/${encodeURIComponent(machine)}/pending`);
   }
 }

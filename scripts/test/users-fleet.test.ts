@@ -8,7 +8,7 @@ import { usersMain } from '../src/users.js';
 import { fleetMain } from '../src/fleet.js';
 import { EXIT } from '../src/exit-codes.js';
 import { captureIo, startServer, TEST_TOKEN, type ServerProcess } from './server-process.js';
-import { startSyncingUnit } from './standin-unit.js';
+import { startSimUnit } from './sim-unit.js';
 
 let server: ServerProcess;
 const dir = mkdtempSync(join(tmpdir(), 'fobgate-users-'));
@@ -122,7 +122,8 @@ test('--wait reports units picking up the new list, and times out when one does 
 });
 
 test('--wait waits until an online unit holds the new list; fleet shows the unit online with its list version', async () => {
-  const unit = await startSyncingUnit(server.url, TEST_TOKEN, 'lathe', 300);
+  // The built firmware in the simulator: it verifies every list it is sent before it holds it.
+  const unit = await startSimUnit(server.url, TEST_TOKEN, 'lathe');
   try {
     const c = captureIo();
     assert.is(await usersMain(['import', csv([ADA, GRACE]), '--wait', '--timeout', '20', '--interval', '0.2'], c.io, env()), EXIT.OK);
@@ -130,7 +131,7 @@ test('--wait waits until an online unit holds the new list; fleet shows the unit
     const version = Number(/New authorization list version: (\d+)/.exec(out)![1]);
     assert.match(out, new RegExp(`lathe\\s+holds v${version}\\s+has it`));
     assert.match(out, 'Every online unit holds the new list.');
-    assert.ok(unit.held() >= version);
+    assert.ok(await unit.until(() => unit.heldVersion() >= version, 10_000), 'the unit reports holding v' + version);
     const f = captureIo();
     assert.is(await fleetMain([], f.io, env()), EXIT.OK);
     assert.match(f.out.join('\n'), new RegExp(`lathe \\(Lathe\\)\\s+online.*${version}/${version}`));
@@ -140,8 +141,8 @@ test('--wait waits until an online unit holds the new list; fleet shows the unit
 });
 
 test('--wait times out with exit code 5 when an online unit does not pick the list up', async () => {
-  const unit = await startSyncingUnit(server.url, TEST_TOKEN, 'drill-press', 300);
-  unit.stop(); // it synced once (online) and then went quiet before the new version
+  const unit = await startSimUnit(server.url, TEST_TOKEN, 'drill-press');
+  unit.stop(); // it synced (online) and then went quiet before the new version
   const c = captureIo();
   assert.is(await usersMain(['import', csv([ADA]), '--wait', '--timeout', '1', '--interval', '0.2'], c.io, env()), EXIT.TIMEOUT);
   assert.match(c.err.join('\n'), /still do not hold v\d+: .*drill-press/);

@@ -25,6 +25,7 @@ import { legacyRoutes } from './routes/legacy.js';
 import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminUnitRoutes } from './routes/admin-units.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
@@ -375,6 +376,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(syncRoutes, { services });
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(adminUnitRoutes, { services });
   await app.register(adminAdminsRoutes, { services });
   await app.register(dashboardRoutes, { services });
   await app.register(slackCommandRoutes, { services });

@@ -265,10 +265,12 @@ export class Core {
 
   /**
    * oops / clear / lockout / unlock by an admin: queued as a command for a registered fobgate unit
-   * (it decides locally and reports back), decided here for a legacy or never-seen machine.
+   * (active or pending; it decides locally and reports back), decided here for a legacy or
+   * never-seen machine.
    */
   adminAction(m: MachineConfig, action: CommandType, by: string, source: OopsSource, cut: boolean): AdminOutcome {
-    const unit = this.store.unit(m.name);
+    // A unit registered but not yet heard from (pending key) takes the commands at its first sync.
+    const unit = this.store.unit(m.name) ?? this.store.pendingUnit(m.name);
     const now = this.clock();
     this.feed.touch(m.name);
     if (unit) {

@@ -18,6 +18,8 @@ export type ServerErrorCode =
   | 'NO_SUCH_MACHINE'
   | 'UNAUTHORIZED'
   | 'UNIT_NOT_REGISTERED'
+  | 'UNIT_NOT_VERIFIED'
+  | 'NO_PENDING_UNIT'
   | 'BAD_SIGNATURE'
   | 'REPLAYED_REQUEST'
   | 'LIST_GONE'
@@ -73,6 +75,13 @@ export const errors = {
   unauthorized: (why: string) => new ServerError('UNAUTHORIZED', 401, why),
   unitNotRegistered: (name: string) =>
     new ServerError('UNIT_NOT_REGISTERED', 401, `no unit is registered for machine ${name}`),
+  unitNotVerified: (name: string) =>
+    new ServerError(
+      'UNIT_NOT_VERIFIED',
+      401,
+      `this unit's key for machine ${name} is waiting for the flash tool to verify the upload; it is accepted once the digests have matched`,
+    ),
+  noPendingUnit: (name: string) => new ServerError('NO_PENDING_UNIT', 404, `no unit key is pending for machine ${name}`),
   badSignature: () =>
     new ServerError('BAD_SIGNATURE', 401, 'bad or missing x-fobgate-signature: request not signed with this unit\'s key'),
   replayed: (counter: number, held: number) =>

@@ -51,6 +51,24 @@ export interface UnitRecord {
   dropped_events: number;
 }
 
+/**
+ * A unit key issued by registration but not yet used: it becomes the machine's key (and the
+ * previous unit's key is retired) at the first request signed with it, so a flash that fails
+ * never cuts off the unit already working on that machine (see unit-keys.ts).
+ */
+export interface PendingUnit {
+  key: string;
+  registered_at: number;
+  /** Admin commands queued while the machine had no active unit (they go to this one). */
+  commands: UnitCommand[];
+  /**
+   * False while the flash tool has not yet confirmed the upload (digests match): requests
+   * signed with the key are refused until then, so a unit whose upload failed verification can
+   * never take over the machine.
+   */
+  verified: boolean;
+}
+
 export interface PersistedState {
   format: 1;
   list_version: number;
@@ -63,12 +81,14 @@ export interface PersistedState {
   next_command_id: number;
   machines: { [name: string]: MachineRecord };
   units: { [name: string]: UnitRecord };
+  /** Registered units whose key has not signed a request yet, by machine. */
+  pending_units: { [name: string]: PendingUnit };
   /** Lifetime state-save timeouts per machine (the timeout tracker's counts). */
   save_timeouts: { [name: string]: number };
 }
 
 export function emptyState(): PersistedState {
-  return { format: 1, list_version: 1, list_issued_at: 0, config_digest: '', list_day: '', next_command_id: 1, machines: {}, units: {}, save_timeouts: {} };
+  return { format: 1, list_version: 1, list_issued_at: 0, config_digest: '', list_day: '', next_command_id: 1, machines: {}, units: {}, pending_units: {}, save_timeouts: {} };
 }
 
 export function emptyTelemetry(): Telemetry {
@@ -181,6 +201,16 @@ export class Store {
     this.data.units[name] = unit;
   }
 
+  pendingUnit(name: string): PendingUnit | null {
+    return this.data.pending_units[name] ?? null;
+  }
+
+  /** Sets (or with null, drops) the machine's pending unit. */
+  setPendingUnit(name: string, pending: PendingUnit | null): void {
+    if (pending) this.data.pending_units[name] = pending;
+    else delete this.data.pending_units[name];
+  }
+
   /** A change worth keeping but not worth a write of its own (flushed with the next save). */
   markDirty(): void {
     this.dirty = true;
@@ -222,6 +252,12 @@ function normalize(raw: PersistedState | null): PersistedState {
   const data: PersistedState = Object.assign(base, raw);
   if (!data.machines || typeof data.machines !== 'object') data.machines = {};
   if (!data.units || typeof data.units !== 'object') data.units = {};
+  if (!data.pending_units || typeof data.pending_units !== 'object') data.pending_units = {};
+  for (const name of Object.keys(data.pending_units)) {
+    const p = data.pending_units[name];
+    if (!Array.isArray(p.commands)) p.commands = [];
+    if (typeof p.verified !== 'boolean') p.verified = true;
+  }
   if (!data.save_timeouts || typeof data.save_timeouts !== 'object') data.save_timeouts = {};
   for (const name of Object.keys(data.machines)) {
     data.machines[name] = Object.assign(newMachineRecord(), data.machines[name]);

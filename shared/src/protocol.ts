@@ -159,7 +159,10 @@ export interface ErrorBody {
 }
 
 // ---- Admin API (Authorization: Bearer <ADMIN_TOKEN>) ----
-// POST   /api/admin/units                   {machine}            -> UnitRegistration
+// POST   /api/admin/units                   {machine, hold_until_verified?} -> UnitRegistration (pending key)
+// POST   /api/admin/units/:name/pending/verified                 -> {success, unit_id} (flash tool)
+// GET    /api/admin/units/:name                                  -> {machine, unit, pending} (ids, no keys)
+// DELETE /api/admin/units/:name/pending                          -> {success, cancelled}
 // GET    /api/admin/users                                        -> users.json array
 // PUT    /api/admin/users                   users.json array     -> UsersReplaceResult
 // GET    /api/admin/machines                                     -> FleetResponse
@@ -174,6 +177,22 @@ export interface UnitRegistration {
   machine: string;
   /** Hex, 32 bytes. Shown once; store it only on the unit. */
   key: string;
+  /** Public name of this key (a digest; not secret). */
+  unit_id: string;
+  /**
+   * unit_id of the machine's current unit, or null. The new key is pending: the current unit keeps
+   * working until a request signed with the new key arrives, which retires the old key.
+   */
+  replaces: string | null;
+}
+
+/** GET /api/admin/units/:name: which unit key a machine accepts, and a pending one (ids only). */
+export interface UnitKeyStatus {
+  machine: string;
+  /** The unit whose key the server accepts now. */
+  unit: { unit_id: string; registered_at: number } | null;
+  /** A key issued for the machine's next unit that has not signed a request yet. */
+  pending: { unit_id: string; registered_at: number; verified: boolean } | null;
 }
 
 export interface MemberChange {

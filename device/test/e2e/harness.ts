@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { parseMachines, parseUsers, type FleetResponse, type FleetRow, type StoredEvent, type UserRecord } from '@fobgate/shared';
 import { buildApp, createNotifier, EventLog, Store } from '@fobgate/server';
 import { UnitSim } from '../../sim/unit-sim.js';
-import { ensureFirmware, ROOT } from '../../sim/firmware-build.js';
+import { ensureFirmware, REPO_ROOT as ROOT } from '../../build/ensure-firmware.js';
 
 export { ensureFirmware, ROOT };
 

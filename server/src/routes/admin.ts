@@ -1,5 +1,5 @@
-// The admin API (Bearer ADMIN_TOKEN, constant-time): register units and issue keys, read and
-// replace the users list (validated by the shared parser, answering the diff), the fleet view,
+// The admin API (Bearer ADMIN_TOKEN, constant-time; units and their keys are in admin-units.ts):
+// read and replace the users list (validated by the shared parser, answering the diff), the fleet view,
 // oops / clear / lockout / unlock, and event and session queries.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
@@ -10,12 +10,10 @@ import {
   type CommandType,
   type FleetResponse,
   type FleetRow,
-  type UnitRegistration,
   type UsersReplaceResult,
 } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { newUnitKey } from '../auth.js';
 import { runAdminAction } from '../admin-actions.js';
 import { actorBy } from '../actor.js';
 import { serverEvent } from '../core.js';
@@ -165,54 +163,6 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
   app.addHook('onRequest', async (request: FastifyRequest) => {
     request.admin = auth.require(request);
   });
-
-  app.post<{ Body: { machine: string } }>(
-    '/api/admin/units',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Register the unit of a machine and issue its key (re-registering rotates the key)',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['machine'],
-          properties: { machine: { type: 'string', minLength: 1, maxLength: 64 } },
-        },
-        response: {
-          200: {
-            type: 'object',
-            required: ['machine', 'key'],
-            properties: { machine: { type: 'string' }, key: { type: 'string' } },
-          },
-          ...errorResponses(401, 404, 503),
-        },
-      },
-    },
-    async (request): Promise<UnitRegistration> => {
-      const m = core.machineOr404(request.body.machine);
-      const old = core.store.unit(m.name);
-      const key = newUnitKey();
-      const now = clock();
-      core.store.setUnit(m.name, {
-        key,
-        registered_at: now,
-        counter: 0,
-        last_seq: 0,
-        commands: old ? old.commands : [],
-        dropped_events: 0,
-      });
-      const rec = core.store.machine(m.name);
-      rec.kind = 'fobgate';
-      rec.list_version_held = null;
-      rec.list_digest_held = null;
-      const ev = serverEvent(m.name, now, old ? 'unit_key_rotated' : 'unit_registered', 'unit key issued');
-      ev.source = 'admin';
-      core.storeEvent(ev);
-      await core.persist(m, true, request.receivedAt);
-      return { machine: m.name, key };
-    },
-  );
 
   app.get(
     '/api/admin/users',
