@@ -1,5 +1,5 @@
 // Runs the `espruino` command-line tool as a CHILD PROCESS (never `require` it: loading it turns
-// off TLS verification in the loading process, see espruino.md), streams its output through a
+// off TLS verification in the loading process, see docs/on-chip.md), streams its output through a
 // BoundedLog with the error patterns that explain failed uploads, and finds the serial port.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';

@@ -338,7 +338,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     const allowed = routes.allowed(path);
-    if (allowed.methods.length > 0) {
+    // A route that serves this method and still found nothing (the docs file server lacking a
+    // file) is a 404, not a 405.
+    const servedHere = allowed.methods.indexOf(request.method) >= 0 || (request.method === 'HEAD' && allowed.methods.indexOf('GET') >= 0);
+    if (allowed.methods.length > 0 && !servedHere) {
       // a GET route answers HEAD too; OPTIONS answers with the list
       const served = new Set(allowed.methods);
       if (served.has('GET')) served.add('HEAD');

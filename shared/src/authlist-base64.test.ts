@@ -1,11 +1,10 @@
-/// <reference types="node" />
 // The pure base64 the list is written with: agreement with Node's Buffer, slices, strict
 // decoding; and that a native-style codec (as a unit passes in) gives identical lists.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { base64Encode, base64DecodeInto, base64Length, nativeBase64, type Base64Codec } from './base64.js';
 import { decodeList, encodeList, encodeListHead, diffLists, encodeDelta, applyDelta } from './authlist.js';
-import { sha256Hex, rng, randomEntries, listOf, plain } from './authlist-test-helpers.js';
+import { sha256Hex, rng, randomEntries, listOf, plain } from '../test/authlist-helpers.js';
 
 function randomBytes(r: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // Deltas between list versions: delta(v->w) applied to v equals w for random mutations, wrong
 // bases refused, tampering rejected, size grows with the change and not the list.
 import { test } from 'uvu';
@@ -8,7 +7,7 @@ import {
   buildList, encodeList, encodeListHead, decodeList, diffLists, encodeDelta, decodeDelta, applyDelta, deltaAddAt, signText, verifyText,
   MAX_LIST_COUNT,
 } from './authlist.js';
-import { sha256Hex, hmac, KEY, rng, header, randomEntries, randomFob, randomName, listOf, plain } from './authlist-test-helpers.js';
+import { sha256Hex, hmac, KEY, rng, header, randomEntries, randomFob, randomName, listOf, plain } from '../test/authlist-helpers.js';
 
 function entriesOf(list: AuthList): ListEntry[] {
   const out: ListEntry[] = [];

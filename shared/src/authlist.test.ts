@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // The full authorization list: build, text round trip, strict decoding, lookups, subjects,
 // signature, rollback, and the 5,000-member size budget.
 import { test } from 'uvu';
@@ -12,7 +11,7 @@ import {
 import { subjectFor } from './decision.js';
 import {
   sha256Hex, hmac, KEY, rng, machineConfig, header, user, randomEntries, listOf, plain,
-} from './authlist-test-helpers.js';
+} from '../test/authlist-helpers.js';
 
 function entriesOfList(list: AuthList): ListEntry[] {
   const out: ListEntry[] = [];

@@ -2,7 +2,7 @@
 // each pinned by a test named "difference N: ...".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { machineConfig, T0, user } from './decision-fixtures.js';
+import { machineConfig, T0, user } from '../test/decision-fixtures.js';
 import type { MachineConfig, UserRecord } from './config-types.js';
 import { decide, initialState, subjectFor } from './decision.js';
 import { applyLegacyUpdate } from './legacy-update.js';

@@ -1,16 +1,15 @@
-/// <reference types="node" />
 // Fixtures for the authorization-list tests: node:crypto SHA-256/HMAC over 8-bit strings, a
 // seeded random source, machines and random lists. Test-only (imported by *.test.ts files).
 import { createHash, createHmac } from 'node:crypto';
-import type { MachineConfig, UserRecord } from './config-types.js';
-import type { DecisionMachine } from './decision-types.js';
-import { buildList, type AuthList, type ListEntry } from './authlist-list.js';
+import type { MachineConfig, UserRecord } from '../src/config-types.js';
+import type { DecisionMachine } from '../src/decision-types.js';
+import { buildList, type AuthList, type ListEntry } from '../src/authlist-list.js';
 
 export const sha256Hex = (msg: string): string => createHash('sha256').update(Buffer.from(msg, 'latin1')).digest('hex');
 export const hmac = (key: string, msg: string): string =>
   createHmac('sha256', Buffer.from(key, 'latin1')).update(Buffer.from(msg, 'latin1')).digest('hex');
 
-/** A 64-hex unit key (contracts.md). */
+/** A unit key: 32 bytes as 64 hex characters (docs/protocol.md). */
 export const KEY = 'a3'.repeat(32);
 
 /** Deterministic PRNG (mulberry32) returning [0, 1). */

@@ -1,6 +1,6 @@
 // Test fixtures for the decision tests: a machines.json entry and a users.json member with
 // dm_mac's defaults, overridable field by field. Not part of the package's exports.
-import type { MachineConfig, UserRecord } from './config-types.js';
+import type { MachineConfig, UserRecord } from '../src/config-types.js';
 
 /** A fixed "now" for decisions (epoch ms). */
 export const T0 = 1700000000000;

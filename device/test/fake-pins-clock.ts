@@ -1,5 +1,5 @@
 // Test doubles for the hardware seam: recording pins, a manual clock with timers, edge injection.
-// Used by the driver tests only; the firmware never imports this file.
+// Used by the driver tests (and device/test/fake-hal.ts); never part of the firmware.
 import type {
   Clock,
   InputPin,
@@ -9,7 +9,7 @@ import type {
   Timers,
   WatchCallback,
   WatchOptions,
-} from '../hal.js';
+} from '../src/hal.js';
 
 export class FakeOutputPin implements OutputPin {
   writes: boolean[] = [];
