@@ -117,6 +117,16 @@ if (run) {
     const p = b.page;
     await p.click('#nav a[data-section="members"]');
     await p.waitForSelector('#members:not([hidden])');
+    // a problem is named with its CSV line, and nothing is offered to apply
+    const bad = [
+      'account_id,full_name,first_name,last_name,preferred_name,email,expiration_ymd,fob_codes,authorizations,oops_override',
+      `1,Ada Maker,Ada,Maker,Ada,ada@example.org,2099-12-31,${FOBS.ada},Lathe,false`,
+      '2,Bob Maker,Bob,Maker,Bob,bob@example.org,2099-12-31,12ab,Saw,false',
+    ].join('\n');
+    await p.setInputFiles('#import-file', { name: 'members-bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    await p.click('#import-preview');
+    await waitText(p, '#import-result', 'members-bad.csv: line 3: fob_codes');
+    assert.not.ok(await p.$('#import-apply'));
     const csv = [
       'account_id,full_name,first_name,last_name,preferred_name,email,expiration_ymd,fob_codes,authorizations,oops_override',
       `1,Ada Maker,Ada,Maker,Ada,ada@example.org,2099-12-31,${FOBS.ada},Lathe;Saw;Dust;Laser;Mill,false`,
@@ -237,8 +247,8 @@ if (run) {
     assert.is(status, 401);
     const csp = b.problems.filter((x) => /Content Security Policy|Refused to/i.test(x));
     assert.equal(csp, [], 'no content security policy violation');
-    // 401 before sign-in and after sign-out, and the deliberate outage above, are expected
-    const errors = b.problems.filter((x) => !/status of 401|net::ERR_(INCOMPLETE_CHUNKED_ENCODING|CONNECTION_REFUSED|EMPTY_RESPONSE)/.test(x));
+    // 401 before sign-in and after sign-out, 400 for the bad CSV, and the deliberate outage above, are expected
+    const errors = b.problems.filter((x) => !/status of 40[01]|net::ERR_(INCOMPLETE_CHUNKED_ENCODING|CONNECTION_REFUSED|EMPTY_RESPONSE)/.test(x));
     assert.equal(errors, [], 'no script errors');
   });
 }

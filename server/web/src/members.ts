@@ -1,12 +1,33 @@
-// Members import: read a CSV export or users.json in the browser with the same reader as
-// `npm run users -- import` (scripts/src/members-file.ts), ask the server for the difference
-// (PUT /api/admin/users?dry_run=true: names, fobs and authorizations gained and lost, removals
-// highlighted), apply it only when the admin says so, then follow which units hold the new list.
-import { CSV_HELP, readMembers } from '../../../scripts/src/members-file.js';
+// Members import: turn a CSV export into member records in the browser with the same reader as
+// `npm run users -- import` (csvToRecords of scripts/src/members-file.ts; a users.json is read as
+// JSON), then let the server validate it and tell the difference (PUT /api/admin/users?dry_run=true:
+// names, fobs and authorizations gained and lost, removals highlighted); problems it finds are
+// shown with the CSV line they come from. Nothing changes until the admin applies it; then the page
+// follows which units hold the new list. (The validator stays on the server: the page's content
+// security policy rightly forbids the code generation it uses.)
+import { CSV_HELP, csvToRecords } from '../../../scripts/src/members-file.js';
 import { api, ApiError } from './api.js';
 import { $, clear, h, toast } from './dom.js';
 import { fleetRows, onFleetChange } from './fleet.js';
 import type { UserRecord, UsersReplaceResult } from './types.js';
+
+/** A CSV export, as the command-line import decides it. */
+function isCsv(name: string, text: string): boolean {
+  return /\.csv$/i.test(name) || (!/^\s*[[{]/.test(text) && text.includes(','));
+}
+
+/**
+ * The server names problems by JSON pointer into the list it got ("users.json: /3/fob_codes/0: ...");
+ * for a CSV, say the line of the file instead, as the command-line import does.
+ */
+export function relabel(message: string, file: string, lines: number[] | null): string[] {
+  return message.split('\n').filter((l) => l.trim() !== '').map((l) => {
+    const m = /^[^:]*: \/(\d+)(?:\/([^/:\s]+))?[^:]*: (.*)$/.exec(l);
+    if (!m || !lines) return l.replace(/^[^:]*:/, file + ':');
+    const line = lines[Number(m[1])];
+    return `${file}: line ${line === undefined ? '?' : line}: ${m[2] ? m[2] + ': ' : ''}${m[3]}`;
+  });
+}
 
 let pending: { users: unknown[]; diff: UsersReplaceResult; file: string } | null = null;
 let applied: number | null = null;
@@ -96,20 +117,37 @@ async function preview(e: Event): Promise<void> {
   pending = null;
   if (!file) return;
   const text = await file.text();
-  const read = readMembers(text, file.name);
-  if (!read.users) {
-    box.append(h('div', { class: 'card', role: 'alert' }, h('p', { class: 'error' }, `${file.name} cannot be imported:`), h('ul', null, ...read.errors.map((x) => h('li', null, x)))));
-    return;
+  let records: unknown[];
+  let lines: number[] | null = null;
+  let warnings: string[] = [];
+  const refuse = (problems: string[]) =>
+    box.append(h('div', { class: 'card', role: 'alert' }, h('p', { class: 'error' }, `${file.name} cannot be imported:`), h('ul', null, ...problems.map((x) => h('li', null, x)))));
+  if (isCsv(file.name, text)) {
+    const c = csvToRecords(text, file.name);
+    if (c.errors.length) return refuse(c.errors);
+    records = c.raw;
+    lines = c.lines;
+    warnings = c.warnings;
+  } else {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      return refuse([`${file.name}: not valid JSON (${err instanceof Error ? err.message : String(err)})`]);
+    }
+    if (!Array.isArray(doc)) return refuse([`${file.name}: must be a JSON array of members (dm_mac's users.json)`]);
+    records = doc;
   }
   try {
     const [before, diff] = await Promise.all([
       api<UserRecord[]>('GET', '/api/admin/users'),
-      api<UsersReplaceResult>('PUT', '/api/admin/users?dry_run=true', read.users),
+      api<UsersReplaceResult>('PUT', '/api/admin/users?dry_run=true', records),
     ]);
-    diff.warnings = read.warnings.concat(diff.warnings);
-    pending = { users: read.users, diff, file: file.name };
-    renderDiff(diff, before, read.users as unknown as UserRecord[], file.name);
+    diff.warnings = warnings.concat(diff.warnings.flatMap((w) => relabel(w, file.name, lines)));
+    pending = { users: records, diff, file: file.name };
+    renderDiff(diff, before, records as UserRecord[], file.name);
   } catch (err) {
+    if (err instanceof ApiError && err.status === 400) return refuse(relabel(err.message, file.name, lines));
     box.append(h('p', { class: 'error', role: 'alert' }, `The server refused ${file.name}: ${err instanceof ApiError ? err.message : String(err)}`));
   }
 }
