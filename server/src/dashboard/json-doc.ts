@@ -2,8 +2,26 @@
 // state folder, beside state.json: read once at start, replaced atomically on save. Saves are
 // coalesced (one write in flight, at most one more queued with the newest data), so a burst of
 // changes costs two writes. `path` null keeps it in memory only (tests, no state folder).
+import { rename, writeFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import { createAtomicFileAdapter } from '../atomic-file.js';
+
+/**
+ * Replaced atomically (temp file, rename) but without fsync: for files whose loss in a power cut
+ * costs nothing that matters (since when a machine is online), so their writes never queue
+ * behind or ahead of the state saves that have a budget.
+ */
+function lightAdapter<T>(path: string): Adapter<T> {
+  const durable = createAtomicFileAdapter<T>(path);
+  return {
+    read: () => durable.read(),
+    async write(data: T) {
+      const tmp = `${path}.tmp`;
+      await writeFile(tmp, JSON.stringify(data, null, 2), { mode: 0o600 });
+      await rename(tmp, path);
+    },
+  };
+}
 
 export class JsonDoc<T> {
   data: T;
@@ -16,9 +34,12 @@ export class JsonDoc<T> {
     this.data = data;
   }
 
-  /** Reads `path` (a missing file is `empty()`); `fix` fills in what an older or edited file lacks. */
-  static async open<T>(path: string | null, empty: () => T, fix: (raw: unknown) => T): Promise<JsonDoc<T>> {
-    const adapter = path ? createAtomicFileAdapter<T>(path) : null;
+  /**
+   * Reads `path` (a missing file is `empty()`); `fix` fills in what an older or edited file lacks.
+   * `durable` false: written without fsync (see lightAdapter).
+   */
+  static async open<T>(path: string | null, empty: () => T, fix: (raw: unknown) => T, durable = true): Promise<JsonDoc<T>> {
+    const adapter = path ? (durable ? createAtomicFileAdapter<T>(path) : lightAdapter<T>(path)) : null;
     const raw = adapter ? await adapter.read() : null;
     return new JsonDoc<T>(adapter, raw === null ? empty() : fix(raw));
   }

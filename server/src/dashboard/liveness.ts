@@ -37,7 +37,7 @@ export class LivenessTracker {
   ) {}
 
   static async open(core: Core, path: string | null): Promise<LivenessTracker> {
-    const doc = await JsonDoc.open<LivenessFile>(path, () => ({ format: 1, online_since: {} }), fix);
+    const doc = await JsonDoc.open<LivenessFile>(path, () => ({ format: 1, online_since: {} }), fix, false);
     const t = new LivenessTracker(core, doc);
     t.update(core.machines.names);
     return t;
