@@ -153,7 +153,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     process.stderr.write('sim: ' + (e as Error).message + '\n');
     return 1;
   }
-  mkdirSync(dirname(o.flash), { recursive: true });
+  mkdirSync(dirname(o.flash), { recursive: true, mode: 0o700 }); // the flash file holds the unit key
   const unit = new UnitSim({ storagePath: o.flash, profile: o.profile });
   if (o.erase) unit.storage.eraseAll();
   let key = o.key;

@@ -29,7 +29,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS || 50);
 let seq = 0;
 async function round(t: Awaited<ReturnType<typeof makeApp>>, n: number): Promise<number> {
   const core = t.app.fobgate.core;
-  const rec = core.store.machine('lathe');
+  const rec = core.store.ensureMachine('lathe');
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     rec.telemetry.wifi_signal_db = -(seq++ % 90) - 1;

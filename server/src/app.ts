@@ -2,6 +2,8 @@
 // input into a 4xx JSON `{"error": ...}`, a JSON parser that keeps the raw body (unit signatures),
 // OpenAPI + docs UI, metrics and the liveness timer. Nothing here reads the environment.
 import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -25,9 +27,14 @@ import { legacyRoutes } from './routes/legacy.js';
 import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminLogRoutes } from './routes/admin-log.js';
+import { adminUsersRoutes } from './routes/admin-users.js';
 import { adminUnitRoutes } from './routes/admin-units.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
+import { ListVersionGuard } from './list-versions.js';
+import { UnitDrops } from './unit-drops.js';
+import { UnitBudget, type UnitLimits } from './unit-budget.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { RouteMethods } from './route-methods.js';
 import { BoundedSaver } from './bounded-save.js';
@@ -43,6 +50,8 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { adminAdminsRoutes } from './routes/admin-admins.js';
 import { slackCommandRoutes } from './routes/slack-commands.js';
 import { clearButtonBlocks } from './slack/blocks.js';
+import { eventLogFields, eventLogLine } from './logging.js';
+import { UsersHistory } from './users-history.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,6 +90,8 @@ export interface AppDeps {
   registry?: Registry;
   /** fastify's logger option (false in tests). */
   logger?: FastifyServerOptions['logger'];
+  /** Log every request (fastify's request logging); off by default: events are logged instead. */
+  accessLog?: boolean;
   /** Per-request save budget, ms (2000). */
   budgetMs?: number;
   /** Silence after which a machine is offline, ms (120 000). */
@@ -92,8 +103,14 @@ export interface AppDeps {
   timeouts?: TimeoutTrackerOptions;
   /** Where PUT /api/admin/users writes users.json (default: atomic file at usersPath). */
   usersAdapter?: Adapter<UserRecord[]>;
+  /** Folder keeping every replaced users.json (default: users-history/ beside usersPath; null: none). */
+  usersHistoryDir?: string | null;
+  /** Revisions the users history keeps (50). */
+  usersHistoryKeep?: number;
   /** Sync period told to units, s (5). */
   syncIntervalS?: number;
+  /** What one unit may send (defaults: DEFAULT_UNIT_LIMITS in unit-budget.ts). */
+  unitLimits?: Partial<UnitLimits>;
   /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
   listInlineMaxBytes?: number;
   /** Dashboard sessions, status board, where admins.json lives (defaults: see DashboardOptions). */
@@ -117,6 +134,12 @@ export interface DashboardServices {
 export interface AppServices {
   core: Core;
   lists: ListCache;
+  /** Checks the list versions units report against what this server issued. */
+  listGuard: ListVersionGuard;
+  /** Events units lost to buffer overflow: metrics, fleet fields, Slack. */
+  drops: UnitDrops;
+  /** What one unit may send per minute (429 beyond it). */
+  budget: UnitBudget;
   deps: AppDeps;
   registry: Registry;
   clock: () => number;
@@ -125,6 +148,14 @@ export interface AppServices {
   /** Who may use the admin routes: ADMIN_TOKEN, per-admin tokens, dashboard sessions. */
   auth: AdminAuth;
   dashboard: DashboardServices;
+  /** Every replaced users list (null when users live only in memory). */
+  usersHistory: UsersHistory | null;
+}
+
+/** fastify's logging without the two access-log lines per request (errors still logged). */
+class EventsOnlyLogController extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(): void {}
 }
 
 /** Longest path parameter the router accepts (fastify's default); longer: 414. */
@@ -193,6 +224,8 @@ function validationMessage(err: FastifyError): string {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // the event log's threads start before the first request needs them
+  await deps.events.ready();
   const clock = deps.clock ?? Date.now;
   const registry = deps.registry ?? new Registry();
   const budgetMs = deps.budgetMs ?? 2000;
@@ -221,7 +254,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS) });
   }
   const dashOptions = deps.dashboard ?? {};
-  const ownDir = dashOptions.stateDir === undefined ? dirname(deps.store.path) : dashOptions.stateDir;
+  const ownDir = dashOptions.stateDir === undefined ? dirname(deps.store.journalPath) : dashOptions.stateDir;
   const tokens = await AdminTokens.open(ownDir ? join(ownDir, 'admins.json') : null, clock);
   const sessionsDoc = await openSessionsDoc(ownDir ? join(ownDir, 'sessions.json') : null);
   const sessions = new SessionStore(clock, {
@@ -235,9 +268,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const liveness = await LivenessTracker.open(core, ownDir ? join(ownDir, 'dashboard.json') : null);
   liveness.follow(core.feed);
+  const historyDir =
+    deps.usersHistoryDir !== undefined
+      ? deps.usersHistoryDir
+      : deps.config.usersPath
+        ? join(dirname(deps.config.usersPath), 'users-history')
+        : null;
   const services: AppServices = {
     core,
     lists,
+    listGuard: new ListVersionGuard(core, registry),
+    drops: new UnitDrops(core, registry),
+    budget: new UnitBudget(core, registry, deps.unitLimits),
     deps,
     registry,
     clock,
@@ -245,12 +287,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auth: new AdminAuth(deps.adminToken, tokens, sessions),
     dashboard: {
       options: dashOptions,
-      view: new FleetView(core, liveness),
+      view: new FleetView(core, liveness, () => services.listGuard),
       liveness,
       hub: deps.streams ?? {},
       hubs: [],
       endStreams: () => undefined,
     },
+    usersHistory: historyDir ? new UsersHistory(historyDir, deps.usersHistoryKeep) : null,
   };
   if (deps.slackCommands && deps.notifier.decorate) {
     // Oops alerts in the control channel get a "Clear" button (answered by /slack/interactivity).
@@ -259,6 +302,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: deps.accessLog === true ? new LogController() : new EventsOnlyLogController(),
+    // Without the access log a request's log lines are rare (errors): they use the app's logger
+    // instead of a child logger built for every request (a few % of a heartbeat's CPU).
+    ...(deps.accessLog === true ? {} : { childLoggerFactory: (logger: FastifyBaseLogger) => logger }),
     bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true } },
     return503OnClosing: true,
@@ -279,9 +326,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.decorate('fobgate', services);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.receivedAt = performance.now();
+    done();
   });
+  // One line per meaningful event (what the audit log records: logins, oopses, lockouts,
+  // offline/online, unit housekeeping), never per heartbeat.
+  core.onEvent = (e) => app.log.info(eventLogFields(e), eventLogLine(e));
+  core.onWarning = (fields, message) => app.log.warn(fields, message);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
@@ -301,10 +353,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const legacy = request.routeOptions.config?.legacy === true;
     let status: number;
-    let body: { error: string; code?: string; action_applied?: boolean };
+    let body: { error: string; code?: string; action_applied?: boolean; retry_after_s?: number };
     if (isServerError(err)) {
       status = err.statusCode;
       body = Object.assign({ error: err.message, code: err.code }, err.extra);
+      if (err.extra.retry_after_s !== undefined) void reply.header('retry-after', String(err.extra.retry_after_s));
     } else if (err.validation) {
       status = 400;
       body = { error: validationMessage(err), code: 'BAD_REQUEST' };
@@ -379,6 +432,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(syncRoutes, { services });
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(adminLogRoutes, { services });
+  await app.register(adminUsersRoutes, { services });
   await app.register(adminUnitRoutes, { services });
   await app.register(adminAdminsRoutes, { services });
   await app.register(dashboardRoutes, { services });

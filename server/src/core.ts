@@ -33,6 +33,7 @@ import {
 } from './slack-messages.js';
 import { errors } from './errors.js';
 import { FleetFeed } from './dashboard/fleet-feed.js';
+import { sameJson } from './same-json.js';
 
 export type EventSource = StoredEvent['source'];
 
@@ -71,6 +72,9 @@ function digestOf(users: UserRecord[], machines: MachinesConfig): string {
   return createHash('sha256').update(JSON.stringify([users, machines])).digest('hex');
 }
 
+/** Log events whose Slack messages go ahead of control chatter (logins, logouts, denials). */
+const URGENT_EVENTS: LogEvent['type'][] = ['oops', 'oops_cleared', 'locked_out', 'unlocked'];
+
 /** Outcome label of the decisions counter for one log event, or null when it is no decision. */
 function outcomeOf(e: LogEvent): string | null {
   if (e.type === 'session_start') return e.override ? 'override' : e.authorized ? 'granted' : 'warn_only';
@@ -99,6 +103,10 @@ export class Core {
   private usersLoadedAt = 0;
   private usersMtime: number | null = null;
   private machinesLoadedAt: number;
+  /** Told about every stored audit event (the app logs one line each). */
+  onEvent: ((e: StoredEvent) => void) | null = null;
+  /** Told about save timeouts and alerts (the app logs them as warnings). */
+  onWarning: ((fields: { [k: string]: unknown }, message: string) => void) | null = null;
 
   constructor(o: CoreOptions) {
     this.store = o.store;
@@ -113,16 +121,16 @@ export class Core {
     this.setUsers(o.users);
     this.tracker = createTimeoutTracker(o.timeouts);
     this.fleetWindowMs = o.timeouts?.windowMs ?? 60000;
-    this.tracker.restore(this.store.data.save_timeouts);
+    this.tracker.restore(this.store.saveTimeouts());
     this.monitor = createOfflineMonitor({ offlineAfterMs: o.offlineAfterMs });
     for (const name of this.machines.names) {
-      const r = this.store.peekMachine(name);
+      const r = this.store.machine(name);
       if (r && r.last_checkin !== null) this.monitor.seed(name, r.last_checkin, this.startedAt);
     }
     const self = this;
     this.metrics = createMetrics(o.registry, {
       machines: () => self.machines,
-      record: (n) => self.store.peekMachine(n),
+      record: (n) => self.store.machine(n),
       userCount: () => self.users.length,
       fobCount: () => self.fobs,
       machineConfigLoadedAt: () => self.machinesLoadedAt,
@@ -201,7 +209,7 @@ export class Core {
     if (!unit) throw errors.unitNotRegistered(m.name);
     if (counter <= unit.counter) throw errors.replayed(counter, unit.counter);
     unit.counter = counter;
-    this.store.markDirty();
+    this.store.markDirty(m.name);
     return unit;
   }
 
@@ -227,6 +235,7 @@ export class Core {
     const stored = this.events.append(ev);
     this.metrics.eventsStored(1);
     this.feed.touch(ev.machine);
+    if (this.onEvent) this.onEvent(stored);
     return stored;
   }
 
@@ -245,7 +254,9 @@ export class Core {
       const outcome = outcomeOf(e);
       if (outcome) this.metrics.decision(outcome);
     }
-    for (const msg of messagesFor(m, log)) this.notifier.notify(msg.channel, msg.text);
+    // oops, lockout and their clearing go ahead of waiting chatter (logins, denials)
+    const priority = log.some((e) => URGENT_EVENTS.indexOf(e.type) >= 0) ? 'urgent' : 'normal';
+    for (const msg of messagesFor(m, log)) this.notifier.notify(msg.channel, msg.text, priority);
   }
 
   /**
@@ -253,14 +264,14 @@ export class Core {
    * dm_mac, an admin action is no update from the machine: `last_update` stays as it is.
    */
   applyEvent(m: MachineConfig, event: MachineEvent, source: EventSource): boolean {
-    const rec = this.store.machine(m.name);
+    const rec = this.store.ensureMachine(m.name);
     const now = this.clock();
-    const before = JSON.stringify(rec.state);
+    const before = rec.state;
     const d = decide(m, rec.state, event, null, { now });
     rec.state = d.state;
     rec.outputs = d.outputs;
     this.recordLog(m, d.log, source, null);
-    return JSON.stringify(d.state) !== before || d.log.length > 0;
+    return !sameJson(d.state, before) || d.log.length > 0;
   }
 
   /**
@@ -315,7 +326,7 @@ export class Core {
     let state: SaveResult;
     let log: SaveResult;
     try {
-      [state, log] = await Promise.race([Promise.all([this.store.save(), events]), deadline]);
+      [state, log] = await Promise.race([Promise.all([this.store.save(m ? m.name : null), events]), deadline]);
     } finally {
       clearTimeout(timer);
     }
@@ -330,21 +341,22 @@ export class Core {
   private saveTimedOut(m: MachineConfig): void {
     const now = this.clock();
     const rec = this.tracker.record(m.name, now);
-    this.store.data.save_timeouts[m.name] = rec.count;
-    this.store.markDirty();
-    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs));
+    this.store.setSaveTimeouts(m.name, rec.count);
+    this.store.markDirty(m.name);
+    if (this.onWarning) this.onWarning({ machine: m.name, save_timeouts: rec.count }, `state save timeout on ${m.name}`);
+    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs), 'urgent');
     if (rec.fleetAlert) {
-      this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000));
+      this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000), 'urgent');
     }
   }
 
   /** A request from machine `m` arrived: liveness, back-online alert. */
   checkin(m: MachineConfig, now: number): void {
-    const rec = this.store.machine(m.name);
+    const rec = this.store.ensureMachine(m.name);
     rec.last_checkin = now;
     if (this.monitor.checkin(m.name, now) === 'back_online') {
       const outage = this.monitor.status(m.name).lastOutageMs ?? 0;
-      this.notifier.notify('control', backOnlineText(m.display_name, outage));
+      this.notifier.notify('control', backOnlineText(m.display_name, outage), 'urgent');
       this.storeEvent(serverEvent(m.name, now, 'online', `back online after ${Math.round(outage / 1000)} s`));
     }
   }
@@ -356,7 +368,7 @@ export class Core {
       const m = this.machine(name);
       if (!m) continue;
       const last = this.monitor.status(name).lastSeen ?? now;
-      this.notifier.notify('control', offlineText(m.display_name, now - last));
+      this.notifier.notify('control', offlineText(m.display_name, now - last), 'urgent');
       this.storeEvent(serverEvent(name, now, 'offline', `no check-in since ${new Date(last).toISOString()}`));
     }
     if (this.events.pendingCount > 0) void this.events.flush().catch(() => undefined);

@@ -25,20 +25,28 @@ export type ServerErrorCode =
   | 'LIST_GONE'
   | 'LEGACY_DISABLED'
   | 'CONFIG_INVALID'
+  | 'REMOVALS_NOT_CONFIRMED'
+  | 'RATE_LIMITED'
+  | 'EVENTS_RATE_LIMITED'
+  | 'NO_SUCH_REVISION'
   | 'SAVE_TIMEOUT'
   | 'SAVE_FAILED'
   | 'FORBIDDEN'
-  | 'RATE_LIMITED'
   | 'CONFLICT'
   | 'INTERNAL';
+
+export interface ErrorExtra {
+  action_applied?: boolean;
+  retry_after_s?: number;
+}
 
 export class ServerError extends Error {
   readonly code: ServerErrorCode;
   readonly statusCode: number;
-  /** Extra keys of the error body (e.g. action_applied). */
-  readonly extra: { action_applied?: boolean };
+  /** Extra keys of the error body (e.g. action_applied; retry_after_s also sets Retry-After). */
+  readonly extra: ErrorExtra;
 
-  constructor(code: ServerErrorCode, statusCode: number, message: string, extra?: { action_applied?: boolean }) {
+  constructor(code: ServerErrorCode, statusCode: number, message: string, extra?: ErrorExtra) {
     super(message);
     this.code = code;
     this.statusCode = statusCode;
@@ -97,12 +105,21 @@ export const errors = {
       `legacy (unsigned) updates are refused for machine ${name}: a fobgate unit is registered for it and signs its requests`,
     ),
   configInvalid: (message: string) => new ServerError('CONFIG_INVALID', 400, message),
+  /** A users list that removes more members than one change may without allow_removals. */
+  removalsNotConfirmed: (message: string) => new ServerError('REMOVALS_NOT_CONFIRMED', 409, message),
+  /** A unit over its request or byte budget: it must wait before sending anything. */
+  rateLimited: (message: string, retryAfterS: number) => new ServerError('RATE_LIMITED', 429, message, { retry_after_s: retryAfterS }),
+  /** A unit over its event budget (or the event store is behind): it keeps its events and syncs without them. */
+  eventsRateLimited: (message: string, retryAfterS: number) =>
+    new ServerError('EVENTS_RATE_LIMITED', 429, message, { retry_after_s: retryAfterS }),
+  noSuchRevision: (message: string) => new ServerError('NO_SUCH_REVISION', 404, message),
+  noUsersHistory: () =>
+    new ServerError('NO_SUCH_REVISION', 404, 'no users history: the users list is not kept in a file (USERS_CONFIG)'),
   saveTimeout: (actionApplied: boolean) =>
     new ServerError('SAVE_TIMEOUT', 503, 'state save timeout', actionApplied ? { action_applied: true } : undefined),
   saveFailed: (actionApplied: boolean) =>
     new ServerError('SAVE_FAILED', 503, 'state save failed', actionApplied ? { action_applied: true } : undefined),
   forbidden: (why: string) => new ServerError('FORBIDDEN', 403, why),
-  rateLimited: (why: string) => new ServerError('RATE_LIMITED', 429, why),
   conflict: (why: string) => new ServerError('CONFLICT', 409, why),
   internal: () => new ServerError('INTERNAL', 500, 'internal error'),
 };

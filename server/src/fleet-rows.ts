@@ -14,11 +14,16 @@ export function summaryOf(e: StoredEvent): string {
   return s;
 }
 
+/** What the row needs to know about lists a unit reported but the server did not issue. */
+export interface ListGuardView {
+  unrecognizedFor(name: string): unknown | null;
+}
+
 /** The row of configured machine `name` (the caller checked it exists). */
-export function fleetRow(core: Core, name: string): FleetRow {
+export function fleetRow(core: Core, listGuard: ListGuardView, name: string): FleetRow {
   const latest = core.store.data.list_version;
   const m = core.machines.byName[name];
-  const rec = core.store.peekMachine(name);
+  const rec = core.store.machine(name);
   const unit = core.store.unit(name);
   const live = core.online(name);
   const st = rec ? rec.state : null;
@@ -41,7 +46,10 @@ export function fleetRow(core: Core, name: string): FleetRow {
     firmware: rec ? rec.firmware : null,
     list_version_held: rec ? rec.list_version_held : null,
     list_version_latest: latest,
+    list_unrecognized: listGuard.unrecognizedFor(name) !== null,
     wifi_signal_db: rec ? rec.telemetry.wifi_signal_db : null,
+    events_dropped: unit ? unit.dropped_events : 0,
+    events_dropped_at: unit && unit.dropped_at !== undefined ? unit.dropped_at : null,
     last_event: last ? { type: last.type, at: last.at, summary: summaryOf(last) } : null,
   };
 }

@@ -5,6 +5,8 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Metric, type Registry } from 'prom-client';
 import type { MachineConfig, MachinesConfig } from '@fobgate/shared';
 import type { MachineRecord } from './store.js';
+import type { NotifierStats } from './notifier.js';
+import { registerSlackMetrics } from './slack-metrics.js';
 
 export interface MetricsSource {
   machines(): MachinesConfig;
@@ -18,7 +20,7 @@ export interface MetricsSource {
   userConfigMtime(): number | null;
   appStartedAt: number;
   listVersionLatest(): number;
-  slack(): { sent: number; dropped: number };
+  slack(): NotifierStats;
   /** Lifetime state-save timeouts per machine name (persisted ones included). */
   saveTimeouts(): Record<string, number>;
 }
@@ -218,20 +220,7 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
     help: 'Events written to the audit log',
     registers: [registry],
   });
-  const slackCounter = (name: string, help: string, pick: (s: { sent: number; dropped: number }) => number): void => {
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const v = pick(src.slack());
-        if (v > 0) this.inc(v);
-      },
-    });
-  };
-  slackCounter('fobgate_slack_messages_sent_total', 'Slack messages delivered', (s) => s.sent);
-  slackCounter('fobgate_slack_messages_dropped_total', 'Slack messages dropped (queue full or retries exhausted)', (s) => s.dropped);
+  registerSlackMetrics(registry, src.slack);
 
   const syncSecondFamilies = (): void => {
     const cfg = src.machines();

@@ -233,3 +233,23 @@ export function offlineText(dn: string, sinceMs: number): string {
 export function backOnlineText(dn: string, offlineForMs: number): string {
   return `Machine ${dn} is back online after ${humanDuration(offlineForMs)} without a check-in.`;
 }
+
+/** A unit held a list version this server had lost (state restored from an older copy): moved past it. */
+export function listRecoveredText(dn: string, held: number, latest: number, next: number): string {
+  return `Machine ${dn} holds authorization list v${held}, newer than this server's v${latest} (was the server's state restored from an older copy?). The list version moved to v${next}; every unit gets the current list.`;
+}
+
+/** A unit reports a list this server did not issue; it gets no list update until re-registered. */
+export function listUnrecognizedText(dn: string, held: number, latest: number): string {
+  return `Machine ${dn} reports authorization list v${held}, which this server did not issue (latest v${latest}). Re-register (re-flash) the unit; unless it came from another server, its key may have leaked.`;
+}
+
+/** A unit's event buffer overflowed: `lost` events since the last alert, `total` over its life. */
+export function eventsLostText(dn: string, lost: number, total: number): string {
+  return `Machine ${dn} lost ${lost} event${lost === 1 ? '' : 's'} (its event buffer overflowed; ${total} lost in all): sessions, denials or oopses from that time are missing from the audit log and Slack.`;
+}
+
+/** A unit sent more than its budget; `what` is requests, bytes or events. */
+export function unitOverBudgetText(dn: string, what: string): string {
+  return `Machine ${dn}'s unit sends more ${what} than its budget allows; the server refuses them for a while (the unit keeps its events). A unit that keeps doing this is faulty or its key is being misused.`;
+}

@@ -113,7 +113,7 @@ export function promotePendingUnit(core: Core, m: MachineConfig): UnitRecord {
   };
   core.store.setUnit(m.name, unit);
   core.store.setPendingUnit(m.name, null);
-  const rec = core.store.machine(m.name);
+  const rec = core.store.ensureMachine(m.name);
   rec.kind = 'fobgate';
   rec.list_version_held = null;
   rec.list_digest_held = null;

@@ -153,7 +153,7 @@ test('a client that stops reading while 1,000 events/s flow: bounded queue and s
     const snapshotBytes = Buffer.byteLength(JSON.stringify(t.app.fobgate.dashboard.view.snapshot())) + 64;
     c.socket.pause();
     const core = t.app.fobgate.core;
-    const rec = core.store.machine('lathe');
+    const rec = core.store.ensureMachine('lathe');
     const hub = t.app.fobgate.dashboard.hubs[0];
     // 1,000 events a second: 10 every 10 ms, each changing what the lathe's row shows
     const total = inNetns ? 4000 : 20000;
@@ -217,7 +217,7 @@ test('a client stuck for longer than the stall limit is dropped (its EventSource
     await c.waitFor((e) => e.event === 'snapshot');
     c.socket.pause();
     const core = t.app.fobgate.core;
-    const rec = core.store.machine('saw');
+    const rec = core.store.ensureMachine('saw');
     const hub = t.app.fobgate.dashboard.hubs[0];
     const deadline = Date.now() + 30_000;
     let i = 0;

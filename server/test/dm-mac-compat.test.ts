@@ -3,10 +3,9 @@
 // metric samples (docs/dm-mac-compat.md). The deliberate differences are pinned elsewhere
 // (shared/src/decision-differences.test.ts, bad-input, hostile-input and legacy tests).
 import { test } from 'uvu';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { AUTH, machinesConfig, makeApp, postUpdate, removeDir, tempDir, update } from './helpers.js';
+import { AUTH, machinesConfig, makeApp, postUpdate, removeDir, stateOnDisk, tempDir, update } from './helpers.js';
 import { ADA, BOB, COMPAT_NAMES, CY, IDLE, STRANGER, compatApp, labels, look, type CompatApp } from './compat-fixture.js';
 import { parseExposition, select, valueOf } from './prom-text.js';
 import { fixSampleValues } from '../src/metrics.js';
@@ -14,11 +13,12 @@ import { fixSampleValues } from '../src/metrics.js';
 let t: CompatApp;
 
 /** Polls a JSON file until `ok` holds for it (10 s at most). */
-async function untilOnDisk(path: string, ok: (data: any) => boolean): Promise<void> {
+async function untilOnDisk(dir: string, ok: (data: any) => boolean): Promise<void> {
   const end = Date.now() + 10_000;
+  const path = join(dir, 'state.journal');
   for (;;) {
     try {
-      if (ok(JSON.parse(readFileSync(path, 'utf8')))) return;
+      if (ok(stateOnDisk(dir))) return;
     } catch {
       // not written yet
     }
@@ -305,14 +305,14 @@ test('mac_state_save_timeouts_total survives a restart: exported from the persis
   const dir = tempDir();
   const a = await compatApp({ dir, budgetMs: 300 });
   try {
-    a.adapter.stall();
+    a.disk.stall();
     assert.is((await postUpdate(a.app, update('lathe', { rfid_value: ADA }))).statusCode, 503);
     assert.is((await a.app.inject({ method: 'POST', url: '/api/machine/oops/lathe', headers: AUTH })).statusCode, 503);
     assert.is(valueOf(await a.scrape(), 'mac_state_save_timeouts_total', labels('lathe')), 2);
     assert.is(a.slack().filter((x) => x.includes('state-save timeout (')).length, 1, 'the per-machine alert at 2');
     // the disk recovers: wait until the count is on disk (a busy machine may take a while)
-    a.adapter.release();
-    await untilOnDisk(join(dir, 'state.json'), (s) => s.save_timeouts?.lathe === 2);
+    a.disk.release();
+    await untilOnDisk(dir, (s) => s.save_timeouts?.lathe === 2);
   } finally {
     await a.close();
   }
@@ -322,7 +322,7 @@ test('mac_state_save_timeouts_total survives a restart: exported from the persis
     assert.equal(e.types.get('mac_state_save_timeouts_total'), 'counter');
     assert.is(valueOf(e, 'mac_state_save_timeouts_total', labels('lathe')), 2, 'restored before any request');
     assert.is(valueOf(e, 'mac_state_save_timeouts_total', labels('saw')), 0);
-    b.adapter.stall();
+    b.disk.stall();
     assert.is((await postUpdate(b.app, update('lathe', { rfid_value: '' }))).statusCode, 503);
     assert.is(valueOf(await b.scrape(), 'mac_state_save_timeouts_total', labels('lathe')), 3);
     assert.equal(b.slack().filter((x) => x.includes('state-save timeout (')), [], 'a restored count does not alert again');
@@ -334,14 +334,14 @@ test('mac_state_save_timeouts_total survives a restart: exported from the persis
 
 test('fobgate_state_save_duration_seconds observes every state write', async () => {
   let e = await t.scrape();
-  assert.is(valueOf(e, 'fobgate_state_save_duration_seconds_count', {}), t.adapter.writes);
+  assert.is(valueOf(e, 'fobgate_state_save_duration_seconds_count', {}), t.disk.writes);
   await t.up('lathe', { rfid_value: ADA });
   await t.up('lathe', { rfid_value: '' });
   await t.admin('POST', 'oops', 'saw');
   e = await t.scrape();
   const count = valueOf(e, 'fobgate_state_save_duration_seconds_count', {})!;
   assert.ok(count >= 3, `count ${count}`);
-  assert.is(count, t.adapter.writes, 'one observation per finished write');
+  assert.is(count, t.disk.writes, 'one observation per finished write');
   assert.is(valueOf(e, 'fobgate_state_save_duration_seconds_bucket', { le: '+Inf' }), count);
   assert.ok(valueOf(e, 'fobgate_state_save_duration_seconds_sum', {})! >= 0);
 });

@@ -197,11 +197,11 @@ test("Grafana queries after a day's typical activity: every series with dm_mac v
   // stalls on that login (503, applied in memory, one timeout counted)
   await up('saw', 5000, { rfid_value: ADA, ...tel(-55, 90, 45, 9, 5010) });
   await up('saw', 5600, { rfid_value: '', ...tel(-55, 90, 45, 0, 5610) });
-  t.adapter.stall();
+  t.disk.stall();
   t.at(6000);
   const stalled = await postUpdate(t.app, update('saw', { rfid_value: BOB, ...tel(-55, 90, 45, 3, 6010) }));
   assert.equal([stalled.statusCode, stalled.json()], [503, { error: 'state save timeout' }]);
-  t.adapter.release();
+  t.disk.release();
   // drill (warn-only): a member without the authorization; oops with the card in; card pulled
   await up('drill', 7000, { rfid_value: BOB, ...tel(-70, 60, 50, 2, 7010) });
   await up('drill', 7200, { rfid_value: BOB, oops: true, ...tel(-70, 60, 50, 0, 7210) });

@@ -107,7 +107,9 @@ export const PURE_BASE64: Base64Codec = {
   encode: function (bytes: Uint8Array, start: number, end: number): string {
     return base64Encode(bytes, start, end);
   },
-  decodeInto: base64DecodeInto,
+  decodeInto: function (text: string, start: number, end: number, out: Uint8Array): boolean {
+    return base64DecodeInto(text, start, end, out);
+  },
 };
 
 /** The interpreter's native pieces a fast codec is built from (Espruino: atob, btoa, E.toString, E.toUint8Array). */

@@ -4,7 +4,7 @@
 // start, the second relay's name, a lockout waiting for the session, dropped events, commands
 // waiting for the unit.
 import type { Core } from '../core.js';
-import { fleetRow } from '../fleet-rows.js';
+import { fleetRow, type ListGuardView } from '../fleet-rows.js';
 import type { LivenessTracker } from './liveness.js';
 
 export interface DashRow {
@@ -57,6 +57,7 @@ export class FleetView {
   constructor(
     private readonly core: Core,
     private readonly liveness: LivenessTracker,
+    private readonly listGuard: () => ListGuardView,
   ) {}
 
   has(name: string): boolean {
@@ -66,8 +67,8 @@ export class FleetView {
   row(name: string): DashRow | null {
     const m = this.core.machine(name);
     if (!m) return null;
-    const r = fleetRow(this.core, name);
-    const rec = this.core.store.peekMachine(name);
+    const r = fleetRow(this.core, this.listGuard(), name);
+    const rec = this.core.store.machine(name);
     const unit = this.core.store.unit(name);
     const st = rec ? rec.state : null;
     return {

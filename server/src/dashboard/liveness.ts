@@ -63,7 +63,7 @@ export class LivenessTracker {
       const live = this.core.online(name);
       const has = Object.prototype.hasOwnProperty.call(map, name);
       if (live.online && !has) {
-        const rec = this.core.store.peekMachine(name);
+        const rec = this.core.store.machine(name);
         map[name] = rec && rec.last_checkin !== null ? rec.last_checkin : this.core.clock();
         changed = true;
       } else if (!live.online && has) {

@@ -136,7 +136,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: { services: Ap
         throw errors.forbidden('cross-origin sign-in refused: Origin does not match this server');
       }
       const ip = request.ip;
-      if (tooMany(ip)) throw errors.rateLimited(`too many failed sign-ins from ${ip}: wait ${SIGNIN_WINDOW_MS / 60000} minutes`);
+      if (tooMany(ip)) throw errors.rateLimited(`too many failed sign-ins from ${ip}: wait ${SIGNIN_WINDOW_MS / 60000} minutes`, SIGNIN_WINDOW_MS / 1000);
       const admin = auth.adminForToken(request.body.token);
       if (admin === null) {
         failed(ip);

@@ -5,8 +5,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
+import { sameJson } from '../same-json.js';
 import { loadUsersFile } from '../config-loader.js';
-import { serverEvent } from '../core.js';
+import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
 interface UpdateBody {
@@ -57,7 +58,7 @@ const updateResponse = {
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, registry, clock, auth } = opts.services;
+  const { core, deps, registry, clock, usersHistory, auth } = opts.services;
   const legacy = { legacy: true };
   const tags = ['dm_mac legacy'];
 
@@ -86,7 +87,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         rfid = c.value;
       }
       const now = clock();
-      const rec = core.store.machine(m.name);
+      const rec = core.store.ensureMachine(m.name);
       core.checkin(m, now);
       let meaningful = false;
       if (rec.kind === 'none') {
@@ -101,7 +102,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       t.amps = num(body.amps) ?? t.amps;
       if (typeof body.second_relay_state === 'boolean') rec.second_relay_reported = body.second_relay_state;
       const uptime = num(body.uptime);
-      const before = JSON.stringify(rec.state);
+      const before = rec.state;
       const d = applyLegacyUpdate(
         m,
         rec.state,
@@ -114,12 +115,12 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (uptime !== null) rec.uptime_s = uptime;
       // last_update: only an update that changed something (oops press, card in/out, config reset)
       if (d.touched) rec.last_update = now;
-      if (d.log.length > 0 || JSON.stringify(d.state) !== before) meaningful = true;
+      if (d.log.length > 0 || !sameJson(d.state, before)) meaningful = true;
       if (meaningful) {
         core.recordLog(m, d.log, 'legacy', null);
         await core.persist(m, false, request.receivedAt);
       } else {
-        core.store.markDirty();
+        core.store.markDirty(m.name);
       }
       core.feed.touch(m.name);
       const o = d.outputs;
@@ -185,6 +186,15 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (!loaded.ok) throw errors.configInvalid(loaded.message);
       const diff = diffUsers(core.users, loaded.value);
       const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
+      // The list in force is kept in the users history first (the file the admin edited is
+      // already on disk: a copy that cannot be written in time is logged, the reload stands). The
+      // state then gets its own save budget, so a large copy never turns the reload into a 503.
+      let budgetFrom = request.receivedAt;
+      if (changed && usersHistory) {
+        const kept = await usersHistory.saveWithin(core.users, `replaced by a reload of ${label}`, clock(), core.budgetMs - ANSWER_MARGIN_MS);
+        if (typeof kept !== 'object') request.log.warn(`users history: the replaced users list could not be kept (${kept})`);
+        budgetFrom = performance.now();
+      }
       core.setUsers(loaded.value);
       if (changed) {
         core.bumpListVersion();
@@ -196,7 +206,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         );
         ev.source = 'admin';
         core.storeEvent(ev);
-        await core.persist(null, true, request.receivedAt);
+        await core.persist(null, true, budgetFrom);
       }
       return { removed: diff.removed.length, updated: diff.changed.length, added: diff.added.length };
     },

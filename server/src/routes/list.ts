@@ -22,7 +22,7 @@ const listBody = {
 } as const;
 
 export async function listRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, lists } = opts.services;
+  const { core, lists, budget } = opts.services;
 
   app.post<{ Body: ListRequest }>(
     LIST_PATH,
@@ -31,13 +31,14 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
         tags: ['fobgate units'],
         summary: 'Full list download (signed like a sync; answers the list text, text/plain, signed in x-fobgate-list-signature)',
         body: listBody,
-        response: errorResponses(401, 404, 409, 410),
+        response: errorResponses(401, 404, 409, 410, 429),
       },
-      preValidation: unitSignatureCheck(core),
+      preValidation: [unitSignatureCheck(core), budget.precheck()],
     },
     async (request, reply) => {
       const req = request.body;
       const m = core.machineOr404(req.machine);
+      // (a download counts against the unit's request budget like a sync: budget.precheck)
       const unit = core.takeUnitCounter(m, req.counter);
       const text = lists.textOf(m, req.version);
       if (text === null) throw errors.listGone(req.version, lists.current(m).version);

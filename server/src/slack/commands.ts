@@ -105,7 +105,7 @@ export class SlackCommands {
 
   /** Clears oops and lockout of one machine (command, menu, button); null: cleared. */
   async clear(m: MachineConfig, user: SlackUser, receivedAt?: number): Promise<string | null> {
-    const rec = this.core.store.peekMachine(m.name);
+    const rec = this.core.store.machine(m.name);
     const oopsed = rec !== null && rec.state.oopsed;
     const locked = rec !== null && rec.state.locked_out;
     if (!oopsed && !locked) return `Machine ${m.display_name} is not oopsed or locked-out.`;
@@ -121,7 +121,7 @@ export class SlackCommands {
     return this.core.machines.names
       .map((n) => this.core.machines.byName[n])
       .filter((m) => {
-        const r = this.core.store.peekMachine(m.name);
+        const r = this.core.store.machine(m.name);
         return r !== null && (r.state.oopsed || r.state.locked_out);
       })
       .sort((a, b) => (a.display_name.toLowerCase() < b.display_name.toLowerCase() ? -1 : 1));
@@ -155,7 +155,7 @@ export class SlackCommands {
       const said = await this.clear(m, user, receivedAt);
       return said === null ? null : ephemeral(said);
     }
-    const rec = this.core.store.peekMachine(m.name);
+    const rec = this.core.store.machine(m.name);
     const st = rec ? rec.state : null;
     let type: CommandType;
     if (sub === 'oops') {
@@ -212,7 +212,7 @@ export class SlackCommands {
   }
 
   private line(m: MachineConfig, now: number): string {
-    const rec = this.core.store.peekMachine(m.name);
+    const rec = this.core.store.machine(m.name);
     const st = rec ? rec.state : null;
     let s = m.display_name + ': ';
     if (st && (st.oopsed || st.locked_out)) {
@@ -233,7 +233,7 @@ export class SlackCommands {
     const m = this.findMachine(target);
     if (!m) return invalidMachine(target);
     const now = this.core.clock();
-    const rec = this.core.store.peekMachine(m.name);
+    const rec = this.core.store.machine(m.name);
     const unit = this.core.store.unit(m.name);
     const live = this.core.online(m.name);
     const lines = [this.line(m, now)];
