@@ -217,6 +217,20 @@ if (run) {
     assert.is(csv[0], 'machine,account_id,full_name,fob,start,end,duration_ms,override');
     assert.is(csv.length, 36);
     assert.match(csv[1], '"saw","1","Ada Maker"');
+    // monthly usage of the same member (GET /api/admin/usage), and its CSV as the server writes it
+    await p.selectOption('#log-kind', 'usage');
+    await p.click('#log-search');
+    await waitText(p, '#log-status', 'Usage:');
+    const usage = (await p.evaluate(`Array.from(document.querySelectorAll('#log-body tr')).map((tr) => Array.from(tr.children).map((c) => c.textContent))`)) as string[][];
+    assert.is(usage.length, 1, JSON.stringify(usage));
+    const sawRow = usage[0];
+    assert.match(String(sawRow[1]), 'Ada Maker (1)');
+    assert.is(sawRow[3], '35');
+    const [usageDownload] = await Promise.all([p.waitForEvent('download'), p.click('#log-csv')]);
+    assert.is(usageDownload.suggestedFilename(), 'fobgate-usage.csv');
+    const usageCsv = readFileSync((await usageDownload.path())!, 'utf8').trim().split('\r\n');
+    assert.is(usageCsv[0], 'month,account_id,full_name,machine,display_name,sessions,total_minutes');
+    assert.ok(usageCsv.some((l) => /,1,Ada Maker,saw,.*,35,/.test(l)), usageCsv.join('\n'));
   });
 
   test('a lost connection says so on the page and comes back by itself (server restarted: still signed in, live again)', async () => {

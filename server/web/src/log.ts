@@ -1,33 +1,35 @@
-// The log: events or sessions by machine, member and time range through the admin API's
-// queries, newest first, 50 a page. Paging walks back in time: the next page asks for what is
-// not newer than the last row shown and leaves out the rows already shown at that same time.
-// CSV export asks for up to 10,000 rows of the same query and saves them as a file.
+// The log: events or sessions by machine, member and time range through the admin API's paged
+// queries (GET /api/admin/events | sessions), newest first, 50 a page. Each answer's `next` is the
+// server's cursor for the following page (`before=`), so every row appears exactly once however
+// many share a time, and a page of older rows stays the same while new events arrive.
+// Usage shows the monthly usage per member and machine (GET /api/admin/usage).
+// CSV export walks the same query's pages (10,000 rows each) up to EXPORT_MAX rows; usage is
+// exported as the server's own CSV.
 import { api, ApiError } from './api.js';
 import { $, clear, h } from './dom.js';
 import { duration, when } from './format.js';
 import { fleetRows } from './fleet.js';
-import type { StoredEvent, StoredSession } from './types.js';
+import type { StoredEvent, StoredSession, UsageRow } from './types.js';
 
 const PAGE = 50;
+const EXPORT_PAGE = 10_000;
+/** Rows one export collects at most (the browser holds them all before saving). */
+const EXPORT_MAX = 200_000;
 
+type Kind = 'events' | 'sessions' | 'usage';
 type Row = StoredEvent | StoredSession;
 
-interface Cursor {
-  to: number | null;
-  skip: string[];
+interface PageAnswer {
+  rows: Row[];
+  next: string | null;
 }
 
-let kind: 'events' | 'sessions' = 'events';
-let pages: Cursor[] = [];
+let kind: Kind = 'events';
+/** pages[n]: the `before` cursor of page n (null: the newest). */
+let pages: Array<string | null> = [];
 let page = 0;
-
-function keyOf(r: Row): string {
-  return 'id' in r ? 'e' + r.id : `s${r.machine}|${r.start}|${r.fob}`;
-}
-
-function timeOf(r: Row): number {
-  return 'id' in r ? r.at : r.start;
-}
+/** Bumped by every search: an answer to an older search is dropped. */
+let generation = 0;
 
 function filters(): URLSearchParams {
   const q = new URLSearchParams();
@@ -37,25 +39,41 @@ function filters(): URLSearchParams {
   const to = ($('log-to') as HTMLInputElement).value;
   if (machine) q.set('machine', machine);
   if (member) q.set('member', member);
+  if (kind === 'usage') {
+    // months (server time zone) from the dates' year and month
+    if (from) q.set('from', from.slice(0, 7));
+    if (to) q.set('to', to.slice(0, 7));
+    return q;
+  }
   if (from) q.set('from', String(new Date(from).getTime()));
   if (to) q.set('to', String(new Date(to).getTime() + 59_999));
   return q;
 }
 
-async function fetchRows(q: URLSearchParams): Promise<Row[]> {
-  if (kind === 'events') return (await api<{ events: StoredEvent[] }>('GET', '/api/admin/events?' + q.toString())).events;
-  return (await api<{ sessions: StoredSession[] }>('GET', '/api/admin/sessions?' + q.toString())).sessions;
+async function fetchPage(q: URLSearchParams): Promise<PageAnswer> {
+  if (kind === 'events') {
+    const a = await api<{ events: StoredEvent[]; next: string | null }>('GET', '/api/admin/events?' + q.toString());
+    return { rows: a.events, next: a.next };
+  }
+  const a = await api<{ sessions: StoredSession[]; next: string | null }>('GET', '/api/admin/sessions?' + q.toString());
+  return { rows: a.sessions, next: a.next };
+}
+
+function columns(): string[] {
+  if (kind === 'events') return ['Time', 'Machine', 'Event', 'Member', 'Detail', 'Source'];
+  if (kind === 'sessions') return ['Machine', 'Member', 'Start', 'End', 'Duration', 'Override'];
+  return ['Month', 'Member', 'Machine', 'Sessions', 'Time used'];
 }
 
 function head(): void {
   const thead = $('log-head');
   clear(thead);
-  const cols = kind === 'events' ? ['Time', 'Machine', 'Event', 'Member', 'Detail', 'Source'] : ['Machine', 'Member', 'Start', 'End', 'Duration', 'Override'];
-  thead.append(h('tr', null, ...cols.map((c) => h('th', { scope: 'col' }, c))));
+  thead.append(h('tr', null, ...columns().map((c) => h('th', { scope: 'col' }, c))));
 }
 
+const td = (label: string, text: string) => h('td', { 'data-label': label }, text);
+
 function rowOf(r: Row): HTMLTableRowElement {
-  const td = (label: string, text: string) => h('td', { 'data-label': label }, text);
   if ('id' in r) {
     const member = r.full_name ?? (r.fob ? `fob ${r.fob}` : '');
     const detail = [r.reason, r.detail, r.duration_ms !== null ? duration(r.duration_ms) : null].filter((x) => x).join('; ');
@@ -64,50 +82,74 @@ function rowOf(r: Row): HTMLTableRowElement {
   return h('tr', null, td('Machine', r.machine), td('Member', `${r.full_name} (fob ${r.fob})`), td('Start', when(r.start)), td('End', r.end === null ? 'running' : when(r.end)), td('Duration', r.duration_ms === null ? '' : duration(r.duration_ms)), td('Override', r.override ? 'yes' : ''));
 }
 
+function usageRowOf(r: UsageRow): HTMLTableRowElement {
+  return h('tr', null, td('Month', r.month), td('Member', `${r.full_name} (${r.account_id})`), td('Machine', r.display_name), td('Sessions', String(r.sessions)), td('Time used', duration(r.total_ms)));
+}
+
+function pager(newer: boolean, older: boolean, label: string): void {
+  ($('log-newer') as HTMLButtonElement).disabled = !newer;
+  ($('log-older') as HTMLButtonElement).disabled = !older;
+  $('log-page').textContent = label;
+}
+
 async function show(n: number): Promise<void> {
   const status = $('log-status');
-  const cursor = pages[n];
+  const mine = generation;
   const q = filters();
-  if (cursor.to !== null) {
-    const to = q.get('to');
-    if (to === null || Number(to) > cursor.to) q.set('to', String(cursor.to));
-  }
-  q.set('limit', String(PAGE + cursor.skip.length + 1));
+  q.set('limit', String(PAGE));
+  const before = pages[n];
+  if (before) q.set('before', before);
   status.textContent = 'Loading…';
-  let got: Row[];
+  let got: PageAnswer;
   try {
-    got = await fetchRows(q);
+    got = await fetchPage(q);
   } catch (e) {
-    status.textContent = `Cannot load the log: ${e instanceof ApiError ? e.message : String(e)}`;
+    if (mine === generation) status.textContent = `Cannot load the log: ${e instanceof ApiError ? e.message : String(e)}`;
     return;
   }
-  const skip = new Set(cursor.skip);
-  const fresh = got.filter((r) => !skip.has(keyOf(r)));
-  const shown = fresh.slice(0, PAGE);
-  const more = fresh.length > PAGE;
+  if (mine !== generation) return;
   page = n;
   head();
   const body = $('log-body');
   clear(body);
-  for (const r of shown) body.append(rowOf(r));
-  if (shown.length === 0) body.append(h('tr', null, h('td', { colspan: '6' }, 'Nothing matches.')));
-  if (more && shown.length > 0) {
-    const last = timeOf(shown[shown.length - 1]);
-    const sameTime = shown.filter((r) => timeOf(r) === last).map(keyOf);
-    const carried = cursor.to === last ? cursor.skip : [];
-    pages[n + 1] = { to: last, skip: carried.concat(sameTime) };
-  } else pages.length = n + 1;
-  ($('log-newer') as HTMLButtonElement).disabled = n === 0;
-  ($('log-older') as HTMLButtonElement).disabled = !more;
-  $('log-page').textContent = `Page ${n + 1}`;
-  status.textContent = `${kind === 'events' ? 'Events' : 'Sessions'} ${n * PAGE + 1}–${n * PAGE + shown.length}${more ? '' : ' (the oldest)'}`;
+  for (const r of got.rows) body.append(rowOf(r));
+  if (got.rows.length === 0) body.append(h('tr', null, h('td', { colspan: '6' }, 'Nothing matches.')));
+  if (got.next !== null) pages[n + 1] = got.next;
+  else pages.length = n + 1;
+  pager(n > 0, got.next !== null, `Page ${n + 1}`);
+  const first = n * PAGE + 1;
+  status.textContent = got.rows.length === 0 ? `${kind === 'events' ? 'Events' : 'Sessions'}: none` : `${kind === 'events' ? 'Events' : 'Sessions'} ${first}–${first + got.rows.length - 1}${got.next === null ? ' (the oldest)' : ''}`;
+}
+
+async function showUsage(): Promise<void> {
+  const status = $('log-status');
+  const mine = generation;
+  status.textContent = 'Loading…';
+  let rows: UsageRow[];
+  try {
+    rows = (await api<{ rows: UsageRow[] }>('GET', '/api/admin/usage?' + filters().toString())).rows;
+  } catch (e) {
+    if (mine === generation) status.textContent = `Cannot load the usage: ${e instanceof ApiError ? e.message : String(e)}`;
+    return;
+  }
+  if (mine !== generation) return;
+  head();
+  const body = $('log-body');
+  clear(body);
+  for (const r of rows) body.append(usageRowOf(r));
+  if (rows.length === 0) body.append(h('tr', null, h('td', { colspan: '5' }, 'Nothing matches.')));
+  pager(false, false, '');
+  status.textContent = `Usage: ${rows.length} row${rows.length === 1 ? '' : 's'} (sessions counted in the month they started, once ended)`;
 }
 
 function search(e?: Event): void {
   if (e) e.preventDefault();
-  kind = ($('log-kind') as HTMLSelectElement).value === 'sessions' ? 'sessions' : 'events';
-  pages = [{ to: null, skip: [] }];
-  void show(0);
+  const v = ($('log-kind') as HTMLSelectElement).value;
+  kind = v === 'sessions' || v === 'usage' ? v : 'events';
+  generation++;
+  pages = [null];
+  if (kind === 'usage') void showUsage();
+  else void show(0);
 }
 
 /** A CSV field: quoted, and never read as a formula by a spreadsheet. */
@@ -117,32 +159,80 @@ function csvField(v: unknown): string {
   return '"' + s.replace(/"/g, '""') + '"';
 }
 
-async function exportCsv(): Promise<void> {
-  const q = filters();
-  q.set('limit', '10000');
+function save(text: string, name: string): void {
+  const blob = new Blob([text], { type: 'text/csv' });
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+async function exportUsage(): Promise<void> {
   const status = $('log-status');
-  let rows: Row[];
+  const q = filters();
+  q.set('format', 'csv');
+  const res = await fetch('/api/admin/usage?' + q.toString(), { credentials: 'same-origin', cache: 'no-store' });
+  const text = await res.text();
+  if (!res.ok) {
+    let msg = `HTTP ${res.status}`;
+    try {
+      const j = JSON.parse(text) as { error?: unknown };
+      if (typeof j.error === 'string') msg = j.error;
+    } catch {
+      // not JSON: keep the status
+    }
+    status.textContent = `Cannot export: ${msg}`;
+    return;
+  }
+  save(text, 'fobgate-usage.csv');
+  status.textContent = `Exported ${Math.max(0, text.trim().split('\r\n').length - 1)} usage rows.`;
+}
+
+async function exportCsv(): Promise<void> {
+  const status = $('log-status');
+  if (kind === 'usage') {
+    try {
+      await exportUsage();
+    } catch (e) {
+      status.textContent = `Cannot export: ${String(e)}`;
+    }
+    return;
+  }
+  const what = kind;
+  const rows: Row[] = [];
+  let before: string | null = null;
+  let complete = false;
   try {
-    rows = await fetchRows(q);
+    while (rows.length < EXPORT_MAX) {
+      const q = filters();
+      q.set('limit', String(Math.min(EXPORT_PAGE, EXPORT_MAX - rows.length)));
+      if (before) q.set('before', before);
+      const got = await fetchPage(q);
+      rows.push(...got.rows);
+      status.textContent = `Exporting… ${rows.length} ${what}`;
+      if (got.next === null) {
+        complete = true;
+        break;
+      }
+      before = got.next;
+    }
   } catch (e) {
     status.textContent = `Cannot export: ${e instanceof ApiError ? e.message : String(e)}`;
     return;
   }
   const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
   const lines: string[] = [];
-  if (kind === 'events') {
+  if (what === 'events') {
     lines.push('id,time,machine,type,source,account_id,full_name,fob,reason,duration_ms,detail');
     for (const r of rows as StoredEvent[]) lines.push([r.id, iso(r.at), r.machine, r.type, r.source, r.account_id, r.full_name, r.fob, r.reason, r.duration_ms, r.detail].map(csvField).join(','));
   } else {
     lines.push('machine,account_id,full_name,fob,start,end,duration_ms,override');
     for (const r of rows as StoredSession[]) lines.push([r.machine, r.account_id, r.full_name, r.fob, iso(r.start), iso(r.end), r.duration_ms, r.override].map(csvField).join(','));
   }
-  const blob = new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' });
-  const a = h('a', { href: URL.createObjectURL(blob), download: `fobgate-${kind}.csv` });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  status.textContent = `Exported ${rows.length} ${kind}${rows.length === 10000 ? ' (the newest 10,000; narrow the range for more)' : ''}.`;
+  save(lines.join('\r\n') + '\r\n', `fobgate-${what}.csv`);
+  status.textContent = `Exported ${rows.length} ${what}${complete ? '' : ` (the newest ${EXPORT_MAX.toLocaleString('en')}; narrow the range for more)`}.`;
 }
 
 export function initLog(): void {

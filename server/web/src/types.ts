@@ -66,6 +66,17 @@ export interface StoredSession {
   override: boolean;
 }
 
+/** GET /api/admin/usage: one member's use of one machine in one month. */
+export interface UsageRow {
+  month: string;
+  machine: string;
+  display_name: string;
+  account_id: string;
+  full_name: string;
+  sessions: number;
+  total_ms: number;
+}
+
 export interface MemberChange {
   account_id: string;
   full_name: string;
