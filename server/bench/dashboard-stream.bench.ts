@@ -25,6 +25,7 @@ process.on('message', () => process.send(bytes));
 
 const UPDATES = Number(process.env.BENCH_UPDATES || 3000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS || 50);
+const LATENCY_CHANGES = Number(process.env.BENCH_LATENCY_CHANGES || 300);
 
 let seq = 0;
 async function round(t: Awaited<ReturnType<typeof makeApp>>, n: number): Promise<number> {
@@ -70,11 +71,44 @@ async function main(): Promise<void> {
   const overflows = stats.reduce((n, x) => n + x.overflows, 0);
   for (const c of stalled) c.close();
 
+  // Latency: a real card change over HTTP (POST /api/machine/update on the socket) until a reading
+  // dashboard's stream delivers the lathe's new row; the baseline is the same request's own answer.
+  const watcher = new SseClient(port, '/dashboard/api/stream', s.cookie);
+  await watcher.waitFor((e) => e.event === 'snapshot');
+  const answerMs: number[] = [];
+  const streamMs: number[] = [];
+  for (let i = 0; i < LATENCY_CHANGES; i++) {
+    const from = watcher.events.length;
+    const arrived = new Promise<number>((resolve) => {
+      const look = () => {
+        if (watcher.events.slice(from).some((e) => e.event === 'machine' && e.data.includes('"name":"lathe"'))) {
+          watcher.socket.off('data', look);
+          resolve(performance.now());
+        }
+      };
+      watcher.socket.on('data', look);
+    });
+    const t0 = performance.now();
+    const r = await fetch(`http://127.0.0.1:${port}/api/machine/update`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(update('lathe', { rfid_value: i % 2 === 0 ? '' : '0000000001' })),
+    });
+    await r.arrayBuffer();
+    answerMs.push(performance.now() - t0);
+    streamMs.push((await arrived) - t0);
+  }
+  watcher.close();
+  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
   const pct = (x: number) => `${x >= base ? '+' : ''}${(((x - base) / base) * 100).toFixed(0)} %`;
   console.log(`dashboard stream: ${UPDATES} changes of one machine's row`);
   console.log(`  no dashboard open            ${(base * 1000).toFixed(1)} µs per change (baseline)`);
   console.log(`  ${CLIENTS} dashboards reading       ${(reading * 1000).toFixed(1)} µs per change (${pct(reading)}); ${(got / 1e6).toFixed(1)} MB delivered`);
   console.log(`  ${CLIENTS} dashboards not reading   ${(stuck * 1000).toFixed(1)} µs per change (${pct(stuck)}); ${overflows} overflows, at most ${peakHeld} bytes held per stream`);
+  console.log(`dashboard stream latency: ${LATENCY_CHANGES} card changes over HTTP until the stream delivers the row`);
+  console.log(`  HTTP answer (baseline)       p50 ${q(answerMs, 0.5).toFixed(1)} ms, p99 ${q(answerMs, 0.99).toFixed(1)} ms`);
+  console.log(`  row on the dashboard stream  p50 ${q(streamMs, 0.5).toFixed(1)} ms, p99 ${q(streamMs, 0.99).toFixed(1)} ms, max ${Math.max(...streamMs).toFixed(1)} ms`);
   t.app.server.closeAllConnections();
   await t.close();
 }
