@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeApp, postUpdate, update, TOKEN, AUTH, type TestApp } from './helpers.js';
+import { makeApp, postUpdate, update, user, usersConfig, TOKEN, AUTH, type TestApp } from './helpers.js';
 import { asPage, signIn } from './dashboard-fixture.js';
 
 let t: TestApp;
@@ -107,6 +107,34 @@ test('sessions expire: after 30 idle minutes, and 12 hours after sign-in however
   const expired = await t.app.inject({ method: 'POST', url: '/api/admin/machines/lathe/oops', headers: { cookie: busy.cookie, 'x-fobgate-csrf': busy.csrf }, payload: {} });
   assert.is(expired.statusCode, 401);
   assert.match(expired.json().error, 'expired');
+});
+
+test('a members import from a session takes the admin API\'s path: dry run first, mass removals refused unless confirmed', async () => {
+  await t.close();
+  const many = Array.from({ length: 20 }, (_, i) => user(String(i + 1), 'M' + (i + 1), String(1000000 + i).padStart(10, '0'), ['Saw']));
+  t = await makeApp({ users: usersConfig(many) });
+  const s = await signIn(t.app);
+  const kept = many.slice(0, 14);
+  // the page's preview: nothing changes, the answer says confirmation is needed (6 > max(5, 10 %))
+  const dry = await asPage(t.app, s, 'PUT', '/api/admin/users?dry_run=true', kept);
+  assert.is(dry.statusCode, 200, dry.body);
+  assert.is(dry.json().removed.length, 6);
+  assert.is(dry.json().removals_need_confirmation, true);
+  assert.is(dry.json().removal_limit, 5);
+  const version = (await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json().list_version_latest;
+  // applied without the confirmation: refused, nothing changed
+  const refused = await asPage(t.app, s, 'PUT', '/api/admin/users', kept);
+  assert.is(refused.statusCode, 409, refused.body);
+  assert.match(refused.json().error, 'allow_removals');
+  assert.is((await t.app.inject({ method: 'GET', url: '/api/admin/users', headers: AUTH })).json().length, 20);
+  // without CSRF the session cannot replace the list at all
+  const noCsrf = await t.app.inject({ method: 'PUT', url: '/api/admin/users?allow_removals=true', headers: { cookie: s.cookie }, payload: kept });
+  assert.is(noCsrf.statusCode, 403);
+  // confirmed (the page's tick): applied, one new list version
+  const ok = await asPage(t.app, s, 'PUT', '/api/admin/users?allow_removals=true', kept);
+  assert.is(ok.statusCode, 200, ok.body);
+  assert.is(ok.json().version, version + 1);
+  assert.is((await t.app.inject({ method: 'GET', url: '/api/admin/users', headers: AUTH })).json().length, 14);
 });
 
 test('per-admin tokens: shown once, kept hashed, work as bearer and for sign-in, name the admin, revocable', async () => {
