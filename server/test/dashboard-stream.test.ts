@@ -10,7 +10,8 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { makeApp, postUpdate, update, AUTH, type TestApp } from './helpers.js';
+import { makeApp, postUpdate, update, AUTH, TestUnit, type TestApp } from './helpers.js';
+import { MAX_COUNT } from '../src/routes/schemas.js';
 import { signIn } from './dashboard-fixture.js';
 import { SseClient } from './sse-client.js';
 
@@ -84,6 +85,38 @@ test('a signed-in stream starts with the snapshot, then gets the machine that ch
     assert.is((await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: users })).statusCode, 200);
     const meta = await c.waitFor((e) => e.event === 'meta', 10_000, n);
     assert.is(JSON.parse(meta.data).list_version_latest, 2);
+  } finally {
+    await stop();
+  }
+});
+
+test('a unit reporting a list this server did not issue is flagged live; a recovery sends every row the new latest version', async () => {
+  await start();
+  try {
+    const s = await signIn(t.app);
+    const u = new TestUnit(t.app, 'unit1');
+    await u.register();
+    const first = await u.sync();
+    const latest = first.body!.latest_list_version;
+    const c = client('/dashboard/api/stream', s.cookie);
+    await c.waitFor((e) => e.event === 'snapshot');
+    let n = c.events.length;
+    // a version no server of ours can have issued yet: flagged, nothing adopted
+    assert.is((await u.sync({ list_version: MAX_COUNT, list_digest: 'f'.repeat(64) })).res.statusCode, 200);
+    const flagged = await c.waitFor((e) => e.event === 'machine' && JSON.parse(e.data).name === 'unit1' && JSON.parse(e.data).list_unrecognized === true, 10_000, n);
+    assert.is(JSON.parse(flagged.data).list_version_latest, latest);
+    // a plausible version above the latest (state restored from an older copy): the server moves
+    // past it, and every open dashboard hears the new latest version at once
+    n = c.events.length;
+    assert.is((await u.sync({ list_version: latest + 3, list_digest: 'e'.repeat(64) })).res.statusCode, 200);
+    const meta = await c.waitFor((e) => e.event === 'meta', 10_000, n);
+    const next = JSON.parse(meta.data).list_version_latest as number;
+    assert.ok(next > latest + 3, `${next} > ${latest + 3}`);
+    const row = await c.waitFor((e) => e.event === 'machine' && JSON.parse(e.data).name === 'unit1' && JSON.parse(e.data).list_unrecognized === false, 10_000, n);
+    assert.is(JSON.parse(row.data).list_version_latest, next);
+    // and the rows of machines that did nothing carry it too
+    const other = await c.waitFor((e) => e.event === 'machine' && JSON.parse(e.data).name === 'lathe', 10_000, n);
+    assert.is(JSON.parse(other.data).list_version_latest, next);
   } finally {
     await stop();
   }

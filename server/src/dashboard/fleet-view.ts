@@ -30,6 +30,8 @@ export interface DashRow {
   firmware: string | null;
   list_version_held: number | null;
   list_version_latest: number;
+  /** The unit reports a list this server did not issue (it gets no update until recovered or re-registered). */
+  list_unrecognized: boolean;
   wifi_signal_db: number | null;
   wifi_signal_percent: number | null;
   last_event: { type: string; at: number; summary: string } | null;
@@ -92,6 +94,7 @@ export class FleetView {
       firmware: r.firmware,
       list_version_held: r.list_version_held,
       list_version_latest: r.list_version_latest,
+      list_unrecognized: r.list_unrecognized === true,
       wifi_signal_db: r.wifi_signal_db,
       wifi_signal_percent: rec ? rec.telemetry.wifi_signal_percent : null,
       last_event: r.last_event,

@@ -65,6 +65,9 @@ function flagsCell(r: DashRow): HTMLTableCellElement {
 function listCell(r: DashRow): HTMLTableCellElement {
   if (r.kind !== 'fobgate') return cell('List', h('span', { class: 'sub' }, r.kind === 'legacy' ? 'decided by the server' : '-'));
   const held = r.list_version_held;
+  if (r.list_unrecognized) {
+    return cell('List', h('span', { class: 'badge bad' }, `v${held === null ? '?' : held}?`), h('span', { class: 'sub' }, 'a list this server did not issue; the unit gets no update'));
+  }
   const current = held !== null && held === r.list_version_latest;
   return cell('List', h('span', { class: 'badge ' + (current ? 'ok' : 'warn') }, `v${held === null ? '-' : held} of v${r.list_version_latest}`));
 }

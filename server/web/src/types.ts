@@ -21,6 +21,7 @@ export interface DashRow {
   firmware: string | null;
   list_version_held: number | null;
   list_version_latest: number;
+  list_unrecognized: boolean;
   wifi_signal_db: number | null;
   wifi_signal_percent: number | null;
   last_event: { type: string; at: number; summary: string } | null;
