@@ -1,6 +1,6 @@
 // The dashboard in a real browser (headless Chromium) against a real server and a unit running
 // the built firmware in the simulator: sign in, see the unit's fob tap appear live, oops and
-// clear from the page and see the unit obey, import a CSV and see the diff (removal highlighted)
+// clear, lock out (after the session or at once) and unlock from the page and see the unit obey, import a CSV and see the diff (removal highlighted)
 // before applying it and which units hold the new list, page through the log, lose the server
 // and get it back, sign out.
 import { test } from 'uvu';
@@ -110,6 +110,63 @@ if (run) {
     assert.ok(u.relay, 'cleared: the member can work again');
     await u.removeFob();
     await untilSynced(u);
+    healthy(u);
+  });
+
+  test('lock out from the page: "after the session" lets the member finish, "cut now" cuts; unlock; the unit obeys each', async () => {
+    const p = b.page;
+    const u = lathe.unit;
+    const rowText = async () => (await p.textContent(row('lathe'))) ?? '';
+    const lockOut = async (when: 'now' | 'after') => {
+      await p.click('button[aria-label="Lock out Metal Lathe"]');
+      await p.waitForSelector('#confirm[open]');
+      assert.ok(await p.isVisible('#confirm-cut'), 'the lockout asks when');
+      await p.check(`#confirm-cut input[value="${when}"]`);
+      await p.click('#confirm-ok');
+    };
+    const unlock = async () => {
+      await p.click('button[aria-label="Unlock Metal Lathe"]');
+      await p.waitForSelector('#confirm[open]');
+      assert.not.ok(await p.isVisible('#confirm-cut'));
+      await p.click('#confirm-ok');
+      await runUnitUntilPage(async () => !/locked out|lockout after session/.test(await rowText()));
+      await untilSynced(u);
+    };
+    // after the session: Ada keeps working until she takes her fob out
+    await u.insertFob(FOBS.ada);
+    await u.advance(100);
+    assert.ok(u.relay);
+    await untilSynced(u);
+    await waitText(p, row('lathe'), 'Ada Maker');
+    await lockOut('after');
+    await runUnitUntilPage(async () => (await rowText()).includes('lockout after session'));
+    assert.ok(u.relay, 'the running session goes on');
+    await u.removeFob();
+    await u.advance(100);
+    await untilSynced(u);
+    await waitText(p, row('lathe'), 'locked out');
+    await u.insertFob(FOBS.ada);
+    await u.advance(100);
+    assert.not.ok(u.relay, 'locked out: no new session');
+    await u.removeFob();
+    await unlock();
+    // cut now: the running session ends at the unit's next sync
+    await u.insertFob(FOBS.ada);
+    await u.advance(100);
+    assert.ok(u.relay, 'unlocked: Ada can work again');
+    await untilSynced(u);
+    await lockOut('now');
+    await runUnitUntilPage(async () => !u.relay);
+    await untilSynced(u);
+    await waitText(p, row('lathe'), 'locked out');
+    await u.removeFob();
+    await unlock();
+    await u.insertFob(FOBS.ada);
+    await u.advance(100);
+    assert.ok(u.relay, 'unlocked again');
+    await u.removeFob();
+    await untilSynced(u);
+    await waitText(p, row('lathe'), 'nobody');
     healthy(u);
   });
 
