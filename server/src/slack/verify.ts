@@ -2,7 +2,9 @@
 // `X-Slack-Signature` header is `v0=` + hex HMAC-SHA256 with the app's signing secret over
 // `v0:<X-Slack-Request-Timestamp>:<raw body>`. A timestamp more than 5 minutes from now is
 // refused (a captured request cannot be replayed later), and so is a second request with a
-// signature already seen within that window. The comparison is constant-time.
+// signature already seen within that window. The signatures seen live in memory only; a request
+// stamped before this verifier was made (the server started) is refused too, so a request
+// captured before a restart cannot be replayed after it. The comparison is constant-time.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type SlackRefusal = 'missing_headers' | 'bad_timestamp' | 'stale' | 'bad_signature' | 'replayed';
@@ -23,12 +25,16 @@ export function slackSignature(secret: string, timestamp: string, body: Buffer |
 
 export class SlackVerifier {
   private readonly seen = new Map<string, number>();
+  /** Unix seconds when this verifier was made: older requests may already have been seen. */
+  private readonly startedS: number;
 
   constructor(
     private readonly secret: string,
     private readonly clock: () => number,
     private readonly maxAgeS = 300,
-  ) {}
+  ) {
+    this.startedS = Math.floor(clock() / 1000);
+  }
 
   verify(timestampHeader: unknown, signatureHeader: unknown, raw: Buffer): SlackVerifyResult {
     if (typeof timestampHeader !== 'string' || typeof signatureHeader !== 'string') {
@@ -50,6 +56,9 @@ export class SlackVerifier {
       return { ok: false, refusal: 'bad_signature', message: 'X-Slack-Signature does not match: not signed with this app\'s signing secret' };
     }
     this.prune(nowS);
+    if (Number(timestampHeader) < this.startedS) {
+      return { ok: false, refusal: 'replayed', message: 'request stamped before the server started: it may have been received already' };
+    }
     if (this.seen.has(signatureHeader)) {
       return { ok: false, refusal: 'replayed', message: 'this request was already received' };
     }
