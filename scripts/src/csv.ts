@@ -6,7 +6,11 @@
 // Lines are counted here from the byte offset at which each record ends (csv-parse's `bytes`),
 // not taken from its own line counter, which counts a CRLF inside a quoted field as two lines.
 // An error is reported on the line where the record that fails begins.
-import { CsvError, parse } from 'csv-parse/sync';
+//
+// The dashboard's members import runs this same file in the browser (server/web/src/members.ts),
+// so it takes csv-parse's self-contained ES module build (its own Buffer, no Node built-ins) and
+// counts bytes with TextEncoder rather than Node's Buffer.
+import { CsvError, parse } from 'csv-parse/browser/esm/sync';
 
 export interface CsvRecord {
   line: number;
@@ -33,7 +37,7 @@ const LF = 0x0a;
  * them that is not a line break: where a record that begins there (after skipped blank lines)
  * starts. CRLF, LF and a lone CR each end one line.
  */
-function lineFinder(bytes: Buffer): (offset: number) => number {
+function lineFinder(bytes: Uint8Array): (offset: number) => number {
   let pos = 0;
   let line = 1;
   return (offset) => {
@@ -48,13 +52,13 @@ function lineFinder(bytes: Buffer): (offset: number) => number {
 }
 
 export function parseCsv(text: string): CsvResult {
-  const bytes = Buffer.from(text, 'utf8');
-  const lineOf = lineFinder(bytes);
+  // csv-parse counts UTF-8 bytes; so does TextEncoder
+  const lineOf = lineFinder(new TextEncoder().encode(text));
   const records: CsvRecord[] = [];
   // Where the next record begins: the end (line break included) of the last one parsed.
   let next = 0;
   try {
-    parse(bytes, {
+    parse(text, {
       bom: true,
       skip_empty_lines: true,
       relax_column_count: true,
