@@ -6,7 +6,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import net from 'node:net';
 import vm from 'node:vm';
-import { decodeDelta, decodeList, SIGNATURE_HEADER, SYNC_PATH, type ListUpdate, type SyncRequest } from '@fobgate/shared';
+import { isHex64, SIGNATURE_HEADER, SYNC_PATH, type ListUpdate, type SyncRequest } from '@fobgate/shared';
 
 export interface StandinOptions {
   /** Flip one byte of the stored program (a corrupted upload). */
@@ -194,12 +194,10 @@ export async function startSyncingUnit(server: string, token: string, machine: s
     try {
       const res = await postSync(server, reg.key, idleSync(machine, counter, counter * everyMs, held, digest));
       const j = (await res.json()) as { list?: ListUpdate | null };
-      if (res.ok && j.list) {
-        const got = j.list.kind === 'full' ? decodeList(j.list.text, sha) : j.list.kind === 'delta' ? decodeDelta(j.list.text) : null;
-        if (got && got.ok) {
-          held = j.list.version;
-          digest = got.value.digest;
-        }
+      // takes what the server announces (its version and digest) without fetching the bytes
+      if (res.ok && j.list && isHex64(j.list.digest)) {
+        held = j.list.version;
+        digest = j.list.digest;
       }
     } catch {
       // the server went away: the loop stops with the test

@@ -76,7 +76,7 @@ export interface AppDeps {
   usersAdapter?: Adapter<UserRecord[]>;
   /** Sync period told to units, s (5). */
   syncIntervalS?: number;
-  /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
+  /** The most list bytes sent inside a sync answer whatever a unit declares (4096); larger updates are downloaded from /api/v1/list. */
   listInlineMaxBytes?: number;
 }
 

@@ -7,10 +7,9 @@ import {
   SIGNATURE_HEADER,
   SYNC_PATH,
   applyDelta,
-  decodeList,
   findFob,
   fobToNumber,
-  verifyText,
+  verifyList,
   type AuthList,
   type DeviceEvent,
   type ListUpdate,
@@ -30,8 +29,13 @@ test.after.each(async () => {
   removeDir(t.dir);
 });
 
-/** A list small enough to travel inline (the default limit keeps these test lists inline). */
-type Inline = Exclude<ListUpdate, { kind: 'fetch' }>;
+/** The bytes of an inline list update. */
+function bytesOf(u: ListUpdate | null): string {
+  assert.ok(u && typeof u.data === 'string', 'an inline update');
+  const text = Buffer.from(u!.data!, 'base64').toString('latin1');
+  assert.is(text.length, u!.bytes);
+  return text;
+}
 
 function ev(seq: number, type: DeviceEvent['type'], over: Partial<DeviceEvent> = {}): DeviceEvent {
   return { seq, type, at: 0, up: 50000 + seq, ...over };
@@ -48,12 +52,12 @@ test('registration issues a 64-hex key; a signed sync gets a signed full list an
   assert.is(body!.ack_seq, 0);
   assert.equal(body!.commands, []);
   assert.ok(/^[\x00-\x7f]*$/.test(res.body), 'ASCII-only body');
-  const list = body!.list! as Inline;
+  const list = body!.list!;
   assert.is(list.kind, 'full');
-  assert.ok(verifyText(list.text, list.sig, unit.key, hmacHex).ok);
-  const decoded = decodeList(list.text, sha256Hex);
+  const decoded = verifyList(bytesOf(list), list.sig, unit.key, hmacHex, sha256Hex);
   assert.ok(decoded.ok);
   const l = (decoded as { ok: true; value: AuthList }).value;
+  assert.is(l.digest, list.digest);
   assert.is(l.version, body!.latest_list_version);
   assert.is(l.machine.name, 'unit1');
   assert.ok(findFob(l, 1) >= 0);
@@ -143,9 +147,9 @@ test('an event type from newer firmware is stored as a unit event, not a reason 
 
 test('list: full for a fresh unit, nothing when current, delta after a users change, full from an unknown version', async () => {
   let s = await unit.sync();
-  const full = s.body!.list! as Inline;
+  const full = s.body!.list!;
   assert.is(full.kind, 'full');
-  const base = (decodeList(full.text, sha256Hex) as { ok: true; value: AuthList }).value;
+  const base = (verifyList(bytesOf(full), full.sig, unit.key, hmacHex, sha256Hex) as { ok: true; value: AuthList }).value;
   unit.listVersion = base.version;
   unit.listDigest = base.digest;
   s = await unit.sync();
@@ -160,13 +164,15 @@ test('list: full for a fresh unit, nothing when current, delta after a users cha
   assert.is(put.statusCode, 200, put.body);
   assert.is(put.json().version, base.version + 1);
   s = await unit.sync();
-  const d = s.body!.list! as Inline;
+  const d = s.body!.list!;
   assert.is(d.kind, 'delta');
-  assert.ok(verifyText(d.text, d.sig, unit.key, hmacHex).ok);
-  assert.ok(d.text.length < full.text.length);
-  const applied = applyDelta(base, d.text, sha256Hex);
+  assert.is(d.from, base.version);
+  assert.ok(d.bytes < full.bytes);
+  const applied = applyDelta(base, bytesOf(d), sha256Hex);
   assert.ok(applied.ok, JSON.stringify(applied));
   const next = (applied as { ok: true; value: AuthList }).value;
+  assert.is(next.digest, d.digest, 'the delta leads to the announced list');
+  assert.ok(verifyList(next.text, d.sig, unit.key, hmacHex, sha256Hex).ok, 'and the signature is that of the resulting list');
   assert.is(next.version, base.version + 1);
   assert.ok(findFob(next, (fobToNumber('0000000004') as { ok: true; value: number }).value) >= 0);
   // the latest version number with other content (a list issued before a crash lost it): newer full list

@@ -65,6 +65,7 @@ const syncBody = {
     boot_count: countInt,
     list_version: countInt,
     list_digest: { type: 'string', maxLength: 64 },
+    list_inline_max: countInt,
     command_ack: countInt,
     state: {
       type: 'object',
@@ -229,7 +230,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         time: clock(),
         ack_seq: unit.last_seq,
         latest_list_version: data.list_version,
-        list: lists.updateFor(m, req.list_version, req.list_digest, unit.key),
+        list: lists.updateFor(m, req.list_version, req.list_digest, unit.key, req.list_inline_max ?? 0),
         commands: unit.commands.map((c) => ({ id: c.id, type: c.type, cut: c.cut, by: c.by })),
         sync_interval_s: syncInterval,
       };
