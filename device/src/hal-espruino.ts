@@ -136,7 +136,7 @@ function httpRequest(http: any): HttpRequest | null {
   if (!http) return null;
   return (opts, cb) => {
     let done = false;
-    function finish(err: { code: 'HTTP_ERROR'; message: string } | null, res: { status: number; headers: { [k: string]: string }; body: string } | null): void {
+    function finish(err: { code: 'HTTP_ERROR'; message: string } | null, res: { status: number; headers: { [k: string]: string }; body: string; overflow?: number } | null): void {
       if (done) return;
       done = true;
       cb(err, res);
@@ -145,16 +145,27 @@ function httpRequest(http: any): HttpRequest | null {
     for (const k in opts.headers) headers[k] = opts.headers[k];
     headers['Content-Length'] = String(opts.body.length);
     const onData = opts.onData;
+    const max = typeof opts.maxBody === 'number' ? opts.maxBody : -1;
     const req = http.request({ host: opts.host, port: opts.port, path: opts.path, method: opts.method, headers: headers }, (res: any) => {
       let body = '';
+      let overflow = false;
       const status = parseInt(String(res.statusCode), 10);
       res.on('data', (d: string) => {
         // a streamed chunk (list download) is handed on and never collected
         if (onData && onData(d, status)) return;
+        if (overflow) return;
+        if (max >= 0 && body.length + d.length > max) {
+          // more than this unit takes: drop it all (the answer is refused as too large)
+          overflow = true;
+          body = '';
+          return;
+        }
         body += d;
       });
       res.on('close', () => {
-        finish(null, { status: status, headers: res.headers || {}, body: body });
+        const r: { status: number; headers: { [k: string]: string }; body: string; overflow?: number } = { status: status, headers: res.headers || {}, body: body };
+        if (overflow) r.overflow = max;
+        finish(null, r);
       });
       res.on('error', (e: any) => {
         finish({ code: 'HTTP_ERROR', message: 'response failed: ' + String(e && e.message ? e.message : e) }, null);

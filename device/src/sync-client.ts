@@ -1,10 +1,11 @@
 // The unit's sync with the server: one signed request in flight at a time, a hard deadline per
 // request (the interpreter's http has none), exponential back-off with jitter while failing,
 // and responses verified (signature over the raw body, echoed counter) before anyone uses them.
-// A full list too large for the sync answer is downloaded as the next request, its body handed
-// on chunk by chunk (to flash) and never collected in RAM.
-import { LIST_PATH, LIST_SIGNATURE_HEADER, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
-import type { ListFetch, ListRequest, SyncRequest, SyncResponse } from '@fobgate/shared';
+// An answer is collected in RAM only up to a bound (the request's declared list budget plus room
+// for the rest); a list update too large for it is downloaded as the next request, its body
+// handed on chunk by chunk (to flash) and never collected.
+import { LIST_PATH, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
+import type { ListRequest, ListUpdate, SyncRequest, SyncResponse } from '@fobgate/shared';
 import type { Clock, HttpRequest, HttpRequestOptions, HttpResponse, Timers, TimerId } from './hal.js';
 import type { ServerAddress } from './board-config.js';
 import type { RequestCounter } from './request-counter.js';
@@ -18,6 +19,10 @@ export const HOLD_RECHECK_MS = 1000;
 export const BLOCKING_MS = 500;
 /** A list download's deadline: the request deadline plus this per KiB announced (Wi-Fi + flash writes). */
 export const DOWNLOAD_MS_PER_KB = 250;
+/** Bytes of a sync answer besides inline list data (commands, times, the update's fields). */
+export const ANSWER_BASE_BYTES = 4096;
+/** Bytes of an error answer kept (status 4xx/5xx, or a download that failed). */
+export const ERROR_BODY_BYTES = 1024;
 
 export type SyncErrorCode =
   | 'SYNC_TIMEOUT'
@@ -69,17 +74,17 @@ export interface SyncClientOptions {
 }
 
 /**
- * A full list to download (announced by a sync answer as `fetch`). The client sends the signed
- * request and hands every chunk of a 200 answer to `data` at its offset; exactly one of
- * `complete` or `failed` is called, and never after the deadline.
+ * A list update to download (announced by a sync answer without inline data). The client sends
+ * the signed request and hands every chunk of a 200 answer to `data` at its offset; exactly one
+ * of `complete` or `failed` is called, and never after the deadline.
  */
 export interface ListDownloadJob {
   machine: string;
-  list: ListFetch;
-  /** Stores a piece of the list text at `offset`; false: it could not be stored (the download fails). */
+  update: ListUpdate;
+  /** Takes a piece of the update at `offset`; false: it could not be used (the download fails). */
   data: (chunk: string, offset: number) => boolean;
-  /** All `list.bytes` arrived and were stored; `sig` is the answer's list signature. True: the list is good. */
-  complete: (sig: string) => boolean;
+  /** All `update.bytes` arrived and were taken. True: the transfer is complete (its check may go on). */
+  complete: () => boolean;
   /** The download failed before it completed (network, deadline, status, length, storage). */
   failed: (e: SyncError) => void;
 }
@@ -140,6 +145,7 @@ export function verifyResponse(res: HttpResponse, counter: number, key: string, 
     e.status = res.status;
     return { res: null, error: e };
   }
+  if (res.overflow) return { res: null, error: err('SYNC_MALFORMED', 'answer is larger than the ' + res.overflow + ' bytes this unit takes') };
   if (!sig || !constantTimeEqual(hmac(key, res.body), sig.toLowerCase())) return { res: null, error: err('SYNC_SIGNATURE', 'response signature is missing or wrong') };
   let data: SyncResponse;
   try {
@@ -270,16 +276,19 @@ export class SyncClient {
       return;
     }
     let text: string;
+    let maxBody = ANSWER_BASE_BYTES;
     try {
       const body = o.build() as SyncRequest;
       body.counter = counter;
+      const inline = body.list_inline_max;
+      if (typeof inline === 'number' && inline > 0) maxBody += Math.ceil(inline / 3) * 4;
       text = asciiJson(body);
     } catch (e) {
       // a bug while building must not end syncing for good: back off and try again
       this.finish(0, err('SYNC_MALFORMED', 'could not build the request'), null);
       return;
     }
-    this.post(SYNC_PATH, text, o.deadlineMs, null, (id, e, res) => {
+    this.post(SYNC_PATH, text, o.deadlineMs, maxBody, null, (id, e, res) => {
       if (e || !res) {
         this.finish(id, e, null);
         return;
@@ -299,7 +308,7 @@ export class SyncClient {
    * the answer or the failure. Returns the request's id.
    */
   private post(
-    path: string, text: string, deadlineMs: number, onData: ((chunk: string, status: number) => boolean) | null,
+    path: string, text: string, deadlineMs: number, maxBody: number, onData: ((chunk: string, status: number) => boolean) | null,
     done: (id: number, e: SyncError | null, res: HttpResponse | null) => void,
   ): number {
     const o = this.o;
@@ -314,7 +323,7 @@ export class SyncClient {
       this.timeoutsInRow++;
       done(id, err('SYNC_TIMEOUT', 'no answer within ' + deadlineMs + ' ms'), null);
     }, deadlineMs);
-    const opts: HttpRequestOptions = { host: o.server.host, port: o.server.port, path: o.server.base + path, method: 'POST', headers: headers, body: text };
+    const opts: HttpRequestOptions = { host: o.server.host, port: o.server.port, path: o.server.base + path, method: 'POST', headers: headers, body: text, maxBody: maxBody };
     if (onData) opts.onData = onData;
     const called = o.clock.now();
     try {
@@ -338,8 +347,9 @@ export class SyncClient {
   /** The signed list download: chunks of a 200 answer go to the job, never into a string. */
   private sendDownload(job: ListDownloadJob, counter: number): void {
     const o = this.o;
-    const want = job.list.bytes;
-    const req: ListRequest = { machine: job.machine, counter: counter, version: job.list.version };
+    const u = job.update;
+    const want = u.bytes;
+    const req: ListRequest = { machine: job.machine, counter: counter, version: u.version, from: u.kind === 'delta' && typeof u.from === 'number' ? u.from : 0 };
     let id = 0;
     let received = 0;
     let broken = '';
@@ -355,7 +365,7 @@ export class SyncClient {
       return true;
     };
     const limit = o.deadlineMs + Math.ceil(want / 1024) * DOWNLOAD_MS_PER_KB;
-    id = this.post(LIST_PATH, asciiJson(req), limit, onData, (rid, e, res) => {
+    id = this.post(LIST_PATH, asciiJson(req), limit, ERROR_BODY_BYTES, onData, (rid, e, res) => {
       if (e || !res) {
         this.endDownload(rid, job, e, false);
         return;
@@ -374,7 +384,7 @@ export class SyncClient {
         this.endDownload(rid, job, err('SYNC_DOWNLOAD', broken || 'list download ended after ' + received + ' of ' + want + ' bytes'), false);
         return;
       }
-      const good = job.complete(header(res, LIST_SIGNATURE_HEADER));
+      const good = job.complete();
       this.endDownload(rid, job, good ? null : err('SYNC_DOWNLOAD', 'downloaded list refused'), true);
     });
   }

@@ -1,8 +1,8 @@
 // The unit: wires drivers, the cached list, the shared decision, the event ring, the sync client
 // and the watchdogs. Every fob, card removal and oops press is decided locally and the relays,
 // LCD and LEDs follow in the same tick; the network only carries news both ways.
-import { checkNewer, decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
-import type { DecisionMachine, DeviceEvent, ListFetch, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
+import { decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
+import type { DecisionMachine, DeviceEvent, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
 import type { Hal, TimerId } from './hal.js';
 import type { BoardConfig } from './board-config.js';
 import { Relay } from './drivers/relay.js';
@@ -18,7 +18,8 @@ import type { NewEvent } from './event-ring.js';
 import { deviceEventOf } from './event-map.js';
 import { machineEventOf } from './command-map.js';
 import { ListStore } from './list-store.js';
-import type { AcceptResult, FlashWriteAt } from './list-store.js';
+import type { FlashWriteAt } from './list-store.js';
+import { ListUpdates } from './list-updates.js';
 import { RequestCounter } from './request-counter.js';
 import { SyncClient, SYNC_DEADLINE_MS } from './sync-client.js';
 import type { SyncBody, SyncError } from './sync-client.js';
@@ -69,8 +70,19 @@ export interface UnitOptions {
   problems: string[];
   limits?: LivenessLimits;
   eventCapacity?: number;
-  /** Streams a delta's result into flash (Storage.write at offsets); null builds it in RAM. */
+  /** Storage.write at offsets: how lists are received into flash (null: they cannot be). */
   flashWriteAt?: FlashWriteAt | null;
+  /** base64 -> 8-bit string (the interpreter's atob), for list bytes inline in a sync answer. */
+  atob?: (b64: string) => string;
+}
+
+/** The interpreter's global atob (also Node's), or a stand-in that says it is missing. */
+function atobOf(): (b64: string) => string {
+  const g = typeof atob === 'function' ? atob : null;
+  return (b64) => {
+    if (!g) throw { code: 'NO_BASE64', message: 'no atob on this platform' };
+    return g(b64);
+  };
 }
 
 function intOrNull(n: number | null): number | null {
@@ -90,6 +102,7 @@ export class Unit {
   readonly button: Button;
   readonly ring: EventRing;
   readonly lists: ListStore;
+  readonly listUpdates: ListUpdates;
   readonly counter: RequestCounter;
   readonly sync: SyncClient;
   readonly watchdog: WatchdogPolicy;
@@ -114,7 +127,6 @@ export class Unit {
   private ignoreUntilRemoved = false;
   /** First event seq of this boot (its events' wall time can be filled in once the clock is known). */
   private bootSeq = 0;
-  private lastRejected = '';
   private lcdReported = false;
   /** The server refused the last request as malformed: the next one carries no events. */
   private withholdEvents = false;
@@ -167,7 +179,7 @@ export class Unit {
     this.record = new DurableRecord<UnitRecord>(hal.store, UNIT_FILE);
     this.ring = new EventRing(hal.store, opts.eventCapacity || DEFAULT_EVENT_CAPACITY);
     this.counter = new RequestCounter(hal.store);
-    this.lists = new ListStore(hal.store, opts.config.key, hmac, opts.sha256, opts.config.machine, opts.flashWriteAt || null);
+    this.lists = new ListStore(hal.store, opts.config.key, hmac, opts.sha256, opts.config.machine, opts.flashWriteAt || null, hal.timers);
     this.sync = new SyncClient({
       http: hal.http || (() => {
         throw { code: 'HTTP_ERROR', message: 'no http module' };
@@ -191,6 +203,20 @@ export class Unit {
       // a failing server is not contacted while a machine runs (a blocking connect would delay
       // fob removal and oops); events wait in the ring and go as soon as the relays are off
       hold: () => this.relay.isOn() || (this.second !== null && this.second.isOn()),
+    });
+    this.listUpdates = new ListUpdates({
+      lists: this.lists,
+      sync: this.sync,
+      machine: opts.config.machine,
+      atob: opts.atob || atobOf(),
+      freeVars: opts.freeVars,
+      event: (ev) => {
+        this.event(ev);
+      },
+      applied: () => {
+        this.decideNow({ type: 'config_changed' }, null);
+      },
+      log: opts.log,
     });
     this.watchdog = new WatchdogPolicy({
       watchdog: hal.watchdog,
@@ -271,6 +297,7 @@ export class Unit {
     this.reader.stop();
     this.button.stop();
     this.sync.stop();
+    this.lists.stop();
     this.watchdog.stop();
     this.o.network.stop();
     if (this.lcd) this.lcd.stop();
@@ -459,6 +486,7 @@ export class Unit {
       boot_count: this.saved.boot,
       list_version: this.lists.version(),
       list_digest: this.lists.digest(),
+      list_inline_max: this.listUpdates.inlineBudget(),
       command_ack: this.saved.command_ack,
       state: {
         relay: this.relay.isOn(),
@@ -505,68 +533,12 @@ export class Unit {
     }
     const before = this.ring.pending();
     this.ring.ack(res.ack_seq, (ev) => this.stamp(ev));
-    if (res.list && res.list.kind === 'fetch') this.fetchList(res.list);
-    else if (res.list) this.listOutcome(res.list.version, this.lists.accept(res.list));
+    if (res.list) this.listUpdates.handle(res.list);
     const cmds = res.commands || [];
     for (const c of cmds) this.command(c);
     if (typeof res.sync_interval_s === 'number') this.sync.setInterval(res.sync_interval_s * 1000);
     // More events than one request carries: keep going while the server keeps acknowledging.
     if (this.ring.pending() > 0 && this.ring.pending() < before) this.sync.trigger();
-  }
-
-  /** A new list is in force, or why one was refused. */
-  private listOutcome(version: number, r: AcceptResult): void {
-    if (r.applied) {
-      this.event({ type: 'list_applied', at: 0, up: 0, v: r.version });
-      this.decideNow({ type: 'config_changed' }, null);
-    } else if (r.error) this.listRejected(version, r.error.code, r.error.message);
-  }
-
-  /** Reports a refused list or failed download; the same refusal of the same version only once. */
-  private listRejected(version: number, code: string, message: string): void {
-    if (this.lastRejected === version + code) return;
-    this.lastRejected = version + code;
-    this.event({ type: 'list_rejected', at: 0, up: 0, v: version, reason: code, detail: message });
-    this.o.log('fobgate: list v' + version + ' rejected: ' + message);
-  }
-
-  /**
-   * A list too large for the sync answer: downloaded as the next request, streamed chunk by
-   * chunk into the inactive slot and verified from flash before the pointer switches. A failure
-   * leaves the held list in force; the next sync after the back-off announces it again.
-   */
-  private fetchList(f: ListFetch): void {
-    const bytes = f.bytes;
-    if (typeof f.version !== 'number' || typeof bytes !== 'number' || bytes !== Math.floor(bytes) || bytes <= 0 || typeof f.digest !== 'string') {
-      this.listRejected(Number(f.version) || 0, 'LIST_MALFORMED', 'list announcement lacks version, size or digest');
-      return;
-    }
-    const held = this.lists.current() ? this.lists.version() : null;
-    const newer = checkNewer(held, f, held === null ? null : this.lists.digest());
-    if (!newer.ok) {
-      this.listRejected(f.version, newer.error.code, newer.error.message);
-      return;
-    }
-    if (newer.value === 'same') return;
-    if (!this.lists.canDownload()) {
-      this.listRejected(f.version, 'LIST_MALFORMED', 'list of ' + bytes + ' bytes must be downloaded, but flash cannot be written at offsets here');
-      return;
-    }
-    const lists = this.lists;
-    this.sync.download({
-      machine: this.cfg.machine,
-      list: f,
-      data: (chunk, offset) => lists.downloadChunk(f, chunk, offset),
-      complete: (sig) => {
-        const r = lists.finishDownload(f, sig);
-        this.listOutcome(f.version, r);
-        return r.error === null;
-      },
-      failed: (e) => {
-        lists.abandonDownload();
-        this.listRejected(f.version, e.code, e.message);
-      },
-    });
   }
 
   private command(c: UnitCommand): void {
