@@ -194,6 +194,15 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
         }
         break;
       }
+      case 'AssignmentExpression':
+      case 'UpdateExpression': {
+        // `arr.length = 0` (or --, +=) throws "Assignment to a constant" in Espruino 2v29
+        const target = (n.type === 'AssignmentExpression' ? n.left : n.argument) as Node;
+        if (target.type === 'MemberExpression' && propName(target) === 'length') {
+          report(target, '.length' + (n.type === 'AssignmentExpression' ? ' ' + (n.operator as string) : (n.operator as string)), 'assigning to .length throws "Assignment to a constant" on Espruino 2v29: empty an array with splice(0) or make a new one');
+        }
+        break;
+      }
       case 'LabeledStatement':
         report(n, (n.label as Node).name + ':', 'labels are not supported by Espruino');
         break;
