@@ -237,6 +237,7 @@ export class Unit {
     this.ring.load();
     this.counter.load();
     const loaded = this.lists.load();
+    if (this.counter.discarded !== null) this.o.log('fobgate: request counter ' + String(this.counter.discarded).substring(0, 24) + ' in flash is out of range: starting over; the server names its own');
     if (this.oopsLed) this.oopsLed.setup();
     if (this.statusLed) this.statusLed.setup();
     if (this.lcd) this.lcd.setup();

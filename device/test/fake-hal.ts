@@ -113,6 +113,7 @@ export function answer(req: PendingRequest, res: Partial<SyncResponse>, key?: st
   const body = JSON.parse(req.opts.body);
   const full: SyncResponse = {
     counter: body.counter,
+    answers: String(req.opts.headers['x-fobgate-signature']).toLowerCase(),
     time: 1700000000000,
     ack_seq: 0,
     latest_list_version: 0,

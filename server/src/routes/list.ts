@@ -7,7 +7,7 @@ import { LIST_PATH, LIST_SIGNATURE_HEADER, signText, type ListRequest } from '@f
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { hmacHex } from '../auth.js';
-import { unitSignatureCheck } from './unit-auth.js';
+import { takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { countInt, errorResponses, positiveCountInt } from './schemas.js';
 
 const listBody = {
@@ -38,7 +38,8 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
     async (request, reply) => {
       const req = request.body;
       const m = core.machineOr404(req.machine);
-      const unit = core.takeUnitCounter(m, req.counter);
+      const unit = takeCounter(core, m, req.counter, request, reply);
+      if (!unit) return reply;
       const text = lists.textOf(m, req.version);
       if (text === null) throw errors.listGone(req.version, lists.current(m).version);
       void reply
