@@ -26,13 +26,14 @@ import { WatchdogPolicy, DEFAULT_LIMITS } from './watchdog-policy.js';
 import type { LivenessLimits } from './watchdog-policy.js';
 import type { NetworkLink } from './profiles.js';
 import { FW_VERSION } from './version.js';
+import { Freshness } from './freshness.js';
 
 export const UNIT_FILE = 'fgunit';
 export const LOOP_MS = 500;
 /** A Wiegand frame that arrives just before the card-present line rises still counts this long. */
 export const PRESENT_WINDOW_MS = 1000;
-/** While offline the age of the last sync is written to flash this often. */
-export const OFFLINE_CHECKPOINT_MS = 5 * 60000;
+/** An outage at least this long (by the unit's count or the server's clock) is reported when it ends. */
+export const OUTAGE_REPORT_MS = 5 * 60000;
 /** Events sent per request. */
 export const EVENTS_PER_SYNC = 10;
 const DEFAULT_GRACE_HOURS = 72;
@@ -49,8 +50,6 @@ interface UnitRecord {
   locked_out: boolean;
   lockout_pending: boolean;
   command_ack: number;
-  /** Age of the last successful sync (ms) when last written. */
-  offline_ms: number;
   /** Why the unit rebooted itself ('' = it did not: power-on, crash or hardware watchdog). */
   reboot_reason: string;
 }
@@ -94,14 +93,16 @@ export class Unit {
   readonly sync: SyncClient;
   readonly watchdog: WatchdogPolicy;
   private record: DurableRecord<UnitRecord>;
-  private saved: UnitRecord = { boot: 0, oopsed: false, locked_out: false, lockout_pending: false, command_ack: 0, offline_ms: 0, reboot_reason: '' };
+  private saved: UnitRecord = { boot: 0, oopsed: false, locked_out: false, lockout_pending: false, command_ack: 0, reboot_reason: '' };
   state: MachineState = initialState();
   outputs: Outputs | null = null;
   private bootMs = 0;
   /** Server time minus clock time once a sync told us (0 = unknown). */
   private wallOffset = 0;
-  private lastSync = -1;
-  private lastCheckpoint = 0;
+  /** The list's age (offline-freshness rule). */
+  readonly freshness: Freshness;
+  private freshnessReported = false;
+  private syncIntervalMs: number;
   private lastLoop = 0;
   private linkDownSince = -1;
   private readerSubject: Subject | null = null;
@@ -167,6 +168,8 @@ export class Unit {
     this.record = new DurableRecord<UnitRecord>(hal.store, UNIT_FILE);
     this.ring = new EventRing(hal.store, opts.eventCapacity || DEFAULT_EVENT_CAPACITY);
     this.counter = new RequestCounter(hal.store);
+    this.freshness = new Freshness(hal.store, opts.flashWriteAt || null, hal.clock);
+    this.syncIntervalMs = opts.config.sync_interval_s * 1000;
     this.lists = new ListStore(hal.store, opts.config.key, hmac, opts.sha256, opts.config.machine, opts.flashWriteAt || null);
     this.sync = new SyncClient({
       http: hal.http || (() => {
@@ -237,6 +240,7 @@ export class Unit {
     this.ring.load();
     this.counter.load();
     const loaded = this.lists.load();
+    this.freshness.boot(this.graceMs(), this.syncIntervalMs);
     if (this.counter.discarded !== null) this.o.log('fobgate: request counter ' + String(this.counter.discarded).substring(0, 24) + ' in flash is out of range: starting over; the server names its own');
     if (this.oopsLed) this.oopsLed.setup();
     if (this.statusLed) this.statusLed.setup();
@@ -284,12 +288,10 @@ export class Unit {
     if (this.pendingFob && now - this.pendingAt > PRESENT_WINDOW_MS) this.pendingFob = '';
     if (this.o.network.up()) this.linkDownSince = -1;
     else if (this.linkDownSince < 0) this.linkDownSince = now;
-    if (this.lastSync < 0 || now - this.lastSync > OFFLINE_CHECKPOINT_MS) {
-      if (now - this.lastCheckpoint >= OFFLINE_CHECKPOINT_MS) {
-        this.lastCheckpoint = now;
-        this.saved.offline_ms = this.offlineMs();
-        this.saveRecord();
-      }
+    this.freshness.update(this.graceMs());
+    if (this.freshness.failed && !this.freshnessReported) {
+      this.freshnessReported = true;
+      this.event({ type: 'error', at: 0, up: 0, reason: 'freshness', detail: 'flash refused the offline tally: offline time is counted in RAM only until a sync' });
     }
     if (this.lcd && this.lcd.failed && !this.lcdReported) {
       this.lcdReported = true;
@@ -305,19 +307,22 @@ export class Unit {
     return this.wallOffset ? this.hal.clock.now() + this.wallOffset : 0;
   }
 
-  /** Milliseconds since the last successful sync (counting time before this boot). */
+  /** Age of the list: running time since the last verified sync, across reboots (docs/offline-freshness.md). */
   offlineMs(): number {
-    const now = this.hal.clock.now();
-    if (this.lastSync >= 0) return now - this.lastSync;
-    return (this.saved.offline_ms || 0) + (now - this.bootMs);
+    return this.freshness.ageMs();
+  }
+
+  /** The machine's offline grace (ms). */
+  graceMs(): number {
+    const list = this.lists.current();
+    const h = list ? list.machine.offline_grace_hours : DEFAULT_GRACE_HOURS;
+    return (typeof h === 'number' && h > 0 ? h : DEFAULT_GRACE_HOURS) * HOUR_MS;
   }
 
   /** The cached list is missing or past the machine's freshness deadline. */
   listStale(): boolean {
-    const list = this.lists.current();
-    if (!list) return true;
-    const h = list.machine.offline_grace_hours;
-    return this.offlineMs() > (typeof h === 'number' && h > 0 ? h : DEFAULT_GRACE_HOURS) * HOUR_MS;
+    if (!this.lists.current()) return true;
+    return this.offlineMs() > this.graceMs();
   }
 
   machine(): DecisionMachine {
@@ -498,11 +503,12 @@ export class Unit {
     this.withholdEvents = false;
     // epoch ms after 2001 only: a wrong clock must not put negative times on the wire
     if (res.time > 1000000000000) this.wallOffset = res.time - now;
-    this.lastSync = now;
     this.lastFailure = '';
-    if (this.saved.offline_ms !== 0) {
-      this.saved.offline_ms = 0;
-      this.saveRecord();
+    if (typeof res.sync_interval_s === 'number' && res.sync_interval_s >= 1) this.syncIntervalMs = res.sync_interval_s * 1000;
+    const outage = this.freshness.synced(res.time > 1000000000000 ? res.time : 0, this.graceMs(), this.syncIntervalMs);
+    if (outage && (outage.countedMs >= OUTAGE_REPORT_MS || outage.wallMs >= OUTAGE_REPORT_MS)) {
+      const mins = (ms: number) => Math.round(ms / 60000) + ' min';
+      this.event({ type: 'error', at: 0, up: 0, reason: 'offline', detail: 'offline for ' + mins(outage.countedMs) + ' of running time' + (outage.wallMs >= 0 ? ', ' + mins(outage.wallMs) + ' by the server clock (time without power is not counted)' : '') });
     }
     const before = this.ring.pending();
     this.ring.ack(res.ack_seq, (ev) => this.stamp(ev));
