@@ -28,6 +28,16 @@ const BANNED_GLOBALS: { [name: string]: string } = {
   Reflect: 'Reflect is not available',
   BigInt: 'BigInt is not available',
   Intl: 'Intl is not available',
+  // missing in the real 2v29 interpreter (device/test/interp/sim-vs-interp.test.ts)
+  RangeError: 'RangeError is not available in Espruino 2v29 (throw an object with your own code field)',
+  EvalError: 'EvalError is not available in Espruino 2v29',
+  URIError: 'URIError is not available in Espruino 2v29',
+  AggregateError: 'AggregateError is not available in Espruino 2v29',
+  escape: 'escape is not available in Espruino 2v29',
+  unescape: 'unescape is not available in Espruino 2v29',
+  encodeURI: 'encodeURI is not available in Espruino 2v29 (encodeURIComponent is)',
+  decodeURI: 'decodeURI is not available in Espruino 2v29 (decodeURIComponent is)',
+  WebAssembly: 'WebAssembly is not available',
 };
 
 /** Static members the interpreter lacks: object -> property -> reason. */

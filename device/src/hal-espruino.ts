@@ -115,7 +115,7 @@ function input(pin: PinId, pull: Pull): InputPin {
     },
     watch: (cb, opts) => {
       // setWatch answers undefined when it could not set the watch, and clearWatch(undefined)
-      // removes EVERY watch (src/jswrap_io.c): only a numeric id is ever cleared.
+      // throws in 2v29 (older versions removed EVERY watch): only a numeric id is ever cleared.
       const got = setWatch(
         (e) => {
           cb(!!e.state, e.time * 1000);

@@ -128,6 +128,8 @@ export class InterpUnit {
   /** Exits the unit did by itself (reboots), with their code. */
   readonly selfExits: number[] = [];
   private lastBit: TapResult | null = null;
+  /** Date.now() of the last output from the interpreter (diagnostics). */
+  private lastOutput = 0;
   private bitWaiters: Array<(r: TapResult) => void> = [];
 
   constructor(opts: InterpUnitOptions = {}) {
@@ -203,6 +205,7 @@ export class InterpUnit {
   // ---------------------------------------------------------------- console
 
   private onData(text: string): void {
+    this.lastOutput = Date.now();
     this.buf += text;
     let nl: number;
     while ((nl = this.buf.indexOf('\n')) >= 0) {
@@ -333,10 +336,14 @@ export class InterpUnit {
 
   private call(id: number, line: string, expr: string, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // When this process itself was busy past the deadline, the answer may be waiting in the
+      // pipe: let pending I/O run first (setImmediate runs after the poll phase), then decide.
+      const timer = setTimeout(() => setImmediate(() => {
+        if (!this.pending.has(id)) return;
         this.pending.delete(id);
-        reject(new Error('interpreter did not answer within ' + timeoutMs + ' ms: ' + expr.substring(0, 120) + '; last lines: ' + this.lines.slice(-6).join(' | ')));
-      }, timeoutMs);
+        const quiet = this.lastOutput ? Date.now() - this.lastOutput : -1;
+        reject(new Error('interpreter did not answer within ' + timeoutMs + ' ms: ' + expr.substring(0, 120) + ' (' + (this.proc ? 'running' : 'not running') + ', silent for ' + quiet + ' ms); last lines: ' + this.lines.slice(-6).join(' | ')));
+      }), timeoutMs);
       this.pending.set(id, { resolve, reject, timer, expr });
       try {
         this.type(line);
@@ -466,14 +473,24 @@ export class InterpUnit {
    */
   async sendFrame(frame: number[], periodMs = 0, timeoutMs = 10_000): Promise<TapResult> {
     const p = this.pins();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let waiter: ((r: TapResult) => void) | null = null;
     const got = new Promise<TapResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the last Wiegand bit was not handled within ' + timeoutMs + ' ms')), timeoutMs);
-      this.bitWaiters.push((r) => {
-        clearTimeout(timer);
+      timer = setTimeout(() => setImmediate(() => reject(new Error('the last Wiegand bit was not handled within ' + timeoutMs + ' ms'))), timeoutMs);
+      waiter = (r) => {
+        if (timer) clearTimeout(timer);
         resolve(r);
-      });
+      };
+      this.bitWaiters.push(waiter);
     });
-    await this.evaluate('__fg.frame(' + p.d0 + ',' + p.d1 + ',"' + frame.join('') + '",' + periodMs + ',2)');
+    try {
+      await this.evaluate('__fg.frame(' + p.d0 + ',' + p.d1 + ',"' + frame.join('') + '",' + periodMs + ',2)');
+    } catch (e) {
+      // no frame went out: nobody waits for its last bit
+      if (timer) clearTimeout(timer);
+      this.bitWaiters = this.bitWaiters.filter((w) => w !== waiter);
+      throw e;
+    }
     return got;
   }
 

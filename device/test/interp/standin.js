@@ -98,18 +98,20 @@
     watches.push(w);
     return w.id;
   };
+  // as Espruino 2v29: no argument removes every watch, undefined and unknown ids throw
   G.clearWatch = function (id) {
-    if (id === undefined) {
+    if (arguments.length === 0) {
       watches = [];
       return;
     }
+    if (id === undefined) throw new Error('clearWatch(undefined) not allowed. Use clearWatch() instead');
     for (var i = 0; i < watches.length; i++) {
       if (watches[i].id === id) {
         watches.splice(i, 1);
         return;
       }
     }
-    throw new Error('Unknown Watch');
+    throw new Error('Unknown Watch ' + id);
   };
   // I2C1 is a built-in object: replace its methods (replacing the object does not last).
   I2C1.setup = function () {};
