@@ -70,6 +70,8 @@ export interface UnitOptions {
   eventCapacity?: number;
   /** Streams a delta's result into flash (Storage.write at offsets); null builds it in RAM. */
   flashWriteAt?: FlashWriteAt | null;
+  /** Marks the steps of a tap (benchmarks in the interpreter); absent in normal use. */
+  trace?: ((step: string) => void) | null;
 }
 
 function intOrNull(n: number | null): number | null {
@@ -156,6 +158,10 @@ export class Unit {
       onPresent: (present) => {
         this.presentChanged(present);
       },
+      onOverrun: () => {
+        this.readerOverrun();
+      },
+      bits: opts.config.reader_bits,
     });
     this.button = new Button(hal.input(pins.oops_button, 'up'), hal.timers, {
       name: 'oops button',
@@ -340,7 +346,13 @@ export class Unit {
 
   // ---- inputs ----
 
+  private trace(step: string): void {
+    const t = this.o.trace;
+    if (t) t(step);
+  }
+
   private cardRead(card: number): void {
+    this.trace('frame');
     if (this.ignoreUntilRemoved) return;
     const fob = numberToFob(card);
     if (this.reader.isPresent()) {
@@ -374,8 +386,22 @@ export class Unit {
       const i = findFob(list, card);
       if (i >= 0) subject = subjectFromEntry(list, i);
     }
+    this.trace('lookup');
     this.readerSubject = subject;
     this.decideNow({ type: 'card_inserted', fob: fob }, subject);
+  }
+
+  /**
+   * The reader sent more bits than the board declares: the decision taken at the declared length
+   * belonged to a foreign frame. Undo it (relays off) and ignore the card until it is taken out;
+   * the driver has reported the length error.
+   */
+  private readerOverrun(): void {
+    const subject = this.readerSubject;
+    this.readerSubject = null;
+    this.pendingFob = '';
+    this.ignoreUntilRemoved = this.reader.isPresent();
+    if (subject || this.relay.isOn()) this.decideNow({ type: 'card_removed' }, subject);
   }
 
   oopsPressed(): void {
@@ -385,21 +411,29 @@ export class Unit {
 
   // ---- decision ----
 
-  /** Runs the shared decision and applies its outputs at once (relays first). */
+  /**
+   * Runs the shared decision and applies its outputs at once: the relays before anything else,
+   * then the LCD, the LEDs, the events and flash writes.
+   */
   decideNow(event: MachineEvent, subject: Subject | null): void {
     const d = decide(this.machine(), this.state, event, subject, { now: this.hal.clock.now(), list_stale: this.listStale() });
-    this.state = d.state;
-    this.outputs = d.outputs;
+    this.trace('decide');
     this.relay.set(d.outputs.relay);
     if (this.second) this.second.set(d.outputs.second_relay);
-    if (this.oopsLed) this.oopsLed.set(d.outputs.oops_led);
+    this.trace('relay');
+    this.state = d.state;
+    this.outputs = d.outputs;
     this.show();
+    this.trace('lcd');
+    if (this.oopsLed) this.oopsLed.set(d.outputs.oops_led);
     if (this.statusLed) {
       const rgb = d.outputs.status_led_rgb;
       const k = d.outputs.status_led_brightness > 0 ? 1 : 0;
       this.statusLed.set(rgb[0] * k, rgb[1] * k, rgb[2] * k);
     }
+    this.trace('led');
     this.logDecision(d.log);
+    this.trace('events');
     const s = this.state;
     if (s.oopsed !== this.saved.oopsed || s.locked_out !== this.saved.locked_out || s.lockout_pending !== this.saved.lockout_pending) {
       this.saved.oopsed = s.oopsed;
@@ -407,6 +441,7 @@ export class Unit {
       this.saved.lockout_pending = s.lockout_pending;
       this.saveRecord();
     }
+    this.trace('done');
   }
 
   /** The two LCD lines now shown (the decision's text, or the watchdog's warning on line 2). */

@@ -224,6 +224,7 @@ export function makeRig(store?: FakeStore): FakeRig {
     },
     flashWriteAt: s.writeAt,
     problems: [],
+    trace: null,
   };
   return rig;
 }

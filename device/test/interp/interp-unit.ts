@@ -48,7 +48,7 @@ export interface TapResult {
   lastBitAt: number;
   /** Interpreter time (s) when the last bit's watch callbacks had returned. */
   handledAt: number;
-  /** seq of the last bit. */
+  /** Order number of the last bit: every report after it has a larger one. */
   seq: number;
 }
 
@@ -276,8 +276,11 @@ export class InterpUnit {
       const bytes: number[] = [];
       for (let i = 0; i + 1 < f[1].length; i += 2) bytes.push(parseInt(f[1].substring(i, i + 2), 16));
       this.neopixel.set(Number(f[0]), bytes);
+    } else if (kind === 'S') {
+      // the last bit is about to go: what the firmware reports next happened after it
+      this.lastBit = { lastBitAt: 0, handledAt: 0, seq };
     } else if (kind === 'B') {
-      this.lastBit = { lastBitAt: Number(f[0]), handledAt: 0, seq };
+      if (this.lastBit) this.lastBit.lastBitAt = Number(f[0]);
     } else if (kind === 'F') {
       if (this.lastBit) {
         this.lastBit.handledAt = Number(f[0]);
@@ -356,13 +359,13 @@ export class InterpUnit {
   }
 
   /** Evaluates an expression with the stand-in loaded (after boot); resolves with its JSON value. */
-  evaluate<T = unknown>(expr: string, timeoutMs = 10_000): Promise<T> {
+  evaluate<T = unknown>(expr: string, timeoutMs = 30_000): Promise<T> {
     const id = this.nextId++;
     return this.call(id, '__fg.ev(' + id + ',function(){return (' + expr + ');})', expr, timeoutMs) as Promise<T>;
   }
 
   /** Evaluates without the stand-in (a bare interpreter: first install, after reset()). */
-  evaluateBare<T = unknown>(expr: string, timeoutMs = 10_000): Promise<T> {
+  evaluateBare<T = unknown>(expr: string, timeoutMs = 30_000): Promise<T> {
     const id = this.nextId++;
     const m = JSON.stringify(MARK);
     const line = 'try{print(' + m + '+"R ' + id + ' "+JSON.stringify((function(){return (' + expr + ');})()))}catch(e){print(' + m + '+"X ' + id + ' "+e)}';
@@ -471,7 +474,7 @@ export class InterpUnit {
    * 2 ms apart and ending now (how the chip delivers watch events its interrupt queued); > 0
    * paces them with the interpreter's timers. Resolves once the last bit's callbacks returned.
    */
-  async sendFrame(frame: number[], periodMs = 0, timeoutMs = 10_000): Promise<TapResult> {
+  async sendFrame(frame: number[], periodMs = 0, timeoutMs = 30_000): Promise<TapResult> {
     const p = this.pins();
     let timer: ReturnType<typeof setTimeout> | null = null;
     let waiter: ((r: TapResult) => void) | null = null;
@@ -483,6 +486,8 @@ export class InterpUnit {
       };
       this.bitWaiters.push(waiter);
     });
+    // a rejection before anyone awaits it (the evaluate below still running) is not "unhandled"
+    got.catch(() => undefined);
     try {
       await this.evaluate('__fg.frame(' + p.d0 + ',' + p.d1 + ',"' + frame.join('') + '",' + periodMs + ',2)');
     } catch (e) {
@@ -563,9 +568,27 @@ export class InterpUnit {
   }
 
   /** Waits until the LCD shows `text` (lines right-trimmed, joined by \n). */
-  async untilLcd(text: string, timeoutMs = 10_000): Promise<void> {
+  async untilLcd(text: string, timeoutMs = 20_000): Promise<void> {
     const ok = await this.until(() => this.lcdText === text, timeoutMs);
     if (!ok) throw new Error('LCD shows ' + JSON.stringify(this.lcdText) + ', not ' + JSON.stringify(text) + ' within ' + timeoutMs + ' ms; console: ' + this.lines.slice(-6).join(' | '));
+  }
+
+  /**
+   * The steps the firmware marked during the last frame's handling (FG_TRACE), microseconds
+   * after its last bit. tracing(true) first; reading does not clear.
+   */
+  traceSteps(): Promise<Array<[string, number]>> {
+    return this.evaluate<Array<[string, number]>>('__fg.trace()');
+  }
+
+  async tracing(on: boolean): Promise<void> {
+    await this.evaluate('__fg.trace(' + (on ? 'true' : 'false') + ')');
+  }
+
+  /** Milliseconds from the last bit of `tap` to the first write of the relay pin to `value` after it, or -1. */
+  relayDelayMs(tap: TapResult, value: 0 | 1 = this.relayActiveLow ? 0 : 1): number {
+    const w = this.writesAfter(this.board.relay, tap.seq).find((x) => x.value === value);
+    return w ? (w.t - tap.lastBitAt) * 1000 : -1;
   }
 
   // ---------------------------------------------------------------- memory

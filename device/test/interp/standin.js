@@ -16,10 +16,24 @@
   var rawParse = JSON.parse;
   var rawTimeout = setTimeout;
   var rawInterval = setInterval;
-  var st = { sample: false, peak: 0, samples: 0, wifi: true, busy: 0 };
+  var st = { sample: false, peak: 0, samples: 0, wifi: true, trace: false, lastBit: 0 };
 
+  // While a frame's last bit is handled, report lines are held and printed afterwards, so printing
+  // does not count into the firmware's measured time.
+  var held = null;
   var say = function (s) {
-    print('\x01' + s);
+    if (held) held.push(s);
+    else print('\x01' + s);
+  };
+  var flush = function () {
+    var h = held;
+    held = null;
+    if (h) for (var i = 0; i < h.length; i++) print('\x01' + h[i]);
+  };
+  var trace = [];
+  // The firmware marks the steps of a tap through this global (src/hal-espruino.ts) when it exists.
+  G.FG_TRACE = function (step) {
+    if (st.trace && trace.length < 200) trace.push(step, getTime());
   };
   var sample = function () {
     if (!st.sample) return;
@@ -253,15 +267,24 @@
         var last = i === n - 1;
         var t = periodMs > 0 ? getTime() : t0 + (i * spacingMs) / 1000;
         if (last) {
+          i++;
+          say('S');
+          held = [];
+          trace = [];
           t = getTime();
-          say('B ' + t.toFixed(6));
+          st.lastBit = t;
+          try {
+            edge(p, t);
+          } finally {
+            var f = getTime();
+            flush();
+            say('B ' + t.toFixed(6));
+            say('F ' + f.toFixed(6));
+          }
+          return;
         }
         edge(p, t);
         i++;
-        if (last) {
-          say('F ' + getTime().toFixed(6));
-          return;
-        }
         if (periodMs > 0) rawTimeout(one, periodMs);
       };
       if (periodMs > 0) one();
@@ -283,6 +306,13 @@
     // What the firmware set up: watched pins with their edges, and pin modes.
     board: function () {
       return { watches: watches.map(function (w) { return [w.pin, w.edge]; }), modes: mode, driven: driven };
+    },
+    // The steps the firmware marked since the last frame: [[step, microseconds after the last bit], ...].
+    trace: function (on) {
+      if (on !== undefined) st.trace = !!on;
+      var r = [];
+      for (var i = 0; i + 1 < trace.length; i += 2) r.push([trace[i], Math.round((trace[i + 1] - st.lastBit) * 1e6)]);
+      return r;
     },
     errors: function () {
       return E.getErrorFlags();
