@@ -97,6 +97,8 @@ async function runFile(file) {
     passed += counts.passed;
     skipped += counts.skipped;
     console.log(`ok   ${rel} (${counts.passed} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''})`);
+    // a test file's own notes (e.g. "note: ... SKIPPED, the Espruino interpreter is missing")
+    for (const l of r.out.split('\n')) if (/^note:/.test(l.trim())) console.log(`     ${l.trim()}`);
     return;
   }
   if (counts) {

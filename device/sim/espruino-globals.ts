@@ -148,8 +148,12 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
   g.digitalPulse = (p: unknown, v: unknown) => pins.digitalWrite(p, v ? 0 : 1);
   g.analogRead = () => 0;
   g.setWatch = (fn: unknown, p: unknown, opts: unknown) => pins.setWatch(fn, p, opts);
-  // clearWatch() and clearWatch(undefined) both remove EVERY watch, as in Espruino's src/jswrap_io.c.
-  g.clearWatch = (...a: unknown[]) => pins.clearWatch(a[0]);
+  // As Espruino 2v29 (checked in the real interpreter by device/test/interp/sim-vs-interp.test.ts):
+  // clearWatch() removes EVERY watch, clearWatch(undefined) throws, an unknown id throws.
+  g.clearWatch = (...a: unknown[]) => {
+    if (a.length > 0 && a[0] === undefined) throw realm.error('clearWatch(undefined) not allowed. Use clearWatch() instead');
+    pins.clearWatch(a[0]);
+  };
   g.I2C1 = env.i2c.I2C1;
   g.I2C2 = env.i2c.I2C2;
 
@@ -158,18 +162,19 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
     if (typeof fn !== 'function') throw realm.error((repeat ? 'setInterval' : 'setTimeout') + ': expecting a function');
     return clock.setTimer(() => (fn as (...a: unknown[]) => void)(...args), Number(ms) || 0, repeat, 'firmware');
   };
-  // As Espruino's clearTimeout/clearInterval (src/jswrap_timer.c): an undefined id (or none) stops
-  // ALL timers; an id that names no live timer (already fired, already cleared, null) throws
-  // "Unknown Timeout" / "Unknown Interval".
+  // As Espruino 2v29's clearTimeout/clearInterval (checked in the real interpreter): no argument
+  // stops ALL timers; an explicit undefined throws; an id that names no live timer (fired,
+  // cleared, null, unknown) does nothing; timeouts and intervals share one id space.
   const clearTimer = (name: string) => (...a: unknown[]): void => {
-    const id = a[0];
-    if (id === undefined) {
-      env.warn(name + '(' + (a.length === 0 ? '' : 'undefined') + ') stops ALL timers');
+    if (a.length === 0) {
+      env.warn(name + '() stops ALL timers');
       clock.clearAll('firmware');
       return;
     }
+    const id = a[0];
+    if (id === undefined) throw realm.error(name + '(undefined) not allowed. Use ' + name + '() instead');
     const basic = typeof id === 'number' || typeof id === 'string' || typeof id === 'boolean';
-    if (!basic || !clock.clearTimer(Number(id))) throw realm.error(name === 'clearTimeout' ? 'Unknown Timeout' : 'Unknown Interval');
+    if (basic) clock.clearTimer(Number(id));
   };
   g.setTimeout = makeTimer(false);
   g.setInterval = makeTimer(true);

@@ -44,6 +44,7 @@ export function unitOptions(p: Platform, cfg: BoardConfig, extra?: Partial<UnitO
     log: p.log,
     problems: problems,
     flashWriteAt: p.flashWriteAt,
+    trace: p.trace,
   };
   if (extra) {
     if (extra.limits) o.limits = extra.limits;

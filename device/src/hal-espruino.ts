@@ -15,6 +15,8 @@ declare function setWatch(cb: (e: { state: boolean; time: number }) => void, pin
 declare function clearWatch(id: number): void;
 declare function getTime(): number;
 declare function load(): void;
+/** Defined only by a test bench (the interpreter tier's board stand-in) to time a tap's steps. */
+declare const FG_TRACE: ((step: string) => void) | undefined;
 
 /** What the firmware needs from a board beyond the drivers' seam. */
 export interface Platform {
@@ -30,6 +32,8 @@ export interface Platform {
   flashWriteAt: FlashWriteAt | null;
   /** Missing built-in modules, one line each. */
   problems: string[];
+  /** Step marks for a bench (the global FG_TRACE when a test defines it), else null. */
+  trace: ((step: string) => void) | null;
 }
 
 function tryRequire(name: string, what: string, problems: string[]): any {
@@ -115,7 +119,7 @@ function input(pin: PinId, pull: Pull): InputPin {
     },
     watch: (cb, opts) => {
       // setWatch answers undefined when it could not set the watch, and clearWatch(undefined)
-      // removes EVERY watch (src/jswrap_io.c): only a numeric id is ever cleared.
+      // throws in 2v29 (older versions removed EVERY watch): only a numeric id is ever cleared.
       const got = setWatch(
         (e) => {
           cb(!!e.state, e.time * 1000);
@@ -281,5 +285,6 @@ export function espruinoPlatform(): Platform {
         }
       : null,
     problems: problems,
+    trace: typeof FG_TRACE === 'function' ? FG_TRACE : null,
   };
 }

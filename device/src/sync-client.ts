@@ -4,10 +4,11 @@
 // An answer is collected in RAM only up to a bound (the request's declared list budget plus room
 // for the rest); a list update too large for it is downloaded as the next request, its body
 // handed on chunk by chunk (to flash) and never collected.
-import { LIST_PATH, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
-import type { ListRequest, ListUpdate, SyncRequest, SyncResponse } from '@fobgate/shared';
+import { LIST_PATH, MAX_COUNTER, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
+import type { CounterRefusal, ListRequest, ListUpdate, SyncRequest, SyncResponse } from '@fobgate/shared';
 import type { Clock, HttpRequest, HttpRequestOptions, HttpResponse, Timers, TimerId } from './hal.js';
 import type { ServerAddress } from './board-config.js';
+import { COUNTER_EXHAUSTED } from './request-counter.js';
 import type { RequestCounter } from './request-counter.js';
 
 export const SYNC_DEADLINE_MS = 10000;
@@ -40,6 +41,8 @@ export interface SyncError {
   message: string;
   /** HTTP status when the server answered (0 otherwise). */
   status?: number;
+  /** SYNC_REPLAYED only: the counter the server holds, from its signed refusal. */
+  held?: number;
 }
 
 /** The request without its counter: the client stamps and signs it. */
@@ -107,15 +110,6 @@ export function asciiJson(value: unknown): string {
   return out;
 }
 
-/** M from a 409 body `…counter N is not above M…`, or 0 (no RegExp: the interpreter's is minimal). */
-export function counterAbove(body: string): number {
-  const marker = 'not above ';
-  const at = String(body).indexOf(marker);
-  if (at < 0) return 0;
-  const n = parseInt(String(body).substring(at + marker.length), 10);
-  return n > 0 ? n : 0;
-}
-
 function header(res: HttpResponse, name: string): string {
   const h = res.headers || {};
   for (const k in h) {
@@ -136,17 +130,60 @@ export function backoffMs(failures: number, random: () => number): number {
   return Math.floor(d / 2 + (d / 2) * random());
 }
 
-/** Checks a raw answer; returns the parsed response or why it must not be used. */
-export function verifyResponse(res: HttpResponse, counter: number, key: string, hmac: (k: string, m: string) => string): { res: SyncResponse | null; error: SyncError | null } {
+function signedBy(res: HttpResponse, key: string, hmac: (k: string, m: string) => string): boolean {
   const sig = header(res, SIGNATURE_HEADER);
-  if (res.status === 409) return { res: null, error: err('SYNC_REPLAYED', 'server refused the counter: ' + String(res.body).substring(0, 120)) };
+  return sig.length > 0 && constantTimeEqual(hmac(key, res.body), sig.toLowerCase());
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && v === Math.floor(v) && v >= 0 && v <= MAX_COUNTER;
+}
+
+/**
+ * A 409: the counter the server holds when the refusal is signed with our key and bound to the
+ * request we sent (its counter and signature), else -1. Nothing else about a refusal is trusted:
+ * anyone on the path can answer an unsigned 409.
+ */
+export function verifiedRefusal(res: HttpResponse, counter: number, sentSig: string, key: string, hmac: (k: string, m: string) => string): number {
+  if (res.status !== 409 || !signedBy(res, key, hmac)) return -1;
+  let r: CounterRefusal;
+  try {
+    r = JSON.parse(res.body);
+  } catch (e) {
+    return -1;
+  }
+  if (!r || typeof r !== 'object' || r.counter !== counter || typeof r.answers !== 'string' || r.answers.toLowerCase() !== sentSig) return -1;
+  // a refusal means counter <= held
+  return isCount(r.held) && r.held >= counter ? r.held : -1;
+}
+
+/** A refused request: SYNC_REPLAYED with the server's counter when the refusal is verified. */
+function refusalError(res: HttpResponse, counter: number, sentSig: string, key: string, hmac: (k: string, m: string) => string, what: string): SyncError {
+  const held = verifiedRefusal(res, counter, sentSig, key, hmac);
+  if (held < 0) {
+    const e = err('SYNC_SIGNATURE', what + ' refused (409) without a signature for this request: ignored');
+    e.status = 409;
+    return e;
+  }
+  const e = err('SYNC_REPLAYED', what + ' refused: the server holds counter ' + held + ', this request had ' + counter);
+  e.status = 409;
+  e.held = held;
+  return e;
+}
+
+/**
+ * Checks a raw answer to the request signed `sentSig` with `counter`; returns the parsed
+ * response or why it must not be used.
+ */
+export function verifyResponse(res: HttpResponse, counter: number, key: string, hmac: (k: string, m: string) => string, sentSig: string): { res: SyncResponse | null; error: SyncError | null } {
+  if (res.status === 409) return { res: null, error: refusalError(res, counter, sentSig, key, hmac, 'sync') };
   if (res.status !== 200) {
     const e = err('SYNC_STATUS', 'server answered ' + res.status + ': ' + String(res.body).substring(0, 120));
     e.status = res.status;
     return { res: null, error: e };
   }
   if (res.overflow) return { res: null, error: err('SYNC_MALFORMED', 'answer is larger than the ' + res.overflow + ' bytes this unit takes') };
-  if (!sig || !constantTimeEqual(hmac(key, res.body), sig.toLowerCase())) return { res: null, error: err('SYNC_SIGNATURE', 'response signature is missing or wrong') };
+  if (!signedBy(res, key, hmac)) return { res: null, error: err('SYNC_SIGNATURE', 'response signature is missing or wrong') };
   let data: SyncResponse;
   try {
     data = JSON.parse(res.body);
@@ -155,6 +192,7 @@ export function verifyResponse(res: HttpResponse, counter: number, key: string, 
   }
   if (!data || typeof data !== 'object') return { res: null, error: err('SYNC_MALFORMED', 'response is not an object') };
   if (data.counter !== counter) return { res: null, error: err('SYNC_COUNTER', 'response answers counter ' + data.counter + ', not ' + counter) };
+  if (typeof data.answers !== 'string' || data.answers.toLowerCase() !== sentSig) return { res: null, error: err('SYNC_COUNTER', 'response answers another request') };
   if (typeof data.time !== 'number' || typeof data.ack_seq !== 'number' || !Array.isArray(data.commands)) {
     return { res: null, error: err('SYNC_MALFORMED', 'response lacks time, ack_seq or commands') };
   }
@@ -266,7 +304,7 @@ export class SyncClient {
     const job = this.job;
     this.job = null;
     if (counter < 0) {
-      const e = err('SYNC_NO_COUNTER', 'could not persist the request counter');
+      const e = err('SYNC_NO_COUNTER', counter === COUNTER_EXHAUSTED ? 'the server holds the highest request counter there is: register the unit again' : 'could not persist the request counter');
       if (job) this.endDownload(0, job, e, false);
       else this.finish(0, e, null);
       return;
@@ -288,16 +326,13 @@ export class SyncClient {
       this.finish(0, err('SYNC_MALFORMED', 'could not build the request'), null);
       return;
     }
-    this.post(SYNC_PATH, text, o.deadlineMs, maxBody, null, (id, e, res) => {
+    this.post(SYNC_PATH, text, o.deadlineMs, maxBody, null, (id, e, res, sentSig) => {
       if (e || !res) {
         this.finish(id, e, null);
         return;
       }
-      const v = verifyResponse(res, counter, o.key, o.hmac);
-      if (v.error && v.error.code === 'SYNC_REPLAYED') {
-        const seen = counterAbove(res.body);
-        if (seen > 0) o.counter.skipPast(seen);
-      }
+      const v = verifyResponse(res, counter, o.key, o.hmac, sentSig);
+      if (v.error && v.error.held !== undefined) o.counter.rebase(v.error.held);
       this.finish(id, v.error, v.res);
     });
   }
@@ -309,11 +344,12 @@ export class SyncClient {
    */
   private post(
     path: string, text: string, deadlineMs: number, maxBody: number, onData: ((chunk: string, status: number) => boolean) | null,
-    done: (id: number, e: SyncError | null, res: HttpResponse | null) => void,
+    done: (id: number, e: SyncError | null, res: HttpResponse | null, sentSig: string) => void,
   ): number {
     const o = this.o;
     const headers: { [k: string]: string } = { 'content-type': 'application/json' };
-    headers[SIGNATURE_HEADER] = o.hmac(o.key, text);
+    const sig = o.hmac(o.key, text).toLowerCase();
+    headers[SIGNATURE_HEADER] = sig;
     const id = ++this.lastId;
     this.inflight = id;
     this.wanted = false;
@@ -321,7 +357,7 @@ export class SyncClient {
       this.deadline = null;
       if (this.inflight !== id) return;
       this.timeoutsInRow++;
-      done(id, err('SYNC_TIMEOUT', 'no answer within ' + deadlineMs + ' ms'), null);
+      done(id, err('SYNC_TIMEOUT', 'no answer within ' + deadlineMs + ' ms'), null, sig);
     }, deadlineMs);
     const opts: HttpRequestOptions = { host: o.server.host, port: o.server.port, path: o.server.base + path, method: 'POST', headers: headers, body: text, maxBody: maxBody };
     if (onData) opts.onData = onData;
@@ -331,15 +367,15 @@ export class SyncClient {
         if (this.inflight !== id) return;
         this.lastProgress = o.clock.now();
         this.timeoutsInRow = 0;
-        if (e || !res) done(id, err('SYNC_NETWORK', e ? e.message : 'no response'), null);
-        else done(id, null, res);
+        if (e || !res) done(id, err('SYNC_NETWORK', e ? e.message : 'no response'), null, sig);
+        else done(id, null, res, sig);
       });
       this.lastCallMs = o.clock.now() - called;
     } catch (e) {
       this.lastCallMs = o.clock.now() - called;
       this.lastProgress = o.clock.now();
       const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
-      done(id, err('SYNC_NETWORK', 'request failed: ' + msg), null);
+      done(id, err('SYNC_NETWORK', 'request failed: ' + msg), null, sig);
     }
     return id;
   }
@@ -365,17 +401,19 @@ export class SyncClient {
       return true;
     };
     const limit = o.deadlineMs + Math.ceil(want / 1024) * DOWNLOAD_MS_PER_KB;
-    id = this.post(LIST_PATH, asciiJson(req), limit, ERROR_BODY_BYTES, onData, (rid, e, res) => {
+    id = this.post(LIST_PATH, asciiJson(req), limit, ERROR_BODY_BYTES, onData, (rid, e, res, sentSig) => {
       if (e || !res) {
         this.endDownload(rid, job, e, false);
         return;
       }
       if (res.status === 409) {
-        const seen = counterAbove(res.body);
-        if (seen > 0) o.counter.skipPast(seen);
+        const r = refusalError(res, counter, sentSig, o.key, o.hmac, 'list download');
+        if (r.held !== undefined) o.counter.rebase(r.held);
+        this.endDownload(rid, job, r, false);
+        return;
       }
       if (res.status !== 200) {
-        const s = err(res.status === 409 ? 'SYNC_REPLAYED' : 'SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
+        const s = err('SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
         s.status = res.status;
         this.endDownload(rid, job, s, false);
         return;

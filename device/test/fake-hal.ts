@@ -113,6 +113,7 @@ export function answer(req: PendingRequest, res: Partial<SyncResponse>, key?: st
   const body = JSON.parse(req.opts.body);
   const full: SyncResponse = {
     counter: body.counter,
+    answers: String(req.opts.headers['x-fobgate-signature']).toLowerCase(),
     time: 1700000000000,
     ack_seq: 0,
     latest_list_version: 0,
@@ -223,6 +224,7 @@ export function makeRig(store?: FakeStore): FakeRig {
     },
     flashWriteAt: s.writeAt,
     problems: [],
+    trace: null,
   };
   return rig;
 }

@@ -104,6 +104,28 @@ test('a replayed or lower counter is rejected 409 with the contract message', as
   assert.is(r.json().error, 'replayed request: counter 3 is not above 5');
 });
 
+test('the 409 for a counter not above the held one is signed with the unit key and bound to the refused request; a 200 names the request it answers', async () => {
+  const ok = unit.request({ counter: 7 });
+  const okText = JSON.stringify(ok);
+  let r = await unit.sendRaw(okText);
+  assert.is(r.statusCode, 200);
+  assert.is(r.json().answers, hmacHex(unit.key, okText), 'the answer names the request signature');
+  const low = JSON.stringify({ ...ok, counter: 2, up: 123 });
+  r = await unit.sendRaw(low);
+  assert.is(r.statusCode, 409);
+  assert.is(r.headers[SIGNATURE_HEADER], hmacHex(unit.key, r.body), 'refusal signed with the unit key');
+  assert.equal(r.json(), { error: 'replayed request: counter 2 is not above 7', code: 'REPLAYED_REQUEST', counter: 2, held: 7, answers: hmacHex(unit.key, low) });
+  // the same for a list download request
+  r = await t.app.inject({
+    method: 'POST', url: '/api/v1/list',
+    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: hmacHex(unit.key, '{"machine":"unit1","counter":3,"version":1}') },
+    payload: '{"machine":"unit1","counter":3,"version":1}',
+  });
+  assert.is(r.statusCode, 409);
+  assert.is(r.json().held, 7);
+  assert.is(r.headers[SIGNATURE_HEADER], hmacHex(unit.key, r.body));
+});
+
 test('events are stored exactly once across repeated sends and acknowledged', async () => {
   const events = [
     ev(1, 'boot', { v: 1, detail: 'test-1.0' }),

@@ -8,6 +8,8 @@ export const SYNC_PATH = '/api/v1/sync';
 export const SIGNATURE_HEADER = 'x-fobgate-signature';
 /** Default idle sync period of a unit, seconds. */
 export const SYNC_INTERVAL_S = 5;
+/** The highest request counter there is (the server refuses larger ones). */
+export const MAX_COUNTER = 2147483647;
 
 /** What a unit's relays/LCD look like right now, as reported by the unit. */
 export interface UnitStateReport {
@@ -157,8 +159,14 @@ export interface ListRequest {
 }
 
 export interface SyncResponse {
-  /** Echo of the request counter: binds this signed answer to that one request. */
+  /** Echo of the request counter. */
   counter: number;
+  /**
+   * The request's signature (lower-case hex, as received): binds this signed answer to the one
+   * request it answers, so a recorded answer cannot be replayed to a later request, even one
+   * that carries the same counter (a unit that re-bases its counter).
+   */
+  answers: string;
   /** Server time, epoch ms. */
   time: number;
   /** Highest event seq the server has stored for this unit (the unit may drop up to it). */
@@ -167,6 +175,23 @@ export interface SyncResponse {
   list: ListUpdate | null;
   commands: UnitCommand[];
   sync_interval_s: number;
+}
+
+/**
+ * The 409 a unit gets for a counter not above the one the server holds. Unlike other errors it
+ * is signed (x-fobgate-signature, the unit's key) and bound to the request it answers, so the
+ * unit can trust `held` and continue above it; a refusal that is not signed for the request
+ * moves nothing on the unit.
+ */
+export interface CounterRefusal {
+  error: string;
+  code: 'REPLAYED_REQUEST';
+  /** The refused request's counter. */
+  counter: number;
+  /** Highest counter the server has accepted from this unit (0..MAX_COUNTER). */
+  held: number;
+  /** The refused request's signature (lower-case hex). */
+  answers: string;
 }
 
 /** Error body of every 4xx/5xx answer. */

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { LIST_PATH, type ListRequest } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { unitSignatureCheck } from './unit-auth.js';
+import { takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { countInt, errorResponses, positiveCountInt } from './schemas.js';
 
 const listBody = {
@@ -39,7 +39,8 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
     async (request, reply) => {
       const req = request.body;
       const m = core.machineOr404(req.machine);
-      core.takeUnitCounter(m, req.counter);
+      const unit = takeCounter(core, m, req.counter, request, reply);
+      if (!unit) return reply;
       const t = lists.download(m, req.version, req.from ?? 0);
       if (t === null) throw errors.listGone(req.version, lists.current(m).version);
       const bytes = Buffer.from(t.text, 'latin1');

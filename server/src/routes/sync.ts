@@ -21,7 +21,7 @@ import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
 import { errors } from '../errors.js';
 import { hmacHex } from '../auth.js';
-import { unitSignatureCheck } from './unit-auth.js';
+import { requestSignature, takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
 import { countInt, errorResponses, msInt, positiveCountInt, safeInt } from './schemas.js';
 
@@ -144,7 +144,8 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       const started = process.hrtime.bigint();
       const req = request.body;
       const m = core.machineOr404(req.machine);
-      const unit = core.takeUnitCounter(m, req.counter);
+      const unit = takeCounter(core, m, req.counter, request, reply);
+      if (!unit) return reply;
       const now = clock();
       core.checkin(m, now);
       const rec = core.store.machine(m.name);
@@ -227,6 +228,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
 
       const response: SyncResponse = {
         counter: req.counter,
+        answers: requestSignature(request),
         time: clock(),
         ack_seq: unit.last_seq,
         latest_list_version: data.list_version,

@@ -1,0 +1,128 @@
+// The tap in the REAL interpreter: from the last Wiegand bit to the relay write, with the split of
+// the firmware's steps (FG_TRACE marks), for a reader declared as 26-bit (decided at the last bit)
+// against the "auto" reader in the same run (decided after the end-of-frame gap). The built
+// firmware runs from Storage in Espruino 2v29 (16,383 variables) with a list of MEMBERS members
+// from a real server on loopback. Host speed is printed as a baseline: an ESP32 at 240 MHz is
+// several times slower than this host, so these are lower bounds.
+//
+//   npx tsx device/bench/tap.bench.ts [--members 10000] [--taps 25]
+import { E2EServer, ensureFirmware, member, startInterpUnit, untilListVersion, interpreterMissing, sleep } from '../test/interp/harness.js';
+import type { InterpUnit, TapResult } from '../test/interp/interp-unit.js';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf('--' + name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const MEMBERS = arg('members', 10000);
+const TAPS = arg('taps', 25);
+const line = (s: string) => process.stdout.write(s + '\n');
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+}
+function p90(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * 0.9))] : NaN;
+}
+const ms = (x: number) => x.toFixed(2) + ' ms';
+
+function members(n: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    // fob codes spread over the 24-bit range (26-bit frames)
+    const fob = String(100000 + i * 1601).padStart(10, '0');
+    out.push(member(String(i + 1), 'M' + i, fob, ['Lathe']));
+  }
+  return out;
+}
+
+interface Run {
+  relayMs: number[];
+  steps: Map<string, number[]>;
+}
+
+async function taps(u: InterpUnit, fobs: string[], count: number, trace: boolean): Promise<Run> {
+  const run: Run = { relayMs: [], steps: new Map() };
+  await u.tracing(trace);
+  for (let i = 0; i < count; i++) {
+    const fob = fobs[(i * 7919) % fobs.length];
+    const tap: TapResult = await u.insertFob(fob);
+    const on = await u.until(() => u.relayDelayMs(tap) >= 0, 10_000);
+    if (!on) throw new Error('relay did not switch on for ' + fob + '; LCD ' + JSON.stringify(u.lcdText) + '; ' + u.lines.slice(-4).join(' | '));
+    run.relayMs.push(u.relayDelayMs(tap));
+    if (trace) {
+      await sleep(30);
+      for (const [step, us] of await u.traceSteps()) {
+        const a = run.steps.get(step) ?? [];
+        a.push(us / 1000);
+        run.steps.set(step, a);
+      }
+    }
+    await u.removeFob();
+    await u.until(() => !u.relay, 5000);
+    await sleep(80);
+  }
+  await u.tracing(false);
+  return run;
+}
+
+async function main(): Promise<void> {
+  const missing = interpreterMissing();
+  if (missing) {
+    line('tap bench: SKIPPED, ' + missing);
+    return;
+  }
+  ensureFirmware();
+  const list = members(MEMBERS);
+  const fobs = (list as Array<{ fob_codes: string[] }>).map((m) => m.fob_codes[0]);
+  const server = new E2EServer({ members: list, machines: { lathe: { authorizations_or: ['Lathe'] } } });
+  await server.start();
+  const h = await startInterpUnit(server, 'lathe', { syncIntervalS: 5 });
+  const u = h.unit;
+  try {
+    const t0 = Date.now();
+    await untilListVersion(server, 'lathe', 1, 600_000);
+    await u.untilLcd('Please Insert\nRFID Card', 600_000);
+    const loaded = (Date.now() - t0) / 1000;
+    const mem = await u.memory();
+    // host speed: a plain 1,000-iteration loop in the same interpreter
+    const loop = await u.evaluate<number>('(function(){var t=getTime(),x=0;for(var i=0;i<1000;i++)x+=i;return (getTime()-t)*1000;})()');
+    line(`tap bench: built firmware in Espruino 2v29 (${mem.total} vars), ${MEMBERS} members (list in ${loaded.toFixed(0)} s, idle usage ${mem.usage} vars), ${TAPS} taps per mode; a 1,000-iteration loop takes ${ms(loop)} here`);
+
+    const auto = await taps(u, fobs, TAPS, false);
+    line(`  reader "auto" (baseline): last bit -> relay median ${ms(median(auto.relayMs))}, p90 ${ms(p90(auto.relayMs))} (waits for the 25 ms end-of-frame gap)`);
+
+    const cfg = { ...h.config, reader_bits: 26 };
+    await u.evaluate('require("Storage").write("fobgate.json",' + JSON.stringify(JSON.stringify(cfg)) + ')');
+    const from = u.lines.length;
+    await u.powerCycle();
+    await u.waitBoot(30_000, from);
+    await u.untilLcd('Please Insert\nRFID Card', 60_000);
+    const declared = await taps(u, fobs, TAPS, true);
+    line(`  reader_bits 26: last bit -> relay median ${ms(median(declared.relayMs))}, p90 ${ms(p90(declared.relayMs))} (decided at the last bit)`);
+    const order = ['frame', 'lookup', 'decide', 'relay', 'lcd', 'led', 'events', 'done'];
+    const at = (s: string) => median(declared.steps.get(s) ?? [NaN]);
+    let prev = 0;
+    const parts: string[] = [];
+    for (const s of order) {
+      const t = at(s);
+      if (!isFinite(t)) continue;
+      parts.push(`${s} +${(t - prev).toFixed(2)}`);
+      prev = t;
+    }
+    line(`  split, median ms after the last bit (each step's own time): ${parts.join(', ')}`);
+    line(`  firmware time before the relay: ${ms(at('relay'))} (decode ${ms(at('frame'))}, lookup ${ms(at('lookup') - at('frame'))}, decision ${ms(at('decide') - at('lookup'))}, relay write ${ms(at('relay') - at('decide'))}); after it: LCD ${ms(at('lcd') - at('relay'))}, LEDs ${ms(at('led') - at('lcd'))}, events and flash ${ms(at('events') - at('led'))}`);
+    const stats = await u.errorFlags();
+    if (stats.length) line('  interpreter error flags: ' + stats.join(', '));
+  } finally {
+    await u.close();
+    await server.close();
+  }
+}
+
+main().catch((e) => {
+  line('tap bench failed: ' + (e instanceof Error ? e.message : String(e)));
+  process.exitCode = 1;
+});
