@@ -19,6 +19,13 @@ import { hmacHex, sha256Hex } from './auth.js';
 
 /** Versions of each machine's list kept for deltas. */
 export const KEEP_VERSIONS = 8;
+/**
+ * What a delta op costs a unit in list records: it merges a delta op by op (a search, a copy and
+ * a write in flash each) but checks a full list record by record, several times cheaper per
+ * entry. A delta is sent when it is smaller than the list and its ops cost no more than the
+ * list's records; past that, the full list reaches the unit sooner.
+ */
+export const DELTA_WORK_FACTOR = 4;
 /** Deltas kept per machine (the download of an announced delta asks for it again). */
 const KEEP_DELTAS = 8;
 /**
@@ -34,8 +41,8 @@ interface Built {
 
 interface Kept {
   lists: Built[];
-  /** Delta texts by "from>to". */
-  deltas: { key: string; text: string }[];
+  /** Delta texts (and their op counts) by "from>to". */
+  deltas: { key: string; text: string; ops: number }[];
 }
 
 /** One version's bytes as the unit gets them. */
@@ -83,20 +90,22 @@ export class ListCache {
     return null;
   }
 
-  private delta(m: MachineConfig, base: AuthList, cur: AuthList): string {
+  private delta(m: MachineConfig, base: AuthList, cur: AuthList): { text: string; ops: number } {
     const kept = this.kept(m.name);
     const key = base.version + '>' + cur.version;
-    for (const d of kept.deltas) if (d.key === key) return d.text;
+    for (const d of kept.deltas) if (d.key === key) return d;
     const text = diffLists(base, cur);
-    kept.deltas.push({ key, text });
+    const meta = JSON.parse(text.substring(text.indexOf(' ') + 1, text.indexOf('\n'))) as { ops: number };
+    const d = { key, text, ops: meta.ops };
+    kept.deltas.push(d);
     while (kept.deltas.length > KEEP_DELTAS) kept.deltas.shift();
-    return text;
+    return d;
   }
 
   /**
    * What a unit holding (heldVersion, heldDigest) needs, or null when it holds the latest: a
-   * delta from a version still kept here when it is smaller than the full list, else the full
-   * list; inline (base64 `data`) when it fits min(inlineMax, the server's cap), else announced
+   * delta from a version still kept here when it is smaller than the list and cheaper for the
+   * unit (DELTA_WORK_FACTOR), else the full list; inline (base64 `data`) when it fits min(inlineMax, the server's cap), else announced
    * for download. Signed with the unit's key.
    */
   updateFor(m: MachineConfig, heldVersion: number, heldDigest: string, key: string, inlineMax = 0): ListUpdate | null {
@@ -113,7 +122,9 @@ export class ListCache {
   private transferFor(m: MachineConfig, cur: AuthList, base: AuthList | null): Transfer {
     if (base) {
       const d = this.delta(m, base, cur);
-      if (d.length < cur.text.length) return { kind: 'delta', from: base.version, version: cur.version, digest: cur.digest, text: d };
+      if (d.text.length < cur.text.length && d.ops * DELTA_WORK_FACTOR <= cur.count) {
+        return { kind: 'delta', from: base.version, version: cur.version, digest: cur.digest, text: d.text };
+      }
     }
     return { kind: 'full', from: 0, version: cur.version, digest: cur.digest, text: cur.text };
   }
@@ -130,7 +141,7 @@ export class ListCache {
     if (from === 0) return { kind: 'full', from: 0, version, digest: target.digest, text: target.text };
     const base = from < version ? this.held(m, from, null) : null;
     if (!base) return null;
-    return { kind: 'delta', from, version, digest: target.digest, text: this.delta(m, base, target) };
+    return { kind: 'delta', from, version, digest: target.digest, text: this.delta(m, base, target).text };
   }
 
   /** Membership expiry depends on the date: a new day gives every list a new version. */

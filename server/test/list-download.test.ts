@@ -136,7 +136,7 @@ test('the unit\'s declared budget decides inline or download, capped by the serv
   }
 });
 
-test('delta or full: a small change is a delta (inline), a large change a downloaded delta, replacing everyone the full list', async () => {
+test('delta or full: a small change is a delta (inline), a larger one a downloaded delta, a large one or replacing everyone the full list', async () => {
   const f = announced((await unit.sync()).body!.list);
   let held = resulting(unit, f, bytes(await download(unit, f.version)), null);
   // one member more: a small delta, inline
@@ -149,8 +149,9 @@ test('delta or full: a small change is a delta (inline), a large change a downlo
   assert.ok(u.data && u.bytes < 500, 'one member: ' + u.bytes + ' bytes inline');
   held = resulting(unit, u, Buffer.from(u.data!, 'base64').toString('latin1'), held);
   assert.ok(findFob(held, 5000000 + 3 * 400) >= 0);
-  // 300 members more: a delta too large to travel inline, downloaded with its base
-  put = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(701)] });
+  // 100 members more: a delta too large for this unit's budget, downloaded with its base
+  put = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(501)] });
+  unit.listInlineMax = 1024;
   s = await unit.sync();
   u = announced(s.body!.list);
   assert.is(u.kind, 'delta');
@@ -158,9 +159,16 @@ test('delta or full: a small change is a delta (inline), a large change a downlo
   assert.is(r.statusCode, 200, r.body);
   assert.is(r.rawPayload.length, u.bytes);
   held = resulting(unit, u, bytes(r), held);
-  assert.is(held.count, 704);
+  assert.is(held.count, 504);
+  // 300 more on 504: a delta, but more work for the unit than the list itself: the full list
+  put = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(801)] });
+  s = await unit.sync();
+  u = announced(s.body!.list);
+  assert.is(u.kind, 'full');
+  held = resulting(unit, u, bytes(await download(unit, u.version)), null);
+  assert.is(held.count, 804);
   // everyone replaced: the full list is smaller than the delta
-  put = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(700, 5000)] });
+  put = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(800, 5000)] });
   s = await unit.sync();
   u = announced(s.body!.list);
   assert.is(u.kind, 'full');

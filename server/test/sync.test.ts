@@ -168,6 +168,10 @@ test('an event type from newer firmware is stored as a unit event, not a reason 
 });
 
 test('list: full for a fresh unit, nothing when current, delta after a users change, full from an unknown version', async () => {
+  // enough members that a one-member change is worth a delta (a tiny list is sent whole)
+  const filler = Array.from({ length: 20 }, (_, i) => user(String(100 + i), 'F' + i, String(1000 + i).padStart(10, '0'), ['Lathe']));
+  const first = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...filler] });
+  assert.is(first.statusCode, 200, first.body);
   let s = await unit.sync();
   const full = s.body!.list!;
   assert.is(full.kind, 'full');
@@ -181,7 +185,7 @@ test('list: full for a fresh unit, nothing when current, delta after a users cha
     method: 'PUT',
     url: '/api/admin/users',
     headers: AUTH,
-    payload: [...USERS_RAW, user('4', 'Dee', '0000000004', ['Lathe'])],
+    payload: [...USERS_RAW, ...filler, user('4', 'Dee', '0000000004', ['Lathe'])],
   });
   assert.is(put.statusCode, 200, put.body);
   assert.is(put.json().version, base.version + 1);
