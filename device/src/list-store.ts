@@ -283,7 +283,18 @@ export class ListStore {
 
   /** A transfer that failed or was cut off: forget it (its slot stays unsigned, never used). */
   abandon(): void {
+    this.drop(this.t);
     this.t = null;
+  }
+
+  /**
+   * Lets go of a transfer's parts: its merge's sink closures hold the scope that holds the
+   * transfer, a cycle the interpreter frees only at its next garbage collection.
+   */
+  private drop(t: Transfer | null): void {
+    if (!t) return;
+    t.merge = null;
+    t.full = null;
   }
 
   /**
@@ -296,9 +307,16 @@ export class ListStore {
     const held = this.version();
     const fail = (e: SharedError): void => done({ applied: false, version: held, error: e });
     if (!t) return fail(storeError('no list transfer in progress'));
-    if (t.error) return fail(t.error);
-    if (t.at !== t.u.bytes) return fail(storeError('list transfer ended after ' + t.at + ' of ' + t.u.bytes + ' bytes'));
+    if (t.error) {
+      this.drop(t);
+      return fail(t.error);
+    }
+    if (t.at !== t.u.bytes) {
+      this.drop(t);
+      return fail(storeError('list transfer ended after ' + t.at + ' of ' + t.u.bytes + ' bytes'));
+    }
     const r = t.full ? t.full.finish() : (t.merge as DeltaMerge).finish();
+    this.drop(t);
     if (!r.ok) return fail(r.error);
     if (!t.out.flush() || t.out.at !== t.out.size) return fail(storeError('flash refused the new list (full?)'));
     const file = LIST_FILE_PREFIX + t.slot;
@@ -337,6 +355,7 @@ export class ListStore {
   stop(): void {
     const v = this.verifying;
     this.verifying = null;
+    this.drop(this.t);
     this.t = null;
     if (v && v.timer !== null) this.timers.clearTimeout(v.timer);
   }

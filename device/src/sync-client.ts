@@ -18,8 +18,12 @@ export const BACKOFF_MAX_MS = 60000;
 export const HOLD_RECHECK_MS = 1000;
 /** A request call that kept the interpreter this long blocked it (ESP32 connect/DNS). */
 export const BLOCKING_MS = 500;
-/** A list download's deadline: the request deadline plus this per KiB announced (Wi-Fi + flash writes). */
-export const DOWNLOAD_MS_PER_KB = 250;
+/**
+ * A list download ends in failure when no byte arrived for the request deadline (a stalled
+ * server), or at the latest after the request deadline plus this per KiB announced: the unit
+ * merges and checks every piece as it arrives, which takes a slow ESP32 far longer than Wi-Fi.
+ */
+export const DOWNLOAD_MS_PER_KB = 2000;
 /** Bytes of a sync answer besides inline list data (commands, times, the update's fields). */
 export const ANSWER_BASE_BYTES = 4096;
 /** Bytes of an error answer kept (status 4xx/5xx, or a download that failed). */
@@ -344,24 +348,40 @@ export class SyncClient {
    */
   private post(
     path: string, text: string, deadlineMs: number, maxBody: number, onData: ((chunk: string, status: number) => boolean) | null,
-    done: (id: number, e: SyncError | null, res: HttpResponse | null, sentSig: string) => void,
+    done: (id: number, e: SyncError | null, res: HttpResponse | null, sentSig: string) => void, stallMs?: number,
   ): number {
     const o = this.o;
     const headers: { [k: string]: string } = { 'content-type': 'application/json' };
+    const stall = typeof stallMs === 'number' ? stallMs : 0;
     const sig = o.hmac(o.key, text).toLowerCase();
     headers[SIGNATURE_HEADER] = sig;
     const id = ++this.lastId;
     this.inflight = id;
     this.wanted = false;
-    this.deadline = o.timers.setTimeout(() => {
-      this.deadline = null;
-      if (this.inflight !== id) return;
-      this.timeoutsInRow++;
-      done(id, err('SYNC_TIMEOUT', 'no answer within ' + deadlineMs + ' ms'), null, sig);
-    }, deadlineMs);
-    const opts: HttpRequestOptions = { host: o.server.host, port: o.server.port, path: o.server.base + path, method: 'POST', headers: headers, body: text, maxBody: maxBody };
-    if (onData) opts.onData = onData;
     const called = o.clock.now();
+    const arm = (ms: number, why: string): void => {
+      if (this.deadline !== null) o.timers.clearTimeout(this.deadline);
+      this.deadline = o.timers.setTimeout(() => {
+        this.deadline = null;
+        if (this.inflight !== id) return;
+        this.timeoutsInRow++;
+        done(id, err('SYNC_TIMEOUT', why), null, sig);
+      }, ms);
+    };
+    const whole = 'no answer within ' + deadlineMs + ' ms';
+    arm(stall > 0 ? Math.min(stall, deadlineMs) : deadlineMs, stall > 0 && stall < deadlineMs ? 'no data for ' + stall + ' ms' : whole);
+    const opts: HttpRequestOptions = { host: o.server.host, port: o.server.port, path: o.server.base + path, method: 'POST', headers: headers, body: text, maxBody: maxBody };
+    if (onData) {
+      opts.onData = (chunk, status) => {
+        // data keeps a stalled-download guard away, never beyond the whole deadline
+        if (stall > 0 && this.inflight === id) {
+          const left = deadlineMs - (o.clock.now() - called);
+          if (left > stall) arm(stall, 'no data for ' + stall + ' ms');
+          else if (left > 0) arm(left, whole);
+        }
+        return onData(chunk, status);
+      };
+    }
     try {
       o.http(opts, (e, res) => {
         if (this.inflight !== id) return;
@@ -424,7 +444,7 @@ export class SyncClient {
       }
       const good = job.complete();
       this.endDownload(rid, job, good ? null : err('SYNC_DOWNLOAD', 'downloaded list refused'), true);
-    });
+    }, o.deadlineMs);
   }
 
   /**
