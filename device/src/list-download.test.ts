@@ -248,6 +248,38 @@ test('an announced list older than the held one is refused without downloading i
   fw.stop();
 });
 
+test('a download that keeps coming is not cut off (however slow the unit takes it); one that stalls fails after the request deadline', () => {
+  const { rig, fw, unit } = boot();
+  const u = fetchUpdate(makeList(BIG, 6));
+  let req = syncWithFetch(rig, u).dl;
+  // one chunk every 9 s: far longer in all than the request deadline, never 10 s without data
+  // (within the whole deadline: 10 s + 2 s per KB)
+  let p = 0;
+  for (; p < 4 * STREAM_CHUNK; p += STREAM_CHUNK) {
+    rig.time.advance(SYNC_DEADLINE_MS - 1000);
+    assert.ok(req.opts.onData!(u.text.substring(p, p + STREAM_CHUNK), 200));
+  }
+  assert.ok(4 * (SYNC_DEADLINE_MS - 1000) < SYNC_DEADLINE_MS + Math.ceil(u.text.length / 1024) * DOWNLOAD_MS_PER_KB);
+  assert.is(rejected(unit).length, 0, 'still going after ' + 4 * (SYNC_DEADLINE_MS - 1000) + ' ms');
+  for (; p < u.text.length; p += STREAM_CHUNK) req.opts.onData!(u.text.substring(p, p + STREAM_CHUNK), 200);
+  req.cb(null, { status: 200, headers: {}, body: '' });
+  rig.time.advance(0);
+  assert.is(unit.lists.version(), 6);
+  // a stalled one: data, then silence
+  const next = fetchUpdate(makeList(BIG.slice(1), 7));
+  req = syncWithFetch(rig, next).dl;
+  req.opts.onData!(next.text.substring(0, STREAM_CHUNK), 200);
+  rig.time.advance(SYNC_DEADLINE_MS - 1);
+  assert.is(rejected(unit).length, 0);
+  rig.time.advance(2);
+  const r = rejected(unit);
+  assert.is(r.length, 1);
+  assert.is(r[0].reason, 'SYNC_TIMEOUT');
+  assert.match(String(r[0].detail), /no data for 10000 ms/);
+  assert.is(unit.lists.version(), 6);
+  fw.stop();
+});
+
 test('small updates travel inline within the budget the unit declares; an answer beyond it is refused', () => {
   let free = 9000;
   const { rig, fw, unit } = boot(undefined, () => free);
