@@ -5,6 +5,7 @@
 // and decide its fobs; tampered, truncated and rolled-back transfers are refused with the held
 // list kept in force. Each test starts its own server and unit (no test depends on another), and
 // waits for outcomes in simulated time only.
+// @timeout 600 (16,000-member lists built, sent and checked four times over; slow on a busy machine)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';

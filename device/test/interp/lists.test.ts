@@ -4,6 +4,8 @@
 // at 12,000 variables a 5,000-member download and deltas of several sizes work too. The peak is
 // sampled around every Storage, crypto, JSON, timer and HTTP call (a lower bound of the true peak,
 // close to it for this work, which goes through those calls).
+// @timeout 900 (the interpreter receives and checks 10,000-member lists in real time; on a
+// machine whose cores are busy that takes minutes)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
