@@ -153,6 +153,11 @@ export class ListStore {
     return this.t !== null || this.verifying !== null;
   }
 
+  /** A received list is being checked from flash (a few pieces per tick). */
+  checking(): boolean {
+    return this.verifying !== null;
+  }
+
   /** Whether lists can be received here (flash written at offsets). */
   canReceive(): boolean {
     return this.writeAt !== null;

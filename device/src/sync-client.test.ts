@@ -323,4 +323,20 @@ test('a server that accepts but never answers (no blocking) keeps being tried wh
   r.client.stop();
 });
 
+test('while a new list is checked (defer), no request starts; the sync goes once the check is over', () => {
+  const r = rig();
+  let checking = true;
+  (r.client as unknown as { o: { defer: () => boolean } }).o.defer = () => checking;
+  r.client.start();
+  r.time.advance(0);
+  assert.is(r.http.requests.length, 0, 'deferred');
+  r.client.trigger();
+  r.time.advance(3 * HOLD_RECHECK_MS);
+  assert.is(r.http.requests.length, 0, 'an event does not force it either');
+  checking = false;
+  r.time.advance(HOLD_RECHECK_MS);
+  assert.is(r.http.requests.length, 1, 'goes as soon as the check is over');
+  r.client.stop();
+});
+
 test.run();

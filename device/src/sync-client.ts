@@ -78,6 +78,12 @@ export interface SyncClientOptions {
    * at once. Optional.
    */
   hold?: () => boolean;
+  /**
+   * While this says true no request is started (looked at again every HOLD_RECHECK_MS): a new
+   * list is being checked from flash, and a sync on top of it would add its own RAM to the
+   * check's. A few seconds at most; decisions do not wait for it. Optional.
+   */
+  defer?: () => boolean;
 }
 
 /**
@@ -300,7 +306,7 @@ export class SyncClient {
   private send(): void {
     if (this.stopped || this.inflight) return;
     const o = this.o;
-    if (this.failures > 0 && this.lastCallMs >= BLOCKING_MS && o.hold && o.hold()) {
+    if ((this.failures > 0 && this.lastCallMs >= BLOCKING_MS && o.hold && o.hold()) || (o.defer && o.defer())) {
       this.schedule(HOLD_RECHECK_MS);
       return;
     }

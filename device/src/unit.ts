@@ -212,6 +212,8 @@ export class Unit {
       // a failing server is not contacted while a machine runs (a blocking connect would delay
       // fob removal and oops); events wait in the ring and go as soon as the relays are off
       hold: () => this.relay.isOn() || (this.second !== null && this.second.isOn()),
+      // one RAM-hungry thing at a time: no sync while a new list is checked from flash
+      defer: () => this.lists.checking(),
     });
     this.listUpdates = new ListUpdates({
       lists: this.lists,
