@@ -40,6 +40,7 @@ export function unitOptions(p: Platform, cfg: BoardConfig, extra?: Partial<UnitO
     random: p.random,
     network: link,
     freeVars: p.freeVars,
+    collect: p.collect,
     reboot: p.reboot,
     log: p.log,
     problems: problems,

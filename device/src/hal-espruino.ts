@@ -26,6 +26,8 @@ export interface Platform {
   wifi: WifiModule | null;
   random: () => number;
   freeVars: () => number | null;
+  /** A garbage collection pass (process.memory() runs one), before RAM-hungry work. Optional. */
+  collect?: () => void;
   reboot: () => void;
   log: (line: string) => void;
   /** Storage.write at an offset of a pre-sized file (streams large files), or null. */
@@ -249,6 +251,13 @@ export function espruinoPlatform(): Platform {
     sha256: crypto ? (s: string) => crypto.SHA256(s) : () => '',
     wifi: wifi,
     random: () => Math.random(),
+    collect: () => {
+      try {
+        (process as any).memory();
+      } catch (e) {
+        // no process.memory on this build
+      }
+    },
     freeVars: () => {
       try {
         return (process as any).memory(false).free;

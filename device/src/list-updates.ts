@@ -28,6 +28,11 @@ export interface ListUpdatesOptions {
   atob: (b64: string) => string;
   /** Free interpreter variables, or null when unknown. */
   freeVars: () => number | null;
+  /**
+   * A garbage collection pass (optional): run before a list is received and after it is checked,
+   * so the transfer's peak is the live memory, not live plus what earlier syncs left to collect.
+   */
+  collect?: () => void;
   event: (ev: NewEvent) => void;
   /** A new list is in force. */
   applied: (version: number) => void;
@@ -78,6 +83,7 @@ export class ListUpdates {
     const newer = checkNewer(held, u, held === null ? null : lists.digest());
     if (!newer.ok) return this.rejected(u.version, newer.error.code, newer.error.message);
     if (newer.value === 'same') return;
+    if (this.o.collect) this.o.collect();
     if (typeof u.data === 'string') return this.inline(u);
     this.download(u);
   }
@@ -142,6 +148,7 @@ export class ListUpdates {
 
   /** A new list is in force, or why one was refused. */
   private outcome(version: number, r: AcceptResult): void {
+    if (this.o.collect) this.o.collect();
     if (r.applied) {
       this.lastRejected = '';
       this.o.event({ type: 'list_applied', at: 0, up: 0, v: r.version });

@@ -63,6 +63,8 @@ export interface UnitOptions {
   network: NetworkLink;
   /** Free interpreter variables, or null when unknown. */
   freeVars: () => number | null;
+  /** A garbage collection pass, before a list is received (optional). */
+  collect?: () => void;
   reboot: () => void;
   log: (line: string) => void;
   /** Built-in modules found missing at boot (each degrades one function). */
@@ -221,6 +223,7 @@ export class Unit {
       machine: opts.config.machine,
       atob: opts.atob || atobOf(),
       freeVars: opts.freeVars,
+      collect: opts.collect,
       event: (ev) => {
         this.event(ev);
       },
