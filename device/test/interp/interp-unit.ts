@@ -486,13 +486,14 @@ export class InterpUnit {
    * Flashes a unit: the stand-in as .boot0, the built firmware as .bootcde and (when given) the
    * board config as fobgate.json, then power-cycles so it boots from Storage as the chip does.
    */
-  async install(opts: { config?: unknown; firmware?: string; standin?: string }): Promise<void> {
+  async install(opts: { config?: unknown; firmware?: string; standin?: string; sampleFromBoot?: boolean }): Promise<void> {
     const files: Record<string, string> = {
       '.boot0': opts.standin ?? readFileSync(STANDIN_PATH, 'latin1'),
       '.bootcde': opts.firmware ?? readFileSync(FIRMWARE_PATH, 'latin1'),
       '.fgctl': String(await this.control()),
     };
     if (opts.config !== undefined) files['fobgate.json'] = typeof opts.config === 'string' ? opts.config : JSON.stringify(opts.config);
+    if (opts.sampleFromBoot) files['.fgsample'] = '1';
     await this.writeFiles(files);
     if (opts.config !== undefined) this.setBoard(opts.config);
     await this.powerCycle();

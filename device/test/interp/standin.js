@@ -341,6 +341,8 @@
   var cfg = S.readJSON('fobgate.json', true);
   var pins = cfg && cfg.pins && typeof cfg.pins === 'object' ? cfg.pins : {};
   driven[typeof pins.oops_button === 'number' ? pins.oops_button : 32] = 0;
+  // `.fgsample`: sample memory from the first instruction on (peaks of the boot and first sync)
+  if (S.read('.fgsample') !== undefined) st.sample = true;
   var world = S.readJSON('.fgworld', true);
   if (world && typeof world === 'object') for (var k in world) driven[k] = world[k];
   // Commands from the test: "E <id> <expression>" -> "R <id> <json>" or "X <id> <error>".
