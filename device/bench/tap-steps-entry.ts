@@ -1,5 +1,6 @@
 // Built by device/bench/tap.bench.ts into a small program for the bare interpreter: times each
-// step of a tap's decision path on its own (many runs, best and median), with 10,000 members.
+// step of a tap's decision path on its own (many runs, best and median), with 10,000 members
+// (fobs and flags in typed arrays, names memory-mapped from a Storage file, as on the unit).
 import { decide, findFob, initialState, cleanState, outputsOf, lcdSafeName, numberToFob, subjectFromEntry, decodeWiegand, encodeWiegand, FLAG_MAIN, NAME_WIDTH } from '@fobgate/shared';
 import type { AuthList, DecisionMachine } from '@fobgate/shared';
 
@@ -47,7 +48,6 @@ time('findFob', 30, (i) => { findFob(list, 100000 + ((i * 331) % N) * 1601); });
 time('subjectFromEntry', 30, (i) => { subjectFromEntry(list, (i * 331) % N); });
 time('decide', 30, () => { decide(machine, state, { type: 'card_inserted', fob: sub.fob }, sub, { now: 1000, list_stale: false }); });
 const d = decide(machine, state, { type: 'card_inserted', fob: sub.fob }, sub, { now: 1000, list_stale: false });
-time('initialState', 30, () => { initialState(); });
 time('cleanState(session)', 30, () => { cleanState(d.state); });
 time('lcdSafeName', 30, () => { lcdSafeName('Member 4242'); });
 time('outputsOf(session)', 30, () => { outputsOf(machine, d.state); });
