@@ -1,13 +1,19 @@
 // The tap in the REAL interpreter: from the last Wiegand bit to the relay write, with the split of
 // the firmware's steps (FG_TRACE marks), for a reader declared as 26-bit (decided at the last bit)
-// against the "auto" reader in the same run (decided after the end-of-frame gap). The built
+// against the "auto" reader in the same run (decided after the end-of-frame gap); then each step
+// of the decision path alone (tap-steps-entry.ts) with 10,000 members. The built
 // firmware runs from Storage in Espruino 2v29 (16,383 variables) with a list of MEMBERS members
 // from a real server on loopback. Host speed is printed as a baseline: an ESP32 at 240 MHz is
 // several times slower than this host, so these are lower bounds.
 //
 //   npx tsx device/bench/tap.bench.ts [--members 10000] [--taps 25]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { E2EServer, ensureFirmware, member, startInterpUnit, untilListVersion, interpreterMissing, sleep } from '../test/interp/harness.js';
-import type { InterpUnit, TapResult } from '../test/interp/interp-unit.js';
+import { InterpUnit, type TapResult } from '../test/interp/interp-unit.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf('--' + name);
@@ -68,6 +74,27 @@ async function taps(u: InterpUnit, fobs: string[], count: number, trace: boolean
   return run;
 }
 
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Each step of the decision path on its own, many times, in a bare interpreter: a small program
+ * built from tap-steps-entry.ts (the shared decoder, lookup and decision) with 10,000 members.
+ */
+async function steps(): Promise<Array<{ step: string; best: number; median: number }>> {
+  const out = mkdtempSync(join(tmpdir(), 'fobgate-tapsteps-'));
+  const u = new InterpUnit();
+  try {
+    execFileSync('npx', ['tsx', join(HERE, '..', 'build', 'build.ts'), '--entry', join(HERE, 'tap-steps-entry.ts'), '--out', out], { stdio: 'pipe' });
+    await u.writeFiles({ '.bootcde': readFileSync(join(out, 'firmware.js'), 'latin1') });
+    await u.powerCycle();
+    await u.waitLine(/^STEPS DONE/, 300_000);
+    return u.lines.filter((l) => l.startsWith('STEP ')).map((l) => JSON.parse(l.substring(5)));
+  } finally {
+    await u.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const missing = interpreterMissing();
   if (missing) {
@@ -98,8 +125,10 @@ async function main(): Promise<void> {
     await u.evaluate('require("Storage").write("fobgate.json",' + JSON.stringify(JSON.stringify(cfg)) + ')');
     const from = u.lines.length;
     await u.powerCycle();
-    await u.waitBoot(30_000, from);
-    await u.untilLcd('Please Insert\nRFID Card', 60_000);
+    const b0 = Date.now();
+    await u.waitBoot(600_000, from);
+    await u.untilLcd('Please Insert\nRFID Card', 600_000);
+    line(`  power cycle with the new config: booted with the list from flash in ${((Date.now() - b0) / 1000).toFixed(1)} s`);
     const declared = await taps(u, fobs, TAPS, true);
     line(`  reader_bits 26: last bit -> relay median ${ms(median(declared.relayMs))}, p90 ${ms(p90(declared.relayMs))} (decided at the last bit)`);
     const order = ['frame', 'lookup', 'decide', 'relay', 'lcd', 'led', 'events', 'done'];
@@ -114,6 +143,10 @@ async function main(): Promise<void> {
     }
     line(`  split, median ms after the last bit (each step's own time): ${parts.join(', ')}`);
     line(`  firmware time before the relay: ${ms(at('relay'))} (decode ${ms(at('frame'))}, lookup ${ms(at('lookup') - at('frame'))}, decision ${ms(at('decide') - at('lookup'))}, relay write ${ms(at('relay') - at('decide'))}); after it: LCD ${ms(at('lcd') - at('relay'))}, LEDs ${ms(at('led') - at('lcd'))}, events and flash ${ms(at('events') - at('led'))}`);
+    const each = await steps();
+    const get = (n: string) => each.find((e) => e.step === n);
+    line(`  each step alone in a bare interpreter, 10,000 members (best / median of 30 runs): ` +
+      ['decodeWiegand', 'findFob', 'subjectFromEntry', 'decide', 'loop1000'].map((n) => { const e = get(n); return e ? `${n} ${e.best.toFixed(2)} / ${e.median.toFixed(2)} ms` : ''; }).join(', '));
     const stats = await u.errorFlags();
     if (stats.length) line('  interpreter error flags: ' + stats.join(', '));
   } finally {

@@ -22,6 +22,8 @@ export interface StartOptions {
   /** Extra or replaced config fields (e.g. reader_bits). */
   config?: Record<string, unknown>;
   echo?: boolean;
+  /** Sample memory from boot on (InterpUnit.memory().peak then covers the first sync). */
+  sampleFromBoot?: boolean;
 }
 
 /** The config a flash tool would write for this unit. */
@@ -46,7 +48,7 @@ export async function startInterpUnit(server: E2EServer, machine: string, opts: 
   const key = (r.json as { key: string }).key;
   const config = unitConfig(server, machine, key, opts);
   const unit = new InterpUnit({ vars: opts.vars ?? 16383, echo: opts.echo });
-  await unit.install({ config });
+  await unit.install({ config, sampleFromBoot: opts.sampleFromBoot });
   await unit.waitBoot(30_000);
   return { unit, key, config };
 }

@@ -9,6 +9,7 @@
 // HD44780 model) and the status LED, and injects fobs, card removal and oops presses.
 // A power cut is SIGKILL (the interpreter ignores SIGTERM) followed by a fresh start.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,6 +110,13 @@ export class InterpUnit {
   private expectExit = false;
   private readonly opts: InterpUnitOptions;
   private files: FileServer | null = null;
+  /** The control server the stand-in connects to (port in Storage `.fgctl`), and its connection. */
+  private ctl: Server | null = null;
+  private ctlPort = 0;
+  private sock: Socket | null = null;
+  private sockBuf = '';
+  /** Report lines the stand-in could not send while it was not connected (it says how many). */
+  lostReports = 0;
   /** Console lines the interpreter printed (not the stand-in's reports), newest last. */
   readonly lines: string[] = [];
   /** Lines that show trouble: Uncaught, OUT OF MEMORY, ASSERT, stack/memory errors. */
@@ -141,9 +149,43 @@ export class InterpUnit {
 
   // ---------------------------------------------------------------- process
 
+  /** The loopback control server (commands to the stand-in, reports from it). */
+  private async control(): Promise<number> {
+    if (this.ctl) return this.ctlPort;
+    const server = createServer((s) => {
+      if (this.sock) this.sock.destroy();
+      this.sock = s;
+      this.sockBuf = '';
+      s.setNoDelay(true);
+      s.on('data', (d: Buffer) => {
+        if (this.sock !== s) return;
+        this.sockBuf += d.toString('latin1');
+        let nl: number;
+        while ((nl = this.sockBuf.indexOf('\n')) >= 0) {
+          const line = this.sockBuf.substring(0, nl);
+          this.sockBuf = this.sockBuf.substring(nl + 1);
+          this.report(line);
+        }
+        this.wake();
+      });
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        if (this.sock === s) this.sock = null;
+      });
+      this.wake();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    this.ctl = server;
+    this.ctlPort = (server.address() as { port: number }).port;
+    return this.ctlPort;
+  }
+
   /** Starts the interpreter (a power-on): it boots .boot0 and .bootcde from its flash. */
   async start(): Promise<void> {
     if (this.proc) throw new Error('interpreter already running');
+    await this.control();
+    if (this.sock) this.sock.destroy();
+    this.sock = null;
     this.buf = '';
     this.lcd.powerOn();
     const child = spawn(binaryPath(this.vars), [], { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -199,6 +241,11 @@ export class InterpUnit {
     await this.powerCut();
     if (this.files) await this.files.close();
     this.files = null;
+    if (this.sock) this.sock.destroy();
+    this.sock = null;
+    const ctl = this.ctl;
+    this.ctl = null;
+    if (ctl) await new Promise<void>((r) => ctl.close(() => r()));
     if (this.ownDir) rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -238,6 +285,10 @@ export class InterpUnit {
   private report(r: string): void {
     const sp = r.indexOf(' ');
     const kind = sp < 0 ? r : r.substring(0, sp);
+    if (kind === 'L') {
+      this.lostReports += Number(r.substring(2)) || 0;
+      return;
+    }
     const rest = sp < 0 ? '' : r.substring(sp + 1);
     const seq = ++this.seq;
     if (kind === 'R' || kind === 'X') {
@@ -337,7 +388,7 @@ export class InterpUnit {
     this.proc.stdin.write('\x10' + line + '\n');
   }
 
-  private call(id: number, line: string, expr: string, timeoutMs: number): Promise<unknown> {
+  private call(id: number, line: string, expr: string, timeoutMs: number, viaControl = false): Promise<unknown> {
     return new Promise((resolve, reject) => {
       // When this process itself was busy past the deadline, the answer may be waiting in the
       // pipe: let pending I/O run first (setImmediate runs after the poll phase), then decide.
@@ -348,6 +399,19 @@ export class InterpUnit {
         reject(new Error('interpreter did not answer within ' + timeoutMs + ' ms: ' + expr.substring(0, 120) + ' (' + (this.proc ? 'running' : 'not running') + ', silent for ' + quiet + ' ms); last lines: ' + this.lines.slice(-6).join(' | ')));
       }), timeoutMs);
       this.pending.set(id, { resolve, reject, timer, expr });
+      if (viaControl) {
+        if (line.indexOf('\n') >= 0) {
+          clearTimeout(timer);
+          this.pending.delete(id);
+          reject(new Error('one line at a time'));
+          return;
+        }
+        // the stand-in connects shortly after boot: wait for it within the same deadline
+        void this.until(() => this.sock !== null || !this.pending.has(id), timeoutMs).then(() => {
+          if (this.pending.has(id) && this.sock) this.sock.write(line + '\n');
+        });
+        return;
+      }
       try {
         this.type(line);
       } catch (e) {
@@ -358,10 +422,13 @@ export class InterpUnit {
     });
   }
 
-  /** Evaluates an expression with the stand-in loaded (after boot); resolves with its JSON value. */
+  /**
+   * Evaluates an expression with the stand-in loaded (after boot), over the control connection;
+   * resolves with its JSON value.
+   */
   evaluate<T = unknown>(expr: string, timeoutMs = 30_000): Promise<T> {
     const id = this.nextId++;
-    return this.call(id, '__fg.ev(' + id + ',function(){return (' + expr + ');})', expr, timeoutMs) as Promise<T>;
+    return this.call(id, 'E ' + id + ' (' + expr + ')', expr, timeoutMs, true) as Promise<T>;
   }
 
   /** Evaluates without the stand-in (a bare interpreter: first install, after reset()). */
@@ -419,12 +486,14 @@ export class InterpUnit {
    * Flashes a unit: the stand-in as .boot0, the built firmware as .bootcde and (when given) the
    * board config as fobgate.json, then power-cycles so it boots from Storage as the chip does.
    */
-  async install(opts: { config?: unknown; firmware?: string; standin?: string }): Promise<void> {
+  async install(opts: { config?: unknown; firmware?: string; standin?: string; sampleFromBoot?: boolean }): Promise<void> {
     const files: Record<string, string> = {
       '.boot0': opts.standin ?? readFileSync(STANDIN_PATH, 'latin1'),
       '.bootcde': opts.firmware ?? readFileSync(FIRMWARE_PATH, 'latin1'),
+      '.fgctl': String(await this.control()),
     };
     if (opts.config !== undefined) files['fobgate.json'] = typeof opts.config === 'string' ? opts.config : JSON.stringify(opts.config);
+    if (opts.sampleFromBoot) files['.fgsample'] = '1';
     await this.writeFiles(files);
     if (opts.config !== undefined) this.setBoard(opts.config);
     await this.powerCycle();

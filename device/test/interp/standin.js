@@ -13,22 +13,39 @@
   var S = require('Storage');
   var C = require('crypto');
   var H = require('http');
+  var N = require('net');
+  var ctlPort = Number(S.read('.fgctl'));
   var rawParse = JSON.parse;
   var rawTimeout = setTimeout;
   var rawInterval = setInterval;
   var st = { sample: false, peak: 0, samples: 0, wifi: true, trace: false, lastBit: 0 };
 
-  // While a frame's last bit is handled, report lines are held and printed afterwards, so printing
-  // does not count into the firmware's measured time.
+  // Reports and answers go to the test over a TCP connection to the port in Storage `.fgctl`
+  // (the test's control server on 127.0.0.1), and commands come back on it. Not the console:
+  // the Linux build reads stdin in a second thread that races with the interpreter, and a
+  // stream of console input ends in a hang or a crash. Until connected, lines wait in a queue;
+  // without `.fgctl` they are printed (byte 0x01 first). While a frame's last bit is handled,
+  // lines are held and sent afterwards, so sending does not count into the measured time.
   var held = null;
+  var sock = null;
+  var queue = [];
+  var lost = 0;
+  var inbuf = '';
+  var out = function (s) {
+    if (sock) sock.write(s + '\n');
+    else if (ctlPort > 0) {
+      if (queue.length < 500) queue.push(s);
+      else lost++;
+    } else print('\x01' + s);
+  };
   var say = function (s) {
     if (held) held.push(s);
-    else print('\x01' + s);
+    else out(s);
   };
   var flush = function () {
     var h = held;
     held = null;
-    if (h) for (var i = 0; i < h.length; i++) print('\x01' + h[i]);
+    if (h) for (var i = 0; i < h.length; i++) out(h[i]);
   };
   var trace = [];
   // The firmware marks the steps of a tap through this global (src/hal-espruino.ts) when it exists.
@@ -324,7 +341,51 @@
   var cfg = S.readJSON('fobgate.json', true);
   var pins = cfg && cfg.pins && typeof cfg.pins === 'object' ? cfg.pins : {};
   driven[typeof pins.oops_button === 'number' ? pins.oops_button : 32] = 0;
+  // `.fgsample`: sample memory from the first instruction on (peaks of the boot and first sync)
+  if (S.read('.fgsample') !== undefined) st.sample = true;
   var world = S.readJSON('.fgworld', true);
   if (world && typeof world === 'object') for (var k in world) driven[k] = world[k];
+  // Commands from the test: "E <id> <expression>" -> "R <id> <json>" or "X <id> <error>".
+  var run = function (line) {
+    if (line.substring(0, 2) !== 'E ') return;
+    var sp = line.indexOf(' ', 2);
+    var id = line.substring(2, sp);
+    var code = line.substring(sp + 1);
+    G.__fg.ev(id, function () {
+      return eval(code);
+    });
+  };
+  var connect = function () {
+    var c;
+    try {
+      c = N.connect({ host: '127.0.0.1', port: ctlPort }, function () {
+        sock = c;
+        if (lost) sock.write('L ' + lost + '\n');
+        lost = 0;
+        var q = queue;
+        queue = [];
+        for (var i = 0; i < q.length; i++) sock.write(q[i] + '\n');
+      });
+    } catch (e) {
+      rawTimeout(connect, 300);
+      return;
+    }
+    c.on('data', function (d) {
+      inbuf += d;
+      var nl = inbuf.indexOf('\n');
+      while (nl >= 0) {
+        var line = inbuf.substring(0, nl);
+        inbuf = inbuf.substring(nl + 1);
+        run(line);
+        nl = inbuf.indexOf('\n');
+      }
+    });
+    c.on('close', function () {
+      if (sock === c) sock = null;
+      rawTimeout(connect, 300);
+    });
+    c.on('error', function () {});
+  };
+  if (ctlPort > 0) connect();
   say('STANDIN ' + process.memory().usage);
 })(global);
