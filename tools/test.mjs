@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The project's test runner: type-checks every workspace, runs the device build and its
-// compatibility gate, then runs every `*.test.ts` file (uvu) in its own Node process and ends
-// with one line `N passed, N failed`. Exits non-zero on any failure.
+// The project's test runner: type-checks every workspace (and the firmware's sources against
+// ES5 + Espruino), runs the device build and its compatibility gate, then runs every `*.test.ts`
+// file (uvu) in its own Node process. The build steps are reported on their own line; the last
+// line counts tests only: `N passed, N failed`. Exits non-zero on any failure, step or test.
 //
 //   node tools/test.mjs                 everything (what `npm test` runs)
 //   node tools/test.mjs shared server   only those workspaces' test files (no type-check/build)
@@ -29,6 +30,8 @@ const workspaces = chosen.length ? chosen : WORKSPACES;
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let stepsOk = 0;
+const stepFailures = [];
 const failures = [];
 
 function run(cmd, args, opts = {}) {
@@ -66,13 +69,12 @@ function findTests(dir, acc) {
 async function step(label, cmd, args) {
   const r = await run(cmd, args, { timeout: 600_000 });
   if (r.code === 0) {
-    passed++;
+    stepsOk++;
     console.log(`ok   ${label}`);
-    const report = r.out.split('\n').filter((l) => /^(size|gate|budget)/i.test(l.trim()));
+    const report = r.out.split('\n').filter((l) => /^(size|gate|budget|chip types)/i.test(l.trim()));
     for (const l of report) console.log(`     ${l.trim()}`);
   } else {
-    failed++;
-    failures.push(label);
+    stepFailures.push(label);
     console.log(`FAIL ${label}\n${r.out.trim()}\n`);
   }
 }
@@ -126,6 +128,9 @@ async function main() {
     for (const ws of WORKSPACES) {
       if (existsSync(join(root, ws, 'src'))) await step(`typecheck ${ws} (tsc, strict)`, 'npx', ['tsc', '-p', ws]);
     }
+    if (existsSync(join(root, 'device/build/chip-check.ts'))) {
+      await step('typecheck chip code (device/src + shared chip entry against ES5 + Espruino)', 'npx', ['tsx', 'device/build/chip-check.ts']);
+    }
     if (existsSync(join(root, 'device/build/build.ts'))) {
       await step('device build + ES5/banned-API gate + size budget', 'npx', ['tsx', 'device/build/build.ts']);
     }
@@ -147,9 +152,10 @@ async function main() {
   }
   await Promise.all(workers);
   for (const f of exclusive) await runFile(f);
-  if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`);
+  if (full) console.log(`\nbuild steps: ${stepsOk} ok, ${stepFailures.length} failed${stepFailures.length ? ` (${stepFailures.join(', ')})` : ''}`);
+  if (failures.length) console.log(`${full ? '' : '\n'}Failed: ${failures.join(', ')}`);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  process.exit(failed === 0 && (passed > 0) ? 0 : 1);
+  process.exit(failed === 0 && stepFailures.length === 0 && passed > 0 ? 0 : 1);
 }
 
 main().catch((e) => {

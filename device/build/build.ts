@@ -4,9 +4,10 @@
 //
 //   tsx device/build/build.ts [--entry file.ts] [--out dir] [--budget bytes] [--budget-min bytes]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { allBuiltinModules } from './builtins.js';
+import { acquireFirmwareLock } from './firmware-lock.js';
 import { runPipeline } from './pipeline.js';
 import { DEFAULT_BUDGET, type SizeBudget } from './size.js';
 
@@ -63,16 +64,33 @@ async function main(): Promise<number> {
     console.error('gate: FAILED: no firmware entry: ' + (entry || ENTRY_CANDIDATES.map((c) => 'device/' + c).join(' or ')) + ' does not exist');
     return 1;
   }
+  mkdirSync(args.out, { recursive: true });
+  // One build of this output folder at a time (test processes run in parallel); released at exit.
+  const release = acquireFirmwareLock(args.out);
+  try {
+    return await buildInto(args, entry);
+  } finally {
+    release();
+  }
+}
+
+/** Writes a file under a temporary name, then renames it: a reader never sees half of it. */
+function writeAtomic(path: string, text: string): void {
+  const tmp = path + '.' + process.pid + '.tmp';
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+async function buildInto(args: Args, entry: string): Promise<number> {
   const result = await runPipeline({ entry: entry, builtins: allBuiltinModules(), budget: args.budget, version: version() });
   const r = result.report;
-  mkdirSync(args.out, { recursive: true });
   const fw = join(args.out, 'firmware.js');
   const rejected = join(args.out, 'firmware.rejected.js');
   const rel = relative(process.cwd(), fw) || fw;
   r.entry = relative(DEVICE_DIR, entry);
-  writeFileSync(join(args.out, 'build-report.json'), JSON.stringify(r, null, 2) + '\n');
+  writeAtomic(join(args.out, 'build-report.json'), JSON.stringify(r, null, 2) + '\n');
   if (r.ok) {
-    writeFileSync(fw, result.code);
+    writeAtomic(fw, result.code);
     rmSync(rejected, { force: true });
   } else {
     // never leave a flashable file behind that failed the gate

@@ -66,6 +66,8 @@ export async function bundle(entry: string, builtins: string[], version: string)
     // Proxy; cjs leaves `require("Storage")` as written. We wrap the script ourselves.
     format: 'cjs',
     platform: 'neutral',
+    // @fobgate/shared's chip entry (src/chip.ts): the same files device/tsconfig.chip.json checks.
+    conditions: ['espruino'],
     target: 'es2020',
     external: builtins,
     charset: 'ascii',

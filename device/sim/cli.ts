@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureFirmware, ROOT } from './firmware-build.js';
+import { ensureFirmware, REPO_ROOT as ROOT } from '../build/ensure-firmware.js';
 import { CONFIG_FILE, UnitSim } from './unit-sim.js';
 
 export const USAGE = `usage: npm run sim -- --machine <name> [--server http://127.0.0.1:3000]
@@ -153,7 +153,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     process.stderr.write('sim: ' + (e as Error).message + '\n');
     return 1;
   }
-  mkdirSync(dirname(o.flash), { recursive: true });
+  mkdirSync(dirname(o.flash), { recursive: true, mode: 0o700 }); // the flash file holds the unit key
   const unit = new UnitSim({ storagePath: o.flash, profile: o.profile });
   if (o.erase) unit.storage.eraseAll();
   let key = o.key;

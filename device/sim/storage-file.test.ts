@@ -1,6 +1,6 @@
 // Tests of the simulated Storage: write/read with offsets and sizes, flash AND semantics, JSON,
 // listing, StorageFile append/read, limits, trash/compact, and persistence across "power cycles".
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -141,6 +141,20 @@ test('a power cut during a write leaves the part written so far', () => {
   assert.is(s.read('other'), undefined);
   s.powerLost = false;
   assert.ok(s.write('other', 'x'));
+});
+
+test('the flash file (it holds the unit key) is readable by its owner only, whatever the umask', () => {
+  const old = process.umask(0o022);
+  try {
+    const path = join(dir, 'umask.flash.json');
+    writeFileSync(path, JSON.stringify({ format: 'fobgate-sim-storage-1', files: [], trash: 0 }), { mode: 0o644 });
+    const s = new SimStorage(path);
+    s.write('fobgate.json', '{"key":"' + 'ab'.repeat(32) + '"}');
+    s.persist();
+    assert.is(statSync(path).mode & 0o777, 0o600);
+  } finally {
+    process.umask(old);
+  }
 });
 
 test.run();

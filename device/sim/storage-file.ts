@@ -3,7 +3,7 @@
 // traits firmware must respect: 28-character names, pre-sized files written at offsets whose
 // unwritten bytes read 0xFF and whose written bytes can only be cleared (flash ANDs), trash that
 // only compact() reclaims, a fixed capacity, and StorageFile chunks for open().
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 export const STORAGE_CAPACITY = 896 * 1024;
 export const NAME_MAX = 28;
@@ -96,12 +96,16 @@ export class SimStorage {
     this.trash = raw.trash || 0;
   }
 
-  /** Writes the flash image to its host file (temp file + rename, so it is never half written). */
+  /**
+   * Writes the flash image to its host file (temp file + rename, so it is never half written),
+   * readable by its owner only whatever the umask: the unit's config in it holds the unit key.
+   */
   persist(): void {
     if (!this.path) return;
     const data: Persisted = { format: 'fobgate-sim-storage-1', files: [...this.files].map(([n, b]) => [n, Buffer.from(b).toString('base64')]), trash: this.trash };
     const tmp = this.path + '.tmp';
-    writeFileSync(tmp, JSON.stringify(data));
+    writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
     renameSync(tmp, this.path);
   }
 

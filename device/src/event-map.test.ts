@@ -18,6 +18,7 @@ test('sessions, denials and the second relay carry fob, reason and duration', ()
 
 test('oops, clear, lockout and unlock name who did it', () => {
   assert.equal(deviceEventOf({ type: 'oops', at: 1, source: 'button', by: 'unknown user' }), { type: 'oops', at: 0, up: 0, reason: 'button', detail: 'unknown user' });
+  assert.equal(deviceEventOf({ type: 'oops', at: 1, source: 'button', by: 'Ada', fob: FOB }), { type: 'oops', at: 0, up: 0, reason: 'button', detail: 'Ada', fob: FOB });
   assert.equal(deviceEventOf({ type: 'oops_cleared', at: 1, by: 'admin' }), { type: 'oops_cleared', at: 0, up: 0, detail: 'admin' });
   assert.equal(deviceEventOf({ type: 'locked_out', at: 1, by: 'admin', pending: true }), { type: 'locked_out', at: 0, up: 0, reason: 'pending', detail: 'admin' });
   assert.is(deviceEventOf({ type: 'locked_out', at: 1, by: 'admin', pending: false })!.reason, 'now');
@@ -29,6 +30,7 @@ test('the decision reboot and always-on card audit have no device event of their
   assert.is(deviceEventOf({ type: 'reboot', at: 1 }), null);
   const audit: LogEvent = { type: 'card_audit', at: 1, fob: FOB, account_id: null, full_name: null, inserted: true };
   assert.is(deviceEventOf(audit), null);
+  assert.is(deviceEventOf({ type: 'card_removed', at: 1, fob: FOB, held_ms: 5 }), null);
 });
 
 test('admin commands become decision events; a lockout cuts only when the command says so', () => {

@@ -23,6 +23,8 @@ export function deviceEventOf(e: LogEvent): NewEvent | null {
     ev.type = 'oops';
     ev.reason = e.source;
     ev.detail = e.by;
+    // the card in the reader at the press (the server's Slack line says with/without RFID present)
+    if (typeof e.fob === 'string' && e.fob !== '') ev.fob = e.fob;
   } else if (e.type === 'oops_cleared') {
     ev.type = 'oops_cleared';
     ev.detail = e.by;
@@ -42,8 +44,8 @@ export function deviceEventOf(e: LogEvent): NewEvent | null {
     ev.reason = 'decision';
     ev.detail = e.message;
   } else {
-    // 'reboot' is reported by the unit's own boot event; 'card_audit' (always-on machines)
-    // has no device event type.
+    // 'reboot' is reported by the unit's own boot event; 'card_audit' (always-on machines) and
+    // 'card_removed' (a card pulled with no session) have no device event type.
     return null;
   }
   return ev;

@@ -1,20 +1,11 @@
 // The hardware seam over Espruino's globals (digitalWrite, setWatch, I2C1, Storage, http, E …).
 // A built-in module that is missing is reported in `problems` and only its function degrades.
+// The globals and modules are typed once in device/types/espruino.d.ts.
 import type { RawSha256 } from '@fobgate/shared';
 import type { FlashStore, Hal, HttpRequest, I2cWrite, InputPin, NeopixelWrite, OutputPin, PinId, Pull, Timers } from './hal.js';
 import type { WifiModule } from './profiles.js';
 import type { FlashWriteAt } from './list-store.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-declare const E: any;
-declare const I2C1: any;
-declare function digitalWrite(pin: PinId, value: number): void;
-declare function digitalRead(pin: PinId): number;
-declare function pinMode(pin: PinId, mode: string): void;
-declare function setWatch(cb: (e: { state: boolean; time: number }) => void, pin: PinId, opts: { repeat: boolean; edge: string; debounce: number }): number | undefined;
-declare function clearWatch(id: number): void;
-declare function getTime(): number;
-declare function load(): void;
 /** Defined only by a test bench (the interpreter tier's board stand-in) to time a tap's steps. */
 declare const FG_TRACE: ((step: string) => void) | undefined;
 
@@ -38,9 +29,9 @@ export interface Platform {
   trace: ((step: string) => void) | null;
 }
 
-function tryRequire(name: string, what: string, problems: string[]): any {
+function tryRequire<K extends keyof EspruinoModules>(name: K, what: string, problems: string[]): EspruinoModules[K] | null {
   try {
-    const m = require(name);
+    const m: EspruinoModules[K] = require(name);
     if (m) return m;
   } catch (e) {
     // reported below
@@ -49,7 +40,7 @@ function tryRequire(name: string, what: string, problems: string[]): any {
   return null;
 }
 
-function flashStore(storage: any): FlashStore {
+function flashStore(storage: EspruinoStorage | null): FlashStore {
   return {
     read: (name) => {
       if (!storage) return undefined;
@@ -138,7 +129,11 @@ function input(pin: PinId, pull: Pull): InputPin {
   };
 }
 
-function httpRequest(http: any): HttpRequest | null {
+function errorText(e: { message?: string } | string): string {
+  return typeof e === 'object' && e && e.message ? e.message : String(e);
+}
+
+function httpRequest(http: EspruinoHttp | null): HttpRequest | null {
   if (!http) return null;
   return (opts, cb) => {
     let done = false;
@@ -152,7 +147,7 @@ function httpRequest(http: any): HttpRequest | null {
     headers['Content-Length'] = String(opts.body.length);
     const onData = opts.onData;
     const max = typeof opts.maxBody === 'number' ? opts.maxBody : -1;
-    const req = http.request({ host: opts.host, port: opts.port, path: opts.path, method: opts.method, headers: headers }, (res: any) => {
+    const req = http.request({ host: opts.host, port: opts.port, path: opts.path, method: opts.method, headers: headers }, (res) => {
       let body = '';
       let overflow = false;
       const status = parseInt(String(res.statusCode), 10);
@@ -173,12 +168,12 @@ function httpRequest(http: any): HttpRequest | null {
         if (overflow) r.overflow = max;
         finish(null, r);
       });
-      res.on('error', (e: any) => {
-        finish({ code: 'HTTP_ERROR', message: 'response failed: ' + String(e && e.message ? e.message : e) }, null);
+      res.on('error', (e) => {
+        finish({ code: 'HTTP_ERROR', message: 'response failed: ' + errorText(e) }, null);
       });
     });
-    req.on('error', (e: any) => {
-      finish({ code: 'HTTP_ERROR', message: 'request failed: ' + String(e && e.message ? e.message : e) }, null);
+    req.on('error', (e) => {
+      finish({ code: 'HTTP_ERROR', message: 'request failed: ' + errorText(e) }, null);
     });
     req.end(opts.body);
   };
@@ -186,9 +181,9 @@ function httpRequest(http: any): HttpRequest | null {
 
 const timers: Timers = {
   setTimeout: (cb, ms) => setTimeout(cb, ms) as unknown as number,
-  clearTimeout: (id) => clearTimeout(id as any),
+  clearTimeout: (id) => clearTimeout(id),
   setInterval: (cb, ms) => setInterval(cb, ms) as unknown as number,
-  clearInterval: (id) => clearInterval(id as any),
+  clearInterval: (id) => clearInterval(id),
 };
 
 /** Builds the platform from the interpreter's globals and built-in modules. */
@@ -260,7 +255,8 @@ export function espruinoPlatform(): Platform {
     },
     freeVars: () => {
       try {
-        return (process as any).memory(false).free;
+        // Node's type-check of this file (tests) sees Node's process: name Espruino's explicitly.
+        return (process as unknown as EspruinoProcess).memory(false).free;
       } catch (e) {
         return null;
       }

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { SyncClient, backoffMs, asciiJson, BACKOFF_MAX_MS, HOLD_RECHECK_MS, verifyResponse } from './sync-client.js';
 import type { SyncError, SyncBody } from './sync-client.js';
 import { RequestCounter, COUNTER_FILE, COUNTER_BLOCK } from './request-counter.js';
-import type { SyncResponse } from '@fobgate/shared';
+import { RETRY_AFTER_MAX_MS, type SyncResponse } from '@fobgate/shared';
 import { FakeHttp, FakeStore, FakeTime, KEY, answer, hmacNode } from '../test/fake-hal.js';
 
 interface Rig {
@@ -336,6 +336,62 @@ test('while a new list is checked (defer), no request starts; the sync goes once
   checking = false;
   r.time.advance(HOLD_RECHECK_MS);
   assert.is(r.http.requests.length, 1, 'goes as soon as the check is over');
+  r.client.stop();
+});
+
+/** The server's 429: a JSON error with retry_after_s and Retry-After (not signed, like every error). */
+function tooMany(req: { cb: (e: null, r: { status: number; headers: { [k: string]: string }; body: string }) => void }, code: string, s: number, header = String(s)): void {
+  const headers: { [k: string]: string } = { 'content-type': 'application/json' };
+  if (header !== '') headers['Retry-After'] = header;
+  req.cb(null, { status: 429, headers: headers, body: JSON.stringify({ error: 'over budget', code: code, retry_after_s: s }) });
+}
+
+test('429 RATE_LIMITED: nothing is sent before Retry-After, not even for a triggered event; then syncing resumes', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  tooMany(r.http.last(), 'RATE_LIMITED', 30);
+  assert.is(r.failed.length, 1);
+  assert.is(r.failed[0].code, 'SYNC_RATE_LIMITED');
+  assert.is(r.failed[0].retryAfterMs, 30000);
+  assert.is(r.client.failing(), 0, 'an answer asking to wait is not a network failure');
+  r.client.trigger();
+  r.time.advance(29999);
+  assert.is(r.http.requests.length, 1, 'quiet for the whole wait');
+  r.time.advance(1);
+  assert.is(r.http.requests.length, 2);
+  answer(r.http.last(), {});
+  r.time.advance(5000);
+  assert.is(r.http.requests.length, 3, 'back to the normal interval');
+  r.client.stop();
+});
+
+test('429 EVENTS_RATE_LIMITED: the next sync goes at once without events being due; events are held until the wait is over', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  assert.is(r.client.eventsHeld(), false);
+  tooMany(r.http.last(), 'EVENTS_RATE_LIMITED', 20, '');
+  assert.is(r.failed[0].eventsOnly, true);
+  assert.is(r.client.eventsHeld(), true);
+  r.time.advance(0);
+  assert.is(r.http.requests.length, 2, 'state and commands keep flowing');
+  answer(r.http.last(), {});
+  r.time.advance(15000);
+  assert.is(r.client.eventsHeld(), true);
+  r.time.advance(5000);
+  assert.is(r.client.eventsHeld(), false, 'events go again after the wait');
+  r.client.stop();
+});
+
+test('a 429 cannot silence the unit for long: the wait is capped (the answer is not signed)', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  tooMany(r.http.last(), 'RATE_LIMITED', 999999999);
+  assert.is(r.failed[0].retryAfterMs, RETRY_AFTER_MAX_MS);
+  r.time.advance(RETRY_AFTER_MAX_MS);
+  assert.is(r.http.requests.length, 2);
   r.client.stop();
 });
 

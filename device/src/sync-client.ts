@@ -1,10 +1,11 @@
 // The unit's sync with the server: one signed request in flight at a time, a hard deadline per
 // request (the interpreter's http has none), exponential back-off with jitter while failing,
+// the wait a 429 asks for kept (for every request, or only for events while syncs go on),
 // and responses verified (signature over the raw body, echoed counter) before anyone uses them.
 // An answer is collected in RAM only up to a bound (the request's declared list budget plus room
 // for the rest); a list update too large for it is downloaded as the next request, its body
 // handed on chunk by chunk (to flash) and never collected.
-import { LIST_PATH, MAX_COUNTER, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
+import { EVENTS_RATE_LIMITED, LIST_PATH, MAX_COUNTER, RETRY_AFTER_MAX_MS, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
 import type { CounterRefusal, ListRequest, ListUpdate, SyncRequest, SyncResponse } from '@fobgate/shared';
 import type { Clock, HttpRequest, HttpRequestOptions, HttpResponse, Timers, TimerId } from './hal.js';
 import type { ServerAddress } from './board-config.js';
@@ -38,7 +39,8 @@ export type SyncErrorCode =
   | 'SYNC_COUNTER'
   | 'SYNC_MALFORMED'
   | 'SYNC_NO_COUNTER'
-  | 'SYNC_DOWNLOAD';
+  | 'SYNC_DOWNLOAD'
+  | 'SYNC_RATE_LIMITED';
 
 export interface SyncError {
   code: SyncErrorCode;
@@ -47,6 +49,10 @@ export interface SyncError {
   status?: number;
   /** SYNC_REPLAYED only: the counter the server holds, from its signed refusal. */
   held?: number;
+  /** 429: how long the server asks the unit to wait, ms (capped at RETRY_AFTER_MAX_MS). */
+  retryAfterMs?: number;
+  /** 429 for events only: keep them and go on syncing without them until then. */
+  eventsOnly?: boolean;
 }
 
 /** The request without its counter: the client stamps and signs it. */
@@ -132,6 +138,28 @@ function err(code: SyncErrorCode, message: string): SyncError {
   return { code: code, message: message };
 }
 
+/**
+ * What a 429 asks for: Retry-After (or the body's retry_after_s) in ms, capped at
+ * RETRY_AFTER_MAX_MS because the answer is not signed (a forged one must not silence the unit for
+ * long; nothing of it is persisted), and whether only events are refused (EVENTS_RATE_LIMITED).
+ */
+export function retryAfterOf(res: HttpResponse): { ms: number; eventsOnly: boolean } {
+  let s = parseInt(header(res, 'retry-after'), 10);
+  let eventsOnly = false;
+  try {
+    const b = JSON.parse(String(res.body));
+    if (b && typeof b === 'object') {
+      if (!(s >= 0) && typeof b.retry_after_s === 'number') s = b.retry_after_s;
+      eventsOnly = b.code === EVENTS_RATE_LIMITED;
+    }
+  } catch (e) {
+    // not JSON: Retry-After alone
+  }
+  let ms = s > 0 ? s * 1000 : BACKOFF_FIRST_MS;
+  if (ms > RETRY_AFTER_MAX_MS) ms = RETRY_AFTER_MAX_MS;
+  return { ms: ms, eventsOnly: eventsOnly };
+}
+
 /** Delay before retry number `failures` (1 = first retry): doubling, capped, jittered to 50-100%. */
 export function backoffMs(failures: number, random: () => number): number {
   let d = BACKOFF_FIRST_MS;
@@ -187,6 +215,14 @@ function refusalError(res: HttpResponse, counter: number, sentSig: string, key: 
  */
 export function verifyResponse(res: HttpResponse, counter: number, key: string, hmac: (k: string, m: string) => string, sentSig: string): { res: SyncResponse | null; error: SyncError | null } {
   if (res.status === 409) return { res: null, error: refusalError(res, counter, sentSig, key, hmac, 'sync') };
+  if (res.status === 429) {
+    const r = retryAfterOf(res);
+    const e = err('SYNC_RATE_LIMITED', 'server asks to wait ' + Math.round(r.ms / 1000) + ' s' + (r.eventsOnly ? ' before sending events' : '') + ': ' + String(res.body).substring(0, 120));
+    e.status = 429;
+    e.retryAfterMs = r.ms;
+    e.eventsOnly = r.eventsOnly;
+    return { res: null, error: e };
+  }
   if (res.status !== 200) {
     const e = err('SYNC_STATUS', 'server answered ' + res.status + ': ' + String(res.body).substring(0, 120));
     e.status = res.status;
@@ -232,6 +268,10 @@ export class SyncClient {
   /** List downloads that failed in a row, and when the next may start (back-off). */
   private listFailures = 0;
   private downloadNotBefore = 0;
+  /** A 429 asked for quiet: no request before this clock time (0 = none). */
+  private notBefore = 0;
+  /** A 429 refused events: requests carry none before this clock time. */
+  private eventsNotBefore = 0;
 
   constructor(opts: SyncClientOptions) {
     this.o = opts;
@@ -266,6 +306,11 @@ export class SyncClient {
     return this.inflight !== 0;
   }
 
+  /** The server refused events for a while (429): requests go without them until then. */
+  eventsHeld(): boolean {
+    return this.eventsNotBefore > 0 && this.o.clock.now() < this.eventsNotBefore;
+  }
+
   failing(): number {
     return this.failures;
   }
@@ -294,8 +339,11 @@ export class SyncClient {
     this.deadline = null;
   }
 
+  /** The next request in `ms`, never before a 429's wait is over. */
   private schedule(ms: number): void {
     if (this.stopped) return;
+    const quiet = this.notBefore - this.o.clock.now();
+    if (quiet > ms) ms = quiet;
     if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
     this.timer = this.o.timers.setTimeout(() => {
       this.timer = null;
@@ -438,6 +486,7 @@ export class SyncClient {
         this.endDownload(rid, job, r, false);
         return;
       }
+      if (res.status === 429) this.notBefore = o.clock.now() + retryAfterOf(res).ms;
       if (res.status !== 200) {
         const s = err('SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
         s.status = res.status;
@@ -486,6 +535,20 @@ export class SyncClient {
 
   private finish(id: number, e: SyncError | null, res: SyncResponse | null): void {
     if (!this.settle(id)) return;
+    if (e && e.status === 429) {
+      // The server is up and answered: not a failure to back off from, a wait to keep. Events
+      // stay in the ring either way; only what the server asked for waits.
+      const wait = e.retryAfterMs || BACKOFF_FIRST_MS;
+      if (e.eventsOnly) {
+        this.eventsNotBefore = this.o.clock.now() + wait;
+        this.schedule(0);
+      } else {
+        this.notBefore = this.o.clock.now() + wait;
+        this.schedule(wait);
+      }
+      this.o.onFailure(e);
+      return;
+    }
     if (e || !res) {
       this.failures++;
       this.schedule(backoffMs(this.failures, this.o.random));

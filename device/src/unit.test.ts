@@ -152,6 +152,35 @@ test('admin commands apply at once; a lockout without cut waits for the session 
   fw.stop();
 });
 
+test('safety: clear_oops arriving during an override session ends it: relays off, idle, the card left in must be re-inserted', () => {
+  const { rig, fw, unit } = bootWithList();
+  rig.board.in(P.oops_button).set(true, rig.time.t);
+  rig.time.advance(10);
+  rig.board.in(P.oops_button).set(false, rig.time.t);
+  rig.time.advance(10);
+  assert.is(lcd(unit), DISPLAY_OOPS);
+  insert(rig, MAINT);
+  rig.time.advance(30);
+  assert.is(rig.board.level(P.relay), true, 'override session runs');
+  assert.is(lcd(unit), 'OVERRIDE BY\nMax');
+  rig.time.advance(6000);
+  rig.http.requests.forEach((r) => answer(r, { ack_seq: 0 }));
+  rig.time.advance(6000);
+  answer(rig.http.last(), { commands: [{ id: 1, type: 'clear_oops', cut: false, by: 'admin' }] });
+  assert.is(rig.board.level(P.relay), false, 'relay off');
+  assert.is(rig.board.level(P.oops_led as number), false);
+  assert.is(lcd(unit), DISPLAY_IDLE);
+  rig.time.advance(6000);
+  assert.is(rig.board.level(P.relay), false, 'the card still in does not log in again');
+  rig.board.in(P.card_present).set(false, rig.time.t);
+  rig.time.advance(100);
+  insert(rig, MAINT);
+  rig.time.advance(30);
+  assert.is(rig.board.level(P.relay), true, 're-inserted: a normal, authorized login');
+  assert.is(lcd(unit), 'Welcome,\nMax');
+  fw.stop();
+});
+
 test('offline past the freshness deadline: only override fobs start sessions', () => {
   const { rig, fw, unit } = bootWithList();
   rig.time.advance(10);

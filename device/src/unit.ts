@@ -1,7 +1,7 @@
 // The unit: wires drivers, the cached list, the shared decision, the event ring, the sync client
 // and the watchdogs. Every fob, card removal and oops press is decided locally and the relays,
 // LCD and LEDs follow in the same tick; the network only carries news both ways.
-import { decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
+import { EVENT_DETAIL_MAX, EVENT_REASON_MAX, decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
 import type { DecisionMachine, DeviceEvent, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
 import type { Hal, TimerId } from './hal.js';
 import type { BoardConfig } from './board-config.js';
@@ -39,8 +39,8 @@ export const OUTAGE_REPORT_MS = 5 * 60000;
 export const EVENTS_PER_SYNC = 10;
 const DEFAULT_GRACE_HOURS = 72;
 const HOUR_MS = 3600000;
-const MAX_REASON = 64;
-const MAX_DETAIL = 200;
+const MAX_REASON = EVENT_REASON_MAX;
+const MAX_DETAIL = EVENT_DETAIL_MAX;
 /** LCD second line while a stuck unit waits for the relays to go off before rebooting. */
 export const WARN_LINE = 'Reboot after use';
 
@@ -552,7 +552,8 @@ export class Unit {
       },
       // A request the server refused as malformed may hold an event it cannot take: the next
       // request goes without events so lists and commands keep flowing; the one after retries.
-      events: this.withholdEvents ? [] : this.withWallTime(this.ring.peek(EVENTS_PER_SYNC)),
+      // The server may also refuse events for a while (429): they wait in the ring, nothing is lost.
+      events: this.withholdEvents || this.sync.eventsHeld() ? [] : this.withWallTime(this.ring.peek(EVENTS_PER_SYNC)),
       dropped_events: this.ring.droppedTotal(),
     };
   }
@@ -603,7 +604,7 @@ export class Unit {
     this.withholdEvents = e.status === 400 && !this.withholdEvents;
     if (e.code === this.lastFailure) return;
     this.lastFailure = e.code;
-    if (e.code === 'SYNC_SIGNATURE' || e.code === 'SYNC_COUNTER' || e.code === 'SYNC_MALFORMED' || e.code === 'SYNC_REPLAYED') {
+    if (e.code === 'SYNC_SIGNATURE' || e.code === 'SYNC_COUNTER' || e.code === 'SYNC_MALFORMED' || e.code === 'SYNC_REPLAYED' || e.code === 'SYNC_RATE_LIMITED') {
       this.event({ type: 'error', at: 0, up: 0, reason: e.code, detail: e.message });
     }
     this.o.log('fobgate: sync failed: ' + e.message);

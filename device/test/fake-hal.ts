@@ -4,7 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { buildList, diffLists, signList, encodeWiegand } from '@fobgate/shared';
 import type { AuthList, DecisionMachine, ListEntry, ListUpdate, SyncResponse } from '@fobgate/shared';
-import { FakeInputPin, FakeOutputPin, FakeTime } from '../src/drivers/fake-hal.js';
+import { FakeInputPin, FakeOutputPin, FakeTime } from './fake-pins-clock.js';
 import type { FlashStore, Hal, HttpRequestOptions, HttpResponse, HttpError, I2cWrite, PinId } from '../src/hal.js';
 import type { Platform } from '../src/hal-espruino.js';
 import type { WifiModule } from '../src/profiles.js';

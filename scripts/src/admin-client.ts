@@ -1,7 +1,7 @@
 // A small client for the fobgate server's admin API (bearer token), with errors that tell an
 // admin what to do: server not running, wrong token, unknown machine.
 import { existsSync, readFileSync } from 'node:fs';
-import type { FleetResponse, UnitRegistration, UsersReplaceResult } from '@fobgate/shared';
+import type { FleetResponse, UnitKeyStatus, UnitRegistration, UsersHistoryResponse, UsersReplaceResult } from '@fobgate/shared';
 import { EXIT } from './exit-codes.js';
 
 export type AdminErrorCode = 'SERVER_UNREACHABLE' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'REJECTED' | 'BAD_ANSWER';
@@ -46,7 +46,7 @@ export function adminToken(flag: string | undefined, env: NodeJS.ProcessEnv = pr
 }
 
 /** What a tool says when it has no admin token to use. */
-export const NO_TOKEN = 'no admin token: pass --token or set FOBGATE_ADMIN_TOKEN (npm start prints it)';
+export const NO_TOKEN = 'no admin token: pass --token or set FOBGATE_ADMIN_TOKEN (npm start keeps it in data/admin-token)';
 
 /** A client for --server/--token and the environment, or null when no token can be found. */
 export function clientFrom(serverFlag: string | undefined, tokenFlag: string | undefined, env: NodeJS.ProcessEnv): AdminClient | null {
@@ -93,7 +93,7 @@ export class AdminClient {
     if (res.ok) return json as T;
     const msg = (json as { error?: string }).error || `HTTP ${res.status}`;
     if (res.status === 401 || res.status === 403) {
-      throw new AdminError('UNAUTHORIZED', `the server refused the admin token (${msg}). Use the token \`npm start\` printed: --token or FOBGATE_ADMIN_TOKEN.`, res.status);
+      throw new AdminError('UNAUTHORIZED', `the server refused the admin token (${msg}). Use the token in the server's data/admin-token: --token or FOBGATE_ADMIN_TOKEN.`, res.status);
     }
     if (res.status === 404) throw new AdminError('NOT_FOUND', msg, res.status);
     throw new AdminError('REJECTED', msg, res.status);
@@ -107,11 +107,41 @@ export class AdminClient {
     return this.call('GET', '/api/admin/users');
   }
 
-  replaceUsers(users: unknown[], dryRun: boolean): Promise<UsersReplaceResult> {
-    return this.call('PUT', `/api/admin/users${dryRun ? '?dry_run=true' : ''}`, users);
+  replaceUsers(users: unknown[], dryRun: boolean, allowRemovals = false): Promise<UsersReplaceResult> {
+    const q = [dryRun ? 'dry_run=true' : '', allowRemovals ? 'allow_removals=true' : ''].filter(Boolean).join('&');
+    return this.call('PUT', `/api/admin/users${q ? '?' + q : ''}`, users);
   }
 
-  registerUnit(machine: string): Promise<UnitRegistration> {
-    return this.call('POST', '/api/admin/units', { machine });
+  usersHistory(): Promise<UsersHistoryResponse> {
+    return this.call('GET', '/api/admin/users/history');
+  }
+
+  rollbackUsers(revision: number | null, dryRun: boolean, allowRemovals: boolean): Promise<UsersReplaceResult> {
+    const body: { revision?: number; dry_run: boolean; allow_removals: boolean } = { dry_run: dryRun, allow_removals: allowRemovals };
+    if (revision !== null) body.revision = revision;
+    return this.call('POST', '/api/admin/users/rollback', body);
+  }
+
+  /**
+   * Issues the machine's next unit key (pending until that unit's first signed request; with
+   * holdUntilVerified also refused until verifyPendingUnit()).
+   */
+  registerUnit(machine: string, holdUntilVerified = false): Promise<UnitRegistration> {
+    return this.call('POST', '/api/admin/units', holdUntilVerified ? { machine, hold_until_verified: true } : { machine });
+  }
+
+  /** The new unit's upload was verified: its key may take over at its first signed request. */
+  verifyPendingUnit(machine: string): Promise<{ success: boolean; unit_id: string }> {
+    return this.call('POST', `/api/admin/units/${encodeURIComponent(machine)}/pending/verified`);
+  }
+
+  /** Which unit key the machine accepts now and which is pending (ids only). */
+  unitKeys(machine: string): Promise<UnitKeyStatus> {
+    return this.call('GET', `/api/admin/units/${encodeURIComponent(machine)}`);
+  }
+
+  /** Withdraws the machine's pending key (a flash that failed). */
+  cancelPendingUnit(machine: string): Promise<{ success: boolean; cancelled: boolean }> {
+    return this.call('DELETE', `/api/admin/units/${encodeURIComponent(machine)}/pending`);
   }
 }

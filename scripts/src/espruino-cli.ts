@@ -1,5 +1,5 @@
 // Runs the `espruino` command-line tool as a CHILD PROCESS (never `require` it: loading it turns
-// off TLS verification in the loading process, see espruino.md), streams its output through a
+// off TLS verification in the loading process, see docs/on-chip.md), streams its output through a
 // BoundedLog with the error patterns that explain failed uploads, and finds the serial port.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
@@ -11,8 +11,13 @@ export const ESPRUINO_ERRORS: ErrorPattern[] = [
   { code: 'UNIT_JS_ERROR', pattern: /Uncaught\s/, hint: 'the program threw an error on the unit' },
   {
     code: 'UNIT_NOT_ANSWERING',
-    pattern: /Unable to retrieve board information|No result found for "process\.env"|Connection Error\?|Connection refused|ECONNREFUSED/,
+    pattern: /Unable to retrieve board information|No result found for "process\.env"|Connection Error\?|Connection refused|ECONNREFUSED|Unable to connect!/,
     hint: 'the unit did not answer: check the USB cable (a data cable, not charge-only), press the unit\'s EN/reset button, and use --baud 115200 for an ESP32',
+  },
+  {
+    code: 'PORT_NOT_LISTED',
+    pattern: /serial: Port ".*" not found/,
+    hint: 'the CLI does not see that serial port (it lists ports through udev): check the cable and the port name (ls /dev/ttyUSB* /dev/ttyACM*)',
   },
   { code: 'PORT_PERMISSION', pattern: /Permission denied|EACCES/, hint: 'no permission to open the serial port (see below)' },
   { code: 'PORT_OPEN_FAILED', pattern: /Unable to open|cannot open|Error opening|No such file or directory, cannot open/i, hint: 'the serial port could not be opened' },
@@ -27,6 +32,36 @@ export function espruinoCliPath(): string {
   return join(dirname(require.resolve('espruino/package.json')), 'bin', 'espruino-cli.js');
 }
 
+/**
+ * Settings every run of the CLI gets: no Bluetooth (it crashes without D-Bus), and no place on
+ * the internet to look modules or board files up. The firmware bundles every module it needs
+ * and the board file we pass lists every built-in, so the CLI has nothing to fetch; blank URLs
+ * make sure that even a mistake there can never pull code from the internet into a unit.
+ */
+export const CLI_BASE_ARGS = ['--no-ble', '--config', 'MODULE_URL=', '--config', 'BOARD_JSON_URL='];
+
+/** How the CLI reaches the unit: a serial port at `baud`, or tcp://host:port. */
+export function connectionArgs(port: string, baud: number, boardFile: string): string[] {
+  return ['-p', port, '-b', String(baud), '--board', boardFile];
+}
+
+/**
+ * The upload: the program saved to Storage `.bootcde` (runs at every boot; the firmware does not
+ * fit in RAM at 16,383 variables, so there is no RAM option), the config as a Storage file.
+ * Over serial the CLI pauses 250 ms after each ~1 KB Storage write so the unit's UART cannot
+ * overflow; a TCP connection is flow-controlled, so it sends at full speed. Either way the unit
+ * may still be writing when the CLI is done: the flash tool waits for it before verifying.
+ */
+export function uploadArgs(o: { port: string; baud: number; boardFile: string; storage: { name: string; path: string }[]; program: string }): string[] {
+  const pacing = isTcpPort(o.port) ? ['--config', 'STORAGE_UPLOAD_METHOD=1'] : [];
+  const files = o.storage.flatMap((f) => ['--storage', `${f.name}:${f.path}`]);
+  return connectionArgs(o.port, o.baud, o.boardFile).concat(['--config', 'SAVE_ON_SEND=1'], pacing, files, [o.program]);
+}
+
+export function isTcpPort(port: string): boolean {
+  return port.startsWith('tcp://');
+}
+
 export interface CliRun {
   code: number;
   log: BoundedLog;
@@ -34,37 +69,61 @@ export interface CliRun {
 
 export interface CliOptions {
   args: string[];
-  /** Each complete line as it arrives (progress display). */
+  /** Each complete line as it arrives (after the CLI's own echo of what it sends is shortened). */
   onLine?: (line: string) => void;
   timeoutMs?: number;
   maxLines?: number;
+}
+
+/** Lines split as they arrive; the CLI's echo of the upload text is shortened before anyone sees it. */
+export function lineSplitter(push: (line: string) => void): { feed: (chunk: string) => void; end: () => void } {
+  let partial = '';
+  const emit = (raw: string) => {
+    const line = raw.replace(/\r$/, '');
+    push(/^serial: ---> /.test(line) ? `serial: ---> [${line.length - 13} characters of upload text]` : line);
+  };
+  return {
+    feed: (chunk) => {
+      partial += chunk;
+      let nl: number;
+      while ((nl = partial.indexOf('\n')) >= 0) {
+        emit(partial.slice(0, nl));
+        partial = partial.slice(nl + 1);
+      }
+      // a line that never ends is passed on in pieces (bounded memory)
+      while (partial.length > 8192) {
+        emit(partial.slice(0, 8192));
+        partial = partial.slice(8192);
+      }
+    },
+    end: () => {
+      if (partial) emit(partial);
+      partial = '';
+    },
+  };
+}
+
+/** The environment of a CLI child: TLS verification stays on whatever the CLI does to its own. */
+export function cliEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '1' };
 }
 
 /** Run the espruino CLI; resolves with its exit code and the bounded log of its output. */
 export function runEspruino(opts: CliOptions): Promise<CliRun> {
   const log = new BoundedLog({ maxLines: opts.maxLines ?? 300, patterns: ESPRUINO_ERRORS });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [espruinoCliPath(), '--no-ble'].concat(opts.args), {
+    const child = spawn(process.execPath, [espruinoCliPath()].concat(CLI_BASE_ARGS, opts.args), {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '1' },
+      env: cliEnv(),
     });
-    let partial = '';
-    const feed = (d: string) => {
-      log.write(d);
-      if (opts.onLine) {
-        partial += d;
-        let nl: number;
-        while ((nl = partial.indexOf('\n')) >= 0) {
-          opts.onLine(partial.slice(0, nl).replace(/\r$/, ''));
-          partial = partial.slice(nl + 1);
-        }
-        if (partial.length > 4096) partial = '';
-      }
-    };
+    const lines = lineSplitter((line) => {
+      log.pushLine(line);
+      if (opts.onLine) opts.onLine(line);
+    });
     child.stdout.setEncoding('latin1');
     child.stderr.setEncoding('latin1');
-    child.stdout.on('data', feed);
-    child.stderr.on('data', feed);
+    child.stdout.on('data', lines.feed);
+    child.stderr.on('data', lines.feed);
     const timer = setTimeout(() => {
       log.pushLine(`[flash] the espruino CLI did not finish in ${Math.round((opts.timeoutMs ?? 120000) / 1000)} s; stopped it`);
       child.kill('SIGKILL');
@@ -74,7 +133,7 @@ export function runEspruino(opts: CliOptions): Promise<CliRun> {
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      log.end();
+      lines.end();
       resolve({ code: code ?? 1, log });
     });
   });

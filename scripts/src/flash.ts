@@ -1,341 +1,324 @@
-// `npm run flash -- --machine <name>` — for a technician with a laptop and a USB cable: builds
-// (or reuses) the firmware, registers the unit with the server to get its key, assembles the
-// unit's config, uploads both with the espruino CLI (program saved to Storage so it runs at every
-// boot), verifies the firmware and config digests the unit reports, and waits for the unit's
-// first successful sync. The key and the Wi-Fi password are never printed.
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `npm run flash -- --machine <name>`: for a technician with a laptop and a USB cable (or a unit
+// on tcp://). Six steps, each checked before the next touches anything:
+//   1 build     the firmware (or reuse an up-to-date build), and let the espruino CLI render it
+//               offline to prove it will store exactly that program (digests can match)
+//   2 unit      the port exists and is usable, and a unit answers on it
+//   3 register  the machine exists; the server issues the new unit's key as *pending*: refused
+//               until step 5 confirms the upload; the unit already on that machine keeps working
+//               until the new one has synced
+//   4 upload    program to Storage `.bootcde` (it runs at every boot), config to `fobgate.json`
+//   5 verify    wait until the unit has written everything, then compare the SHA-256 digests it
+//               reports (FG_INFO()) with the bytes sent; a match lets the server accept the new
+//               key, a failure withdraws it
+//   6 sync      wait for the new unit's first signed sync, which retires the old unit's key
+// The key and the Wi-Fi password are never printed. See docs/flashing.md.
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseBoardConfig, CONFIG_FILE } from '@fobgate/device/board-config';
-import { adminExitCode, AdminClient, AdminError, clientFrom, NO_TOKEN, serverUrl } from './admin-client.js';
-import { num, parseArgs, str } from './args.js';
-import { choosePort, runEspruino, type CliRun } from './espruino-cli.js';
+import type { UnitRegistration } from '@fobgate/shared';
+import { parseBoardConfig, parseServerUrl, CONFIG_FILE } from '@fobgate/device/board-config';
+import { ensureFirmware, FIRMWARE_PATH, FirmwareBuildError } from '@fobgate/device/ensure-firmware';
+import { adminExitCode, AdminClient, AdminError, clientFrom, NO_TOKEN } from './admin-client.js';
+import type { BoundedLog } from './bounded-log.js';
+import { renderProgram, sha256Of, writeCliBoard } from './cli-program.js';
+import { choosePort, isTcpPort, runEspruino, uploadArgs } from './espruino-cli.js';
 import { EXIT } from './exit-codes.js';
-import { ensureFirmware, FIRMWARE_PATH, REPO_ROOT } from './firmware-build.js';
+import { flashUsage, parseFlashOptions, readSecrets, type FlashOptions } from './flash-options.js';
 import { consoleIo, type Io } from './output.js';
+import { lanAddresses, loopbackAdvice, unreachableFromLan } from './unit-server-address.js';
+import { queryInfo, UnitConsole, untilUnitAnswers } from './unit-console.js';
 
-export const FLASH_HELP = `Usage: npm run flash -- --machine <name> [--port /dev/ttyUSB0] [--baud 115200]
-                         [--dry-run] [--profile esp32|host] [--unit-server-url URL]
-                         [--secrets secrets.json] [--sync-timeout S] [--no-sync-wait]
-                         [--server URL] [--token TOKEN]
-
-Flashes a fobgate unit over USB:
-  1 build     builds device/dist/firmware.js, or reuses it when up to date
-  2 register  checks <name> exists on the server and registers the unit (gets its key)
-  3 upload    uploads the firmware (saved to Storage, runs at every boot) and the
-              unit's config (fobgate.json) with the espruino CLI
-  4 verify    asks the unit for its firmware and config digests and compares them
-  5 sync      waits for the unit's first successful sync with the server
-
-  --machine NAME         machine in the server's machines.json (required)
-  --port PORT            serial port; found automatically when exactly one is plugged in
-                         (tcp://host:port reaches a unit or stand-in over TCP)
-  --baud N               serial speed (default 115200, what ESP32 consoles use)
-  --dry-run              write the exact upload text to flash-<name>.upload.js and stop;
-                         no unit and no server needed (the key is a placeholder)
-  --out FILE             where --dry-run writes (default flash-<name>.upload.js)
-  --profile P            esp32 (default) or host (Espruino's Linux build, no Wi-Fi)
-  --unit-server-url URL  server address as the unit will reach it over the LAN
-                         (default: --server)
-  --secrets FILE         Wi-Fi credentials {"wifi":{"ssid":"...","password":"..."}}
-                         (default ./secrets.json; or FOBGATE_WIFI_SSID/FOBGATE_WIFI_PASSWORD).
-                         Never commit this file; it is git-ignored.
-  --sync-timeout S       how long to wait for the first sync (default 120)
-  --no-sync-wait         skip step 5
-  --server URL           fobgate server (default $FOBGATE_SERVER or http://127.0.0.1:3000)
-  --token TOKEN          admin token (default $FOBGATE_ADMIN_TOKEN, $ADMIN_TOKEN, ./data/admin-token)
-
-Exit codes: 0 flashed and verified, 1 failed (build, upload, unit not answering,
-verification mismatch, unknown machine, no first sync), 2 bad usage,
-3 server unreachable or token refused, 4 serial port problem.`;
+export { readSecrets };
+export const FLASH_HELP = flashUsage;
 
 const PLACEHOLDER_KEY = '0'.repeat(64);
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(Buffer.from(text, 'latin1')).digest('hex');
-}
-
-interface Secrets {
-  wifi: { ssid: string; password: string } | null;
-  error: string | null;
-}
-
-export function readSecrets(path: string | undefined, env: NodeJS.ProcessEnv): Secrets {
-  if (env.FOBGATE_WIFI_SSID) return { wifi: { ssid: env.FOBGATE_WIFI_SSID, password: env.FOBGATE_WIFI_PASSWORD || '' }, error: null };
-  const file = path || 'secrets.json';
-  if (!existsSync(file)) return { wifi: null, error: path ? `secrets file ${file} does not exist` : null };
-  try {
-    const j = JSON.parse(readFileSync(file, 'utf8')) as { wifi?: { ssid?: unknown; password?: unknown } };
-    const w = j.wifi;
-    if (!w || typeof w.ssid !== 'string' || !w.ssid) return { wifi: null, error: `${file}: wifi.ssid must be a non-empty string` };
-    if (w.password !== undefined && typeof w.password !== 'string') return { wifi: null, error: `${file}: wifi.password must be a string` };
-    return { wifi: { ssid: w.ssid, password: (w.password as string) || '' }, error: null };
-  } catch (e) {
-    return { wifi: null, error: `${file}: not valid JSON (${(e as Error).message.split('\n')[0]})` };
-  }
-}
-
-class Progress {
-  private lastPct = -1;
-  constructor(private readonly io: Io, private readonly tty: boolean) {}
-  step(n: number, label: string, detail = ''): void {
-    this.io.out(`[${n}/5] ${label}${detail ? ': ' + detail : ''}`);
-  }
-  upload(pct: number): void {
-    const p = Math.min(100, Math.max(0, Math.floor(pct)));
-    if (p === this.lastPct) return;
-    if (this.tty) {
-      process.stdout.write(`\r      upload ${String(p).padStart(3)}% [${'#'.repeat(Math.floor(p / 5)).padEnd(20, '.')}]${p === 100 ? '\n' : ''}`);
-    } else if (p === 100 || Math.floor(p / 25) > Math.floor(Math.max(this.lastPct, 0) / 25)) {
-      this.io.out(`      upload ${p}%`);
-    }
-    this.lastPct = p;
-  }
-}
-
-/** The unit's config as written to Storage `fobgate.json`. */
-export function unitConfigText(opts: { machine: string; serverUrl: string; key: string; wifi: Secrets['wifi']; profile: string }): string {
-  return JSON.stringify({
-    machine: opts.machine,
-    server_url: opts.serverUrl,
-    key: opts.key,
-    wifi: opts.wifi,
-    profile: opts.profile,
-  });
-}
-
-function explain(run: CliRun, io: Io): void {
-  const tail = run.log.render().slice(-15);
-  if (run.log.errors.length) {
-    const first = run.log.errors[0];
-    io.err(`error: ${first.hint}`);
-    io.err(`       (line ${first.lineNumber} of the espruino CLI's output: ${first.line.trim()})`);
-  }
-  io.err('Last output of the espruino CLI:');
-  for (const l of tail) io.err('  | ' + l);
-}
-
-function parseInfo(run: CliRun): { fw: string; cfg: string; version: string } | null {
-  for (const line of run.log.render()) {
-    const i = line.indexOf('FGINFO ');
-    if (i < 0) continue;
-    try {
-      const j = JSON.parse(line.slice(i + 7).trim()) as { fw?: unknown; cfg?: unknown; version?: unknown };
-      if (typeof j.fw === 'string' && typeof j.cfg === 'string') return { fw: j.fw, cfg: j.cfg, version: String(j.version ?? '') };
-    } catch {
-      // keep looking
-    }
-  }
-  return null;
-}
+const STEPS = 6;
 
 export interface FlashDeps {
   devDir?: string;
   checkAccess?: (path: string) => void;
-  /** Board JSON for the CLI (built-in module list), so it never looks modules up online. */
-  boardFile?: string;
+  /** This machine's network interfaces (tests give a laptop's). */
+  interfaces?: NodeJS.Dict<NetworkInterfaceInfo[]>;
+  /** Every line the espruino CLI prints, as it arrives (tests). */
+  onCliLine?: (line: string) => void;
+  /** Runs after the upload, before verification (tests: tamper with the unit's flash). */
+  beforeVerify?: () => Promise<void>;
+}
+
+/** The unit's config as written to Storage `fobgate.json`. */
+export function unitConfigText(opts: { machine: string; serverUrl: string; key: string; wifi: { ssid: string; password: string } | null; profile: string }): string {
+  return JSON.stringify({ machine: opts.machine, server_url: opts.serverUrl, key: opts.key, wifi: opts.wifi, profile: opts.profile });
+}
+
+class Progress {
+  constructor(private readonly io: Io) {}
+  step(n: number, label: string, detail = ''): void {
+    this.io.out(`[${n}/${STEPS}] ${label}${detail ? ': ' + detail : ''}`);
+  }
+  note(text: string): void {
+    this.io.out('      ' + text);
+  }
+}
+
+/** The first matched error of a CLI log and its last lines. */
+function explain(log: BoundedLog, io: Io): void {
+  if (log.errors.length) {
+    const first = log.errors[0];
+    io.err(`error: ${first.hint}`);
+    io.err(`       (line ${first.lineNumber} of the espruino CLI's output: ${first.line.trim()})`);
+  }
+  io.err('Last output of the espruino CLI:');
+  for (const l of log.render().slice(-15)) io.err('  | ' + l);
+}
+
+function portExit(log: BoundedLog): number {
+  return log.errors.some((e) => e.code === 'PORT_PERMISSION' || e.code === 'PORT_NOT_LISTED' || e.code === 'PORT_OPEN_FAILED') ? EXIT.PORT : EXIT.FAILED;
 }
 
 export async function flashMain(argv: string[], io: Io = consoleIo, env: NodeJS.ProcessEnv = process.env, deps: FlashDeps = {}): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv, {
-      values: ['machine', 'port', 'baud', 'server', 'token', 'profile', 'unit-server-url', 'secrets', 'sync-timeout', 'out'],
-      switches: ['dry-run', 'no-sync-wait'],
-    });
-  } catch (e) {
-    io.err(`flash: ${(e as Error).message}`);
+  const parsed = parseFlashOptions(argv, env);
+  if ('exit' in parsed) {
+    if (parsed.message) (parsed.exit === EXIT.OK ? io.out : io.err)(parsed.message);
+    return parsed.exit;
+  }
+  const o = parsed.options;
+  const addr = parseServerUrl(o.unitServerUrl);
+  if (!addr) {
+    io.err(`flash: the unit's server address ${o.unitServerUrl} is not http://host[:port][/path] (set it with --unit-server-url)`);
     return EXIT.USAGE;
   }
-  if (args.flags.help) {
-    io.out(FLASH_HELP);
-    return EXIT.OK;
-  }
-  const machine = str(args, 'machine');
-  if (!machine || args.positionals.length) {
-    io.err(args.positionals.length ? `flash: unexpected argument "${args.positionals[0]}"` : 'flash: --machine <name> is required (see --help)');
+  if (o.profile === 'esp32' && unreachableFromLan(addr.host) && !o.forceLoopback) {
+    io.err('flash: ' + loopbackAdvice(o.unitServerUrl, addr.host, addr.port, addr.base, lanAddresses(deps.interfaces)));
     return EXIT.USAGE;
   }
-  const profile = str(args, 'profile') || 'esp32';
-  if (profile !== 'esp32' && profile !== 'host') {
-    io.err('flash: --profile must be esp32 or host');
-    return EXIT.USAGE;
-  }
-  let baud: number;
-  let syncTimeout: number;
-  try {
-    baud = num(args, 'baud', 115200);
-    syncTimeout = num(args, 'sync-timeout', 120);
-  } catch (e) {
-    io.err(`flash: ${(e as Error).message}`);
-    return EXIT.USAGE;
-  }
-  const dryRun = args.flags['dry-run'] === true;
-  const server = serverUrl(str(args, 'server'), env);
-  const unitServerUrl = str(args, 'unit-server-url') || server;
-  const secrets = readSecrets(str(args, 'secrets'), env);
-  if (secrets.error) {
-    io.err(`flash: ${secrets.error}`);
-    return EXIT.USAGE;
-  }
-  if (profile === 'esp32' && !secrets.wifi) {
-    io.err('flash: the esp32 profile needs Wi-Fi credentials: create secrets.json with {"wifi":{"ssid":"...","password":"..."}} (git-ignored) or set FOBGATE_WIFI_SSID and FOBGATE_WIFI_PASSWORD');
-    return EXIT.USAGE;
-  }
-  const progress = new Progress(io, !!process.stdout.isTTY && io === consoleIo);
-  const boardFile = deps.boardFile || join(REPO_ROOT, 'device', 'board', `${profile === 'host' ? 'host' : 'esp32'}.json`);
-
-  // 1. build
+  const progress = new Progress(io);
   progress.step(1, 'build');
-  const built = ensureFirmware();
-  if (built.error) {
-    io.err('flash: the firmware build failed:\n' + built.error);
+  try {
+    const built = ensureFirmware();
+    progress.note(`${built.rebuilt ? 'built' : 'up to date'}: device/dist/firmware.js, ${readFileSync(FIRMWARE_PATH).length} bytes`);
+  } catch (e) {
+    if (!(e instanceof FirmwareBuildError)) throw e;
+    io.err('flash: ' + e.message);
     return EXIT.FAILED;
   }
-  const firmware = readFileSync(FIRMWARE_PATH, 'latin1');
-  io.out(`      ${built.rebuilt ? 'built' : 'up to date'}: device/dist/firmware.js, ${firmware.length} bytes`);
-
-  // 2. register
-  let key = PLACEHOLDER_KEY;
-  let client: AdminClient | null = null;
-  if (dryRun) {
-    progress.step(2, 'register', 'skipped (dry run: placeholder key)');
-  } else {
-    client = clientFrom(server, str(args, 'token'), env);
-    if (!client) {
-      io.err(`flash: ${NO_TOKEN}`);
-      return EXIT.USAGE;
-    }
-    try {
-      const fleet = await client.fleet();
-      if (!fleet.machines.some((m) => m.name === machine)) {
-        io.err(`flash: unknown machine "${machine}" on ${server}. Known machines: ${fleet.machines.map((m) => m.name).join(', ') || '(none)'}`);
-        return EXIT.FAILED;
-      }
-      key = (await client.registerUnit(machine)).key;
-      progress.step(2, 'register', `unit registered for "${machine}", key issued (not shown)`);
-    } catch (e) {
-      if (e instanceof AdminError) {
-        io.err(`flash: ${e.message}`);
-        return adminExitCode(e);
-      }
-      throw e;
-    }
+  const work = mkdtempSync(join(tmpdir(), 'fobgate-flash-'));
+  try {
+    return await flashIn(work, o, io, env, deps, progress);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  const configText = unitConfigText({ machine, serverUrl: unitServerUrl, key, wifi: secrets.wifi, profile });
-  const checked = parseBoardConfig(JSON.parse(configText));
+}
+
+async function flashIn(work: string, o: FlashOptions, io: Io, env: NodeJS.ProcessEnv, deps: FlashDeps, progress: Progress): Promise<number> {
+  const board = writeCliBoard(o.profile, work);
+  const rendered = await renderProgram(board, FIRMWARE_PATH, work);
+  if (!rendered.ok) {
+    io.err('flash: ' + rendered.problem);
+    if (rendered.run) explain(rendered.run.log, io);
+    return EXIT.FAILED;
+  }
+  progress.note('the espruino CLI will store it unchanged (checked offline)');
+  const configFor = (key: string) => Buffer.from(unitConfigText({ machine: o.machine, serverUrl: o.unitServerUrl, key, wifi: o.wifi, profile: o.profile }), 'utf8');
+  const checked = parseBoardConfig(JSON.parse(configFor(PLACEHOLDER_KEY).toString('utf8')));
   if (!checked.ok) {
     io.err(`flash: the unit config would be rejected by the firmware: ${checked.error}`);
     return EXIT.USAGE;
   }
+  if (o.dryRun) return dryRun(work, board, configFor(PLACEHOLDER_KEY), o, io, progress);
+  const client = clientFrom(o.server, o.token, env);
+  if (!client) {
+    io.err(`flash: ${NO_TOKEN}`);
+    return EXIT.USAGE;
+  }
 
-  const work = mkdtempSync(join(tmpdir(), 'fobgate-flash-'));
+  // 2. the port and the unit, before the server is touched
+  const chosen = choosePort(o.port, deps.devDir, deps.checkAccess);
+  if (!('port' in chosen)) {
+    io.err(`flash: ${chosen.message}`);
+    return EXIT.PORT;
+  }
+  const port = chosen.port;
+  progress.step(2, 'unit', `${port}${isTcpPort(port) ? '' : ` at ${o.baud} baud`}`);
+  const con = new UnitConsole(port, o.baud, board);
+  const waited = await untilUnitAnswers(con, o.unitTimeoutS * 1000);
+  await con.close();
+  if (waited === null) {
+    io.err(`flash: the unit did not answer on ${port} within ${o.unitTimeoutS} s. Check the USB cable (a data cable, not charge-only), press the unit's EN/reset button, keep --baud 115200 for an ESP32. Nothing was changed on the server.`);
+    explain(con.log, io);
+    return portExit(con.log);
+  }
+  progress.note(`a unit answers (${(waited / 1000).toFixed(1)} s)`);
+
+  // 3. register: the new key is pending; the machine's unit keeps working until this one syncs
+  let reg: UnitRegistration;
   try {
-    const cfgPath = join(work, CONFIG_FILE);
-    writeFileSync(cfgPath, configText, { mode: 0o600 });
-    chmodSync(cfgPath, 0o600);
-    const common = ['--board', boardFile, '--config', 'SAVE_ON_SEND=1', '--storage', `${CONFIG_FILE}:${cfgPath}`];
+    reg = await register(client, o.machine, o.server, io, progress);
+  } catch (e) {
+    if (!(e instanceof AdminError)) throw e;
+    io.err(`flash: ${e.message}`);
+    return adminExitCode(e);
+  }
+  const failed = async (code: number): Promise<number> => {
+    await withdraw(client, o.machine, reg, io);
+    return code;
+  };
 
-    if (dryRun) {
-      const out = resolve(str(args, 'out') || `flash-${machine}.upload.js`);
-      const run = await runEspruino({ args: ['-n'].concat(common, ['-o', out, FIRMWARE_PATH]), timeoutMs: 60_000 });
-      if (run.code !== 0 || !existsSync(out)) {
-        explain(run, io);
-        return EXIT.FAILED;
-      }
-      chmodSync(out, 0o600);
-      progress.step(3, 'upload', `dry run: upload text written to ${out} (contains Wi-Fi credentials: keep it private)`);
-      return EXIT.OK;
-    }
+  // 4. upload
+  const configBytes = configFor(reg.key);
+  const uploaded = await upload(work, port, board, configBytes, o, io, deps, progress);
+  if (uploaded !== EXIT.OK) return failed(uploaded);
 
-    // 3. upload
-    const chosen = choosePort(str(args, 'port'), deps.devDir, deps.checkAccess);
-    if (!('port' in chosen)) {
-      io.err(`flash: ${chosen.message}`);
-      return EXIT.PORT;
-    }
-    const port = chosen.port;
-    // A unit may sync as soon as the program loads, before verification ends: count from here.
-    const uploadStart = Date.now();
-    progress.step(3, 'upload', `${port} at ${baud} baud`);
-    // The CLI writes the program in ~1 KB Storage chunks and the unit answers each with a prompt.
-    const expectedPrompts = Math.ceil(JSON.stringify(firmware).length / 1024) + Math.ceil(configText.length / 1024) + 3;
-    let prompts = 0;
-    progress.upload(0);
-    // Over serial the CLI pauses after each Storage chunk so the unit's UART cannot overflow;
-    // a TCP connection (a networked unit or the test stand-in) is flow-controlled already.
-    const pacing = port.startsWith('tcp://') ? ['--config', 'STORAGE_UPLOAD_METHOD=1'] : [];
-    const upload = await runEspruino({
-      args: ['-p', port, '-b', String(baud)].concat(pacing, common, [FIRMWARE_PATH]),
-      onLine: (line) => {
-        if (/^--\]\s*>/.test(line)) progress.upload((100 * ++prompts) / expectedPrompts);
-      },
-      timeoutMs: 180_000,
+  // 5. verify; only then may the new key take over
+  if (deps.beforeVerify) await deps.beforeVerify();
+  const verified = await verify(port, board, o, configBytes, io, progress);
+  if (verified !== EXIT.OK) return failed(verified);
+  try {
+    await client.verifyPendingUnit(o.machine);
+  } catch (e) {
+    if (!(e instanceof AdminError)) throw e;
+    io.err(`flash: the unit is flashed and verified, but the server did not take the confirmation (${e.message}). Flash again.`);
+    return adminExitCode(e);
+  }
+
+  // 6. the new unit's first signed sync
+  if (o.noSyncWait) {
+    progress.step(6, 'sync', 'not waited for (--no-sync-wait)');
+    progress.note(reg.replaces ? `the server accepts the previous unit for "${o.machine}" until this one syncs` : 'the unit is registered at its first sync');
+    return EXIT.OK;
+  }
+  return waitForFirstSync(client, o, reg, io, progress);
+}
+
+async function dryRun(work: string, board: string, configBytes: Buffer, o: FlashOptions, io: Io, progress: Progress): Promise<number> {
+  const cfgPath = join(work, CONFIG_FILE);
+  writeFileSync(cfgPath, configBytes, { mode: 0o600 });
+  const out = resolve(o.out || `flash-${o.machine}.upload.js`);
+  const run = await runEspruino({ args: ['-n', '--board', board, '--config', 'SAVE_ON_SEND=1', '--storage', `${CONFIG_FILE}:${cfgPath}`, '-o', out, FIRMWARE_PATH], timeoutMs: 60_000 });
+  if (run.code !== 0 || !existsSync(out)) {
+    explain(run.log, io);
+    return EXIT.FAILED;
+  }
+  chmodSync(out, 0o600);
+  progress.step(2, 'dry run', `the config's Storage write and the program written to ${out} (no unit, no server; placeholder key; contains the Wi-Fi credentials: keep it private)`);
+  return EXIT.OK;
+}
+
+async function register(client: AdminClient, machine: string, server: string, io: Io, progress: Progress): Promise<UnitRegistration> {
+  const fleet = await client.fleet();
+  if (!fleet.machines.some((m) => m.name === machine)) {
+    throw new AdminError('NOT_FOUND', `unknown machine "${machine}" on ${server}. Known machines: ${fleet.machines.map((m) => m.name).join(', ') || '(none)'}`);
+  }
+  const keys = await client.unitKeys(machine);
+  const reg = await client.registerUnit(machine, true);
+  if (keys.unit) {
+    progress.step(3, 'register', `replacing the unit registered for ${machine} (unit ${keys.unit.unit_id})`);
+    progress.note(`that unit keeps working until this one (unit ${reg.unit_id}) has synced; its key is retired then`);
+  } else {
+    progress.step(3, 'register', `unit ${reg.unit_id} for "${machine}", key issued (not shown); registered at its first sync`);
+  }
+  return reg;
+}
+
+/** After a failed flash: the pending key goes, the machine's working unit is left alone. */
+async function withdraw(client: AdminClient, machine: string, reg: UnitRegistration, io: Io): Promise<void> {
+  try {
+    await client.cancelPendingUnit(machine);
+    io.err(`       The new key was withdrawn${reg.replaces ? `; the unit registered for ${machine} keeps working` : ''}.`);
+  } catch (e) {
+    if (!(e instanceof AdminError)) throw e;
+    io.err(`       Could not withdraw the new key (${e.message})${reg.replaces ? `; the unit registered for ${machine} keeps working until a unit syncs with the new key` : ''}.`);
+  }
+}
+
+async function upload(work: string, port: string, board: string, configBytes: Buffer, o: FlashOptions, io: Io, deps: FlashDeps, progress: Progress): Promise<number> {
+  const cfgPath = join(work, CONFIG_FILE);
+  writeFileSync(cfgPath, configBytes, { mode: 0o600 });
+  chmodSync(cfgPath, 0o600);
+  progress.step(4, 'upload', `${readFileSync(FIRMWARE_PATH).length} + ${configBytes.length} bytes to Storage (.bootcde, ${CONFIG_FILE})`);
+  const started = Date.now();
+  const run = await runEspruino({
+    args: uploadArgs({ port, baud: o.baud, boardFile: board, storage: [{ name: CONFIG_FILE, path: cfgPath }], program: FIRMWARE_PATH }),
+    onLine: deps.onCliLine,
+    timeoutMs: o.uploadTimeoutS * 1000,
+  });
+  const fatal = run.log.errors.find((e) => e.code !== 'MODULE_MISSING');
+  if (run.code !== 0 || fatal || !run.log.render().some((l) => l.includes('Upload Complete'))) {
+    io.err('flash: the upload failed');
+    explain(run.log, io);
+    if (run.log.errors.some((e) => e.code === 'PORT_PERMISSION')) io.err('On Linux: sudo usermod -aG dialout $USER, then log out and in again');
+    return portExit(run.log);
+  }
+  progress.note(`sent in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return EXIT.OK;
+}
+
+async function verify(port: string, board: string, o: FlashOptions, configBytes: Buffer, io: Io, progress: Progress): Promise<number> {
+  progress.step(5, 'verify', 'waiting for the unit to finish writing the upload');
+  const con = new UnitConsole(port, o.baud, board);
+  try {
+    const took = await untilUnitAnswers(con, o.uploadTimeoutS * 1000, 2000, (ms) => {
+      if (ms % 10_000 < 2000) progress.note(`still writing (${Math.round(ms / 1000)} s)`);
     });
-    const fatal = upload.log.errors.find((e) => e.code !== 'MODULE_MISSING');
-    if (upload.code !== 0 || fatal || !upload.log.render().some((l) => l.includes('Upload Complete'))) {
-      io.err('flash: the upload failed');
-      explain(upload, io);
-      if (upload.log.errors.some((e) => e.code === 'PORT_PERMISSION')) {
-        io.err(`On Linux: sudo usermod -aG dialout $USER, then log out and in again`);
-        return EXIT.PORT;
-      }
+    if (took === null) {
+      io.err(`flash: the unit did not finish taking the upload within ${o.uploadTimeoutS} s (no answer on its console). Press its reset button and flash again; --upload-timeout gives a slow unit longer.`);
+      explain(con.log, io);
       return EXIT.FAILED;
     }
-    progress.upload(100);
-
-    // 4. verify
-    progress.step(4, 'verify');
-    const query = await runEspruino({ args: ['-p', port, '-b', String(baud), '--board', boardFile, '-e', 'FG_INFO()'], timeoutMs: 60_000 });
-    const info = parseInfo(query);
-    if (!info) {
-      io.err('flash: the unit did not answer the verification query (FG_INFO()): is the firmware running? Press the unit\'s reset button and run the flash again.');
-      explain(query, io);
+    progress.note(`the unit had taken everything ${(took / 1000).toFixed(1)} s after the CLI finished`);
+    const info = await queryInfo(con, 60_000);
+    if ('problem' in info) {
+      io.err(`flash: the unit did not answer the verification query: ${info.problem}. Press the unit's reset button and flash again.`);
+      explain(con.log, io);
       return EXIT.FAILED;
     }
-    const wantFw = sha256Hex(firmware);
-    const wantCfg = sha256Hex(configText);
+    const wantFw = sha256Of(readFileSync(FIRMWARE_PATH));
+    const wantCfg = sha256Of(configBytes);
     const problems: string[] = [];
-    if (info.fw !== wantFw) problems.push(`firmware digest ${info.fw.slice(0, 16)}… differs from the uploaded ${wantFw.slice(0, 16)}…`);
-    if (info.cfg !== wantCfg) problems.push(`config digest ${info.cfg.slice(0, 16)}… differs from the uploaded ${wantCfg.slice(0, 16)}…`);
+    if (info.fw !== wantFw) problems.push(`firmware digest ${info.fw.slice(0, 16) || '(none)'}… differs from the uploaded ${wantFw.slice(0, 16)}…`);
+    if (info.cfg !== wantCfg) problems.push(`config digest ${info.cfg.slice(0, 16) || '(none)'}… differs from the uploaded ${wantCfg.slice(0, 16)}…`);
     if (problems.length) {
       io.err('flash: verification failed: ' + problems.join('; ') + '. The upload was corrupted: check the cable and flash again.');
       return EXIT.FAILED;
     }
-    io.out(`      firmware ${info.version || ''} and config verified (sha256 ${wantFw.slice(0, 12)}…, ${wantCfg.slice(0, 12)}…)`.replace('  ', ' '));
+    progress.note(`firmware ${info.version} and config verified (sha256 ${wantFw.slice(0, 12)}…, ${wantCfg.slice(0, 12)}…)`);
+    return EXIT.OK;
+  } finally {
+    await con.close();
+  }
+}
 
-    // 5. first sync
-    if (args.flags['no-sync-wait'] || !client) {
-      progress.step(5, 'sync', 'not waited for (--no-sync-wait)');
-      return EXIT.OK;
-    }
-    progress.step(5, 'sync', `waiting up to ${syncTimeout} s for the unit's first sync`);
-    const since = Date.now();
-    const deadline = since + syncTimeout * 1000;
-    for (;;) {
-      try {
+async function waitForFirstSync(client: AdminClient, o: FlashOptions, reg: UnitRegistration, io: Io, progress: Progress): Promise<number> {
+  progress.step(6, 'sync', `waiting up to ${o.syncTimeoutS} s for the unit's first sync`);
+  const since = Date.now();
+  const deadline = since + o.syncTimeoutS * 1000;
+  for (;;) {
+    try {
+      const keys = await client.unitKeys(o.machine);
+      if (keys.unit && keys.unit.unit_id === reg.unit_id) {
         const fleet = await client.fleet();
-        const row = fleet.machines.find((m) => m.name === machine);
-        if (row && row.kind === 'fobgate' && row.last_checkin !== null && row.last_checkin >= uploadStart) {
-          io.out(`      first sync ${((row.last_checkin - uploadStart) / 1000).toFixed(1)} s after the upload started; the unit holds list v${row.list_version_held ?? '-'} (latest v${fleet.list_version_latest})`);
-          io.out(`Unit for "${machine}" flashed, verified and online.`);
-          return EXIT.OK;
-        }
-      } catch (e) {
-        if (!(e instanceof AdminError)) throw e;
+        const row = fleet.machines.find((m) => m.name === o.machine);
+        const held = row && row.list_version_held ? `holds list v${row.list_version_held}` : 'is fetching its authorization list';
+        progress.note(`first sync ${((Date.now() - since) / 1000).toFixed(1)} s after verification; the unit ${held} (latest v${fleet.list_version_latest})`);
+        if (reg.replaces) progress.note(`the previous unit's key (unit ${reg.replaces}) is retired`);
+        io.out(`Unit for "${o.machine}" flashed, verified and online.`);
+        return EXIT.OK;
       }
-      if (Date.now() >= deadline) {
-        io.err(
-          `flash: the unit was flashed and verified but has not synced with ${unitServerUrl} within ${syncTimeout} s. Check its LCD, the Wi-Fi credentials in secrets.json, and that the unit can reach that address (not 127.0.0.1).`,
-        );
+      if (!keys.pending || keys.pending.unit_id !== reg.unit_id) {
+        io.err(`flash: the key issued for this unit is no longer pending on the server (another registration for "${o.machine}" replaced it). Flash again.`);
         return EXIT.FAILED;
       }
-      await new Promise((r) => setTimeout(r, 500));
+    } catch (e) {
+      if (!(e instanceof AdminError)) throw e;
     }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (Date.now() >= deadline) {
+      io.err(
+        `flash: the unit was flashed and verified but has not synced with ${o.unitServerUrl} within ${o.syncTimeoutS} s. Check its LCD, the Wi-Fi credentials in secrets.json, and that the unit can reach that address over the LAN.` +
+          (reg.replaces ? ` Until it syncs, the server keeps accepting the previous unit for "${o.machine}".` : ''),
+      );
+      return EXIT.FAILED;
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

@@ -11,7 +11,7 @@ import { ago, consoleIo, table, type Io } from './output.js';
 export const FLEET_HELP = `Usage: npm run fleet -- [--json] [--server URL] [--token TOKEN]
 
 Shows every machine the server knows: online/offline and since when, current user,
-OOPS/LOCKOUT flags, authorization list version held by the unit vs the latest,
+OOPS/LOCKOUT flags, LOST:n (events the unit lost to a full buffer), authorization list version held by the unit vs the latest,
 firmware version, Wi-Fi signal and the last event.
 
   --json          print the raw JSON (for scripts)
@@ -29,6 +29,7 @@ function status(r: FleetRow, now: number): string {
 function listCell(r: FleetRow): string {
   if (r.kind === 'legacy') return 'legacy';
   if (r.list_version_held === null) return `-/${r.list_version_latest}`;
+  if (r.list_unrecognized) return `${r.list_version_held}?/${r.list_version_latest} (not issued here)`;
   const mark = r.list_version_held < r.list_version_latest ? ' (behind)' : '';
   return `${r.list_version_held}/${r.list_version_latest}${mark}`;
 }
@@ -38,7 +39,7 @@ export function fleetTable(f: FleetResponse): string[] {
     r.display_name === r.name ? r.name : `${r.name} (${r.display_name})`,
     status(r, f.time),
     r.user ? r.user.full_name : r.relay ? '(always on)' : '',
-    [r.oopsed ? 'OOPS' : '', r.locked_out ? 'LOCKOUT' : ''].filter(Boolean).join(' '),
+    [r.oopsed ? 'OOPS' : '', r.locked_out ? 'LOCKOUT' : '', r.events_dropped > 0 ? `LOST:${r.events_dropped}` : ''].filter(Boolean).join(' '),
     r.relay ? (r.second_relay ? 'on+2nd' : 'on') : 'off',
     listCell(r),
     r.firmware ?? '',
@@ -46,10 +47,14 @@ export function fleetTable(f: FleetResponse): string[] {
     r.last_event ? `${r.last_event.summary} (${ago(f.time - r.last_event.at)} ago)` : '',
   ]);
   const online = f.machines.filter((m) => m.online).length;
+  const lost = f.machines
+    .filter((m) => m.events_dropped > 0)
+    .map((m) => `${m.name} lost ${m.events_dropped} event${m.events_dropped === 1 ? '' : 's'} to a full buffer` + (m.events_dropped_at !== null ? ` (last ${ago(f.time - m.events_dropped_at)} ago)` : ''));
   return [
     ...table(['MACHINE', 'STATUS', 'USER', 'FLAGS', 'RELAY', 'LIST', 'FIRMWARE', 'WIFI', 'LAST EVENT'], rows),
     '',
     `${f.machines.length} machines, ${online} online; latest list version ${f.list_version_latest}`,
+    ...lost.map((l) => `warning: ${l}: those sessions and alerts are missing from the audit log`),
   ];
 }
 

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../src/firmware-build.js';
+import { REPO_ROOT } from '@fobgate/device/ensure-firmware';
 
 export const TEST_TOKEN = 'scripts-test-token-0123456789abcdef';
 

@@ -1,14 +1,14 @@
 // The users import and fleet tools against the real server (a child process on loopback).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { usersMain } from '../src/users.js';
 import { fleetMain } from '../src/fleet.js';
 import { EXIT } from '../src/exit-codes.js';
 import { captureIo, startServer, TEST_TOKEN, type ServerProcess } from './server-process.js';
-import { startSyncingUnit } from './standin-unit.js';
+import { startSimUnit } from './sim-unit.js';
 
 let server: ServerProcess;
 const dir = mkdtempSync(join(tmpdir(), 'fobgate-users-'));
@@ -61,6 +61,47 @@ test('dry run shows the diff against the server and changes nothing', async () =
   assert.match(out, 'Dry run: nothing was changed');
   const users = (await fetch(server.url + '/api/admin/users', { headers: { authorization: `Bearer ${TEST_TOKEN}` } }).then((r) => r.json())) as { account_id: string }[];
   assert.ok(users.some((u) => u.account_id === '1003'));
+});
+
+test('a header-only CSV is refused with the names it would remove; --allow-removals goes through; history and rollback bring the members back', async () => {
+  const usersFile = join(server.dataDir, 'users.json');
+  const onDisk = readFileSync(usersFile, 'utf8');
+  const empty = csv([]);
+  const c = captureIo();
+  assert.is(await usersMain(['import', empty], c.io, env()), EXIT.FAILED);
+  const out = c.out.join('\n');
+  const err = c.err.join('\n');
+  assert.match(out, '0 members, valid');
+  assert.match(out, '- 1001 Ada Lovelace');
+  assert.match(out, '- 1003 Margaret Hamilton');
+  assert.match(out, '0 added, 3 removed, 0 changed');
+  assert.match(err, 'refusing this import: it removes 3 of the 3 members (every member: is the file empty or cut off?)');
+  assert.match(err, '--allow-removals');
+  assert.match(err, 'nothing was changed on the server');
+  const still = (await fetch(server.url + '/api/admin/users', { headers: { authorization: `Bearer ${TEST_TOKEN}` } }).then((r) => r.json())) as { account_id: string }[];
+  assert.equal(still.map((u) => u.account_id).sort(), ['1001', '1002', '1003']);
+  assert.is(readFileSync(usersFile, 'utf8'), onDisk, 'users.json untouched');
+
+  const forced = captureIo();
+  assert.is(await usersMain(['import', empty, '--allow-removals'], forced.io, env()), EXIT.OK);
+  const kept = /kept as revision (\d+) \(undo: npm run users -- rollback (\d+)\)/.exec(forced.out.join('\n'));
+  assert.ok(kept, forced.out.join('\n'));
+  assert.equal(JSON.parse(readFileSync(usersFile, 'utf8')), []);
+
+  const h = captureIo();
+  assert.is(await usersMain(['history'], h.io, env()), EXIT.OK);
+  const listing = h.out.join('\n');
+  assert.match(listing, 'In force now: 0 members');
+  assert.match(listing, new RegExp(`^${kept![1]}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\s+3\\s+replaced by an import`, 'm'));
+
+  const bad = captureIo();
+  assert.is(await usersMain(['rollback', 'latest'], bad.io, env()), EXIT.USAGE);
+  const back = captureIo();
+  assert.is(await usersMain(['rollback'], back.io, env()), EXIT.OK);
+  assert.match(back.out.join('\n'), '+ 1002 Grace Hopper');
+  assert.match(back.out.join('\n'), '3 added, 0 removed');
+  const restored = (await fetch(server.url + '/api/admin/users', { headers: { authorization: `Bearer ${TEST_TOKEN}` } }).then((r) => r.json())) as { account_id: string }[];
+  assert.equal(restored.map((u) => u.account_id).sort(), ['1001', '1002', '1003']);
 });
 
 test('import pushes the list, prints the new version; fleet shows machines', async () => {
@@ -122,7 +163,8 @@ test('--wait reports units picking up the new list, and times out when one does 
 });
 
 test('--wait waits until an online unit holds the new list; fleet shows the unit online with its list version', async () => {
-  const unit = await startSyncingUnit(server.url, TEST_TOKEN, 'lathe', 300);
+  // The built firmware in the simulator: it verifies every list it is sent before it holds it.
+  const unit = await startSimUnit(server.url, TEST_TOKEN, 'lathe');
   try {
     const c = captureIo();
     assert.is(await usersMain(['import', csv([ADA, GRACE]), '--wait', '--timeout', '20', '--interval', '0.2'], c.io, env()), EXIT.OK);
@@ -130,7 +172,7 @@ test('--wait waits until an online unit holds the new list; fleet shows the unit
     const version = Number(/New authorization list version: (\d+)/.exec(out)![1]);
     assert.match(out, new RegExp(`lathe\\s+holds v${version}\\s+has it`));
     assert.match(out, 'Every online unit holds the new list.');
-    assert.ok(unit.held() >= version);
+    assert.ok(await unit.until(() => unit.heldVersion() >= version, 10_000), 'the unit reports holding v' + version);
     const f = captureIo();
     assert.is(await fleetMain([], f.io, env()), EXIT.OK);
     assert.match(f.out.join('\n'), new RegExp(`lathe \\(Lathe\\)\\s+online.*${version}/${version}`));
@@ -140,8 +182,8 @@ test('--wait waits until an online unit holds the new list; fleet shows the unit
 });
 
 test('--wait times out with exit code 5 when an online unit does not pick the list up', async () => {
-  const unit = await startSyncingUnit(server.url, TEST_TOKEN, 'drill-press', 300);
-  unit.stop(); // it synced once (online) and then went quiet before the new version
+  const unit = await startSimUnit(server.url, TEST_TOKEN, 'drill-press');
+  unit.stop(); // it synced (online) and then went quiet before the new version
   const c = captureIo();
   assert.is(await usersMain(['import', csv([ADA]), '--wait', '--timeout', '1', '--interval', '0.2'], c.io, env()), EXIT.TIMEOUT);
   assert.match(c.err.join('\n'), /still do not hold v\d+: .*drill-press/);

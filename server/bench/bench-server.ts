@@ -24,4 +24,4 @@ process.on('message', (msg: { type?: string }) => {
 });
 process.on('disconnect', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
-process.send!({ type: 'ready', url: fleet.url, statePath: fleet.statePath, machines: fleet.machineNames, fob: fleet.fob });
+process.send!({ type: 'ready', url: fleet.url, machines: fleet.machineNames, fob: fleet.fob });

@@ -2,6 +2,8 @@
 // input into a 4xx JSON `{"error": ...}`, a JSON parser that keeps the raw body (unit signatures),
 // OpenAPI + docs UI, metrics and the liveness timer. Nothing here reads the environment.
 import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -25,10 +27,20 @@ import { legacyRoutes } from './routes/legacy.js';
 import { syncRoutes } from './routes/sync.js';
 import { listRoutes } from './routes/list.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminLogRoutes } from './routes/admin-log.js';
+import { adminUsersRoutes } from './routes/admin-users.js';
+import { adminUnitRoutes } from './routes/admin-units.js';
 import { docsRoutes } from './routes/docs.js';
 import { ListCache } from './lists.js';
+import { ListVersionGuard } from './list-versions.js';
+import { UnitDrops } from './unit-drops.js';
+import { UnitBudget, type UnitLimits } from './unit-budget.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
+import { RouteMethods } from './route-methods.js';
 import { BoundedSaver } from './bounded-save.js';
+import { eventLogFields, eventLogLine } from './logging.js';
+import { UsersHistory } from './users-history.js';
+import { dirname, join } from 'node:path';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +75,8 @@ export interface AppDeps {
   registry?: Registry;
   /** fastify's logger option (false in tests). */
   logger?: FastifyServerOptions['logger'];
+  /** Log every request (fastify's request logging); off by default: events are logged instead. */
+  accessLog?: boolean;
   /** Per-request save budget, ms (2000). */
   budgetMs?: number;
   /** Silence after which a machine is offline, ms (120 000). */
@@ -74,8 +88,14 @@ export interface AppDeps {
   timeouts?: TimeoutTrackerOptions;
   /** Where PUT /api/admin/users writes users.json (default: atomic file at usersPath). */
   usersAdapter?: Adapter<UserRecord[]>;
+  /** Folder keeping every replaced users.json (default: users-history/ beside usersPath; null: none). */
+  usersHistoryDir?: string | null;
+  /** Revisions the users history keeps (50). */
+  usersHistoryKeep?: number;
   /** Sync period told to units, s (5). */
   syncIntervalS?: number;
+  /** What one unit may send (defaults: DEFAULT_UNIT_LIMITS in unit-budget.ts). */
+  unitLimits?: Partial<UnitLimits>;
   /** The most list bytes sent inside a sync answer whatever a unit declares (4096); larger updates are downloaded from /api/v1/list. */
   listInlineMaxBytes?: number;
 }
@@ -83,11 +103,25 @@ export interface AppDeps {
 export interface AppServices {
   core: Core;
   lists: ListCache;
+  /** Checks the list versions units report against what this server issued. */
+  listGuard: ListVersionGuard;
+  /** Events units lost to buffer overflow: metrics, fleet fields, Slack. */
+  drops: UnitDrops;
+  /** What one unit may send per minute (429 beyond it). */
+  budget: UnitBudget;
   deps: AppDeps;
   registry: Registry;
   clock: () => number;
   /** Writes users.json within the budget. */
   saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
+  /** Every replaced users list (null when users live only in memory). */
+  usersHistory: UsersHistory | null;
+}
+
+/** fastify's logging without the two access-log lines per request (errors still logged). */
+class EventsOnlyLogController extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(): void {}
 }
 
 /** Longest path parameter the router accepts (fastify's default); longer: 414. */
@@ -156,6 +190,8 @@ function validationMessage(err: FastifyError): string {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // the event log's threads start before the first request needs them
+  await deps.events.ready();
   const clock = deps.clock ?? Date.now;
   const registry = deps.registry ?? new Registry();
   const budgetMs = deps.budgetMs ?? 2000;
@@ -174,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeouts: deps.timeouts,
   });
   if (core.syncConfigDigest()) deps.store.markDirty();
+  deps.store.observeSaveDuration((seconds) => core.metrics.saveDuration(seconds));
   const lists = new ListCache(core, deps.listInlineMaxBytes);
 
   let usersSaver: BoundedSaver<UserRecord[]> | null = null;
@@ -182,17 +219,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (usersAdapter) {
     usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS) });
   }
+  const historyDir =
+    deps.usersHistoryDir !== undefined
+      ? deps.usersHistoryDir
+      : deps.config.usersPath
+        ? join(dirname(deps.config.usersPath), 'users-history')
+        : null;
   const services: AppServices = {
     core,
     lists,
+    listGuard: new ListVersionGuard(core, registry),
+    drops: new UnitDrops(core, registry),
+    budget: new UnitBudget(core, registry, deps.unitLimits),
     deps,
     registry,
     clock,
     saveUsers: usersSaver ? (users) => usersSaver!.save(() => users) : null,
+    usersHistory: historyDir ? new UsersHistory(historyDir, deps.usersHistoryKeep) : null,
   };
 
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: deps.accessLog === true ? new LogController() : new EventsOnlyLogController(),
+    // Without the access log a request's log lines are rare (errors): they use the app's logger
+    // instead of a child logger built for every request (a few % of a heartbeat's CPU).
+    ...(deps.accessLog === true ? {} : { childLoggerFactory: (logger: FastifyBaseLogger) => logger }),
     bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true } },
     return503OnClosing: true,
@@ -212,9 +263,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler,
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.receivedAt = performance.now();
+    done();
   });
+  // One line per meaningful event (what the audit log records: logins, oopses, lockouts,
+  // offline/online, unit housekeeping), never per heartbeat.
+  core.onEvent = (e) => app.log.info(eventLogFields(e), eventLogLine(e));
+  core.onWarning = (fields, message) => app.log.warn(fields, message);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
@@ -234,10 +290,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const legacy = request.routeOptions.config?.legacy === true;
     let status: number;
-    let body: { error: string; code?: string; action_applied?: boolean };
+    let body: { error: string; code?: string; action_applied?: boolean; retry_after_s?: number };
     if (isServerError(err)) {
       status = err.statusCode;
       body = Object.assign({ error: err.message, code: err.code }, err.extra);
+      if (err.extra.retry_after_s !== undefined) void reply.header('retry-after', String(err.extra.retry_after_s));
     } else if (err.validation) {
       status = 400;
       body = { error: validationMessage(err), code: 'BAD_REQUEST' };
@@ -263,8 +320,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(status).type('application/json').send(body);
   });
 
+  // A path that exists but not for this method: 405 with `Allow` (dm_mac answers so), not 404.
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => {
+    routes.add(route.url, route.method, route.config?.legacy === true);
+  });
   app.setNotFoundHandler((request, reply) => {
-    const e = errors.routeNotFound(request.method, request.url.split('?')[0]);
+    const path = request.url.split('?')[0];
+    const allowed = routes.allowed(path);
+    // A route that serves this method and still found nothing (the docs file server lacking a
+    // file) is a 404, not a 405.
+    const servedHere = allowed.methods.indexOf(request.method) >= 0 || (request.method === 'HEAD' && allowed.methods.indexOf('GET') >= 0);
+    if (allowed.methods.length > 0 && !servedHere) {
+      // a GET route answers HEAD too; OPTIONS answers with the list
+      const served = new Set(allowed.methods);
+      if (served.has('GET')) served.add('HEAD');
+      const methods = Array.from(served).sort();
+      void reply.header('allow', Array.from(served.add('OPTIONS')).sort().join(', '));
+      if (request.method === 'OPTIONS') {
+        void reply.code(200).send();
+        return;
+      }
+      const e = errors.methodNotAllowed(request.method, path, methods);
+      void reply.code(405).type('application/json').send(allowed.legacy ? { error: e.message } : { error: e.message, code: e.code });
+      return;
+    }
+    const e = errors.routeNotFound(request.method, path);
     void reply.code(404).type('application/json').send({ error: e.message, code: e.code });
   });
 
@@ -288,6 +369,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(syncRoutes, { services });
   await app.register(listRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(adminLogRoutes, { services });
+  await app.register(adminUsersRoutes, { services });
+  await app.register(adminUnitRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();

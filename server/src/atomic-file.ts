@@ -1,8 +1,10 @@
 // lowdb adapter for a JSON file replaced atomically: write `<path>.tmp`, fsync, rename over the
 // target, fsync the folder. A crash mid-write leaves the old file whole, never a torn or empty one.
+// The file is 0600 whatever the umask (state.json holds every unit's key).
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { openPrivate } from './private-files.js';
 
 export type StateFileErrorCode = 'STATE_FILE_CORRUPT' | 'STATE_FILE_UNREADABLE';
 
@@ -34,7 +36,7 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp`;
   let handle;
   try {
-    handle = await open(tmp, 'w');
+    handle = await openPrivate(tmp, 'w');
     await handle.writeFile(text, 'utf8');
     await handle.sync();
     await handle.close();

@@ -1,4 +1,3 @@
-// @exclusive: asserts a latency or memory bound, so the test runner runs it alone.
 // Tests of the bounded saver: single flight, coalescing onto one follow-up with the newest data,
 // per-caller budgets (fake clock), failures as results, and a real hung write on a FIFO.
 import { test } from 'uvu';
@@ -285,7 +284,9 @@ test('a real hung write (FIFO at the tmp path) holds one thread; other file I/O 
     const first = await saver.save(() => ({ v: live }));
     const waited = Date.now() - t0;
     assert.is(first, 'timeout');
-    assert.ok(waited >= 380 && waited < 1500, `timed out after ~budget (${waited} ms)`);
+    // never before the budget; the write stays hung, so any answer at all came from the budget
+    // (a generous upper bound: how close to 400 ms it lands is the benchmark's business)
+    assert.ok(waited >= 390 && waited < 30_000, `timed out after the budget (${waited} ms)`);
     assert.is(saver.stats().inFlight, 1);
 
     // later saves coalesce behind the stuck write
@@ -298,15 +299,15 @@ test('a real hung write (FIFO at the tmp path) holds one thread; other file I/O 
     assert.is(s.coalesced, 2);
 
     // other file operations of this process still complete, several in parallel
-    const t1 = Date.now();
     const others = [];
     for (let i = 0; i < 8; i++) {
       const p = join(dir, `other-${i}.txt`);
       others.push(writeFile(p, `hello ${i}`).then(() => readFile(p, 'utf8')));
     }
     const texts = await Promise.all(others);
+    // done while the state write is still stuck (it is until a reader opens the FIFO below)
     assert.equal(texts, [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `hello ${i}`));
-    assert.ok(Date.now() - t1 < 1000, `other I/O prompt (${Date.now() - t1} ms)`);
+    assert.is(saver.stats().inFlight, 1, 'the state write is still stuck');
 
     assert.equal(await Promise.all(later), ['timeout', 'timeout', 'timeout']);
     s = saver.stats();

@@ -217,3 +217,42 @@ export class BoundedSaver<T> {
     if (follow !== null) this.start(follow);
   }
 }
+
+/** A write that did not become durable for its caller: past the budget, or failed. */
+export class SaveOutcomeError extends Error {
+  readonly outcome: 'timeout' | 'error';
+  readonly code: 'SAVE_TIMEOUT' | 'SAVE_FAILED';
+  constructor(outcome: 'timeout' | 'error', detail: { code: string; message: string } | null) {
+    super(outcome === 'timeout' ? 'state save timeout' : `state save failed${detail ? `: ${detail.message}` : ''}`);
+    this.name = 'SaveOutcomeError';
+    this.outcome = outcome;
+    this.code = outcome === 'timeout' ? 'SAVE_TIMEOUT' : 'SAVE_FAILED';
+  }
+}
+
+/** The read/write seam lowdb's Low sits on (its Adapter<T>). */
+export interface DocAdapter<T> {
+  read(): Promise<T | null>;
+  write(data: T): Promise<void>;
+}
+
+/**
+ * An adapter composed over `inner` (lowdb style): writes go through a BoundedSaver, so at most
+ * one write of this document is in flight, later ones coalesce into one follow-up carrying the
+ * newest data, and each write() settles within the budget: resolves once durable, rejects with a
+ * SaveOutcomeError ('timeout' while the write carries on, or 'error').
+ */
+export function boundedAdapter<T>(
+  inner: DocAdapter<T>,
+  options: Omit<BoundedSaverOptions<T>, 'adapter'>,
+): DocAdapter<T> & { saver: BoundedSaver<T> } {
+  const saver = new BoundedSaver<T>({ ...options, adapter: inner });
+  return {
+    saver,
+    read: () => inner.read(),
+    async write(data: T): Promise<void> {
+      const outcome = await saver.save(() => data);
+      if (outcome !== 'saved') throw new SaveOutcomeError(outcome, saver.stats().lastError);
+    },
+  };
+}

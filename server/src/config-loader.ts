@@ -1,9 +1,10 @@
 // Where the server's files live and how they are loaded: data folder, first-run example config,
 // users.json / machines.json through the shared validator, the persisted admin token, and the
 // numeric settings. Only server.ts passes the real environment in.
-import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, copyFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { join, resolve, relative, isAbsolute } from 'node:path';
+import { dirname, join, resolve, relative, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   parseUsersJson,
@@ -13,6 +14,15 @@ import {
   type MachinesConfig,
   type ConfigIssue,
 } from '@fobgate/shared';
+import {
+  ensurePrivateDir,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  tighten,
+  tightenTree,
+  writePrivateFileSync,
+  type TightenReport,
+} from './private-files.js';
 
 export type Env = { [key: string]: string | undefined };
 
@@ -21,12 +31,14 @@ const DEFAULTS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'default
 export interface ServerPaths {
   /** Root data folder (FOBGATE_DATA_DIR, default ./data). */
   dataDir: string;
-  /** MACHINE_STATE_DIR (default <data>/state): state.json and events.jsonl. */
+  /** MACHINE_STATE_DIR (default <data>/state): state.journal and events.db. */
   stateDir: string;
   usersPath: string;
   machinesPath: string;
   /** Where a generated admin token is kept. */
   tokenPath: string;
+  /** Every earlier users.json, numbered (users-history/ beside users.json). */
+  usersHistoryDir: string;
   /** Whether the config paths are the embedded defaults (first run may create them). */
   usersIsDefault: boolean;
   machinesIsDefault: boolean;
@@ -34,10 +46,12 @@ export interface ServerPaths {
 
 export function resolvePaths(env: Env, cwd: string): ServerPaths {
   const dataDir = resolve(cwd, env.FOBGATE_DATA_DIR || 'data');
+  const usersPath = env.USERS_CONFIG ? resolve(cwd, env.USERS_CONFIG) : join(dataDir, 'users.json');
   return {
     dataDir,
     stateDir: env.MACHINE_STATE_DIR ? resolve(cwd, env.MACHINE_STATE_DIR) : join(dataDir, 'state'),
-    usersPath: env.USERS_CONFIG ? resolve(cwd, env.USERS_CONFIG) : join(dataDir, 'users.json'),
+    usersPath,
+    usersHistoryDir: join(dirname(usersPath), 'users-history'),
     machinesPath: env.MACHINES_CONFIG ? resolve(cwd, env.MACHINES_CONFIG) : join(dataDir, 'machines.json'),
     tokenPath: join(dataDir, 'admin-token'),
     usersIsDefault: !env.USERS_CONFIG,
@@ -45,21 +59,54 @@ export function resolvePaths(env: Env, cwd: string): ServerPaths {
   };
 }
 
-/** Creates the data folders and, on first run, the example config. Returns the files created. */
+/**
+ * Creates the data folders (0700) and, on first run, the example config (0600). Returns the
+ * files created.
+ */
 export function prepareDataDir(paths: ServerPaths): string[] {
-  mkdirSync(paths.dataDir, { recursive: true });
-  mkdirSync(paths.stateDir, { recursive: true });
+  if (isOwnFolder(paths.dataDir)) ensurePrivateDir(paths.dataDir);
+  else mkdirSync(paths.dataDir, { recursive: true });
+  if (isOwnFolder(paths.stateDir)) ensurePrivateDir(paths.stateDir);
+  else mkdirSync(paths.stateDir, { recursive: true });
   const created: string[] = [];
   if (paths.machinesIsDefault && !existsSync(paths.machinesPath)) {
     copyFileSync(join(DEFAULTS_DIR, 'machines.json'), paths.machinesPath);
+    chmodSync(paths.machinesPath, PRIVATE_FILE_MODE);
     created.push(paths.machinesPath);
   }
   if (paths.usersIsDefault && !existsSync(paths.usersPath)) {
     copyFileSync(join(DEFAULTS_DIR, 'users.json'), paths.usersPath);
+    chmodSync(paths.usersPath, PRIVATE_FILE_MODE);
     created.push(paths.usersPath);
   }
   return created;
 }
+
+/**
+ * Makes what an earlier version (or a loose umask) left readable by others private: the data and
+ * state folders, the state folder's files, users.json, machines.json, the admin token and the
+ * users history, wherever they live. Nothing else in a folder the admin pointed us at is touched.
+ */
+export function secureDataFiles(paths: ServerPaths): TightenReport {
+  const report: TightenReport = { tightened: [], failed: [] };
+  const note = (p: string, r: 'tightened' | 'private' | 'failed') => {
+    if (r === 'tightened') report.tightened.push(p);
+    else if (r === 'failed') report.failed.push(p);
+  };
+  if (isOwnFolder(paths.dataDir)) note(paths.dataDir, tighten(paths.dataDir, PRIVATE_DIR_MODE));
+  if (isOwnFolder(paths.stateDir)) tightenTree(paths.stateDir, report);
+  else for (const f of ['state.json', 'events.jsonl']) note(join(paths.stateDir, f), tighten(join(paths.stateDir, f)));
+  if (existsSync(paths.usersHistoryDir)) tightenTree(paths.usersHistoryDir, report);
+  for (const f of [paths.usersPath, paths.machinesPath, paths.tokenPath]) note(f, tighten(f));
+  return report;
+}
+
+/** A folder the server may chmod: not the file system root, the home folder or the working folder. */
+function isOwnFolder(dir: string): boolean {
+  const d = resolve(dir);
+  return d !== resolve('/') && d !== resolve(homedir()) && d !== resolve(process.cwd());
+}
+
 
 export type Loaded<T> = { ok: true; value: T; warnings: string[] } | { ok: false; message: string };
 
@@ -122,7 +169,7 @@ export function loadAdminToken(env: Env, tokenPath: string): Loaded<AdminToken> 
     if (TOKEN_RE.test(kept)) return { ok: true, value: { token: kept, source: 'file' }, warnings: [] };
   }
   const token = randomBytes(24).toString('hex');
-  writeFileSync(tokenPath, token + '\n', { mode: 0o600 });
+  writePrivateFileSync(tokenPath, token + '\n');
   return { ok: true, value: { token, source: 'generated' }, warnings: [] };
 }
 
@@ -131,8 +178,12 @@ export interface ServerSettings {
   port: number;
   offlineAfterS: number;
   saveBudgetMs: number;
+  /** Days of audit events and sessions kept (0: all). */
+  eventsRetentionDays: number;
   slackControlUrl: string | null;
   slackOopsUrl: string | null;
+  /** Earlier users.json files kept (USERS_HISTORY_KEEP, default 50). */
+  usersHistoryKeep: number;
 }
 
 function intSetting(env: Env, name: string, dflt: number, min: number, max: number): number | string {
@@ -160,7 +211,9 @@ export function readSettings(env: Env): Loaded<ServerSettings> {
   const port = intSetting(env, 'PORT', 3000, 0, 65535);
   const offline = intSetting(env, 'OFFLINE_AFTER_S', 120, 5, 31 * 86400);
   const budget = intSetting(env, 'SAVE_BUDGET_MS', 2000, 100, 60000);
-  for (const v of [port, offline, budget]) if (typeof v === 'string') return { ok: false, message: v };
+  const retention = intSetting(env, 'EVENTS_RETENTION_DAYS', 0, 0, 100 * 366);
+  const keep = intSetting(env, 'USERS_HISTORY_KEEP', 50, 1, 100000);
+  for (const v of [port, offline, budget, retention, keep]) if (typeof v === 'string') return { ok: false, message: v };
   const control = urlSetting(env, 'SLACK_CONTROL_WEBHOOK_URL');
   const oops = urlSetting(env, 'SLACK_OOPS_WEBHOOK_URL');
   for (const v of [control, oops]) if (v !== null && typeof v === 'object') return { ok: false, message: v.error };
@@ -171,8 +224,10 @@ export function readSettings(env: Env): Loaded<ServerSettings> {
       port: port as number,
       offlineAfterS: offline as number,
       saveBudgetMs: budget as number,
+      eventsRetentionDays: retention as number,
       slackControlUrl: control as string | null,
       slackOopsUrl: oops as string | null,
+      usersHistoryKeep: keep as number,
     },
     warnings: [],
   };

@@ -32,6 +32,7 @@ import {
   backOnlineText,
 } from './slack-messages.js';
 import { errors } from './errors.js';
+import { sameJson } from './same-json.js';
 
 export type EventSource = StoredEvent['source'];
 
@@ -70,6 +71,9 @@ function digestOf(users: UserRecord[], machines: MachinesConfig): string {
   return createHash('sha256').update(JSON.stringify([users, machines])).digest('hex');
 }
 
+/** Log events whose Slack messages go ahead of control chatter (logins, logouts, denials). */
+const URGENT_EVENTS: LogEvent['type'][] = ['oops', 'oops_cleared', 'locked_out', 'unlocked'];
+
 /** Outcome label of the decisions counter for one log event, or null when it is no decision. */
 function outcomeOf(e: LogEvent): string | null {
   if (e.type === 'session_start') return e.override ? 'override' : e.authorized ? 'granted' : 'warn_only';
@@ -96,6 +100,10 @@ export class Core {
   private usersLoadedAt = 0;
   private usersMtime: number | null = null;
   private machinesLoadedAt: number;
+  /** Told about every stored audit event (the app logs one line each). */
+  onEvent: ((e: StoredEvent) => void) | null = null;
+  /** Told about save timeouts and alerts (the app logs them as warnings). */
+  onWarning: ((fields: { [k: string]: unknown }, message: string) => void) | null = null;
 
   constructor(o: CoreOptions) {
     this.store = o.store;
@@ -110,16 +118,16 @@ export class Core {
     this.setUsers(o.users);
     this.tracker = createTimeoutTracker(o.timeouts);
     this.fleetWindowMs = o.timeouts?.windowMs ?? 60000;
-    this.tracker.restore(this.store.data.save_timeouts);
+    this.tracker.restore(this.store.saveTimeouts());
     this.monitor = createOfflineMonitor({ offlineAfterMs: o.offlineAfterMs });
     for (const name of this.machines.names) {
-      const r = this.store.peekMachine(name);
+      const r = this.store.machine(name);
       if (r && r.last_checkin !== null) this.monitor.seed(name, r.last_checkin, this.startedAt);
     }
     const self = this;
     this.metrics = createMetrics(o.registry, {
       machines: () => self.machines,
-      record: (n) => self.store.peekMachine(n),
+      record: (n) => self.store.machine(n),
       userCount: () => self.users.length,
       fobCount: () => self.fobs,
       machineConfigLoadedAt: () => self.machinesLoadedAt,
@@ -128,6 +136,7 @@ export class Core {
       appStartedAt: this.startedAt,
       listVersionLatest: () => self.store.data.list_version,
       slack: () => self.notifier.stats(),
+      saveTimeouts: () => self.tracker.counts(),
     });
   }
 
@@ -196,7 +205,7 @@ export class Core {
     if (!unit) throw errors.unitNotRegistered(m.name);
     if (counter <= unit.counter) throw errors.replayed(counter, unit.counter);
     unit.counter = counter;
-    this.store.markDirty();
+    this.store.markDirty(m.name);
     return unit;
   }
 
@@ -221,44 +230,53 @@ export class Core {
   storeEvent(ev: NewEvent): StoredEvent {
     const stored = this.events.append(ev);
     this.metrics.eventsStored(1);
+    if (this.onEvent) this.onEvent(stored);
     return stored;
   }
 
   /** Audit + Slack + metrics for a decision's log events. */
   recordLog(m: MachineConfig, log: LogEvent[], source: EventSource, unitSeq: number | null): void {
+    for (const e of log) this.storeEvent(storedFromLog(m.name, e, source, unitSeq));
+    this.announce(m, log);
+  }
+
+  /**
+   * Slack messages and decision metrics for the log events of one request (no audit), together:
+   * a login line carries the second relay's verdict logged after it.
+   */
+  announce(m: MachineConfig, log: LogEvent[]): void {
     for (const e of log) {
-      this.storeEvent(storedFromLog(m.name, e, source, unitSeq));
-      this.announce(m, e);
+      const outcome = outcomeOf(e);
+      if (outcome) this.metrics.decision(outcome);
     }
+    // oops, lockout and their clearing go ahead of waiting chatter (logins, denials)
+    const priority = log.some((e) => URGENT_EVENTS.indexOf(e.type) >= 0) ? 'urgent' : 'normal';
+    for (const msg of messagesFor(m, log)) this.notifier.notify(msg.channel, msg.text, priority);
   }
 
-  /** Slack messages and decision metrics for one log event (no audit). */
-  announce(m: MachineConfig, e: LogEvent): void {
-    const outcome = outcomeOf(e);
-    if (outcome) this.metrics.decision(outcome);
-    for (const msg of messagesFor(m.display_name, e)) this.notifier.notify(msg.channel, msg.text);
-  }
-
-  /** Applies a decision event to a server-decided (legacy or never-seen) machine. */
+  /**
+   * Applies an admin's decision event to a server-decided (legacy or never-seen) machine. Like
+   * dm_mac, an admin action is no update from the machine: `last_update` stays as it is.
+   */
   applyEvent(m: MachineConfig, event: MachineEvent, source: EventSource): boolean {
-    const rec = this.store.machine(m.name);
+    const rec = this.store.ensureMachine(m.name);
     const now = this.clock();
-    const before = JSON.stringify(rec.state);
+    const before = rec.state;
     const d = decide(m, rec.state, event, null, { now });
     rec.state = d.state;
     rec.outputs = d.outputs;
-    const changed = JSON.stringify(d.state) !== before || d.log.length > 0;
-    if (changed) rec.last_update = now;
     this.recordLog(m, d.log, source, null);
-    return changed;
+    return !sameJson(d.state, before) || d.log.length > 0;
   }
 
   /**
    * oops / clear / lockout / unlock by an admin: queued as a command for a registered fobgate unit
-   * (it decides locally and reports back), decided here for a legacy or never-seen machine.
+   * (active or pending; it decides locally and reports back), decided here for a legacy or
+   * never-seen machine.
    */
   adminAction(m: MachineConfig, action: CommandType, by: string, source: OopsSource, cut: boolean): AdminOutcome {
-    const unit = this.store.unit(m.name);
+    // A unit registered but not yet heard from (pending key) takes the commands at its first sync.
+    const unit = this.store.unit(m.name) ?? this.store.pendingUnit(m.name);
     const now = this.clock();
     if (unit) {
       const cmd: UnitCommand = { id: this.store.data.next_command_id++, type: action, cut, by };
@@ -302,7 +320,7 @@ export class Core {
     let state: SaveResult;
     let log: SaveResult;
     try {
-      [state, log] = await Promise.race([Promise.all([this.store.save(), events]), deadline]);
+      [state, log] = await Promise.race([Promise.all([this.store.save(m ? m.name : null), events]), deadline]);
     } finally {
       clearTimeout(timer);
     }
@@ -316,24 +334,23 @@ export class Core {
 
   private saveTimedOut(m: MachineConfig): void {
     const now = this.clock();
-    this.metrics.saveTimeout(m);
     const rec = this.tracker.record(m.name, now);
-    this.store.data.save_timeouts[m.name] = rec.count;
-    this.store.markDirty();
-    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count));
+    this.store.setSaveTimeouts(m.name, rec.count);
+    this.store.markDirty(m.name);
+    if (this.onWarning) this.onWarning({ machine: m.name, save_timeouts: rec.count }, `state save timeout on ${m.name}`);
+    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs), 'urgent');
     if (rec.fleetAlert) {
-      const names = rec.fleetAlert.map((n) => this.machine(n)?.display_name ?? n);
-      this.notifier.notify('control', saveTimeoutFleetText(names, Math.round(this.fleetWindowMs / 1000)));
+      this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000), 'urgent');
     }
   }
 
   /** A request from machine `m` arrived: liveness, back-online alert. */
   checkin(m: MachineConfig, now: number): void {
-    const rec = this.store.machine(m.name);
+    const rec = this.store.ensureMachine(m.name);
     rec.last_checkin = now;
     if (this.monitor.checkin(m.name, now) === 'back_online') {
       const outage = this.monitor.status(m.name).lastOutageMs ?? 0;
-      this.notifier.notify('control', backOnlineText(m.display_name, outage));
+      this.notifier.notify('control', backOnlineText(m.display_name, outage), 'urgent');
       this.storeEvent(serverEvent(m.name, now, 'online', `back online after ${Math.round(outage / 1000)} s`));
     }
   }
@@ -345,7 +362,7 @@ export class Core {
       const m = this.machine(name);
       if (!m) continue;
       const last = this.monitor.status(name).lastSeen ?? now;
-      this.notifier.notify('control', offlineText(m.display_name, now - last));
+      this.notifier.notify('control', offlineText(m.display_name, now - last), 'urgent');
       this.storeEvent(serverEvent(name, now, 'offline', `no check-in since ${new Date(last).toISOString()}`));
     }
     if (this.events.pendingCount > 0) void this.events.flush().catch(() => undefined);
@@ -411,9 +428,15 @@ export function storedFromLog(machine: string, e: LogEvent, source: EventSource,
       ev.full_name = e.full_name;
       ev.fob = e.fob;
       ev.reason = e.reason;
+      if (e.blocked) ev.detail = 'machine oopsed or locked out';
+      break;
+    case 'card_removed':
+      ev.fob = e.fob;
+      ev.duration_ms = e.held_ms;
       break;
     case 'oops':
       ev.reason = e.source;
+      ev.fob = e.fob || null;
       ev.detail = `by ${e.by}`;
       break;
     case 'oops_cleared':

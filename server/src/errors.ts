@@ -8,6 +8,7 @@ export type ServerErrorCode =
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'BAD_URL'
   | 'BAD_HTTP'
   | 'CLIENT_ERROR'
@@ -17,22 +18,33 @@ export type ServerErrorCode =
   | 'NO_SUCH_MACHINE'
   | 'UNAUTHORIZED'
   | 'UNIT_NOT_REGISTERED'
+  | 'UNIT_NOT_VERIFIED'
+  | 'NO_PENDING_UNIT'
   | 'BAD_SIGNATURE'
   | 'REPLAYED_REQUEST'
   | 'LIST_GONE'
   | 'LEGACY_DISABLED'
   | 'CONFIG_INVALID'
+  | 'REMOVALS_NOT_CONFIRMED'
+  | 'RATE_LIMITED'
+  | 'EVENTS_RATE_LIMITED'
+  | 'NO_SUCH_REVISION'
   | 'SAVE_TIMEOUT'
   | 'SAVE_FAILED'
   | 'INTERNAL';
 
+export interface ErrorExtra {
+  action_applied?: boolean;
+  retry_after_s?: number;
+}
+
 export class ServerError extends Error {
   readonly code: ServerErrorCode;
   readonly statusCode: number;
-  /** Extra keys of the error body (e.g. action_applied). */
-  readonly extra: { action_applied?: boolean };
+  /** Extra keys of the error body (e.g. action_applied; retry_after_s also sets Retry-After). */
+  readonly extra: ErrorExtra;
 
-  constructor(code: ServerErrorCode, statusCode: number, message: string, extra?: { action_applied?: boolean }) {
+  constructor(code: ServerErrorCode, statusCode: number, message: string, extra?: ErrorExtra) {
     super(message);
     this.code = code;
     this.statusCode = statusCode;
@@ -49,6 +61,8 @@ export const errors = {
     new ServerError('UNSUPPORTED_MEDIA_TYPE', 415, `unsupported content type "${type}": send application/json`),
   routeNotFound: (method: string, url: string) =>
     new ServerError('ROUTE_NOT_FOUND', 404, `no route ${method} ${url}`),
+  methodNotAllowed: (method: string, url: string, allowed: string[]) =>
+    new ServerError('METHOD_NOT_ALLOWED', 405, `method ${method} is not allowed on ${url} (allowed: ${allowed.join(', ')})`),
   badHttp: (what: string) => new ServerError('BAD_HTTP', 400, `malformed HTTP request: ${what}`),
   headersTooLarge: () => new ServerError('HEADERS_TOO_LARGE', 431, 'request headers are larger than the limit'),
   requestTimeout: () => new ServerError('REQUEST_TIMEOUT', 408, 'the request did not arrive in time'),
@@ -67,6 +81,13 @@ export const errors = {
   unauthorized: (why: string) => new ServerError('UNAUTHORIZED', 401, why),
   unitNotRegistered: (name: string) =>
     new ServerError('UNIT_NOT_REGISTERED', 401, `no unit is registered for machine ${name}`),
+  unitNotVerified: (name: string) =>
+    new ServerError(
+      'UNIT_NOT_VERIFIED',
+      401,
+      `this unit's key for machine ${name} is waiting for the flash tool to verify the upload; it is accepted once the digests have matched`,
+    ),
+  noPendingUnit: (name: string) => new ServerError('NO_PENDING_UNIT', 404, `no unit key is pending for machine ${name}`),
   badSignature: () =>
     new ServerError('BAD_SIGNATURE', 401, 'bad or missing x-fobgate-signature: request not signed with this unit\'s key'),
   replayed: (counter: number, held: number) =>
@@ -82,6 +103,16 @@ export const errors = {
       `legacy (unsigned) updates are refused for machine ${name}: a fobgate unit is registered for it and signs its requests`,
     ),
   configInvalid: (message: string) => new ServerError('CONFIG_INVALID', 400, message),
+  /** A users list that removes more members than one change may without allow_removals. */
+  removalsNotConfirmed: (message: string) => new ServerError('REMOVALS_NOT_CONFIRMED', 409, message),
+  /** A unit over its request or byte budget: it must wait before sending anything. */
+  rateLimited: (message: string, retryAfterS: number) => new ServerError('RATE_LIMITED', 429, message, { retry_after_s: retryAfterS }),
+  /** A unit over its event budget (or the event store is behind): it keeps its events and syncs without them. */
+  eventsRateLimited: (message: string, retryAfterS: number) =>
+    new ServerError('EVENTS_RATE_LIMITED', 429, message, { retry_after_s: retryAfterS }),
+  noSuchRevision: (message: string) => new ServerError('NO_SUCH_REVISION', 404, message),
+  noUsersHistory: () =>
+    new ServerError('NO_SUCH_REVISION', 404, 'no users history: the users list is not kept in a file (USERS_CONFIG)'),
   saveTimeout: (actionApplied: boolean) =>
     new ServerError('SAVE_TIMEOUT', 503, 'state save timeout', actionApplied ? { action_applied: true } : undefined),
   saveFailed: (actionApplied: boolean) =>

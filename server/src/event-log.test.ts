@@ -1,12 +1,14 @@
-// The append-only event log: lines on disk after flush, read back on reopen (a torn last line is
-// skipped and the next append starts a fresh line), batched appends, sessions derived, and
-// queries that reach past the in-memory window read the file.
+// The event log over SQLite: appends are committed by the writer thread and come back after a
+// reopen (ids continue), sessions and monthly usage are derived, queries filter by machine,
+// member (account, fob, name) and time and page newest first, an events.jsonl of earlier versions
+// is imported once (torn line skipped), retention prunes old rows, and new files are 0600.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog, type NewEvent } from './event-log.js';
+import { monthOf } from './event-db.js';
 
 let dir = '';
 test.before.each(() => {
@@ -38,8 +40,8 @@ const start = (m: string, at: number, who: string) =>
 const end = (m: string, at: number, who: string, dur: number) =>
   ev(m, at, 'session_end', { account_id: who, full_name: `${who} Name`, fob: `000000000${who}`, reason: 'removed', duration_ms: dur });
 
-test('appends are on disk after flush, one JSON line each, and come back on reopen', async () => {
-  const path = join(dir, 'events.jsonl');
+test('appends are committed by flush and come back on reopen; ids continue; files are 0600', async () => {
+  const path = join(dir, 'events.db');
   const log = EventLog.open(path);
   const a = log.append(ev('lathe', 1000, 'reboot'));
   const b = log.append(start('lathe', 2000, '1'));
@@ -47,64 +49,51 @@ test('appends are on disk after flush, one JSON line each, and come back on reop
   assert.is(log.pendingCount, 2);
   await log.flush();
   assert.is(log.pendingCount, 0);
-  const lines = readFileSync(path, 'utf8').trim().split('\n');
-  assert.equal(lines.map((l) => JSON.parse(l).type), ['reboot', 'session_start']);
   log.append(end('lathe', 62000, '1', 60000));
   await log.close();
+  assert.is(statSync(path).mode & 0o777, 0o600);
 
   const again = EventLog.open(path);
-  assert.is(again.count, 3);
   assert.equal((await again.query({})).map((e) => e.id), [3, 2, 1]);
   assert.equal(await again.sessions({ machine: 'lathe' }), [
     { machine: 'lathe', account_id: '1', full_name: '1 Name', fob: '0000000001', start: 2000, end: 62000, duration_ms: 60000, override: false },
   ]);
+  assert.is(again.lastEvent('lathe')!.type, 'session_end', 'last event per machine restored');
   assert.is(again.append(ev('saw', 3, 'oops')).id, 4, 'ids continue');
   assert.is(again.lastEvent('saw')!.type, 'oops');
   await again.close();
 });
 
-test('a torn last line (crash mid-write) is skipped; the next event starts on a new line', async () => {
-  const path = join(dir, 'events.jsonl');
-  const log = EventLog.open(path);
-  log.append(ev('lathe', 1, 'reboot'));
-  await log.close();
-  appendFileSync(path, '{"id":2,"machine":"lat');
-  const again = EventLog.open(path);
-  assert.is(again.info.skippedLines, 1);
-  assert.is(again.count, 1);
-  again.append(ev('lathe', 5, 'oops'));
-  await again.close();
-  const third = EventLog.open(path);
-  assert.is(third.info.skippedLines, 1);
-  assert.equal((await third.query({})).map((e) => e.type), ['oops', 'reboot']);
-  await third.close();
-});
-
-test('appends while a write is in flight are batched behind it; flush waits for all', async () => {
-  const path = join(dir, 'events.jsonl');
-  const log = EventLog.open(path);
+test('appends made while a commit runs are grouped; flush waits for all', async () => {
+  const log = EventLog.open(join(dir, 'events.db'));
   const flushes: Promise<void>[] = [];
   for (let i = 0; i < 50; i++) {
     log.append(ev('lathe', i, 'denied', { reason: 'unknown' }));
     flushes.push(log.flush());
   }
   await Promise.all(flushes);
-  assert.is(readFileSync(path, 'utf8').trim().split('\n').length, 50);
+  assert.is((await log.query({ limit: 1000 })).length, 50);
   await log.close();
 });
 
-test('queries filter by machine, member (account, fob, name) and time; limit keeps the newest', async () => {
-  const log = EventLog.open(join(dir, 'events.jsonl'));
+test('queries filter by machine, member (account, fob, name) and time; pages go newest first', async () => {
+  const log = EventLog.open(join(dir, 'events.db'));
   log.append(start('lathe', 100, '1'));
   log.append(end('lathe', 200, '1', 100));
   log.append(start('saw', 300, '2'));
   log.append(ev('lathe', 400, 'denied', { fob: '0000000009', reason: 'unknown' }));
+  await log.flush();
   assert.equal((await log.query({ machine: 'lathe' })).map((e) => e.at), [400, 200, 100]);
   assert.equal((await log.query({ member: '1' })).map((e) => e.at), [200, 100]);
   assert.equal((await log.query({ member: '0000000002' })).map((e) => e.at), [300]);
   assert.equal((await log.query({ member: '2 name' })).map((e) => e.at), [300]);
   assert.equal((await log.query({ from: 150, to: 350 })).map((e) => e.at), [300, 200]);
-  assert.equal((await log.query({ limit: 2 })).map((e) => e.at), [400, 300]);
+  const first = await log.queryPage({ limit: 2 });
+  assert.equal(first.items.map((e) => e.at), [400, 300]);
+  assert.ok(first.next);
+  const second = await log.queryPage({ limit: 2, before: first.next! });
+  assert.equal(second.items.map((e) => e.at), [200, 100]);
+  assert.is(second.next, null);
   const s = await log.sessions({});
   assert.equal(s.map((x) => [x.machine, x.end]), [
     ['saw', null],
@@ -113,32 +102,70 @@ test('queries filter by machine, member (account, fob, name) and time; limit kee
   await log.close();
 });
 
-test('memory holds a bounded window; older events and sessions are still found in the file', async () => {
-  const path = join(dir, 'events.jsonl');
-  const log = EventLog.open(path, { memoryLimit: 20 });
-  for (let i = 0; i < 100; i++) {
-    log.append(start('lathe', i * 1000, String(i % 3)));
-    log.append(end('lathe', i * 1000 + 500, String(i % 3), 500));
-  }
+test('sessions: a start closes one left open; an end without its start is reconstructed; usage per month', async () => {
+  const log = EventLog.open(join(dir, 'events.db'));
+  const t0 = new Date(2026, 0, 31, 23, 0, 0).getTime(); // local time: January
+  log.append(start('lathe', t0, '1'));
+  log.append(start('lathe', t0 + 60_000, '2')); // closes 1's session after a minute
+  log.append(end('lathe', t0 + 2 * 3_600_000, '2', 2 * 3_600_000 - 60_000)); // February by now
+  log.append(end('saw', t0 + 5_000_000, '1', 30_000)); // no start seen
   await log.flush();
-  assert.ok(log.count <= 22, `in memory: ${log.count}`);
-  const all = await log.query({ limit: 1000 });
-  assert.is(all.length, 200);
-  assert.equal(all.map((e) => e.id), Array.from({ length: 200 }, (_, i) => 200 - i));
-  const old = await log.query({ to: 2500, limit: 10 });
-  assert.equal(old.map((e) => e.at), [2500, 2000, 1500, 1000, 500, 0]);
-  const member = await log.query({ member: '1', limit: 1000 });
-  assert.is(member.length, 66);
-  const sessions = await log.sessions({ limit: 1000 });
-  assert.is(sessions.length, 100);
-  assert.equal(sessions[99], { machine: 'lathe', account_id: '0', full_name: '0 Name', fob: '0000000000', start: 0, end: 500, duration_ms: 500, override: false });
-  assert.equal((await log.sessions({ to: 1000 })).map((s) => s.start), [1000, 0]);
+  const sessions = await log.sessions({ limit: 10 });
+  assert.equal(
+    sessions.map((x) => [x.machine, x.account_id, x.start, x.end, x.duration_ms]),
+    [
+      ['saw', '1', t0 + 5_000_000 - 30_000, t0 + 5_000_000, 30_000],
+      ['lathe', '2', t0 + 60_000, t0 + 2 * 3_600_000, 2 * 3_600_000 - 60_000],
+      ['lathe', '1', t0, t0 + 60_000, 60_000],
+    ],
+  );
+  const jan = monthOf(t0);
+  const feb = monthOf(t0 + 5_000_000);
+  const usage = await log.usage({});
+  const row = (month: string, machine: string, member: string) =>
+    usage.find((u) => u.month === month && u.machine === machine && u.account_id === member);
+  assert.equal(row(jan, 'lathe', '1'), { month: jan, machine: 'lathe', account_id: '1', full_name: '1 Name', sessions: 1, total_ms: 60_000 });
+  assert.is(row(jan, 'lathe', '2')!.total_ms, 2 * 3_600_000 - 60_000, 'counted in the month it started');
+  assert.is(row(jan === feb ? jan : feb, 'saw', '1')!.total_ms, 30_000);
+  assert.equal((await log.usage({ member: '2 name' })).map((u) => u.account_id), ['2']);
+  assert.equal((await log.usage({ machine: 'saw' })).length, 1);
   await log.close();
-  // reopening a long log keeps the same bound
-  const again = EventLog.open(path, { memoryLimit: 20 });
-  assert.ok(again.count <= 22);
-  assert.is((await again.query({ limit: 1000 })).length, 200);
+});
+
+test('an events.jsonl of an earlier version is imported once, ids kept, a torn line skipped', async () => {
+  const lines = [
+    JSON.stringify({ id: 7, ...start('lathe', 1000, '1') }),
+    JSON.stringify({ id: 8, ...end('lathe', 5000, '1', 4000) }),
+    '{"id":9,"machine":"lat',
+  ];
+  writeFileSync(join(dir, 'events.jsonl'), lines.join('\n'));
+  const log = EventLog.open(join(dir, 'events.db'));
+  assert.equal(log.info.imported, { imported: 2, skippedLines: 1 });
+  assert.ok(!existsSync(join(dir, 'events.jsonl')));
+  assert.ok(existsSync(join(dir, 'events.jsonl.imported')));
+  assert.equal((await log.query({})).map((e) => e.id), [8, 7]);
+  assert.is((await log.sessions({}))[0].duration_ms, 4000);
+  assert.is(log.append(ev('saw', 6000, 'oops')).id, 9, 'ids continue after the imported ones');
+  await log.close();
+  const again = EventLog.open(join(dir, 'events.db'));
+  assert.is(again.info.imported, null, 'imported only once');
+  assert.is((await again.query({})).length, 3);
   await again.close();
+});
+
+test('retention prunes events and finished sessions older than the setting, keeps monthly usage', async () => {
+  const day = 86_400_000;
+  const now = 400 * day;
+  const log = EventLog.open(join(dir, 'events.db'), { retentionDays: 30, clock: () => now });
+  log.append(start('lathe', now - 100 * day, '1'));
+  log.append(end('lathe', now - 100 * day + 1000, '1', 1000));
+  log.append(start('lathe', now - day, '2'));
+  await log.flush();
+  assert.is(await log.prune(), 3, 'two events and one session');
+  assert.equal((await log.query({})).map((e) => e.account_id), ['2']);
+  assert.equal((await log.sessions({})).map((s) => s.account_id), ['2']);
+  assert.is((await log.usage({ member: '1' })).length, 1, 'usage kept');
+  await log.close();
 });
 
 test.run();

@@ -1,341 +1,370 @@
-// The audit log: every event appended as one JSON line to events.jsonl (cost per event does not
-// grow with history; one write in flight, later lines batched behind it), the newest events and
-// sessions (derived from session_start/session_end) indexed in memory up to a bound, and queries
-// that reach further back read the file.
-import { open, type FileHandle } from 'node:fs/promises';
-import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+// The audit log as the server's main thread sees it: append() assigns an id and queues the event,
+// flush() resolves once everything appended is committed (the writer worker group-commits them
+// to SQLite), queries go to the reader worker (bounded, index-backed, paged), and the newest event
+// of every machine is kept for the fleet view. Start-up reads only the schema, the next id and one
+// row per machine, so it costs the same after ten events or ten million; the main thread keeps no
+// history in memory. An events.jsonl of earlier versions is imported once. Old events are pruned
+// by the retention setting (sessions' monthly usage is kept).
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { StoredEvent, StoredSession } from '@fobgate/shared';
+import {
+  lastEvents,
+  openEventDb,
+  prepareSchema,
+  type EventQuery,
+  type NewEvent,
+  type Page,
+  type UsageQuery,
+  type UsageRow,
+} from './event-db.js';
+import { importJsonl, type ImportResult } from './event-import.js';
+import { spawnWorker } from './worker-spawn.js';
+import type { ReaderReply, ReaderRequest, WriterReply, WriterRequest } from './event-worker.js';
 
-export type NewEvent = Omit<StoredEvent, 'id'>;
-
-export interface EventQuery {
-  machine?: string;
-  /** account_id, fob code or full name (case-insensitive). */
-  member?: string;
-  /** Epoch ms, inclusive: events by time, sessions by start. */
-  from?: number;
-  to?: number;
-  limit?: number;
-}
+export type { EventQuery, NewEvent, Page, UsageQuery, UsageRow };
 
 export interface EventLogOptions {
-  /** Newest events (and sessions) kept in memory; older ones are read from the file (100 000). */
-  memoryLimit?: number;
+  /** Days of events and sessions kept; 0 keeps everything (default 0). */
+  retentionDays?: number;
+  /** How often old rows are pruned, ms (default one hour). */
+  pruneEveryMs?: number;
+  clock?: () => number;
 }
 
 export interface EventLogInfo {
-  /** Lines that could not be read back (e.g. a line cut short by a crash). */
-  skippedLines: number;
+  /** What the one-time import of events.jsonl did, when it ran at this start. */
+  imported: ImportResult | null;
 }
 
-interface SessionRec extends StoredSession {
-  /** id of the event that started it (or ended it, when the start was never seen). */
-  startId: number;
+interface Waiter {
+  target: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
-function matchesMember(member: string, account: string | null, fob: string | null, name: string | null): boolean {
-  return account === member || fob === member || (name !== null && name.toLowerCase() === member.toLowerCase());
-}
-
-function eventMatches(q: EventQuery, e: StoredEvent): boolean {
-  if (q.machine !== undefined && e.machine !== q.machine) return false;
-  if (q.from !== undefined && e.at < q.from) return false;
-  if (q.to !== undefined && e.at > q.to) return false;
-  return q.member === undefined || matchesMember(q.member, e.account_id, e.fob, e.full_name);
-}
-
-function sessionMatches(q: EventQuery, s: StoredSession): boolean {
-  if (q.machine !== undefined && s.machine !== q.machine) return false;
-  if (q.from !== undefined && s.start < q.from) return false;
-  if (q.to !== undefined && s.start > q.to) return false;
-  return q.member === undefined || matchesMember(q.member, s.account_id, s.fob, s.full_name);
-}
-
-function publicSession(s: SessionRec): StoredSession {
-  return {
-    machine: s.machine,
-    account_id: s.account_id,
-    full_name: s.full_name,
-    fob: s.fob,
-    start: s.start,
-    end: s.end,
-    duration_ms: s.duration_ms,
-    override: s.override,
-  };
-}
-
-function parseLine(line: string): StoredEvent | null {
-  try {
-    const ev = JSON.parse(line) as StoredEvent;
-    if (ev === null || typeof ev !== 'object' || typeof ev.id !== 'number' || typeof ev.machine !== 'string' || typeof ev.type !== 'string') {
-      return null;
-    }
-    return ev;
-  } catch {
-    return null;
-  }
-}
-
-/** Turns session_start / session_end events into sessions, emitted when they start. */
-class SessionDeriver {
-  private open: { [machine: string]: SessionRec } = {};
-  constructor(private emit: (s: SessionRec) => void) {}
-
-  feed(ev: StoredEvent): void {
-    if (ev.type === 'session_start') {
-      const prev = this.open[ev.machine];
-      if (prev && prev.end === null) {
-        prev.end = ev.at;
-        prev.duration_ms = Math.max(0, ev.at - prev.start);
-      }
-      const s: SessionRec = {
-        machine: ev.machine,
-        account_id: ev.account_id,
-        full_name: ev.full_name ?? '',
-        fob: ev.fob ?? '',
-        start: ev.at,
-        end: null,
-        duration_ms: null,
-        override: ev.reason === 'override',
-        startId: ev.id,
-      };
-      this.open[ev.machine] = s;
-      this.emit(s);
-    } else if (ev.type === 'session_end') {
-      const s = this.open[ev.machine];
-      if (s && s.end === null) {
-        s.end = ev.at;
-        s.duration_ms = ev.duration_ms ?? Math.max(0, ev.at - s.start);
-        delete this.open[ev.machine];
-      } else {
-        // The start was never seen (e.g. a unit that buffered only the end): reconstruct it.
-        const dur = ev.duration_ms ?? 0;
-        this.emit({
-          machine: ev.machine,
-          account_id: ev.account_id,
-          full_name: ev.full_name ?? '',
-          fob: ev.fob ?? '',
-          start: ev.at - dur,
-          end: ev.at,
-          duration_ms: dur,
-          override: ev.detail === 'override',
-          startId: ev.id,
-        });
-      }
-    }
-  }
-}
-
-/** Keeps the newest `size` items pushed. */
-class Newest<T> {
-  items: T[] = [];
-  constructor(private size: number) {}
-  push(x: T): void {
-    if (this.size <= 0) return;
-    this.items.push(x);
-    if (this.items.length > this.size * 2 + 64) this.items.splice(0, this.items.length - this.size);
-  }
-  /** Newest first. */
-  newestFirst(): T[] {
-    return this.items.slice(-this.size).reverse();
-  }
-}
+const PRUNE_BATCH = 5000;
+/** How long a query waits for appends still being committed (a stuck disk must not stop reads). */
+const READ_WAIT_MS = 2000;
+const WORKER_URL = new URL(`./event-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export class EventLog {
   readonly path: string;
   readonly info: EventLogInfo;
-  private readonly memoryLimit: number;
-  private events: StoredEvent[] = [];
-  private sessionList: SessionRec[] = [];
-  private deriver: SessionDeriver;
-  /** Events or sessions were dropped from memory: older ones live only in the file. */
-  private evictedEvents = false;
-  private evictedSessions = false;
-  private lastByMachine: { [machine: string]: StoredEvent } = {};
-  private nextId = 1;
-  private pending: string[] = [];
-  private inFlight: Promise<void> | null = null;
-  private handle: FileHandle | null = null;
-  private needsNewline = false;
-  private written = 0;
-  private appended = 0;
+  private nextId: number;
+  private readonly lastByMachine = new Map<string, StoredEvent>();
+  /** Appended, not yet posted to the writer. */
+  private pending: StoredEvent[] = [];
+  /** Posted, not yet confirmed durable (re-posted after a failed commit). */
+  private sent: StoredEvent[] = [];
+  private durableId: number;
+  private waiters: Waiter[] = [];
+  private postScheduled = false;
+  private readonly writer: Worker;
+  private readonly reader: Worker;
+  private readonly queries = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextQuery = 1;
+  private lastError: Error | null = null;
+  /** A thread that stopped on an error: later calls fail at once instead of waiting forever. */
+  private writerDead: Error | null = null;
+  private readerDead: Error | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private pruning = false;
+  private pruneDone: (() => void) | null = null;
   private closed = false;
+  private readonly retentionMs: number;
+  private readonly clock: () => number;
+  private readonly readyBoth: Promise<void>;
+  private writerReady: () => void = () => undefined;
+  private readonly started = { writer: false, reader: false };
+  private readerReady: () => void = () => undefined;
 
-  private constructor(path: string, opts: EventLogOptions) {
+  private constructor(path: string, nextId: number, last: StoredEvent[], imported: ImportResult | null, o: EventLogOptions) {
     this.path = path;
-    this.info = { skippedLines: 0 };
-    this.memoryLimit = Math.max(1, opts.memoryLimit ?? 100000);
-    this.deriver = new SessionDeriver((s) => {
-      this.sessionList.push(s);
-      if (this.sessionList.length > this.memoryLimit + Math.ceil(this.memoryLimit / 10)) {
-        this.sessionList.splice(0, this.sessionList.length - this.memoryLimit);
-        this.evictedSessions = true;
-      }
+    this.nextId = nextId;
+    this.durableId = nextId - 1;
+    this.info = { imported };
+    for (const e of last) this.lastByMachine.set(e.machine, e);
+    this.retentionMs = Math.max(0, o.retentionDays ?? 0) * 86_400_000;
+    this.clock = o.clock ?? Date.now;
+    const w = new Promise<void>((r) => (this.writerReady = r)).then(() => {
+      this.started.writer = true;
+      this.updateRefs();
     });
+    const r = new Promise<void>((res) => (this.readerReady = res)).then(() => {
+      this.started.reader = true;
+      this.updateRefs();
+    });
+    this.readyBoth = Promise.all([w, r]).then(() => undefined);
+    this.writer = spawnWorker(WORKER_URL, { role: 'writer', path });
+    this.writer.on('message', (m: WriterReply) => this.onWriter(m));
+    this.writer.on('error', (e) => {
+      this.writerReady();
+      this.writerDead = e;
+      this.failAll(e);
+    });
+    this.reader = spawnWorker(WORKER_URL, { role: 'reader', path });
+    this.reader.on('message', (m: ReaderReply) => this.onReader(m));
+    this.reader.on('error', (e) => {
+      this.readerReady();
+      this.readerDead = e;
+      for (const q of this.queries.values()) q.reject(e);
+      this.queries.clear();
+    });
+    this.updateRefs();
+    if (this.retentionMs > 0) {
+      this.pruneTimer = setInterval(() => void this.prune(), o.pruneEveryMs ?? 3_600_000);
+      this.pruneTimer.unref();
+    }
   }
 
-  /** Reads the existing log (if any; line by line) and returns a log ready to append to. */
-  static open(path: string, opts: EventLogOptions = {}): EventLog {
-    const log = new EventLog(path, opts);
-    if (!existsSync(path)) return log;
-    const fd = openSync(path, 'r');
+  /**
+   * Opens the database at `path` (created 0600 when missing; events.jsonl beside it is imported
+   * once) and starts the writer and reader threads.
+   */
+  static open(path: string, o: EventLogOptions = {}): EventLog {
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    const db = openEventDb(path);
+    let nextId: number;
+    let last: StoredEvent[];
+    let imported: ImportResult | null;
     try {
-      const buf = Buffer.alloc(1 << 20);
-      let rest = '';
-      let lastByte = -1;
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, null);
-        if (n <= 0) break;
-        lastByte = buf[n - 1];
-        const lines = (rest + buf.toString('utf8', 0, n)).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) log.load(line);
-      }
-      log.load(rest);
-      log.needsNewline = lastByte !== -1 && lastByte !== 0x0a;
+      nextId = prepareSchema(db);
+      imported = importJsonl(db, join(dirname(path), 'events.jsonl'));
+      if (imported) nextId = prepareSchema(db);
+      last = lastEvents(db);
     } finally {
-      closeSync(fd);
+      db.close();
     }
-    return log;
-  }
-
-  private load(line: string): void {
-    if (line.trim() === '') return;
-    const ev = parseLine(line);
-    if (!ev) {
-      this.info.skippedLines++;
-      return;
-    }
-    this.index(ev);
-    if (ev.id >= this.nextId) this.nextId = ev.id + 1;
-  }
-
-  get count(): number {
-    return this.events.length;
+    return new EventLog(path, nextId, last, imported, o);
   }
 
   /** Events appended but not yet on disk. */
   get pendingCount(): number {
-    return this.appended - this.written;
+    return this.nextId - 1 - this.durableId;
   }
 
-  /** Assigns an id, indexes the event and queues its line; `flush()` resolves once it is on disk. */
+  /** Assigns an id and queues the event; `flush()` resolves once it is on disk. */
   append(ev: NewEvent): StoredEvent {
     const stored: StoredEvent = Object.assign({ id: this.nextId++ }, ev);
-    this.index(stored);
-    this.pending.push(JSON.stringify(stored) + '\n');
-    this.appended++;
+    this.pending.push(stored);
+    if (stored.machine) this.lastByMachine.set(stored.machine, stored);
+    if (!this.postScheduled) {
+      this.postScheduled = true;
+      setImmediate(() => this.post());
+    }
     return stored;
   }
 
-  /** Resolves when every event appended so far has been written (and synced) to the file. */
-  flush(): Promise<void> {
-    const target = this.appended;
-    const loop = async (): Promise<void> => {
-      while (this.written < target) {
-        if (this.inFlight) {
-          await this.inFlight;
-          continue;
-        }
-        this.inFlight = this.writePending().finally(() => {
-          this.inFlight = null;
-        });
-        await this.inFlight;
-      }
-    };
-    return loop();
-  }
-
-  private async writePending(): Promise<void> {
-    if (this.pending.length === 0) return;
+  private post(): void {
+    this.postScheduled = false;
+    if (this.pending.length === 0 || this.closed) return;
     const batch = this.pending;
     this.pending = [];
-    let text = batch.join('');
-    if (this.needsNewline) text = '\n' + text;
-    try {
-      if (!this.handle) this.handle = await open(this.path, 'a');
-      await this.handle.write(text);
-      this.needsNewline = false;
-      await this.handle.datasync();
-      this.written += batch.length;
-    } catch (e) {
-      // Put the lines back so a later flush retries them; the caller sees the failure.
-      this.pending = batch.concat(this.pending);
-      throw e;
+    for (const e of batch) this.sent.push(e);
+    this.writer.postMessage({ op: 'append', events: batch } satisfies WriterRequest);
+  }
+
+  /** Resolves when every event appended so far is committed; rejects if that commit failed. */
+  flush(): Promise<void> {
+    const target = this.nextId - 1;
+    if (this.durableId >= target) return Promise.resolve();
+    if (this.closed) return Promise.reject(new Error('event log is closed'));
+    if (this.writerDead) return Promise.reject(new Error(`event log writer stopped: ${this.writerDead.message}`));
+    // a failed commit left its events in `sent`: offer them again with the new ones
+    if (this.lastError && this.sent.length) {
+      this.pending = this.sent.concat(this.pending);
+      this.sent = [];
+      this.lastError = null;
+    }
+    this.post();
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ target, resolve, reject }));
+    this.updateRefs();
+    return done;
+  }
+
+  /** Resolves once both threads have their database open (the first save then waits for no start-up). */
+  ready(): Promise<void> {
+    return this.readyBoth;
+  }
+
+  private onWriter(m: WriterReply): void {
+    if (m.op === 'ready') {
+      this.writerReady();
+    } else if (m.op === 'appended') {
+      if (m.upTo > this.durableId) this.durableId = m.upTo;
+      let i = 0;
+      while (i < this.sent.length && this.sent[i].id <= m.upTo) i++;
+      this.sent.splice(0, i);
+      this.lastError = null;
+      this.settle((w) => w.target <= this.durableId, null);
+    } else if (m.op === 'failed') {
+      this.lastError = new Error(`event log write failed: ${m.message}`);
+      this.settle((w) => w.target <= m.upTo, this.lastError);
+    } else if (m.op === 'pruned') {
+      if (this.pruneDone) this.pruneDone();
+      this.pruneDone = null;
+      this.lastPruned = m.rows;
     }
   }
 
-  /** Events matching the query, newest first (reads the file for what memory no longer holds). */
+  private lastPruned = 0;
+
+  /** The threads keep the process alive only while someone waits on them. */
+  private updateRefs(): void {
+    if (this.closed) {
+      // closing: both threads keep the process alive until they have exited
+      this.writer.ref();
+      this.reader.ref();
+      return;
+    }
+    if (this.waiters.length > 0 || this.pruning || !this.started.writer) this.writer.ref();
+    else this.writer.unref();
+    if (this.queries.size > 0 || !this.started.reader) this.reader.ref();
+    else this.reader.unref();
+  }
+
+  private settle(match: (w: Waiter) => boolean, error: Error | null): void {
+    const keep: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (!match(w)) keep.push(w);
+      else if (error) w.reject(error);
+      else w.resolve();
+    }
+    this.waiters = keep;
+    this.updateRefs();
+  }
+
+  private failAll(e: Error): void {
+    this.lastError = e;
+    this.settle(() => true, e);
+  }
+
+  private ask<T>(req: { op: 'events' | 'sessions'; q: EventQuery } | { op: 'usage'; q: UsageQuery }): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('event log is closed'));
+    if (this.readerDead) return Promise.reject(new Error(`event log reader stopped: ${this.readerDead.message}`));
+    const id = this.nextQuery++;
+    return new Promise<T>((resolve, reject) => {
+      this.queries.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.updateRefs();
+      this.reader.postMessage({ ...req, id } as ReaderRequest);
+    });
+  }
+
+  private onReader(m: ReaderReply): void {
+    if (m.id === 0) {
+      this.readerReady();
+      return;
+    }
+    const q = this.queries.get(m.id);
+    if (!q) return;
+    this.queries.delete(m.id);
+    this.updateRefs();
+    if (m.ok) q.resolve(m.result);
+    else q.reject(new Error(m.message));
+  }
+
+  /** A page of events matching the query, newest first (by time, then id). */
+  async queryPage(q: EventQuery): Promise<Page<StoredEvent>> {
+    await this.flushQuietly();
+    return this.ask<Page<StoredEvent>>({ op: 'events', q });
+  }
+
+  /** Events matching the query, newest first. */
   async query(q: EventQuery): Promise<StoredEvent[]> {
-    const limit = q.limit ?? 100;
-    const out: StoredEvent[] = [];
-    for (let i = this.events.length - 1; i >= 0 && out.length < limit; i--) {
-      if (eventMatches(q, this.events[i])) out.push(this.events[i]);
-    }
-    if (out.length < limit && this.evictedEvents && this.events.length > 0) {
-      const boundary = this.events[0].id;
-      const older = new Newest<StoredEvent>(limit - out.length);
-      await this.scanFile((ev) => {
-        if (ev.id < boundary && eventMatches(q, ev)) older.push(ev);
-      });
-      for (const e of older.newestFirst()) out.push(e);
-    }
-    return out;
+    return (await this.queryPage(q)).items;
   }
 
-  /** Sessions (by start time) matching the query, newest first. */
+  /** A page of sessions (by start time) matching the query, newest first. */
+  async sessionsPage(q: EventQuery): Promise<Page<StoredSession>> {
+    await this.flushQuietly();
+    return this.ask<Page<StoredSession>>({ op: 'sessions', q });
+  }
+
   async sessions(q: EventQuery): Promise<StoredSession[]> {
-    const limit = q.limit ?? 100;
-    const out: StoredSession[] = [];
-    for (let i = this.sessionList.length - 1; i >= 0 && out.length < limit; i--) {
-      if (sessionMatches(q, this.sessionList[i])) out.push(publicSession(this.sessionList[i]));
-    }
-    if (out.length < limit && this.evictedSessions && this.sessionList.length > 0) {
-      const boundary = this.sessionList[0].startId;
-      const older = new Newest<SessionRec>(limit - out.length);
-      const deriver = new SessionDeriver((s) => {
-        if (s.startId < boundary && sessionMatches(q, s)) older.push(s);
-      });
-      await this.scanFile((ev) => deriver.feed(ev));
-      for (const s of older.newestFirst()) out.push(publicSession(s));
-    }
-    return out;
+    return (await this.sessionsPage(q)).items;
   }
 
-  private async scanFile(each: (ev: StoredEvent) => void): Promise<void> {
-    if (!existsSync(this.path)) return;
-    const lines = createInterface({ input: createReadStream(this.path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      const ev = parseLine(line);
-      if (ev) each(ev);
-    }
+  /** Monthly usage per member and machine (sessions counted in the month they started). */
+  async usage(q: UsageQuery): Promise<UsageRow[]> {
+    await this.flushQuietly();
+    return this.ask<UsageRow[]>({ op: 'usage', q });
+  }
+
+  /** Reads see what was appended before them (a failed or stuck commit does not block a read). */
+  private async flushQuietly(): Promise<void> {
+    if (this.pendingCount === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush().catch(() => undefined),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, READ_WAIT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   lastEvent(machine: string): StoredEvent | null {
-    return this.lastByMachine[machine] ?? null;
+    return this.lastByMachine.get(machine) ?? null;
   }
 
+  /** Deletes events and sessions older than the retention, a batch per writer turn; answers rows deleted. */
+  async prune(): Promise<number> {
+    if (this.retentionMs <= 0 || this.pruning || this.closed) return 0;
+    this.pruning = true;
+    this.updateRefs();
+    const before = this.clock() - this.retentionMs;
+    let total = 0;
+    try {
+      for (;;) {
+        await new Promise<void>((resolve) => {
+          this.pruneDone = resolve;
+          this.writer.postMessage({ op: 'prune', before, batch: PRUNE_BATCH } satisfies WriterRequest);
+        });
+        total += this.lastPruned;
+        if (this.lastPruned === 0 || this.closed) break;
+      }
+    } finally {
+      this.pruning = false;
+      this.updateRefs();
+    }
+    return total;
+  }
+
+  /** Commits what is pending (bounded wait), then stops both threads. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.flush();
+      await Promise.race([
+        this.flush(),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, 5000);
+          timer.unref();
+        }),
+      ]);
     } finally {
-      const h = this.handle;
-      this.handle = null;
-      if (h) await h.close();
+      clearTimeout(timer);
+      this.closed = true;
+      this.writer.ref();
+      this.reader.ref();
+      const stopped = (w: Worker) => new Promise<void>((r) => w.once('exit', () => r()));
+      const w = stopped(this.writer);
+      const r = stopped(this.reader);
+      this.writer.postMessage({ op: 'close' } satisfies WriterRequest);
+      this.reader.postMessage({ op: 'close', id: 0 } satisfies ReaderRequest);
+      const guard = setTimeout(() => {
+        void this.writer.terminate();
+        void this.reader.terminate();
+      }, 5000);
+      guard.unref();
+      await Promise.all([w, r]);
+      clearTimeout(guard);
+      for (const q of this.queries.values()) q.reject(new Error('event log is closed'));
+      this.queries.clear();
     }
-  }
-
-  private index(ev: StoredEvent): void {
-    this.events.push(ev);
-    if (this.events.length > this.memoryLimit + Math.ceil(this.memoryLimit / 10)) {
-      this.events.splice(0, this.events.length - this.memoryLimit);
-      this.evictedEvents = true;
-    }
-    this.lastByMachine[ev.machine] = ev;
-    this.deriver.feed(ev);
   }
 }

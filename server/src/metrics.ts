@@ -1,9 +1,12 @@
-// Prometheus metrics of one app instance: dm_mac's exact names and labels (so the existing
-// Grafana dashboard keeps working), fobgate's own, and Node's default process metrics. Gauges
-// read the live state when scraped; counters and histograms are fed by the routes.
-import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+// Prometheus metrics of one app instance: dm_mac's exact names, labels and values (so the existing
+// Grafana dashboard keeps working; docs/dm-mac-compat.md), fobgate's own, and Node's default
+// process metrics. Gauges read the live state when scraped; counters and histograms are fed by
+// the routes. render() is the /metrics text.
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Metric, type Registry } from 'prom-client';
 import type { MachineConfig, MachinesConfig } from '@fobgate/shared';
 import type { MachineRecord } from './store.js';
+import type { NotifierStats } from './notifier.js';
+import { registerSlackMetrics } from './slack-metrics.js';
 
 export interface MetricsSource {
   machines(): MachinesConfig;
@@ -17,15 +20,18 @@ export interface MetricsSource {
   userConfigMtime(): number | null;
   appStartedAt: number;
   listVersionLatest(): number;
-  slack(): { sent: number; dropped: number };
+  slack(): NotifierStats;
+  /** Lifetime state-save timeouts per machine name (persisted ones included). */
+  saveTimeouts(): Record<string, number>;
 }
 
 export interface AppMetrics {
-  saveTimeout(machine: MachineConfig): void;
   decision(outcome: string): void;
   syncDuration(seconds: number): void;
   saveDuration(seconds: number): void;
   eventsStored(n: number): void;
+  /** The Prometheus text exposition of the registry. */
+  render(): Promise<string>;
 }
 
 const MACHINE_LABELS = ['machine_name', 'display_name'] as const;
@@ -39,6 +45,14 @@ function b(v: boolean | null | undefined): number {
 
 function ts(ms: Num): Num {
   return ms === null || ms === undefined ? null : ms / 1000;
+}
+
+/**
+ * prom-client writes a NaN sample value as `Nan` (its event-loop lag gauges do on back-to-back
+ * scrapes); the text format spells it `NaN`. Sample lines end with the value (no timestamps).
+ */
+export function fixSampleValues(text: string): string {
+  return text.replace(/^([^#\n][^\n]*) Nan$/gm, '$1 NaN');
 }
 
 export function createMetrics(registry: Registry, src: MetricsSource): AppMetrics {
@@ -64,7 +78,7 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
   };
   plain('machine_config_load_timestamp', 'When machines.json was loaded (epoch seconds)', () => ts(src.machineConfigLoadedAt()));
   plain('user_config_load_timestamp', 'When users.json was loaded (epoch seconds)', () => ts(src.userConfigLoadedAt()));
-  plain('user_config_file_mtime', 'Modification time of users.json (epoch seconds)', () => ts(src.userConfigMtime()));
+  plain('user_config_file_mtime', 'Modification time of users.json (epoch seconds; 0 when users are not from a file)', () => ts(src.userConfigMtime()) ?? 0);
   plain('app_start_timestamp', 'When the server started (epoch seconds)', () => ts(src.appStartedAt));
   plain('user_count', 'Users in users.json', () => src.userCount());
   plain('fob_count', 'Fob codes in users.json', () => src.fobCount());
@@ -90,14 +104,17 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
   perMachine('machine_lockout_state', 'Machine locked out for maintenance', (_m, r) => b(r?.state.locked_out));
   perMachine('machine_override_login_state', 'An override session is running', (_m, r) => b(r?.state.override));
   perMachine('machine_unauth_warn_only_state', 'Machine lets anyone run it with a warning', (m) => b(m.unauthorized_warn_only));
-  perMachine('machine_last_checkin_timestamp', 'Last request from the machine (epoch seconds)', (_m, r) => ts(r?.last_checkin));
-  perMachine('machine_last_update_timestamp', 'Last state change of the machine (epoch seconds)', (_m, r) => ts(r?.last_update));
+  // 0 for a machine never heard from: every configured machine has every sample from the start
+  perMachine('machine_last_checkin_timestamp', 'Last request from the machine (epoch seconds)', (_m, r) => ts(r?.last_checkin) ?? 0);
+  perMachine('machine_last_update_timestamp', 'Last update that changed the machine (epoch seconds)', (_m, r) => ts(r?.last_update) ?? 0);
   perMachine('machine_rfid_present', 'A card is in the reader', (_m, r) => b(r !== null && r.state.rfid !== null));
   perMachine('machine_rfid_present_since_timestamp', 'Since when the card is in the reader (epoch seconds)', (_m, r) =>
     r && r.state.rfid !== null ? ts(r.state.rfid_since) : 0,
   );
   perMachine('machine_current_amps', 'Current draw reported by the unit', (_m, r) => r?.telemetry.amps ?? 0);
-  perMachine('machine_known_user', 'A known member is logged in', (_m, r) => b(r !== null && r.state.user !== null));
+  perMachine('machine_known_user', "A known member's card is in (session, or an always-on machine's card holder)", (_m, r) =>
+    b(r !== null && (r.state.user !== null || (r.state.holder !== null && r.state.holder !== undefined))),
+  );
   perMachine('machine_uptime_seconds', 'Unit uptime (seconds)', (_m, r) => r?.uptime_s ?? 0);
   perMachine('machine_wifi_signal_db', 'WiFi signal (dB)', (_m, r) => r?.telemetry.wifi_signal_db ?? 0);
   perMachine('machine_wifi_signal_percent', 'WiFi signal (percent)', (_m, r) => r?.telemetry.wifi_signal_percent ?? 0);
@@ -124,21 +141,25 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
     },
   });
 
+  // Only machines with a second relay have these, labelled with its alias ("" without one); the
+  // families exist only while some machine has one (not even HELP/TYPE otherwise): render().
+  const secondFamilies: Array<{ name: string; metric: Metric }> = [];
   const second = (name: string, help: string, value: (m: MachineConfig, r: MachineRecord | null) => number): void => {
-    new Gauge({
+    const g = new Gauge({
       name,
       help,
       labelNames: SECOND_LABELS,
-      registers: [registry],
+      registers: [],
       collect() {
         this.reset();
         eachMachine((n, m, r) => {
           if (m.second_relay) {
-            this.set({ machine_name: n, display_name: m.display_name, second_relay_alias: m.second_relay.display_name }, value(m, r));
+            this.set({ machine_name: n, display_name: m.display_name, second_relay_alias: m.second_relay.alias ?? '' }, value(m, r));
           }
         });
       },
     });
+    secondFamilies.push({ name, metric: g });
   };
   second('machine_second_relay_state', 'Second relay on', (_m, r) => b(r?.state.second_relay));
   second('machine_second_relay_configured', 'Machine has a second relay', () => 1);
@@ -161,11 +182,20 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
     },
   });
 
-  const saveTimeouts = new Counter({
+  // Lifetime counts: the persisted ones survive a restart; every configured machine has one (0).
+  new Counter({
     name: 'mac_state_save_timeouts_total',
-    help: 'State saves that did not finish within the budget, per machine',
+    help: 'Lifetime count of state saves that did not finish within the budget, per machine',
     labelNames: MACHINE_LABELS,
     registers: [registry],
+    collect() {
+      this.reset();
+      const counts = src.saveTimeouts();
+      eachMachine((n, m) => {
+        const c = counts[n];
+        this.inc({ machine_name: n, display_name: m.display_name }, typeof c === 'number' && c > 0 ? c : 0);
+      });
+    },
   });
   const decisions = new Counter({
     name: 'fobgate_decisions_total',
@@ -190,31 +220,28 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
     help: 'Events written to the audit log',
     registers: [registry],
   });
-  const slackCounter = (name: string, help: string, pick: (s: { sent: number; dropped: number }) => number): void => {
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const v = pick(src.slack());
-        if (v > 0) this.inc(v);
-      },
-    });
-  };
-  slackCounter('fobgate_slack_messages_sent_total', 'Slack messages delivered', (s) => s.sent);
-  slackCounter('fobgate_slack_messages_dropped_total', 'Slack messages dropped (queue full or retries exhausted)', (s) => s.dropped);
+  registerSlackMetrics(registry, src.slack);
 
-  // Every configured machine shows up in the timeout counter from the start (0).
-  for (const n of src.machines().names) {
-    saveTimeouts.inc({ machine_name: n, display_name: src.machines().byName[n].display_name }, 0);
-  }
+  const syncSecondFamilies = (): void => {
+    const cfg = src.machines();
+    const wanted = cfg.names.some((n) => cfg.byName[n].second_relay !== null);
+    for (const f of secondFamilies) {
+      const registered = registry.getSingleMetric(f.name) !== undefined;
+      if (wanted && !registered) registry.registerMetric(f.metric);
+      else if (!wanted && registered) registry.removeSingleMetric(f.name);
+    }
+  };
+
+  syncSecondFamilies();
 
   return {
-    saveTimeout: (m) => saveTimeouts.inc({ machine_name: m.name, display_name: m.display_name }),
     decision: (outcome) => decisions.inc({ outcome }),
     syncDuration: (s) => sync.observe(s),
     saveDuration: (s) => save.observe(s),
     eventsStored: (n) => stored.inc(n),
+    render: async () => {
+      syncSecondFamilies();
+      return fixSampleValues(await registry.metrics());
+    },
   };
 }

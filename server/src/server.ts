@@ -10,12 +10,15 @@ import {
   prepareDataDir,
   readSettings,
   resolvePaths,
+  secureDataFiles,
   type Env,
 } from './config-loader.js';
 import { Store } from './store.js';
 import { EventLog } from './event-log.js';
 import { createNotifier } from './notifier.js';
 import { buildApp } from './app.js';
+import { loggerOptions, readLogSettings } from './logging.js';
+import { PRIVATE_UMASK } from './private-files.js';
 
 function fail(message: string): never {
   process.stderr.write(`fobgate: cannot start: ${message}\n`);
@@ -23,8 +26,13 @@ function fail(message: string): never {
 }
 
 async function main(env: Env, cwd: string): Promise<void> {
+  // Everything this process creates (state, users.json and its history, the event store, their
+  // temp and journal files) is for its own user only, whatever umask it was started with.
+  process.umask(PRIVATE_UMASK);
   const settings = readSettings(env);
   if (!settings.ok) fail(settings.message);
+  const logging = readLogSettings(env, process.argv.slice(2), process.stdout.isTTY === true);
+  if (!logging.ok) fail(logging.message);
   const paths = resolvePaths(env, cwd);
   let created: string[];
   try {
@@ -32,6 +40,7 @@ async function main(env: Env, cwd: string): Promise<void> {
   } catch (e) {
     fail(`data folder ${paths.dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  const secured = secureDataFiles(paths);
   const machinesLabel = displayPath(paths.machinesPath, cwd);
   const usersLabel = displayPath(paths.usersPath, cwd);
   const machines = loadMachinesFile(paths.machinesPath, machinesLabel);
@@ -48,26 +57,32 @@ async function main(env: Env, cwd: string): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
-  const events = EventLog.open(join(paths.stateDir, 'events.jsonl'));
+  const events = EventLog.open(join(paths.stateDir, 'events.db'), { retentionDays: s.eventsRetentionDays });
+  // Slack delivery outcomes go to the server's log once the app (and its logger) exists.
+  let logSlack: (level: 'info' | 'warn', line: string) => void = (_level, line) => process.stderr.write(line + '\n');
   const notifier = createNotifier({
     controlUrl: s.slackControlUrl ?? undefined,
     oopsUrl: s.slackOopsUrl ?? undefined,
+    log: (level, line) => logSlack(level, line),
   });
   const app = await buildApp({
     store,
     events,
     notifier,
     config: { users: users.value, machines: machines.value, usersPath: paths.usersPath, usersLabel },
+    usersHistoryDir: paths.usersHistoryDir,
+    usersHistoryKeep: s.usersHistoryKeep,
     adminToken: token.value.token,
     budgetMs: s.saveBudgetMs,
     offlineAfterMs: s.offlineAfterS * 1000,
-    logger: {
-      level: env.LOG_LEVEL || 'info',
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-fobgate-signature"]'], censor: '[redacted]' },
-    },
+    logger: loggerOptions(logging.value),
+    accessLog: logging.value.accessLog,
   });
 
-  const address = await app.listen({ host: s.host, port: s.port });
+  logSlack = (level, line) => app.log[level]({ slack: true }, line);
+  // After a power blip every unit reconnects at once: a backlog of 4096 (Linux caps it at
+  // somaxconn) keeps 2,000 simultaneous connects from waiting out SYN retries.
+  const address = await app.listen({ host: s.host, port: s.port, backlog: 4096 });
   const out = (line: string) => process.stdout.write(line + '\n');
   out(`fobgate server listening on ${address}`);
   out(`  API docs:     ${address}/docs`);
@@ -75,11 +90,13 @@ async function main(env: Env, cwd: string): Promise<void> {
   out(`  machines:     ${machinesLabel} (${machines.value.names.length} machines)`);
   out(`  users:        ${usersLabel} (${users.value.length} users)`);
   out(`  state:        ${displayPath(paths.stateDir, cwd)}`);
+  // The token itself is never printed (console output ends up in journals and CI logs).
+  const tokenFile = displayPath(paths.tokenPath, cwd);
   if (token.value.source === 'env') out('  admin token:  from ADMIN_TOKEN');
-  else {
-    out(`  admin token:  ${token.value.token}`);
-    out(`                (kept in ${displayPath(paths.tokenPath, cwd)}; set ADMIN_TOKEN to choose your own)`);
-  }
+  else if (token.value.source === 'generated') out(`  admin token:  new, written to ${tokenFile} (only your user can read it; the tools read it there)`);
+  else out(`  admin token:  in ${tokenFile} (set ADMIN_TOKEN to choose your own)`);
+  for (const p of secured.tightened) out(`  made private: ${displayPath(p, cwd)} was readable by other users`);
+  for (const p of secured.failed) out(`  warning: ${displayPath(p, cwd)} is readable by other users and cannot be changed by this user`);
   for (const w of machines.warnings.concat(users.warnings)) out(`  warning: ${w}`);
   if (!s.slackControlUrl && !s.slackOopsUrl) out('  Slack:        off (set SLACK_CONTROL_WEBHOOK_URL / SLACK_OOPS_WEBHOOK_URL)');
 

@@ -1,12 +1,17 @@
-// The server's persistent state (lowdb): every machine's mirrored decision state, telemetry and
-// uptime, every registered unit's key, counter, acknowledged event seq and pending commands, and
-// the global list version. Saved as one state.json through the bounded saver (single flight,
-// coalescing, per-waiter budget) over the atomic-file adapter.
+// The server's persistent state as small documents: one per machine (its mirrored decision state,
+// telemetry and uptime, its unit's key, counter, acknowledged event seq and pending commands, its
+// lifetime save-timeout count) and one for the server's globals (list version, command ids).
+// Each document is a lowdb `Low` over an adapter composed of the bounded saver (single flight,
+// coalescing, per-caller budget: per machine, as dm_mac's per-machine state files) and the state
+// journal (group commit), so a save costs one machine's document whatever the fleet's size.
+// Reading never creates a record: `machine()` answers null for a machine never seen,
+// `ensureMachine()` is for the paths that change it. An old single `state.json` is migrated once.
 import { join } from 'node:path';
-import { Low, type Adapter } from 'lowdb';
+import { Low } from 'lowdb';
 import { initialState, type MachineState, type Outputs, type UnitCommand } from '@fobgate/shared';
-import { BoundedSaver, type SaveOutcome } from './bounded-save.js';
-import { createAtomicFileAdapter } from './atomic-file.js';
+import { boundedAdapter, SaveOutcomeError, type DocAdapter, type SaveOutcome, type SetTimer } from './bounded-save.js';
+import { StateJournal, type WriteGate } from './state-journal.js';
+import { migrateStateFile } from './state-migration.js';
 
 export interface Telemetry {
   wifi_signal_db: number | null;
@@ -48,11 +53,43 @@ export interface UnitRecord {
   last_seq: number;
   /** Commands not yet acknowledged by the unit (command_ack). */
   commands: UnitCommand[];
+  /** Events the unit lost to buffer overflow, as it last reported (its lifetime total). */
   dropped_events: number;
+  /** Epoch ms that total last grew (absent: never). */
+  dropped_at?: number;
 }
 
-export interface PersistedState {
-  format: 1;
+/**
+ * A unit key issued by registration but not yet used: it becomes the machine's key (and the
+ * previous unit's key is retired) at the first request signed with it, so a flash that fails
+ * never cuts off the unit already working on that machine (see unit-keys.ts).
+ */
+export interface PendingUnit {
+  key: string;
+  registered_at: number;
+  /** Admin commands queued while the machine had no active unit (they go to this one). */
+  commands: UnitCommand[];
+  /**
+   * False while the flash tool has not yet confirmed the upload (digests match): requests
+   * signed with the key are refused until then, so a unit whose upload failed verification can
+   * never take over the machine.
+   */
+  verified: boolean;
+}
+
+/** One machine's document. */
+export interface MachineDoc {
+  record: MachineRecord | null;
+  unit: UnitRecord | null;
+  /** A registered unit whose key has not signed a request yet. */
+  pending_unit: PendingUnit | null;
+  /** Lifetime state-save timeouts (mac_state_save_timeouts_total survives restarts). */
+  save_timeouts: number;
+}
+
+/** The server's globals. */
+export interface ServerDoc {
+  format: 2;
   list_version: number;
   /** Epoch ms the current list version was issued (lists rebuilt after a restart are identical). */
   list_issued_at: number;
@@ -61,14 +98,25 @@ export interface PersistedState {
   /** Day (YYYY-MM-DD) the lists were last built for (membership expiry). */
   list_day: string;
   next_command_id: number;
+}
+
+/** The single state.json of earlier versions (read once by the migration). */
+export interface PersistedState {
+  format: 1;
+  list_version: number;
+  list_issued_at: number;
+  config_digest: string;
+  list_day: string;
+  next_command_id: number;
   machines: { [name: string]: MachineRecord };
   units: { [name: string]: UnitRecord };
-  /** Lifetime state-save timeouts per machine (the timeout tracker's counts). */
+  /** Registered units whose key has not signed a request yet, by machine. */
+  pending_units?: { [name: string]: PendingUnit };
   save_timeouts: { [name: string]: number };
 }
 
-export function emptyState(): PersistedState {
-  return { format: 1, list_version: 1, list_issued_at: 0, config_digest: '', list_day: '', next_command_id: 1, machines: {}, units: {}, save_timeouts: {} };
+export function emptyServerDoc(): ServerDoc {
+  return { format: 2, list_version: 1, list_issued_at: 0, config_digest: '', list_day: '', next_command_id: 1 };
 }
 
 export function emptyTelemetry(): Telemetry {
@@ -95,130 +143,303 @@ export function newMachineRecord(): MachineRecord {
 export type SaveResult = SaveOutcome;
 
 export interface StoreOptions {
-  /** Folder of state.json (MACHINE_STATE_DIR). */
+  /** Folder of the state journal (MACHINE_STATE_DIR). */
   stateDir: string;
   /** Per-waiter save budget, ms (2000). */
   budgetMs: number;
-  /** Replace the file adapter (tests count or stall writes through it). */
-  adapter?: Adapter<PersistedState>;
-  /** Called with the duration of every state-file write that finished (seconds). */
+  /** Called with the duration of every document write that became durable (seconds). */
   onSaveDuration?: (seconds: number) => void;
   /** Timer for flushing changes that did not warrant a write (counters, uptime), ms; 0 = never. */
   idleFlushMs?: number;
+  /** Awaited before every journal write (tests and the benchmark stall the disk with it). */
+  beforeWrite?: WriteGate;
+  /** Journal size that triggers a compaction (default 8 MiB). */
+  compactAtBytes?: number;
+  /** Budget timers (tests pass a fake). */
+  setTimer?: SetTimer;
 }
 
+export interface StoreStats {
+  /** Document writes asked of the journal (a heartbeat that changes nothing asks none). */
+  docWrites: number;
+  /** Longest the main thread spent in one document write (serialise + queue), ms. */
+  longestSyncMs: number;
+  /** Document writes whose synchronous part took over 2 ms (wall clock: a busy machine preempts). */
+  slowSyncSteps: number;
+  journal: ReturnType<StateJournal['stats']>;
+}
+
+/** Journal key of the server's globals and of each machine's document. */
+export const SERVER_KEY = 'server';
+export const machineKey = (name: string): string => `machine/${name}`;
+
+/** A document: its Low, and what is known about its saves. */
+interface Doc<T> {
+  low: Low<T>;
+  dirty: boolean;
+  calls: number;
+  savedCall: number;
+}
+
+/** Document writes never throw past here: the outcome says what happened. */
+async function writeDoc<T>(doc: Doc<T>): Promise<SaveResult> {
+  doc.dirty = false;
+  const call = ++doc.calls;
+  try {
+    await doc.low.write();
+    if (call > doc.savedCall) doc.savedCall = call;
+    return 'saved';
+  } catch (e) {
+    doc.dirty = true;
+    return e instanceof SaveOutcomeError ? e.outcome : 'error';
+  }
+}
+
+function worst(results: SaveResult[]): SaveResult {
+  if (results.includes('error')) return 'error';
+  if (results.includes('timeout')) return 'timeout';
+  return 'saved';
+}
+
+/** Chunk of dirty documents serialised per event-loop turn by the housekeeping flush. */
+const FLUSH_CHUNK = 64;
+
 export class Store {
-  readonly path: string;
-  data: PersistedState;
-  private saver: BoundedSaver<PersistedState>;
-  private dirty = false;
-  /** save() calls so far, and the latest of them known to have reached the disk. */
-  private saveCalls = 0;
-  private savedCall = 0;
+  readonly journalPath: string;
+  private readonly journal: StateJournal;
+  private readonly opts: StoreOptions;
+  private readonly server: Doc<ServerDoc>;
+  private serverText: string;
+  private readonly machines = new Map<string, Doc<MachineDoc>>();
+  private docWrites = 0;
+  private durationObserver: ((seconds: number) => void) | null;
+  /** Longest synchronous part of one document write (serialise + queue), ms. */
+  private longestSyncMs = 0;
+  private slowSyncSteps = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  private constructor(path: string, data: PersistedState, saver: BoundedSaver<PersistedState>, opts: StoreOptions) {
-    this.path = path;
-    this.data = data;
-    this.saver = saver;
+  private constructor(journal: StateJournal, opts: StoreOptions) {
+    this.journal = journal;
+    this.journalPath = journal.path;
+    this.opts = opts;
+    this.durationObserver = opts.onSaveDuration ?? null;
+    this.server = this.makeDoc<ServerDoc>(SERVER_KEY, emptyServerDoc());
+    this.serverText = '';
     const idle = opts.idleFlushMs ?? 60000;
     if (idle > 0) {
-      this.idleTimer = setInterval(() => {
-        if (this.dirty) void this.save();
-      }, idle);
+      this.idleTimer = setInterval(() => void this.flushDirty(), idle);
       this.idleTimer.unref();
     }
   }
 
-  /** Reads state.json (or starts empty) and returns a store saving back to it. */
+  /** Opens the journal in `stateDir` (migrating an old state.json once) and reads every document. */
   static async open(opts: StoreOptions): Promise<Store> {
-    const path = join(opts.stateDir, 'state.json');
-    const adapter = opts.adapter ?? createAtomicFileAdapter<PersistedState>(path);
-    const low = new Low<PersistedState>(adapter, emptyState());
-    await low.read();
-    const data = normalize(low.data);
-    const onDuration = opts.onSaveDuration;
-    const saver = new BoundedSaver<PersistedState>({
-      adapter,
-      budgetMs: opts.budgetMs,
+    const path = join(opts.stateDir, 'state.journal');
+    await migrateStateFile(opts.stateDir, path);
+    const journal = await StateJournal.open(path, { beforeWrite: opts.beforeWrite, compactAtBytes: opts.compactAtBytes });
+    const store = new Store(journal, opts);
+    await store.server.low.read();
+    store.server.low.data = normalizeServer(store.server.low.data);
+    store.serverText = JSON.stringify(store.server.low.data);
+    for (const key of journal.keys('machine/')) {
+      const doc = store.makeDoc<MachineDoc>(key, emptyMachineDoc());
+      await doc.low.read();
+      doc.low.data = normalizeMachine(doc.low.data);
+      store.machines.set(key.slice('machine/'.length), doc);
+    }
+    return store;
+  }
+
+  private makeDoc<T>(key: string, initial: T): Doc<T> {
+    const journal = this.journal;
+    const file: DocAdapter<T> = {
+      read: async () => journal.read(key) as T | null,
+      write: (data: T) => {
+        this.docWrites++;
+        const began = performance.now();
+        const done = journal.write(key, JSON.stringify(data));
+        const took = performance.now() - began;
+        if (took > this.longestSyncMs) this.longestSyncMs = took;
+        if (took > 2) this.slowSyncSteps++;
+        return done;
+      },
+    };
+    const adapter = boundedAdapter<T>(file, {
+      budgetMs: this.opts.budgetMs,
+      setTimer: this.opts.setTimer,
       onWrite: (ms, outcome) => {
-        if (outcome === 'saved' && onDuration) onDuration(ms / 1000);
+        if (outcome === 'saved' && this.durationObserver) this.durationObserver(ms / 1000);
       },
     });
-    return new Store(path, data, saver, opts);
+    return { low: new Low<T>(adapter, initial), dirty: false, calls: 0, savedCall: 0 };
   }
 
-  machine(name: string): MachineRecord {
-    let m = this.data.machines[name];
-    if (!m) {
-      m = newMachineRecord();
-      this.data.machines[name] = m;
-    }
-    return m;
+  /** Tells `fn` the duration (seconds) of every document write that became durable (the metrics). */
+  observeSaveDuration(fn: (seconds: number) => void): void {
+    this.durationObserver = fn;
   }
 
-  peekMachine(name: string): MachineRecord | null {
-    return this.data.machines[name] ?? null;
+  /** The server's globals (list version, config digest, command ids); saved with the next save. */
+  get data(): ServerDoc {
+    return this.server.low.data;
+  }
+
+  /** A machine's record, or null for a machine never seen. Never creates one. */
+  machine(name: string): MachineRecord | null {
+    const doc = this.machines.get(name);
+    return doc ? doc.low.data.record : null;
+  }
+
+  /** A machine's record, created (idle) for a machine seen for the first time. */
+  ensureMachine(name: string): MachineRecord {
+    const doc = this.docOf(name);
+    if (!doc.low.data.record) doc.low.data.record = newMachineRecord();
+    return doc.low.data.record;
+  }
+
+  /** Names of the machines that have a document. */
+  machineNames(): string[] {
+    return Array.from(this.machines.keys());
   }
 
   unit(name: string): UnitRecord | null {
-    return this.data.units[name] ?? null;
+    const doc = this.machines.get(name);
+    return doc ? doc.low.data.unit : null;
   }
 
   setUnit(name: string, unit: UnitRecord): void {
-    this.data.units[name] = unit;
+    this.docOf(name).low.data.unit = unit;
   }
 
-  /** A change worth keeping but not worth a write of its own (flushed with the next save). */
-  markDirty(): void {
-    this.dirty = true;
+  /** Lifetime save timeouts of every machine that had any. */
+  saveTimeouts(): { [name: string]: number } {
+    const out: { [name: string]: number } = {};
+    for (const [name, doc] of this.machines) if (doc.low.data.save_timeouts > 0) out[name] = doc.low.data.save_timeouts;
+    return out;
+  }
+
+  setSaveTimeouts(name: string, count: number): void {
+    this.docOf(name).low.data.save_timeouts = count;
+  }
+
+  private docOf(name: string): Doc<MachineDoc> {
+    let doc = this.machines.get(name);
+    if (!doc) {
+      doc = this.makeDoc<MachineDoc>(machineKey(name), emptyMachineDoc());
+      this.machines.set(name, doc);
+    }
+    return doc;
+  }
+
+  /** The machine's registered unit whose key has not signed a request yet, or null. */
+  pendingUnit(name: string): PendingUnit | null {
+    const doc = this.machines.get(name);
+    return doc ? doc.low.data.pending_unit : null;
+  }
+
+  /** Sets (or with null, drops) the machine's pending unit. */
+  setPendingUnit(name: string, pending: PendingUnit | null): void {
+    if (pending) this.docOf(name).low.data.pending_unit = pending;
+    else {
+      const doc = this.machines.get(name);
+      if (doc) doc.low.data.pending_unit = null;
+    }
+  }
+
+  /** A change of `name` (or of the globals) worth keeping but not worth a write of its own. */
+  markDirty(name?: string): void {
+    if (name === undefined) {
+      this.server.dirty = true;
+      return;
+    }
+    const doc = this.machines.get(name);
+    if (doc) doc.dirty = true;
   }
 
   /**
-   * Writes the current state; resolves 'timeout' past the budget (the write carries on) or
-   * 'error' when the write failed. The adapter serialises the snapshot when its write starts.
+   * Makes machine `name`'s document (null: none) and the globals, when they changed, durable;
+   * resolves 'timeout' past the budget (the write carries on) or 'error' when it failed.
    */
-  async save(): Promise<SaveResult> {
-    this.dirty = false;
-    const call = ++this.saveCalls;
-    const result = await this.saver.save(() => this.data);
-    if (result !== 'saved') this.dirty = true;
-    else if (call > this.savedCall) this.savedCall = call;
-    return result;
+  async save(name: string | null): Promise<SaveResult> {
+    const jobs: Promise<SaveResult>[] = [];
+    if (name !== null) {
+      const doc = this.machines.get(name);
+      if (doc) jobs.push(writeDoc(doc));
+    }
+    const text = JSON.stringify(this.server.low.data);
+    if (this.server.dirty || text !== this.serverText || this.server.savedCall < this.server.calls) {
+      this.serverText = text;
+      jobs.push(writeDoc(this.server));
+    }
+    if (jobs.length === 0) return 'saved';
+    return worst(await Promise.all(jobs));
   }
 
-  /** A save was asked for that is not known to be on disk (it timed out or failed). */
-  get unsaved(): boolean {
-    return this.savedCall < this.saveCalls;
+  /** A save of `name` (or of the globals) was asked for that is not known to be on disk. */
+  unsaved(name?: string): boolean {
+    const doc = name === undefined ? this.server : this.machines.get(name);
+    if (!doc) return false;
+    return doc.savedCall < doc.calls;
   }
 
-  /** Writes what is pending (waiting behind a write in flight, bounded) and stops the saver. */
+  stats(): StoreStats {
+    return { docWrites: this.docWrites, longestSyncMs: this.longestSyncMs, slowSyncSteps: this.slowSyncSteps, journal: this.journal.stats() };
+  }
+
+  /** Writes every dirty document, a few per event-loop turn (no long block at 2,000 machines). */
+  async flushDirty(): Promise<void> {
+    const waits: Promise<SaveResult>[] = [];
+    let n = 0;
+    for (const doc of this.machines.values()) {
+      if (!doc.dirty && doc.savedCall >= doc.calls) continue;
+      waits.push(writeDoc(doc));
+      if (++n % FLUSH_CHUNK === 0) await new Promise<void>((r) => setImmediate(r));
+    }
+    waits.push(this.save(null));
+    await Promise.all(waits);
+  }
+
+  /** Writes what is pending (bounded by the budget) and closes the journal. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
-    await this.save();
-    this.saver.close();
+    await this.flushDirty();
+    for (const doc of this.machines.values()) (doc.low.adapter as { saver?: { close(): void } }).saver?.close();
+    (this.server.low.adapter as { saver?: { close(): void } }).saver?.close();
+    await this.journal.close();
   }
 }
 
-/** Fills in whatever an older or hand-edited state file lacks. */
-function normalize(raw: PersistedState | null): PersistedState {
-  const base = emptyState();
+function emptyMachineDoc(): MachineDoc {
+  return { record: null, unit: null, pending_unit: null, save_timeouts: 0 };
+}
+
+/** Fills in whatever an older or hand-edited document lacks. */
+function normalizeServer(raw: ServerDoc | null): ServerDoc {
+  const base = emptyServerDoc();
   if (!raw || typeof raw !== 'object') return base;
-  const data: PersistedState = Object.assign(base, raw);
-  if (!data.machines || typeof data.machines !== 'object') data.machines = {};
-  if (!data.units || typeof data.units !== 'object') data.units = {};
-  if (!data.save_timeouts || typeof data.save_timeouts !== 'object') data.save_timeouts = {};
-  for (const name of Object.keys(data.machines)) {
-    data.machines[name] = Object.assign(newMachineRecord(), data.machines[name]);
-    data.machines[name].telemetry = Object.assign(emptyTelemetry(), data.machines[name].telemetry);
+  return Object.assign(base, raw, { format: 2 as const });
+}
+
+function normalizeMachine(raw: MachineDoc | null): MachineDoc {
+  const doc = emptyMachineDoc();
+  if (!raw || typeof raw !== 'object') return doc;
+  if (raw.record && typeof raw.record === 'object') {
+    doc.record = Object.assign(newMachineRecord(), raw.record);
+    doc.record.telemetry = Object.assign(emptyTelemetry(), raw.record.telemetry);
   }
-  for (const name of Object.keys(data.units)) {
-    const u = data.units[name];
-    if (!Array.isArray(u.commands)) u.commands = [];
+  if (raw.unit && typeof raw.unit === 'object') {
+    doc.unit = raw.unit;
+    if (!Array.isArray(doc.unit.commands)) doc.unit.commands = [];
   }
-  return data;
+  if (raw.pending_unit && typeof raw.pending_unit === 'object') {
+    doc.pending_unit = raw.pending_unit;
+    if (!Array.isArray(doc.pending_unit.commands)) doc.pending_unit.commands = [];
+    if (typeof doc.pending_unit.verified !== 'boolean') doc.pending_unit.verified = true;
+  }
+  if (typeof raw.save_timeouts === 'number' && raw.save_timeouts > 0) doc.save_timeouts = raw.save_timeouts;
+  return doc;
 }

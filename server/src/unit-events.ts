@@ -13,7 +13,7 @@ import type {
 import type { NewEvent } from './event-log.js';
 
 const DENY: DenyReason[] = ['unknown', 'unauthorized', 'oopsed', 'locked_out', 'expired', 'stale_list'];
-const END: SessionEndReason[] = ['removed', 'oops', 'reboot', 'swap', 'lockout', 'config', 'error'];
+const END: SessionEndReason[] = ['removed', 'oops', 'reboot', 'swap', 'lockout', 'config', 'cleared', 'error'];
 const SOURCES: OopsSource[] = ['button', 'admin', 'api'];
 const MODES: SecondRelayMode[] = ['off', 'always', 'granted', 'warn', 'denied'];
 
@@ -69,13 +69,16 @@ export function logEventOf(ev: DeviceEvent, at: number, member: UserRecord | nul
         full_name: member ? member.full_name : null,
         reason: pick(ev.reason, DENY, 'unknown'),
       };
-    case 'oops':
-      return {
+    case 'oops': {
+      const e: LogEvent = {
         type: 'oops',
         at,
         source: pick(ev.reason, SOURCES, 'button'),
         by: member ? member.full_name : ev.detail || 'unknown user',
       };
+      if (fob !== '') e.fob = fob;
+      return e;
+    }
     case 'oops_cleared':
       return { type: 'oops_cleared', at, by: ev.detail || 'admin' };
     case 'locked_out':

@@ -155,7 +155,7 @@ test('admin actions on a legacy machine are decided at once and audited; pending
   r = await t.app.inject({ method: 'POST', url: '/api/admin/machines/lathe/oops', headers: AUTH, payload: { by: 'Pat' } });
   b = await postUpdate(t.app, update('lathe', { rfid_value: '1' }));
   assert.is(b.json().display, 'Oops!! Please\ncheck/post Slack');
-  assert.ok(t.notifier.sent.some((s) => s.text === 'Machine Metal Lathe oopsed via admin by Pat.'));
+  assert.ok(t.notifier.sent.some((s) => s.text === 'Machine Metal Lathe oopsed via API by Pat.'));
   r = await t.app.inject({ method: 'POST', url: '/api/admin/machines/nope/oops', headers: AUTH });
   assert.is(r.statusCode, 404);
   r = await t.app.inject({ method: 'POST', url: '/api/admin/machines/lathe/oops', headers: AUTH, payload: { cut: 'yes' } });

@@ -83,10 +83,10 @@ test('oversized body -> 413; wrong content type -> 415', async () => {
   assert.type(none.json().error, 'string');
 });
 
-test('unknown routes and methods -> 404 JSON', async () => {
+test('unknown routes -> 404 JSON; a wrong method on an existing path -> 405 JSON', async () => {
   assertJsonError(await t.app.inject({ method: 'GET', url: '/nope' }), 404, 'no route GET /nope');
-  assertJsonError(await t.app.inject({ method: 'GET', url: '/api/machine/update' }), 404, 'no route');
-  assertJsonError(await t.app.inject({ method: 'PATCH', url: '/api/admin/users', headers: AUTH }), 404, 'no route');
+  assertJsonError(await t.app.inject({ method: 'GET', url: '/api/machine/update' }), 405, 'not allowed');
+  assertJsonError(await t.app.inject({ method: 'PATCH', url: '/api/admin/users', headers: AUTH }), 405, 'not allowed');
   assertJsonError(await t.app.inject({ method: 'GET', url: '/api/admin/events?limit=5&limit=6', headers: AUTH }), 400, 'querystring');
 });
 

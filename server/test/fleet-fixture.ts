@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../src/app.js';
-import { Store } from '../src/store.js';
+import { Store, type StoreOptions } from '../src/store.js';
 import { EventLog } from '../src/event-log.js';
 import { createNotifier } from '../src/notifier.js';
 import { loadMachinesFile, loadUsersFile } from '../src/config-loader.js';
@@ -18,11 +18,20 @@ export interface FleetOptions {
   deps?: Partial<AppDeps>;
   slackControlUrl?: string;
   slackOopsUrl?: string;
+  /** Event database to use instead of a fresh one (the benchmark's 10 M events). */
+  eventsPath?: string;
+  /** Extra Store options (save-duration hook, ...). */
+  store?: Partial<StoreOptions>;
 }
 
 export interface Fleet {
   dir: string;
-  statePath: string;
+  store: Store;
+  stateDir: string;
+  /** Holds every state-journal write from now on (a stuck disk) ... */
+  stall(): void;
+  /** ... and lets them through again. */
+  release(): void;
   machineNames: string[];
   /** Fob of a member authorized on every machine. */
   fob: string;
@@ -68,8 +77,11 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   if (!machines.ok) throw new Error(machines.message);
   if (!users.ok) throw new Error(users.message);
   const budgetMs = o.deps?.budgetMs ?? 2000;
-  const store = await Store.open({ stateDir, budgetMs, idleFlushMs: 0 });
-  const events = EventLog.open(join(stateDir, 'events.jsonl'));
+  let stalled = false;
+  let held: Array<() => void> = [];
+  const beforeWrite = () => (stalled ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
+  const store = await Store.open({ stateDir, budgetMs, idleFlushMs: 0, beforeWrite, ...o.store });
+  const events = EventLog.open(o.eventsPath ?? join(stateDir, 'events.db'));
   const notifier = createNotifier({ controlUrl: o.slackControlUrl, oopsUrl: o.slackOopsUrl });
   const adminToken = 'fleet-admin-token-0123456789abcdef';
   const app = await buildApp({
@@ -81,16 +93,28 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     budgetMs,
     ...o.deps,
   });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await app.listen({ host: '127.0.0.1', port: 0, backlog: 4096 });
   return {
     dir,
-    statePath: join(stateDir, 'state.json'),
+    store,
+    stateDir,
+    stall() {
+      stalled = true;
+    },
+    release() {
+      stalled = false;
+      const h = held;
+      held = [];
+      for (const r of h) r();
+    },
     machineNames: machines.value.names.slice(),
     fob: fobOf(0),
     adminToken,
     app,
     url,
     async close() {
+      stalled = false;
+      for (const r of held.splice(0)) r();
       try {
         await app.close();
       } finally {

@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Adapter } from 'lowdb';
 import {
   parseMachines,
   parseUsers,
@@ -16,10 +15,11 @@ import {
   type UserRecord,
 } from '@fobgate/shared';
 import { buildApp, type AppDeps } from '../src/app.js';
-import { Store, type PersistedState } from '../src/store.js';
+import { Store, type MachineDoc, type MachineRecord, type UnitRecord } from '../src/store.js';
+import { readJournalFile } from '../src/state-journal.js';
 import { EventLog } from '../src/event-log.js';
 import { createAtomicFileAdapter } from '../src/atomic-file.js';
-import type { Notifier, NotifierStats, NotifyChannel } from '../src/notifier.js';
+import type { Notifier, NotifierStats, NotifyChannel, NotifyPriority } from '../src/notifier.js';
 import { hmacHex } from '../src/auth.js';
 
 export const TOKEN = 'test-admin-token-0123456789abcdef';
@@ -75,6 +75,7 @@ export function usersConfig(raw: unknown = USERS_RAW): UserRecord[] {
 export interface Sent {
   channel: NotifyChannel;
   text: string;
+  priority: NotifyPriority;
 }
 
 /** A notifier that records what it is asked to send. */
@@ -82,34 +83,40 @@ export function recordingNotifier(): Notifier & { sent: Sent[] } {
   const sent: Sent[] = [];
   return {
     sent,
-    notify(channel, text) {
-      sent.push({ channel, text });
+    notify(channel, text, priority = 'normal') {
+      sent.push({ channel, text, priority });
     },
     stats(): NotifierStats {
-      return { sent: sent.length, dropped: 0, failed: 0, queued: 0, retries: 0, skipped: 0 };
+      const channel = (c: NotifyChannel) => ({ sent: sent.filter((s) => s.channel === c).length, retried: 0, dropped: 0, failed: 0, skipped: 0, queued: 0 });
+      return { sent: sent.length, dropped: 0, failed: 0, queued: 0, retries: 0, skipped: 0, channels: { control: channel('control'), oops: channel('oops') } };
     },
     idle: () => Promise.resolve(),
     close() {},
   };
 }
 
-/** Wraps an adapter: counts writes and can hold them until released (a stuck disk). */
-export function countingAdapter(inner: Adapter<PersistedState>): Adapter<PersistedState> & {
-  writes: number;
+/**
+ * The state disk as the tests see it: counts document writes and can hold every journal write
+ * until released (a stuck disk), through the store's write gate.
+ */
+export interface DiskGate {
+  /** Document writes asked of the journal so far. */
+  readonly writes: number;
+  beforeWrite(): Promise<void>;
   stall(): void;
   release(): void;
-} {
+  attach(store: Store): void;
+}
+
+export function diskGate(): DiskGate {
   let stalled = false;
   let held: (() => void)[] = [];
-  const a = {
-    writes: 0,
-    read: () => inner.read(),
-    async write(data: PersistedState) {
-      a.writes++;
-      const text = JSON.stringify(data);
-      if (stalled) await new Promise<void>((resolve) => held.push(resolve));
-      await inner.write(JSON.parse(text) as PersistedState);
+  let store: Store | null = null;
+  return {
+    get writes() {
+      return store ? store.stats().docWrites : 0;
     },
+    beforeWrite: () => (stalled ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve()),
     stall() {
       stalled = true;
     },
@@ -119,15 +126,41 @@ export function countingAdapter(inner: Adapter<PersistedState>): Adapter<Persist
       held = [];
       for (const r of h) r();
     },
+    attach(s: Store) {
+      store = s;
+    },
   };
-  return a;
+}
+
+/** What the state journal in `dir` holds, shaped as the old single state.json (for assertions). */
+export function stateOnDisk(dir: string): {
+  list_version: number;
+  machines: Record<string, MachineRecord>;
+  units: Record<string, UnitRecord>;
+  save_timeouts: Record<string, number>;
+} {
+  const docs = readJournalFile(join(dir, 'state.journal'));
+  const out = { list_version: 0, machines: {} as Record<string, MachineRecord>, units: {} as Record<string, UnitRecord>, save_timeouts: {} as Record<string, number> };
+  for (const [key, doc] of docs) {
+    if (key === 'server') out.list_version = (doc as { list_version: number }).list_version;
+    if (!key.startsWith('machine/')) continue;
+    const name = key.slice('machine/'.length);
+    const d = doc as MachineDoc;
+    if (d.record) out.machines[name] = d.record;
+    if (d.unit) out.units[name] = d.unit;
+    if (d.save_timeouts) out.save_timeouts[name] = d.save_timeouts;
+  }
+  return out;
 }
 
 export interface TestApp {
   app: FastifyInstance;
   dir: string;
+  /** The app's audit log. */
+  eventLog: EventLog;
   notifier: ReturnType<typeof recordingNotifier>;
-  adapter: ReturnType<typeof countingAdapter>;
+  disk: DiskGate;
+  store: Store;
   now: { value: number };
   close(): Promise<void>;
 }
@@ -155,10 +188,11 @@ export function removeDir(dir: string): void {
 export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
   const dir = o.dir ?? tempDir();
   const now = { value: o.start ?? Date.UTC(2026, 10, 22, 12, 0, 0) };
-  const adapter = countingAdapter(createAtomicFileAdapter<PersistedState>(join(dir, 'state.json')));
+  const disk = diskGate();
   const budgetMs = o.budgetMs ?? 2000;
-  const store = await Store.open({ stateDir: dir, budgetMs, adapter, idleFlushMs: 0 });
-  const events = EventLog.open(join(dir, 'events.jsonl'));
+  const store = await Store.open({ stateDir: dir, budgetMs, beforeWrite: disk.beforeWrite, idleFlushMs: 0 });
+  disk.attach(store);
+  const events = EventLog.open(join(dir, 'events.db'));
   const notifier = recordingNotifier();
   const app = await buildApp({
     store,
@@ -178,12 +212,14 @@ export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
   return {
     app,
     dir,
+    eventLog: events,
     notifier,
-    adapter,
+    disk,
+    store,
     now,
     close: async () => {
       clearInterval(keepAlive);
-      adapter.release();
+      disk.release();
       await app.close();
     },
   };

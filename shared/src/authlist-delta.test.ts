@@ -10,7 +10,7 @@ import {
   LINE1_BYTES, COPY_RECORDS, RECORD_BYTES, MAX_LIST_COUNT,
   diffLists, applyDelta, DeltaMerge, openList, findFob, nameAt, fobKey,
 } from './authlist.js';
-import { sha256Hex, rng, header, randomEntries, randomName, randomFob, listOf } from './authlist-test-helpers.js';
+import { sha256Hex, rng, header, randomEntries, randomName, randomFob, listOf } from '../test/authlist-helpers.js';
 
 function expectOk<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
   if (!r.ok) throw new Error('expected ok, got ' + r.error.code + ': ' + r.error.message);

@@ -14,7 +14,7 @@ import {
 import { subjectFor } from './decision.js';
 import {
   sha256Hex, hmac, KEY, rng, machineConfig, header, user, randomEntries, listOf, plain, specDigest,
-} from './authlist-test-helpers.js';
+} from '../test/authlist-helpers.js';
 
 function expectOk<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
   if (!r.ok) throw new Error('expected ok, got ' + r.error.code + ': ' + r.error.message);

@@ -1,5 +1,6 @@
 // Shapes of the two config files (dm_mac's users.json and machines.json, plus fobgate's own
-// optional additive keys), after parsing and validation by config.ts.
+// optional additive keys), after parsing and validation by config.ts (Node side); the decision
+// and the authorization list on the chip use these types too.
 
 /** One relay's rules: the main relay or a machine's `second_relay` block. */
 export interface RelayConfig {
@@ -26,7 +27,7 @@ export interface MachineConfig extends RelayConfig {
   legacy_updates: boolean;
 }
 
-/** Machines keyed by name, plus their order in the file (no Map: see espruino.md). */
+/** Machines keyed by name, plus their order in the file (no Map on the chip: see docs/on-chip.md). */
 export interface MachinesConfig {
   names: string[];
   byName: { [name: string]: MachineConfig };
@@ -47,14 +48,16 @@ export interface UserRecord {
   oops_override: boolean;
 }
 
-/** One problem found in a config file: `users.json: /3/fob_codes/0: must contain only digits`. */
+/** One problem found in a config file: `users.json: /3/fob_codes/0 (line 9): must contain only digits`. */
 export interface ConfigIssue {
   file: string;
   /** JSON pointer, e.g. /lathe/second_relay/authorizations_or ("" for the whole document). */
   path: string;
   message: string;
-  /** 1-based line in the source text when known (JSON syntax errors, CSV rows). */
+  /** 1-based line in the source text when the input was text (JSON files, CSV rows). */
   line?: number;
+  /** 1-based column, for JSON syntax errors. */
+  column?: number;
 }
 
 export type Parsed<T> =

@@ -70,9 +70,9 @@ test('formatIssue: file, path, message; line when known; whole document without 
     formatIssue({ file: 'machines.json', path: '/lathe/second_relay/authorizations_or', message: 'must not be empty' }),
     'machines.json: /lathe/second_relay/authorizations_or: must not be empty',
   );
-  assert.is(formatIssue({ file: 'users.json', path: '', message: 'invalid JSON: x', line: 3 }), 'users.json: line 3: invalid JSON: x');
+  assert.is(formatIssue({ file: 'users.json', path: '', message: 'invalid JSON: x', line: 3 }), 'users.json (line 3): invalid JSON: x');
   assert.is(formatIssue({ file: 'users.json', path: '', message: 'must be a JSON array of users, got object' }), 'users.json: must be a JSON array of users, got object');
-  assert.is(formatIssue({ file: 'm.csv', path: '/2', message: 'bad', line: 4 }), 'm.csv: line 4: /2: bad');
+  assert.is(formatIssue({ file: 'm.csv', path: '/2', message: 'bad', line: 4 }), 'm.csv: /2 (line 4): bad');
   const list: ConfigIssue[] = [
     { file: 'a', path: '/1', message: 'x' },
     { file: 'a', path: '/2', message: 'y' },
@@ -145,7 +145,7 @@ test('users: a fob listed twice for one user is kept once with a warning', () =>
 test('users: file name is used in every issue', () => {
   const r = parseUsers({}, 'members/users.json');
   assert.equal(errorsOf(r), ['members/users.json: must be a JSON array of users, got object']);
-  assert.equal(errorsOf(parseUsersJson('{', 'x.json')), ["x.json: line 1: invalid JSON: unexpected end of the file (missing '}') (column 2)"]);
+  assert.equal(errorsOf(parseUsersJson('{', 'x.json')), ["x.json (line 1, column 2): invalid JSON: unexpected end of the file (missing '}')"]);
 });
 
 // ---- users.json: every error kind ---------------------------------------------------------------
@@ -296,29 +296,29 @@ test('users: the number of listed errors is capped, the rest counted', () => {
 test('JSON syntax errors name the line (and column)', () => {
   const text = '[\n  {"account_id": "a1",\n   "full_name" "x"}\n]';
   assert.equal(errorsOf(parseUsersJson(text)), [
-    'users.json: line 3: invalid JSON: expected \':\' after the property name "full_name", found \'"\' (column 16)',
+    'users.json (line 3, column 16): invalid JSON: expected \':\' after the property name "full_name", found \'"\'',
   ]);
   const cases: [string, string][] = [
-    ['', 'users.json: line 1: invalid JSON: the file is empty (column 1)'],
-    ['   \n  ', 'users.json: line 2: invalid JSON: the file is empty (column 3)'],
-    ['[', "users.json: line 1: invalid JSON: unexpected end of the file (missing ']') (column 2)"],
-    ['[1,]', "users.json: line 1: invalid JSON: trailing comma before ']' (column 4)"],
-    ['{"a":1,\n}', "users.json: line 2: invalid JSON: trailing comma before '}' (column 1)"],
-    ['[1 2]', "users.json: line 1: invalid JSON: expected ',' or ']' after an array element, found '2' (column 4)"],
-    ['{"a":1 "b":2}', 'users.json: line 1: invalid JSON: expected \',\' or \'}\' after the value of "a", found \'"\' (column 8)'],
-    ["{'a':1}", "users.json: line 1: invalid JSON: expected a property name in double quotes, found ''' (column 2)"],
-    ['[]]', "users.json: line 1: invalid JSON: unexpected ']' after the end of the JSON document (column 3)"],
-    ['[\n\n undefined]', "users.json: line 3: invalid JSON: expected a value, found 'u' (column 2)"],
-    ['["a\nb"]', 'users.json: line 1: invalid JSON: unescaped character U+000A inside a string (write a line break as \\n) (column 4)'],
-    ['["\\x"]', 'users.json: line 1: invalid JSON: invalid escape \\x inside a string (column 3)'],
-    ['["\\u12g4"]', 'users.json: line 1: invalid JSON: invalid \\u escape inside a string (needs 4 hex digits) (column 3)'],
-    ['["abc', 'users.json: line 1: invalid JSON: unterminated string (missing closing ") (column 2)'],
-    ['[01]', 'users.json: line 1: invalid JSON: numbers must not have leading zeros (column 2)'],
-    ['[1.]', 'users.json: line 1: invalid JSON: invalid number (digits must follow the decimal point) (column 2)'],
-    ['[1e+]', 'users.json: line 1: invalid JSON: invalid number (digits must follow the exponent) (column 2)'],
-    ['[-]', 'users.json: line 1: invalid JSON: invalid number (column 2)'],
-    ['[NaN]', "users.json: line 1: invalid JSON: expected a value, found 'N' (column 2)"],
-    ['\u0000', 'users.json: line 1: invalid JSON: expected a value, found character U+0000 (column 1)'],
+    ['', 'users.json (line 1, column 1): invalid JSON: the file is empty'],
+    ['   \n  ', 'users.json (line 2, column 3): invalid JSON: the file is empty'],
+    ['[', "users.json (line 1, column 2): invalid JSON: unexpected end of the file (missing ']')"],
+    ['[1,]', "users.json (line 1, column 4): invalid JSON: trailing comma before ']'"],
+    ['{"a":1,\n}', "users.json (line 2, column 1): invalid JSON: trailing comma before '}'"],
+    ['[1 2]', "users.json (line 1, column 4): invalid JSON: expected ',' or ']' after an array element, found '2'"],
+    ['{"a":1 "b":2}', 'users.json (line 1, column 8): invalid JSON: expected \',\' or \'}\' after the value of "a", found \'"\''],
+    ["{'a':1}", "users.json (line 1, column 2): invalid JSON: expected a property name in double quotes, found '''"],
+    ['[]]', "users.json (line 1, column 3): invalid JSON: unexpected ']' after the end of the JSON document"],
+    ['[\n\n undefined]', "users.json (line 3, column 2): invalid JSON: expected a value, found 'u'"],
+    ['["a\nb"]', 'users.json (line 1, column 4): invalid JSON: unescaped character U+000A inside a string (write a line break as \\n)'],
+    ['["\\x"]', 'users.json (line 1, column 3): invalid JSON: invalid escape \\x inside a string'],
+    ['["\\u12g4"]', 'users.json (line 1, column 3): invalid JSON: invalid \\u escape inside a string (needs 4 hex digits)'],
+    ['["abc', 'users.json (line 1, column 2): invalid JSON: unterminated string (missing closing ")'],
+    ['[01]', 'users.json (line 1, column 2): invalid JSON: numbers must not have leading zeros'],
+    ['[1.]', 'users.json (line 1, column 2): invalid JSON: invalid number (digits must follow the decimal point)'],
+    ['[1e+]', 'users.json (line 1, column 2): invalid JSON: invalid number (digits must follow the exponent)'],
+    ['[-]', 'users.json (line 1, column 2): invalid JSON: invalid number'],
+    ['[NaN]', "users.json (line 1, column 2): invalid JSON: expected a value, found 'N'"],
+    ['\u0000', 'users.json (line 1, column 1): invalid JSON: expected a value, found character U+0000'],
   ];
   for (const c of cases) assert.equal(errorsOf(parseUsersJson(c[0])), [c[1]], JSON.stringify(c[0]));
 });
@@ -334,14 +334,14 @@ test('JSON: valid documents of every kind pass the syntax check', () => {
 test('JSON: duplicate keys are errors with their line (JSON would silently keep the last)', () => {
   const text = '{\n  "lathe": {"authorizations_or": ["a"]},\n  "mill": {"authorizations_or": ["b"]},\n  "lathe": {"authorizations_or": ["c"]}\n}';
   assert.equal(errorsOf(parseMachinesJson(text)), [
-    'machines.json: line 4: /lathe: duplicate key "lathe" (first on line 2; JSON would keep only the last)',
+    'machines.json: /lathe (line 4): duplicate key "lathe" (first on line 2; JSON would keep only the last)',
   ]);
   const users = '[\n{"account_id":"a","account_id":"b"}]';
   const errs = errorsOf(parseUsersJson(users));
-  assert.is(errs[0], 'users.json: line 2: /0/account_id: duplicate key "account_id" (first on line 2; JSON would keep only the last)');
+  assert.is(errs[0], 'users.json: /0/account_id (line 2): duplicate key "account_id" (first on line 2; JSON would keep only the last)');
   // Escaped spellings of the same key are the same key.
   assert.equal(errorsOf(parseMachinesJson('{"a":{"alias":"x","\\u0061lias":"y","authorizations_or":["q"]}}')), [
-    'machines.json: line 1: /a/alias: duplicate key "alias" (first on line 1; JSON would keep only the last)',
+    'machines.json: /a/alias (line 1): duplicate key "alias" (first on line 1; JSON would keep only the last)',
   ]);
 });
 
@@ -534,7 +534,7 @@ test('machines: offline_grace_hours must be a positive number', () => {
   }
   // 1e400 in the text is Infinity after JSON.parse
   assert.equal(errorsOf(parseMachinesJson('{"a":{"authorizations_or":["x"],"offline_grace_hours":1e400}}')), [
-    'machines.json: /a/offline_grace_hours: must be a positive number of hours, got Infinity',
+    'machines.json: /a/offline_grace_hours (line 1): must be a positive number of hours, got Infinity',
   ]);
 });
 
@@ -747,11 +747,11 @@ test('deeply nested and huge inputs do not throw', () => {
 test('prototype-pollution keys are rejected and pollute nothing', () => {
   const usersText = '[{"__proto__": {"polluted": true}, "account_id": "a"}]';
   const errs = errorsOf(parseUsersJson(usersText));
-  assert.ok(errs.indexOf('users.json: /0: unknown key "__proto__"') >= 0, errs.join('\n'));
+  assert.ok(errs.indexOf('users.json: /0 (line 1): unknown key "__proto__"') >= 0, errs.join('\n'));
   const machinesText = '{"__proto__": {"polluted": true, "authorizations_or": ["a"]}, "lathe": {"authorizations_or": ["a"], "__proto__": {"x": 1}}}';
   assert.equal(errorsOf(parseMachinesJson(machinesText)), [
-    'machines.json: /__proto__: machine name "__proto__" is reserved',
-    'machines.json: /lathe: unknown key "__proto__"',
+    'machines.json: /__proto__ (line 1): machine name "__proto__" is reserved',
+    'machines.json: /lathe (line 1): unknown key "__proto__"',
   ]);
   const probe: Obj = {};
   assert.is(probe.polluted, undefined);
@@ -777,6 +777,39 @@ test('input that throws on access is reported, not thrown', () => {
     },
   });
   assert.equal(usersErrors(evilUsers), ['users.json: could not be read: kaboom']);
+});
+
+test('issues found in a file\'s text carry the line of the value they concern', () => {
+  const text = [
+    '[',
+    '  {"account_id": "a1", "full_name": "Jane Doe", "first_name": "Jane", "last_name": "Doe",',
+    '   "preferred_name": "Jane", "email": "jane@example.org", "expiration_ymd": "2027-01-31",',
+    '   "fob_codes": ["0091703745"], "authorizations": ["lathe"]},',
+    '  {"account_id": "b2", "full_name": "Bo Lee", "first_name": "Bo", "last_name": "Lee",',
+    '   "preferred_name": "Bo", "email": 7, "expiration_ymd": "2027-02-30",',
+    '   "fob_codes": ["12ab",',
+    '                 "91703745"], "authorizations": ["lathe"], "colour": "red"}',
+    ']',
+  ].join('\n');
+  assert.equal(errorsOf(parseUsersJson(text)), [
+    'users.json: /1 (line 8): unknown key "colour"',
+    'users.json: /1/email (line 6): must be a string, got number',
+    'users.json: /1/expiration_ymd (line 6): must be a calendar date written YYYY-MM-DD, got "2027-02-30"',
+    'users.json: /1/fob_codes/0 (line 7): fob code "12ab" must contain only digits 0-9',
+    'users.json: /1/fob_codes/1 (line 8): duplicate fob code "0091703745": held by both account_id "a1" (Jane Doe) at /0/fob_codes/0 and account_id "b2" (Bo Lee)',
+  ]);
+  // A missing key is placed on the line of the object that lacks it.
+  const machines = '{\n  "lathe": {"authorizations_or": ["a"]},\n  "mill": {\n    "alias": "Mill"\n  }\n}';
+  assert.equal(errorsOf(parseMachinesJson(machines)), ['machines.json: /mill/authorizations_or (line 3): is required (an array of authorization names)']);
+});
+
+test('JSON: comments and other JSON5 liberties are syntax errors', () => {
+  assert.equal(errorsOf(parseMachinesJson('{\n  // the lathe\n  "lathe": {"authorizations_or": ["a"]}\n}')), [
+    'machines.json (line 2, column 3): invalid JSON: comments are not allowed in JSON',
+  ]);
+  assert.equal(errorsOf(parseMachinesJson('{"a": {"authorizations_or": ["x"], "offline_grace_hours": .5}}')), [
+    "machines.json (line 1, column 59): invalid JSON: expected a value, found '.'",
+  ]);
 });
 
 test.run();

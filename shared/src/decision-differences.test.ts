@@ -1,8 +1,8 @@
-// The seven places where fobgate deliberately differs from dm_mac (compat doc, last section),
+// The seven places where fobgate deliberately differs from dm_mac (docs/dm-mac-compat.md, "Where we deliberately differ"),
 // each pinned by a test named "difference N: ...".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { machineConfig, T0, user } from './decision-fixtures.js';
+import { machineConfig, T0, user } from '../test/decision-fixtures.js';
 import type { MachineConfig, UserRecord } from './config-types.js';
 import { decide, initialState, subjectFor } from './decision.js';
 import { applyLegacyUpdate } from './legacy-update.js';
@@ -104,7 +104,8 @@ test('difference 2: the same swap seen by the server as one legacy update (rfid 
 test('difference 3: clearing oops while still locked out shows the lockout look', () => {
   const m = machineConfig();
   const s = chain(m, [[OOPS, null], [LOCK, null]]);
-  assert.is(step(m, s, CONFIG, null).outputs.display, 'Oops!! Please\ncheck/post Slack');
+  const both = step(m, s, CONFIG, null).outputs;
+  assert.equal([both.display, both.oops_led], ['Down for\nmaintenance', true], 'both set: the lockout look, oops LED lit');
   const d = step(m, s, { type: 'admin_clear_oops', by: 'admin' }, null);
   assert.is(d.outputs.display, 'Down for\nmaintenance');
   assert.is(d.outputs.relay, false);

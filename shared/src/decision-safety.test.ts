@@ -216,6 +216,36 @@ test('a state saved as JSON and read back decides the same (server restart)', ()
   assert.equal(decide(m, back, { type: 'card_removed' }, null, { now: T0 + 5 }), decide(m, s, { type: 'card_removed' }, null, { now: T0 + 5 }));
 });
 
+test('safety: an admin clearing the oops or lockout never leaves an override session running under it', () => {
+  const m = machine({ second_relay: { unauthorized_warn_only: true, always_enabled: false, display_name: 'Dust' } });
+  const cy = subject('0000000003', { main: false, override: true, second: true });
+  for (const flag of [{ type: 'oops_pressed' }, { type: 'admin_lockout', by: 'x', cut: true }] as MachineEvent[]) {
+    for (const clear of [{ type: 'admin_clear_oops', by: 'x' }, { type: 'admin_unlock', by: 'x' }] as MachineEvent[]) {
+      let s = decide(m, initialState(), flag, null, { now: T0 }).state;
+      s = decide(m, s, { type: 'card_inserted', fob: cy.fob }, cy, { now: T0 + 1 }).state;
+      assert.ok(s.relay && s.override && s.second_relay, 'override session runs');
+      const d = decide(m, s, clear, null, { now: T0 + 2 });
+      const flagSet = d.state.oopsed || d.state.locked_out;
+      if (!flagSet) {
+        assert.equal([d.outputs.relay, d.outputs.second_relay, d.state.override, d.state.user], [false, false, false, null], flag.type + ' then ' + clear.type);
+        assert.is(d.outputs.display, 'Please Insert\nRFID Card');
+        const again = decide(m, d.state, { type: 'card_inserted', fob: cy.fob }, cy, { now: T0 + 3 });
+        assert.is(again.outputs.relay, false, 'the card left in does not log in again');
+      }
+    }
+  }
+});
+
+test('a stored override session on a machine with neither flag fails closed', () => {
+  const m = machine();
+  const s = decide(m, initialState(), { type: 'oops_pressed' }, null, { now: T0 }).state;
+  const cy = subject('0000000003', { main: false, override: true });
+  const run = decide(m, s, { type: 'card_inserted', fob: cy.fob }, cy, { now: T0 }).state;
+  const forged = JSON.parse(JSON.stringify(run)) as MachineState;
+  forged.oopsed = false;
+  assert.equal([cleanState(forged).relay, outputsOf(m, forged).relay], [false, false]);
+});
+
 // ------------------------------------------------------------------ random sequences keep the invariants
 
 function rng(seed: number) {
@@ -241,9 +271,11 @@ test('random event sequences: never throw, and the safety invariants always hold
     machine({ always_enabled: true }),
     machine({ unauthorized_warn_only: true, second_relay: SECOND }),
     machine({ second_relay: { unauthorized_warn_only: false, always_enabled: true, display_name: 'd' } }),
+    machine({ always_enabled: true, second_relay: SECOND }),
   ];
   const next = rng(12345);
   let decisions = 0;
+  let holders = 0;
   for (let run = 0; run < 200; run++) {
     const m = machines[run % machines.length];
     let s = initialState();
@@ -268,6 +300,10 @@ test('random event sequences: never throw, and the safety invariants always hold
       if (m.second_relay === null) assert.is(o.second_relay, false);
       assert.is(o.oops_led, t.oopsed);
       if (t.lockout_pending) assert.ok(t.user !== null && !t.override);
+      if (t.override) assert.ok(t.oopsed || t.locked_out, 'override session without an oops or lockout to override');
+      if (o.second_relay && !m.second_relay!.always_enabled) assert.ok(t.user !== null || t.holder !== null, 'second relay on for nobody');
+      if (t.holder !== null) holders++;
+      if (t.holder !== null) assert.ok(t.user === null && t.look === 'always_on' && o.relay && t.rfid === t.holder.fob, 'holder outside an always-on run');
       if (e.type === 'card_removed' || e.type === 'oops_pressed' || e.type === 'admin_oops' || e.type === 'reboot') {
         if (!(m.always_enabled && !t.oopsed && !t.locked_out)) assert.is(o.relay, false, e.type);
       }
@@ -277,6 +313,7 @@ test('random event sequences: never throw, and the safety invariants always hold
     }
   }
   assert.is(decisions, 8000);
+  assert.ok(holders > 0, 'the sequences reached an always-on card holder');
 });
 
 test('random legacy updates never throw and keep relay off while oopsed without override', () => {

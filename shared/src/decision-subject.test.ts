@@ -2,7 +2,7 @@
 // behind the expiry check.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { machineConfig as baseMachine, user as baseUser } from './decision-fixtures.js';
+import { machineConfig as baseMachine, user as baseUser } from '../test/decision-fixtures.js';
 import { isExpired, lcdSafeName, subjectFor, ymdToDays } from './decision.js';
 import type { MachineConfig, UserRecord } from './config-types.js';
 

@@ -76,6 +76,12 @@ export interface MachineState {
   rfid_since: number | null;
   /** The running session's holder, or null. */
   user: Subject | null;
+  /**
+   * The known member whose card is in the reader of an always-enabled machine running always-on
+   * (no session there; dm_mac still tracks them as its current user): the known-user metric and
+   * the second relay's verdict follow them. null otherwise.
+   */
+  holder: Subject | null;
   /** Running session is an override session. */
   override: boolean;
   session_start: number | null;
@@ -113,16 +119,28 @@ export type MachineEvent =
   | { type: 'config_changed' };
 
 export type DenyReason = 'unknown' | 'unauthorized' | 'oopsed' | 'locked_out' | 'expired' | 'stale_list';
-/** error: a malformed event or state made the decision fail closed. */
-export type SessionEndReason = 'removed' | 'oops' | 'reboot' | 'swap' | 'lockout' | 'config' | 'error';
+/**
+ * error: a malformed event or state made the decision fail closed. cleared: an admin cleared the
+ * oops or lockout an override session was running under.
+ */
+export type SessionEndReason = 'removed' | 'oops' | 'reboot' | 'swap' | 'lockout' | 'config' | 'cleared' | 'error';
 
 export type LogEvent =
   /** authorized=false: a warn-only machine let a member without the authorization run it. */
   | { type: 'session_start'; at: number; fob: string; account_id: string; full_name: string; override: boolean; authorized: boolean }
   | { type: 'session_end'; at: number; fob: string; account_id: string; full_name: string; duration_ms: number; reason: SessionEndReason; override: boolean }
-  | { type: 'denied'; at: number; fob: string; account_id: string | null; full_name: string | null; reason: DenyReason }
-  /** by: full_name of the member at the machine, 'unknown user' when none, or the admin. */
-  | { type: 'oops'; at: number; source: OopsSource; by: string }
+  /** blocked: the machine was oopsed or locked out at the time (nothing changed on it). */
+  | { type: 'denied'; at: number; fob: string; account_id: string | null; full_name: string | null; reason: DenyReason; blocked?: boolean }
+  /**
+   * A card left the reader with no session running on it (an unknown or refused card, or one whose
+   * session an oops, lockout, reboot or clear already ended); held_ms: since it was inserted.
+   */
+  | { type: 'card_removed'; at: number; fob: string; held_ms: number }
+  /**
+   * by: full_name of the member at the machine, 'unknown user' when none, or the admin.
+   * fob: the card in the reader at the press ('' or absent: none).
+   */
+  | { type: 'oops'; at: number; source: OopsSource; by: string; fob?: string }
   | { type: 'oops_cleared'; at: number; by: string }
   | { type: 'locked_out'; at: number; by: string; pending: boolean }
   | { type: 'unlocked'; at: number; by: string }

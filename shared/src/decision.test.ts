@@ -1,4 +1,4 @@
-// The decision state machine against dm_mac's looks table and rules (compat doc), one test per
+// The decision state machine against dm_mac's looks table and rules (docs/dm-mac-compat.md), one test per
 // row and rule; the seven deliberate differences are pinned in decision-differences.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -218,7 +218,7 @@ test('rule 3: oops during a session ends it: relay off, user cleared, oops look,
   assert.is(r.state.relay, false);
   assert.is(r.outputs.display, 'Oops!! Please\ncheck/post Slack');
   assert.equal(r.last.log, [
-    { type: 'oops', at: T0 + 61000, source: 'button', by: 'Ann Smith' },
+    { type: 'oops', at: T0 + 61000, source: 'button', by: 'Ann Smith', fob: ANN.fob },
     { type: 'session_end', at: T0 + 61000, fob: ANN.fob, account_id: ANN.account_id, full_name: 'Ann Smith', duration_ms: 61000, reason: 'oops', override: false },
   ]);
 });
@@ -328,8 +328,8 @@ test('rule 5: warn-only does not admit unknown fobs', () => {
 test('rule 5: unauthorized insertion logs denied reason unauthorized; removal returns to idle with no session log', () => {
   const r = run(machine(), initialState(), [[ins(BOB.fob), BOB, T0]]);
   assert.equal(r.log, [{ type: 'denied', at: T0, fob: BOB.fob, account_id: BOB.account_id, full_name: 'Bob Jones', reason: 'unauthorized' }]);
-  const r2 = run(machine(), r.state, [[REMOVE, BOB]]);
-  assert.equal(r2.log, []);
+  const r2 = run(machine(), r.state, [[REMOVE, BOB, T0 + 4000]]);
+  assert.equal(r2.log, [{ type: 'card_removed', at: T0 + 4000, fob: BOB.fob, held_ms: 4000 }], 'a card pulled with no session is logged (dm_mac posts its logout line)');
   assert.is(r2.outputs.display, 'Please Insert\nRFID Card');
 });
 
@@ -373,13 +373,13 @@ test('rule 5: an override member on a normal machine follows the normal rules', 
 test('rule 5: authorized member on an oopsed / locked-out machine: nothing changes, denied oopsed / locked_out', () => {
   const a = run(machine(), initialState(), [[OOPS, null], [ins(ANN.fob), ANN, T0]]);
   assert.equal(a.outputs, out(false, 'Oops!! Please\ncheck/post Slack', [1, 0, 0], 0.5, true, false));
-  assert.equal(a.last.log, [{ type: 'denied', at: T0, fob: ANN.fob, account_id: ANN.account_id, full_name: 'Ann Smith', reason: 'oopsed' }]);
+  assert.equal(a.last.log, [{ type: 'denied', at: T0, fob: ANN.fob, account_id: ANN.account_id, full_name: 'Ann Smith', reason: 'oopsed', blocked: true }]);
   const b = run(machine(), initialState(), [[aLock, null], [ins(ANN.fob), ANN]]);
   assert.equal(b.outputs, out(false, 'Down for\nmaintenance', [1, 0.5, 0], 0.5, false, false));
   assert.is((b.last.log[0] as any).reason, 'locked_out');
   const c = run(machine(), b.state, [[REMOVE, ANN]]);
   assert.equal(c.outputs, b.outputs);
-  assert.equal(c.last.log, []);
+  assert.equal(types(c.last.log), ['card_removed']);
 });
 
 test('rule 5: swapping one authorized card for another authorized card: session of the new holder', () => {
@@ -491,13 +491,37 @@ test('rule 7: second relay follows the main relay off at session end', () => {
   assert.equal(types(r.last.log), ['session_end']);
 });
 
-test('rule 7: always-on main relay: second relay always / warn / denied without a user', () => {
+test('rule 7: always-on main relay with nobody at it: second relay on only when always-enabled, off even when warn-only', () => {
   const base = { always_enabled: true };
   assert.is(run(machine(Object.assign({ second_relay: second({ always_enabled: true }) }, base)), initialState(), [[CONFIG, null]]).outputs.second_relay, true);
-  assert.is(run(machine(Object.assign({ second_relay: second({ unauthorized_warn_only: true }) }, base)), initialState(), [[CONFIG, null]]).state.second_mode, 'warn');
+  const w = run(machine(Object.assign({ second_relay: second({ unauthorized_warn_only: true }) }, base)), initialState(), [[CONFIG, null]]);
+  assert.is(w.state.second_mode, 'off');
+  assert.is(w.outputs.second_relay, false, 'an accessory never runs for nobody');
+  assert.equal(w.outputs, out(true, 'Always On', [0, 1, 0], 0.5, false, false));
   const d = run(machine(Object.assign({ second_relay: second() }, base)), initialState(), [[CONFIG, null]]);
-  assert.is(d.state.second_mode, 'denied');
+  assert.is(d.state.second_mode, 'off');
   assert.is(d.outputs.second_relay, false);
+  assert.equal(types(d.log), [], 'no second-relay verdict for nobody');
+});
+
+test('rule 7: always-on main relay with a known card in: the second relay follows its holder; pulled -> off again', () => {
+  const m = machine({ always_enabled: true, second_relay: second({ unauthorized_warn_only: true }) });
+  const g = run(m, initialState(), [[CONFIG, null], [ins(ANN.fob), subject(ANN.fob, { second: true })]]);
+  assert.equal([g.state.second_mode, g.outputs.second_relay, g.outputs.display], ['granted', true, 'Always On']);
+  assert.is(g.state.user, null, 'no session on an always-on machine');
+  assert.is(g.state.holder!.fob, ANN.fob);
+  const w = run(m, initialState(), [[CONFIG, null], [ins(BOB.fob), BOB]]);
+  assert.equal([w.state.second_mode, w.outputs.second_relay], ['warn', true]);
+  const u = run(m, initialState(), [[CONFIG, null], [ins('0099999999'), null]]);
+  assert.equal([u.state.second_mode, u.outputs.second_relay, u.state.holder], ['off', false, null], 'an unknown card is nobody');
+  const d = run(machine({ always_enabled: true, second_relay: second() }), initialState(), [[CONFIG, null], [ins(BOB.fob), BOB]]);
+  assert.equal([d.state.second_mode, d.outputs.second_relay], ['denied', false]);
+  const out2 = run(m, g.state, [[REMOVE, ANN]]);
+  assert.equal([out2.state.second_mode, out2.outputs.second_relay, out2.state.holder, out2.outputs.relay], ['off', false, null, true]);
+  const oops = run(m, g.state, [[OOPS, ANN]]);
+  assert.is(oops.state.holder, null, 'an oops forgets the holder (dm_mac clears its current user)');
+  const rb = run(m, g.state, [[REBOOT, null]]);
+  assert.equal([rb.state.holder, rb.outputs.second_relay], [null, false], 'so does a reboot; the card must be re-inserted');
 });
 
 test('rule 7: an override session gets the second relay by the same rules', () => {
@@ -585,7 +609,7 @@ test('unlock while a lockout is pending: the session goes on with the welcome te
 });
 
 test('lockout with cut=false during an override session: locked at once, the override session goes on', () => {
-  const a = run(machine(), initialState(), [[OOPS, null], [ins(MAINT.fob), MAINT], [aClear, null], [aLockSoft, null]]);
+  const a = run(machine(), initialState(), [[aLockSoft, null], [ins(MAINT.fob), MAINT], [aLockSoft, null]]);
   assert.is(a.state.locked_out, true);
   assert.is(a.state.lockout_pending, false);
   assert.equal(a.outputs, out(true, 'OVERRIDE BY\nMia', [0, 1, 0], 0.5, false, false));
@@ -601,11 +625,42 @@ test('unlock: back to idle (or always-on); logged with the admin', () => {
   assert.equal(b.outputs, out(true, 'Always On', [0, 1, 0], 0.5, false, false));
 });
 
-test('clearing the oops during an override session keeps the session; removal then goes idle', () => {
-  const a = run(machine(), initialState(), [[OOPS, null], [ins(MAINT.fob), MAINT], [aClear, null]]);
-  assert.equal(a.outputs, out(true, 'OVERRIDE BY\nMia', [0, 1, 0], 0.5, false, false));
-  const b = run(machine(), a.state, [[REMOVE, MAINT]]);
-  assert.equal(b.outputs, out(false, 'Please Insert\nRFID Card', [0, 0, 0], 0, false, false));
+test('clearing the oops during an override session ends it: relay off, idle, the card must be re-inserted', () => {
+  const a = run(machine(), initialState(), [[OOPS, null], [ins(MAINT.fob), MAINT, T0], [aClear, null, T0 + 5000]]);
+  assert.equal(a.outputs, out(false, 'Please Insert\nRFID Card', [0, 0, 0], 0, false, false));
+  assert.equal(a.last.log, [
+    { type: 'oops_cleared', at: T0 + 5000, by: 'admin' },
+    { type: 'session_end', at: T0 + 5000, fob: MAINT.fob, account_id: MAINT.account_id, full_name: 'Mia Maint', duration_ms: 5000, reason: 'cleared', override: true },
+  ]);
+  assert.equal([a.state.user, a.state.override, a.state.rfid], [null, false, MAINT.fob]);
+  const again = run(machine(), a.state, [[CONFIG, null], [ins(MAINT.fob), MAINT]]);
+  assert.is(again.outputs.relay, false, 'the same card still in is not a new login');
+  const b = run(machine(), a.state, [[REMOVE, MAINT], [ins(MAINT.fob), MAINT]]);
+  assert.is(b.outputs.display, 'Unauthorized', 're-inserted: a fresh, normally checked login');
+  const ok = subject(MAINT.fob, { main: true, override: true, name: 'Mia' });
+  const c = run(machine(), a.state, [[REMOVE, ok], [ins(ok.fob), ok]]);
+  assert.equal(c.outputs, out(true, 'Welcome,\nMia', [0, 1, 0], 0.5, false, false));
+});
+
+test('unlocking during an override session ends it too; with the other flag still set its look stays', () => {
+  const a = run(machine(), initialState(), [[aLock, null], [ins(MAINT.fob), MAINT], [aUnlock, null]]);
+  assert.equal(a.outputs, out(false, 'Please Insert\nRFID Card', [0, 0, 0], 0, false, false));
+  assert.is((a.last.log[1] as any).reason, 'cleared');
+  const b = run(machine(), initialState(), [[OOPS, null], [aLock, null], [ins(MAINT.fob), MAINT], [aClear, null]]);
+  assert.equal(b.outputs, out(false, 'Down for\nmaintenance', [1, 0.5, 0], 0.5, false, false));
+  const c = run(machine(), initialState(), [[OOPS, null], [aLock, null], [ins(MAINT.fob), MAINT], [aUnlock, null]]);
+  assert.equal(c.outputs, out(false, 'Oops!! Please\ncheck/post Slack', [1, 0, 0], 0.5, true, false));
+});
+
+test('oopsed and locked out at once: the lockout look with the oops LED lit, whichever came first', () => {
+  const a = run(machine(), initialState(), [[OOPS, null], [aLock, null]]);
+  assert.equal(a.outputs, out(false, 'Down for\nmaintenance', [1, 0.5, 0], 0.5, true, false));
+  const b = run(machine(), initialState(), [[aLock, null], [OOPS, null]]);
+  assert.equal(b.outputs, a.outputs);
+  const c = run(machine(), a.state, [[REBOOT, null], [ins(ANN.fob), ANN], [REMOVE, ANN]]);
+  assert.equal(c.outputs, a.outputs);
+  const d = run(machine(), initialState(), [[OOPS, null], [aLock, null], [ins(MAINT.fob), MAINT], [REMOVE, MAINT]]);
+  assert.equal(d.outputs, a.outputs, 'after an override session too');
 });
 
 test('a card left in during an oops needs a re-insert after the clear', () => {

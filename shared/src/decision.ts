@@ -1,6 +1,6 @@
 // The decision state machine: one pure function from (machine, state, event, subject, now) to
 // (new state, outputs, log events), run by the unit offline and by the server for legacy units.
-// It reproduces dm_mac's looks and rules except the seven deliberate differences (compat doc).
+// It reproduces dm_mac's looks and rules except the seven deliberate differences (docs/dm-mac-compat.md).
 // Espruino- and Lua-safe: no bitwise operators, no destructuring/spread/default params/Map/Set.
 import type { UserRecord } from './config-types.js';
 import type {
@@ -49,6 +49,7 @@ export function initialState(): MachineState {
     rfid: null,
     rfid_since: null,
     user: null,
+    holder: null,
     override: false,
     session_start: null,
     relay: false,
@@ -198,9 +199,10 @@ function isLook(x: unknown): boolean {
   return typeof x === 'string' && LOOKS.indexOf(x as Look) >= 0;
 }
 
+/** Oopsed and locked out at once shows the lockout look (the oops LED says the rest). */
 function restLookOf(oopsed: boolean, locked: boolean, alwaysOn: boolean): Look {
-  if (oopsed) return 'oops';
   if (locked) return 'locked_out';
+  if (oopsed) return 'oops';
   return alwaysOn ? 'always_on' : 'idle';
 }
 
@@ -222,7 +224,8 @@ export function cleanState(x: unknown): MachineState {
   const blocked = s.oopsed || s.locked_out;
   let ok = false;
   if (user !== null && o.relay === true) {
-    if (o.override === true) ok = look === 'override';
+    // an override session only runs under the oops or lockout it overrides
+    if (o.override === true) ok = look === 'override' && blocked;
     else ok = look === 'welcome' && !blocked;
   }
   if (ok) {
@@ -245,6 +248,9 @@ export function cleanState(x: unknown): MachineState {
       s.look = look;
       s.relay = look === 'always_on' && o.relay === true;
       if (look === 'always_on' && !s.relay) s.look = 'idle';
+      // the card holder of an always-on machine: only the member whose card is in the reader
+      const holder = cleanSubject(o.holder);
+      if (s.relay && holder !== null && holder.fob === s.rfid) s.holder = holder;
     }
   }
   s.second_mode = s.relay && typeof o.second_mode === 'string' && MODES.indexOf(o.second_mode) >= 0 ? o.second_mode : 'off';
@@ -260,11 +266,18 @@ function hasSecondRelay(machine: unknown): boolean {
   return sr !== null && typeof sr === 'object';
 }
 
+/**
+ * The second relay's verdict: off with the main relay; on with it when always-enabled; otherwise
+ * it needs a person at the machine (the session's member, or the card holder of an always-on
+ * machine): granted, warn-only or denied for them, and off for nobody.
+ */
 function secondModeOf(machine: DecisionMachine, s: MachineState): SecondRelayMode {
   if (!s.relay || !hasSecondRelay(machine)) return 'off';
   const sr: any = machine.second_relay;
   if (sr.always_enabled === true) return 'always';
-  if (s.user !== null && s.user.second === true) return 'granted';
+  const person = s.user !== null ? s.user : s.holder;
+  if (person === null || person === undefined) return 'off';
+  if (person.second === true) return 'granted';
   if (sr.unauthorized_warn_only === true) return 'warn';
   return 'denied';
 }
@@ -341,6 +354,7 @@ function rest(st: Step): void {
   s.look = restLookOf(s.oopsed, s.locked_out, alwaysOn(st));
   s.relay = s.look === 'always_on';
   s.look_name = '';
+  if (!s.relay) s.holder = null;
 }
 
 function endSession(st: Step, reason: SessionEndReason): void {
@@ -394,14 +408,16 @@ function startSession(st: Step, u: Subject, override: boolean): void {
 
 /** Log a refusal; the look changes only when the machine is neither oopsed nor locked out. */
 function deny(st: Step, fob: string, u: Subject | null, reason: DenyReason, look: Look): void {
-  st.log.push({
+  const e: LogEvent = {
     type: 'denied',
     at: st.now,
     fob: fob,
     account_id: u === null ? null : u.account_id,
     full_name: u === null ? null : u.full_name,
     reason: reason,
-  });
+  };
+  if (blocked(st)) e.blocked = true;
+  st.log.push(e);
   if (!blocked(st)) {
     st.s.look = look;
     st.s.relay = false;
@@ -446,6 +462,9 @@ function insert(st: Step, fob: string, given: Subject | null, stale: boolean): v
       inserted: true,
     });
     rest(st);
+    // a known member (not expired, list not stale) becomes the card holder the metrics and the
+    // second relay follow
+    s.holder = s.relay && u !== null && !u.expired && !stale ? u : null;
     return;
   }
   if (u === null) {
@@ -478,23 +497,30 @@ function insert(st: Step, fob: string, given: Subject | null, stale: boolean): v
 function remove(st: Step, given: Subject | null): void {
   const s = st.s;
   const prev = s.rfid;
+  const since = s.rfid_since;
   if (prev === null && s.user === null) return;
   setRfid(st, null);
+  s.holder = null;
   if (s.user !== null) {
     endSession(st, 'removed');
     rest(st);
     return;
   }
-  if (alwaysOn(st) && !blocked(st) && prev !== null) {
-    const u = given !== null && given.fob === prev ? given : null;
-    st.log.push({
-      type: 'card_audit',
-      at: st.now,
-      fob: prev,
-      account_id: u === null ? null : u.account_id,
-      full_name: u === null ? null : u.full_name,
-      inserted: false,
-    });
+  if (prev !== null) {
+    if (alwaysOn(st) && !blocked(st)) {
+      const u = given !== null && given.fob === prev ? given : null;
+      st.log.push({
+        type: 'card_audit',
+        at: st.now,
+        fob: prev,
+        account_id: u === null ? null : u.account_id,
+        full_name: u === null ? null : u.full_name,
+        inserted: false,
+      });
+    } else {
+      const held = typeof since === 'number' ? st.now - since : 0;
+      st.log.push({ type: 'card_removed', at: st.now, fob: prev, held_ms: held > 0 ? held : 0 });
+    }
   }
   rest(st);
 }
@@ -504,10 +530,27 @@ function oops(st: Step, source: 'button' | 'admin' | 'api', by: string): void {
   // a button held over several updates while nothing runs changes nothing
   // (an admin oops is always logged)
   if (source === 'button' && s.oopsed && s.user === null && !s.relay) return;
-  st.log.push({ type: 'oops', at: st.now, source: source, by: by });
+  const e: LogEvent = { type: 'oops', at: st.now, source: source, by: by };
+  if (s.rfid !== null) e.fob = s.rfid;
+  st.log.push(e);
   s.oopsed = true;
   endSession(st, 'oops');
   rest(st);
+}
+
+/**
+ * An admin cleared the oops or the lockout: an override session ends with it (the reason it ran
+ * under is gone; the card stays in and must be re-inserted), relays off, the look of what is
+ * still set. A normal session (a lockout still pending) goes on.
+ */
+function clearFlag(st: Step): void {
+  const s = st.s;
+  if (s.user !== null && s.override) {
+    endSession(st, 'cleared');
+    rest(st);
+  } else if (s.user === null) {
+    rest(st);
+  }
 }
 
 function buttonOopsBy(s: MachineState, u: Subject | null): string {
@@ -575,7 +618,7 @@ function apply(st: Step, e: any, u: Subject | null, stale: boolean): string | nu
   } else if (t === 'admin_clear_oops') {
     st.log.push({ type: 'oops_cleared', at: st.now, by: byOf(e) });
     s.oopsed = false;
-    if (s.user === null) rest(st);
+    clearFlag(st);
   } else if (t === 'admin_lockout') {
     lockout(st, byOf(e), e.cut === true);
   } else if (t === 'admin_unlock') {
@@ -583,10 +626,11 @@ function apply(st: Step, e: any, u: Subject | null, stale: boolean): string | nu
     s.locked_out = false;
     s.lockout_pending = false;
     s.lockout_by = '';
-    if (s.user === null) rest(st);
+    clearFlag(st);
   } else if (t === 'reboot') {
     st.log.push({ type: 'reboot', at: st.now });
     if (e.rfid === null || isFob(e.rfid)) setRfid(st, e.rfid);
+    s.holder = null;
     endSession(st, 'reboot');
     rest(st);
   } else if (t === 'config_changed') {

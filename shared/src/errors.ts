@@ -14,7 +14,7 @@ export type SharedErrorCode =
   | 'DELTA_WRONG_BASE'
   | 'DELTA_MALFORMED';
 
-/** A plain object error (not a subclass of Error: see espruino.md). */
+/** A plain object error (not a subclass of Error: see docs/on-chip.md). */
 export interface SharedError {
   code: SharedErrorCode;
   message: string;

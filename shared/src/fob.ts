@@ -10,13 +10,24 @@ export const FOB_MAX = 4294967295;
 export function canonicalFob(raw: string): Result<string> {
   const s = typeof raw === 'string' ? raw.trim() : '';
   if (s.length === 0) return fail('FOB_INVALID', 'fob code is empty');
-  if (!/^[0-9]+$/.test(s)) return fail('FOB_INVALID', 'fob code "' + s + '" must contain only digits 0-9');
+  if (!allDigits(s)) return fail('FOB_INVALID', 'fob code "' + s + '" must contain only digits 0-9');
   if (s.length > FOB_DIGITS) {
-    const stripped = s.replace(/^0+/, '');
+    let z = 0;
+    while (z < s.length && s.charCodeAt(z) === 48) z++;
+    const stripped = s.substring(z);
     if (stripped.length > FOB_DIGITS) return fail('FOB_INVALID', 'fob code "' + s + '" has more than 10 digits');
     return ok(padFob(stripped));
   }
   return ok(padFob(s));
+}
+
+/** Only the digits 0-9 (a loop, not a RegExp: the same code compiles to Lua, which has none). */
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function padFob(digits: string): string {

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, createHmac } from 'node:crypto';

@@ -1,6 +1,6 @@
 // HMAC-SHA256 over 8-bit strings, built from a raw SHA-256 passed in (Espruino's
 // require("crypto").SHA256 on the unit, node:crypto in Node), plus hex and constant-time helpers.
-// Strings are 8-bit: each character code 0..255 is one byte (ASCII bodies, see the contracts).
+// Strings are 8-bit: each character code 0..255 is one byte (ASCII bodies, see docs/protocol.md).
 
 /** A raw SHA-256: 8-bit string in, 32-byte digest out (ArrayBuffer, bytes, or a binary string). */
 export type RawSha256 = (data: string) => string | ArrayBuffer | Uint8Array;

@@ -1,13 +1,6 @@
-// @fobgate/shared: the runtime-neutral core used by the server and bundled into the firmware.
-export * from './errors.js';
-export * from './fob.js';
-export * from './wiegand.js';
-export * from './config-types.js';
+// @fobgate/shared for Node (server, scripts, tests): the chip core plus what only runs in Node
+// (config-file validation, dm_mac's update rules, the members diff).
+export * from './chip.js';
 export * from './config.js';
-export * from './hmac.js';
-export * from './decision-types.js';
-export * from './decision.js';
 export * from './legacy-update.js';
-export * from './authlist.js';
-export * from './protocol.js';
 export * from './users-diff.js';

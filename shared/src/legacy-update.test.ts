@@ -2,10 +2,10 @@
 // card change, config drift), applied through decide().
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { machineConfig, T0, user } from './decision-fixtures.js';
+import { machineConfig, T0, user } from '../test/decision-fixtures.js';
 import type { MachineConfig, UserRecord } from './config-types.js';
 import { decide, initialState, subjectFor } from './decision.js';
-import { applyLegacyUpdate, type LegacyUpdate } from './legacy-update.js';
+import { applyLegacyUpdate, type LegacyDecision, type LegacyUpdate } from './legacy-update.js';
 import type { Decision, MachineState, Subject } from './decision-types.js';
 
 const TODAY = '2026-01-01';
@@ -29,7 +29,7 @@ function unit(m: MachineConfig) {
   let prev: number | null = null;
   let now = T0;
   return {
-    post(rfid: string | null, uptime: number, oops?: boolean): Decision {
+    post(rfid: string | null, uptime: number, oops?: boolean): LegacyDecision {
       now += 1000;
       const d = applyLegacyUpdate(m, state, { oops: oops === true, rfid: rfid, uptime: uptime, prev_uptime: prev }, lookupFor(m), { now: now });
       state = d.state;
@@ -64,6 +64,28 @@ test('idle updates with nothing changed change nothing and log nothing', () => {
   const c = u.post('0000000001', 40);
   assert.equal(c.log, []);
   assert.is(c.outputs.relay, true);
+});
+
+test("touched (dm_mac's last_update): oops presses, card changes and config resets only", () => {
+  const u = unit(machineConfig());
+  assert.is(u.post(null, 10).touched, false, 'first heartbeat, nothing changed');
+  assert.is(u.post(null, 20).touched, false, 'no-change heartbeat');
+  assert.is(u.post('0000000001', 30).touched, true, 'card inserted');
+  assert.is(u.post('0000000001', 40).touched, false, 'card stays');
+  assert.is(u.post('0000000001', 5).touched, false, 'reboot with the card left in');
+  assert.is(u.post(null, 15).touched, true, 'card removed');
+  assert.is(u.post('0099999999', 25).touched, true, 'unknown card inserted');
+  assert.is(u.post('0099999999', 35, true).touched, true, 'oops pressed');
+  assert.is(u.post('0099999999', 45, true).touched, true, 'oops still pressed (dm_mac counts every press)');
+  assert.is(u.post('0099999999', 55).touched, false, 'button released');
+  const a = unit(machineConfig({ always_enabled: true }));
+  assert.is(a.post(null, 10).touched, true, 'relay switched on: the machine became always-on');
+  assert.is(a.post(null, 20).touched, false, 'always-on heartbeat');
+  assert.is(a.post('0000000001', 30).touched, true, 'always-on card change tracked');
+  // rule 6: a machine no longer always-enabled is forced back to idle
+  const was = a.state();
+  const d = applyLegacyUpdate(machineConfig(), was, { oops: false, rfid: '0000000001', uptime: 40, prev_uptime: 30 }, lookupFor(machineConfig()), { now: T0 });
+  assert.equal([d.outputs.relay, d.touched], [false, true]);
 });
 
 test('card gone in a later update ends the session with its duration', () => {

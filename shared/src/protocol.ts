@@ -11,6 +11,25 @@ export const SYNC_INTERVAL_S = 5;
 /** The highest request counter there is (the server refuses larger ones). */
 export const MAX_COUNTER = 2147483647;
 
+/** Most events one sync request may carry (the firmware sends 10 at a time). */
+export const MAX_EVENTS_PER_SYNC = 50;
+/** Longest `reason` and `detail` of an event (the firmware cuts them to these). */
+export const EVENT_REASON_MAX = 64;
+export const EVENT_DETAIL_MAX = 200;
+/** Largest sync request body the server reads, bytes. */
+export const SYNC_BODY_MAX = 128 * 1024;
+
+/**
+ * Codes of a 429 answer to a unit (its body carries `retry_after_s`, as does Retry-After):
+ * RATE_LIMITED: the unit sent more requests or bytes than its budget; it sends nothing before
+ * then. EVENTS_RATE_LIMITED: more events than its budget (or the server's event store is behind);
+ * it keeps its events and goes on syncing without them until then.
+ */
+export const RATE_LIMITED = 'RATE_LIMITED';
+export const EVENTS_RATE_LIMITED = 'EVENTS_RATE_LIMITED';
+/** Longest wait a unit takes from a (possibly unsigned) 429, ms: a forged answer cannot silence it longer. */
+export const RETRY_AFTER_MAX_MS = 5 * 60_000;
+
 /** What a unit's relays/LCD look like right now, as reported by the unit. */
 export interface UnitStateReport {
   relay: boolean;
@@ -199,12 +218,19 @@ export interface ErrorBody {
   error: string;
   code?: string;
   action_applied?: boolean;
+  /** 429: seconds to wait (also in Retry-After). */
+  retry_after_s?: number;
 }
 
 // ---- Admin API (Authorization: Bearer <ADMIN_TOKEN>) ----
-// POST   /api/admin/units                   {machine}            -> UnitRegistration
+// POST   /api/admin/units                   {machine, hold_until_verified?} -> UnitRegistration (pending key)
+// POST   /api/admin/units/:name/pending/verified                 -> {success, unit_id} (flash tool)
+// GET    /api/admin/units/:name                                  -> {machine, unit, pending} (ids, no keys)
+// DELETE /api/admin/units/:name/pending                          -> {success, cancelled}
 // GET    /api/admin/users                                        -> users.json array
-// PUT    /api/admin/users                   users.json array     -> UsersReplaceResult
+// PUT    /api/admin/users?allow_removals=   users.json array     -> UsersReplaceResult
+// GET    /api/admin/users/history                                -> UsersHistoryResponse
+// POST   /api/admin/users/rollback          {revision?, allow_removals?, dry_run?} -> UsersReplaceResult
 // GET    /api/admin/machines                                     -> FleetResponse
 // POST   /api/admin/machines/:name/oops     {cut?}               -> {success: true}
 // DELETE /api/admin/machines/:name/oops                          -> {success: true}
@@ -217,6 +243,22 @@ export interface UnitRegistration {
   machine: string;
   /** Hex, 32 bytes. Shown once; store it only on the unit. */
   key: string;
+  /** Public name of this key (a digest; not secret). */
+  unit_id: string;
+  /**
+   * unit_id of the machine's current unit, or null. The new key is pending: the current unit keeps
+   * working until a request signed with the new key arrives, which retires the old key.
+   */
+  replaces: string | null;
+}
+
+/** GET /api/admin/units/:name: which unit key a machine accepts, and a pending one (ids only). */
+export interface UnitKeyStatus {
+  machine: string;
+  /** The unit whose key the server accepts now. */
+  unit: { unit_id: string; registered_at: number } | null;
+  /** A key issued for the machine's next unit that has not signed a request yet. */
+  pending: { unit_id: string; registered_at: number; verified: boolean } | null;
 }
 
 export interface MemberChange {
@@ -230,13 +272,50 @@ export interface MemberChange {
   fields: string[];
 }
 
+export interface MemberName {
+  account_id: string;
+  full_name: string;
+}
+
 export interface UsersReplaceResult {
   /** New users-list version (each machine's authorization list version follows it). */
   version: number;
   added: string[];
   removed: string[];
+  /** The same members as `added` / `removed`, with their names. */
+  added_members: MemberName[];
+  removed_members: MemberName[];
+  /** Members in force before this change. */
+  members_before: number;
   changed: MemberChange[];
   warnings: string[];
+  /**
+   * Members one replacement may remove without allow_removals: max(5, 10 % of the current list),
+   * and never all of them.
+   */
+  removal_limit: number;
+  /** This replacement removes more than that (refused unless allow_removals). */
+  removals_need_confirmation: boolean;
+  /** The users-history revision the replaced list was kept as (null: dry run, no change, or no history). */
+  previous_revision: number | null;
+}
+
+/** One earlier users.json kept by the server (GET /api/admin/users/history). */
+export interface UsersRevision {
+  revision: number;
+  /** Epoch ms it was kept (0 when unknown). */
+  saved_at: number;
+  /** Members it holds (-1 when unknown). */
+  members: number;
+  /** Why the list it holds was replaced. */
+  reason: string;
+}
+
+export interface UsersHistoryResponse {
+  /** Members in force now. */
+  current_members: number;
+  /** Newest first. */
+  revisions: UsersRevision[];
 }
 
 export interface FleetRow {
@@ -259,7 +338,13 @@ export interface FleetRow {
   firmware: string | null;
   list_version_held: number | null;
   list_version_latest: number;
+  /** The unit reports a list this server did not issue (see the server's list-versions.ts). */
+  list_unrecognized: boolean;
   wifi_signal_db: number | null;
+  /** Events the unit lost to its buffer overflowing (its lifetime total; 0 for none or no unit). */
+  events_dropped: number;
+  /** Epoch ms that total last grew, or null. */
+  events_dropped_at: number | null;
   last_event: { type: string; at: number; summary: string } | null;
 }
 

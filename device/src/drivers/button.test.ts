@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Button, BUTTON_DEBOUNCE_MS } from './button.js';
-import { FakeInputPin, FakeTime } from './fake-hal.js';
+import { FakeInputPin, FakeTime } from '../../test/fake-pins-clock.js';
 
 function rig(idleLevel: boolean, pressedLevel: boolean) {
   const time = new FakeTime();

@@ -1,7 +1,7 @@
 // HD44780-over-PCF8574 driver: the exact bytes of the init sequence and of short texts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FakeTime } from './fake-hal.js';
+import { FakeTime } from '../../test/fake-pins-clock.js';
 import { Hd44780, lcdText } from './hd44780.js';
 import { connectPcf8574, PCF8574_DEFAULT_ADDRESS } from './pcf8574.js';
 

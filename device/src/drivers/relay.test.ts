@@ -1,7 +1,7 @@
 // Relay and oops LED drivers: safe state at setup, polarity, failure handling, blink timer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FakeOutputPin, FakeTime } from './fake-hal.js';
+import { FakeOutputPin, FakeTime } from '../../test/fake-pins-clock.js';
 import { OopsLed } from './oops-led.js';
 import { Relay } from './relay.js';
 

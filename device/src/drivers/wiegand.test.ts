@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeWiegand } from '@fobgate/shared';
-import { FakeInputPin, FakeTime } from './fake-hal.js';
+import { FakeInputPin, FakeTime } from '../../test/fake-pins-clock.js';
 import { WiegandReader, WIEGAND_GAP_MS } from './wiegand.js';
 
 // Facility 1, number 1: data 0x010001; E=1 (one set bit in the first 12), O=0.

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { parseMachines, parseUsers, type FleetResponse, type FleetRow, type StoredEvent, type UserRecord } from '@fobgate/shared';
-import { buildApp, createNotifier, EventLog, Store } from '@fobgate/server';
+import { buildApp, createNotifier, EventLog, Store, type AppDeps } from '@fobgate/server';
 import { UnitSim } from '../../sim/unit-sim.js';
-import { ensureFirmware, ROOT } from '../../sim/firmware-build.js';
+import { ensureFirmware, REPO_ROOT as ROOT } from '../../build/ensure-firmware.js';
 
 export { ensureFirmware, ROOT };
 
@@ -98,6 +98,8 @@ export async function startSlack(): Promise<SlackReceiver> {
 export interface ServerOptions {
   members?: unknown[];
   machines?: unknown;
+  /** More buildApp deps (a clock, unit limits, ...). */
+  deps?: Partial<AppDeps>;
 }
 
 /** A real server in a temp data folder; stop() and start() keep its folder and port. */
@@ -108,12 +110,14 @@ export class E2EServer {
   slack: SlackReceiver | null = null;
   private users: UserRecord[];
   private machinesRaw: unknown;
+  private deps: Partial<AppDeps>;
 
   constructor(opts: ServerOptions = {}) {
     const u = parseUsers(opts.members ?? MEMBERS, 'users.json');
     if (!u.ok) throw new Error('e2e users: ' + u.errors.map((e) => e.path + ': ' + e.message).join('; '));
     this.users = u.value;
     this.machinesRaw = opts.machines ?? MACHINES;
+    this.deps = opts.deps ?? {};
     writeFileSync(join(this.dir, 'users.json'), JSON.stringify(opts.members ?? MEMBERS, null, 2));
   }
 
@@ -128,7 +132,7 @@ export class E2EServer {
     const stateDir = join(this.dir, 'state');
     mkdirSync(stateDir, { recursive: true });
     const store = await Store.open({ stateDir, budgetMs: 2000 });
-    const events = EventLog.open(join(stateDir, 'events.jsonl'));
+    const events = EventLog.open(join(stateDir, 'events.db'));
     const notifier = createNotifier({ controlUrl: this.slack.url('/control'), oopsUrl: this.slack.url('/oops') });
     this.app = await buildApp({
       store,
@@ -137,6 +141,7 @@ export class E2EServer {
       config: { users: this.users, machines: m.value, usersPath: join(this.dir, 'users.json') },
       adminToken: ADMIN_TOKEN,
       logger: false,
+      ...this.deps,
     });
     await this.app.listen({ host: '127.0.0.1', port: this.port });
     this.port = (this.app.server.address() as AddressInfo).port;

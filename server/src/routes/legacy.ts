@@ -2,12 +2,13 @@
 // updates decided by the shared state machine (applyLegacyUpdate), oops / lockout, reload-users,
 // the API root and /metrics.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyLegacyUpdate, canonicalFob, diffUsers, type CommandType } from '@fobgate/shared';
+import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
+import { sameJson } from '../same-json.js';
 import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
-import { serverEvent } from '../core.js';
+import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
 interface UpdateBody {
@@ -58,7 +59,7 @@ const updateResponse = {
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, registry, clock } = opts.services;
+  const { core, deps, registry, clock, usersHistory } = opts.services;
   const legacy = { legacy: true };
   const tags = ['dm_mac legacy'];
 
@@ -87,21 +88,22 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         rfid = c.value;
       }
       const now = clock();
-      const rec = core.store.machine(m.name);
+      const rec = core.store.ensureMachine(m.name);
       core.checkin(m, now);
       let meaningful = false;
       if (rec.kind === 'none') {
         rec.kind = 'legacy';
         meaningful = true;
       }
+      // telemetry sent as null (or left out) keeps the value last reported, as dm_mac does
       const t = rec.telemetry;
-      t.wifi_signal_db = num(body.wifi_signal_db);
-      t.wifi_signal_percent = num(body.wifi_signal_percent);
-      t.internal_temperature_c = num(body.internal_temperature_c);
-      t.amps = num(body.amps);
-      rec.second_relay_reported = typeof body.second_relay_state === 'boolean' ? body.second_relay_state : null;
+      t.wifi_signal_db = num(body.wifi_signal_db) ?? t.wifi_signal_db;
+      t.wifi_signal_percent = num(body.wifi_signal_percent) ?? t.wifi_signal_percent;
+      t.internal_temperature_c = num(body.internal_temperature_c) ?? t.internal_temperature_c;
+      t.amps = num(body.amps) ?? t.amps;
+      if (typeof body.second_relay_state === 'boolean') rec.second_relay_reported = body.second_relay_state;
       const uptime = num(body.uptime);
-      const before = JSON.stringify(rec.state);
+      const before = rec.state;
       const d = applyLegacyUpdate(
         m,
         rec.state,
@@ -112,13 +114,14 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       rec.state = d.state;
       rec.outputs = d.outputs;
       if (uptime !== null) rec.uptime_s = uptime;
-      if (d.log.length > 0 || JSON.stringify(d.state) !== before) meaningful = true;
+      // last_update: only an update that changed something (oops press, card in/out, config reset)
+      if (d.touched) rec.last_update = now;
+      if (d.log.length > 0 || !sameJson(d.state, before)) meaningful = true;
       if (meaningful) {
-        rec.last_update = now;
         core.recordLog(m, d.log, 'legacy', null);
         await core.persist(m, false, request.receivedAt);
       } else {
-        core.store.markDirty();
+        core.store.markDirty(m.name);
       }
       const o = d.outputs;
       return {
@@ -137,7 +140,8 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       requireAdmin(request, deps.adminToken);
       const m = core.machineOr404(request.params.name);
       const cut = action === 'lockout';
-      const outcome = core.adminAction(m, action, 'admin', 'api', cut);
+      // dm_mac's API knows nobody: its Slack lines say "by unknown user"
+      const outcome = core.adminAction(m, action, UNKNOWN_USER, 'api', cut);
       await core.persist(m, true, request.receivedAt);
       void reply.code(200);
       return outcome.queued ? { success: true, queued: true, command_id: outcome.command_id } : { success: true };
@@ -182,6 +186,15 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (!loaded.ok) throw errors.configInvalid(loaded.message);
       const diff = diffUsers(core.users, loaded.value);
       const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
+      // The list in force is kept in the users history first (the file the admin edited is
+      // already on disk: a copy that cannot be written in time is logged, the reload stands). The
+      // state then gets its own save budget, so a large copy never turns the reload into a 503.
+      let budgetFrom = request.receivedAt;
+      if (changed && usersHistory) {
+        const kept = await usersHistory.saveWithin(core.users, `replaced by a reload of ${label}`, clock(), core.budgetMs - ANSWER_MARGIN_MS);
+        if (typeof kept !== 'object') request.log.warn(`users history: the replaced users list could not be kept (${kept})`);
+        budgetFrom = performance.now();
+      }
       core.setUsers(loaded.value);
       if (changed) {
         core.bumpListVersion();
@@ -193,7 +206,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         );
         ev.source = 'admin';
         core.storeEvent(ev);
-        await core.persist(null, true, request.receivedAt);
+        await core.persist(null, true, budgetFrom);
       }
       return { removed: diff.removed.length, updated: diff.changed.length, added: diff.added.length };
     },
@@ -211,14 +224,24 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         },
       },
     },
-    async () => ({ message: 'fobgate machine access control server (dm_mac-compatible API); docs at /docs' }),
+    async () => ({ message: 'Nothing to see here...' }),
+  );
+
+  // dm_mac (Quart) sends the root without its slash to the one with it, permanently.
+  app.get(
+    '/api',
+    { config: legacy, schema: { tags, summary: 'Redirects (308) to /api/' } },
+    async (request, reply) => {
+      const q = request.url.indexOf('?');
+      return reply.code(308).header('location', '/api/' + (q >= 0 ? request.url.slice(q) : '')).send();
+    },
   );
 
   app.get(
     '/metrics',
-    { schema: { tags, summary: 'Prometheus metrics (dm_mac names plus fobgate_*)', produces: ['text/plain'] } },
+    { config: legacy, schema: { tags, summary: 'Prometheus metrics (dm_mac names plus fobgate_*)', produces: ['text/plain'] } },
     async (_request, reply) => {
-      const text = await registry.metrics();
+      const text = await core.metrics.render();
       void reply.type(registry.contentType);
       return text;
     },

@@ -23,7 +23,7 @@ const listBody = {
 } as const;
 
 export async function listRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, lists } = opts.services;
+  const { core, lists, budget } = opts.services;
 
   app.post<{ Body: ListRequest }>(
     LIST_PATH,
@@ -32,13 +32,14 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
         tags: ['fobgate units'],
         summary: 'List update download (signed like a sync; answers the announced list file or delta as application/octet-stream)',
         body: listBody,
-        response: errorResponses(401, 404, 409, 410),
+        response: errorResponses(401, 404, 409, 410, 429),
       },
-      preValidation: unitSignatureCheck(core),
+      preValidation: [unitSignatureCheck(core), budget.precheck()],
     },
     async (request, reply) => {
       const req = request.body;
       const m = core.machineOr404(req.machine);
+      // (a download counts against the unit's request budget like a sync: budget.precheck)
       const unit = takeCounter(core, m, req.counter, request, reply);
       if (!unit) return reply;
       const t = lists.download(m, req.version, req.from ?? 0);

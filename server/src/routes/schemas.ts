@@ -7,6 +7,7 @@ export const errorSchema = {
     error: { type: 'string' },
     code: { type: 'string' },
     action_applied: { type: 'boolean' },
+    retry_after_s: { type: 'integer' },
   },
   required: ['error'],
 } as const;

@@ -3,11 +3,16 @@
 // (delta or full), pending commands, the acknowledged event seq and the server time.
 import type { FastifyInstance } from 'fastify';
 import {
+  EVENT_DETAIL_MAX,
+  EVENT_REASON_MAX,
+  MAX_EVENTS_PER_SYNC,
   SIGNATURE_HEADER,
+  SYNC_BODY_MAX,
   SYNC_INTERVAL_S,
   SYNC_PATH,
   outputsOf,
   type DecisionMachine,
+  type LogEvent,
   type Look,
   type MachineConfig,
   type MachineState,
@@ -20,6 +25,7 @@ import type { AppServices } from '../app.js';
 import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
 import { errors } from '../errors.js';
+import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
 import { requestSignature, takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
@@ -43,9 +49,9 @@ const eventSchema = {
     up: msInt,
     fob: { type: 'string', maxLength: 10 },
     dur: msInt,
-    reason: { type: 'string', maxLength: 200 },
+    reason: { type: 'string', maxLength: EVENT_REASON_MAX },
     v: safeInt,
-    detail: { type: 'string', maxLength: 2000 },
+    detail: { type: 'string', maxLength: EVENT_DETAIL_MAX },
     count: countInt,
   },
 } as const;
@@ -89,7 +95,7 @@ const syncBody = {
       required: ['wifi_signal_db', 'free_vars', 'temp_c10'],
       properties: { wifi_signal_db: nullableNumber, free_vars: nullableNumber, temp_c10: nullableNumber },
     },
-    events: { type: 'array', maxItems: 1000, items: eventSchema },
+    events: { type: 'array', maxItems: MAX_EVENTS_PER_SYNC, items: eventSchema },
     dropped_events: countInt,
   },
 } as const;
@@ -97,6 +103,15 @@ const syncBody = {
 /** JSON with every non-ASCII character escaped, so Node bytes equal the unit's 8-bit string. */
 export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+function touchesMachine(e: LogEvent): boolean {
+  return (
+    e.type === 'session_start' ||
+    (e.type === 'session_end' && e.reason === 'removed') ||
+    e.type === 'denied' ||
+    (e.type === 'oops' && e.source === 'button')
+  );
 }
 
 function unknownSubject(fob: string): Subject {
@@ -108,6 +123,8 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
   const look: Look = LOOKS.indexOf(r.look as Look) >= 0 ? (r.look as Look) : prev.look;
   const user = r.session_fob !== null ? (core.subject(m, r.session_fob) ?? unknownSubject(r.session_fob)) : null;
   const sameSession = user !== null && prev.user !== null && prev.user.fob === user.fob;
+  // an always-on machine's card holder (the known-user metric follows them, as for legacy units)
+  const holder = user === null && look === 'always_on' && r.relay && r.rfid !== null ? core.subject(m, r.rfid) : null;
   return {
     oopsed: r.oopsed,
     locked_out: r.locked_out,
@@ -115,6 +132,7 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
     rfid: r.rfid,
     rfid_since: r.rfid === prev.rfid ? prev.rfid_since : r.rfid !== null ? now : null,
     user,
+    holder,
     override: look === 'override',
     session_start: user === null ? null : r.session_start > 0 ? r.session_start : sameSession ? prev.session_start : now,
     relay: r.relay,
@@ -126,7 +144,7 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
 }
 
 export async function syncRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, lists, deps, clock } = opts.services;
+  const { core, lists, listGuard, drops, budget, deps, clock } = opts.services;
   const syncInterval = deps.syncIntervalS ?? SYNC_INTERVAL_S;
 
   app.post<{ Body: SyncRequest }>(
@@ -136,9 +154,11 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         tags: ['fobgate units'],
         summary: 'Unit sync (HMAC-SHA256 of the raw body in x-fobgate-signature; answer signed the same way)',
         body: syncBody,
-        response: errorResponses(401, 404, 409, 503),
+        response: errorResponses(401, 404, 409, 413, 429, 503),
       },
-      preValidation: unitSignatureCheck(core),
+      // A sync carries at most MAX_EVENTS_PER_SYNC short events: ~3 KB from real firmware.
+      bodyLimit: SYNC_BODY_MAX,
+      preValidation: [unitSignatureCheck(core), budget.precheck()],
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
@@ -148,7 +168,12 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       if (!unit) return reply;
       const now = clock();
       core.checkin(m, now);
-      const rec = core.store.machine(m.name);
+      // What one unit may send (the request itself was charged before validation): refused
+      // (429) before anything is stored.
+      let fresh = 0;
+      for (const ev of req.events) if (ev.seq > unit.last_seq) fresh++;
+      budget.events(m, fresh, now);
+      const rec = core.store.ensureMachine(m.name);
       const data = core.store.data;
       let meaningful = false;
 
@@ -166,48 +191,43 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         rec.list_digest_held = req.list_digest;
         meaningful = true;
       }
-      if (req.list_version > data.list_version) {
-        // The unit holds a newer version than this server knows (state lost): move past it.
-        data.list_version = req.list_version;
-        core.bumpListVersion();
-        meaningful = true;
-      } else if (req.list_version === data.list_version && req.list_digest !== lists.current(m).digest) {
-        // Same version, other content (issued before a crash lost it): one version, one content,
-        // so the unit must get a newer one.
-        core.bumpListVersion();
-        meaningful = true;
-      }
+      // What the unit holds is checked against what this server issued, never adopted.
+      if (listGuard.check(m, req.list_version, req.list_digest, () => lists.current(m).digest, now) === 'recovered') meaningful = true;
       rec.uptime_s = req.up / 1000;
       rec.telemetry.wifi_signal_db = req.telemetry.wifi_signal_db;
       rec.telemetry.free_vars = req.telemetry.free_vars;
       rec.telemetry.internal_temperature_c = req.telemetry.temp_c10 === null ? null : req.telemetry.temp_c10 / 10;
 
       const events = req.events.slice().sort((a, b) => a.seq - b.seq);
+      const logs: LogEvent[] = [];
       for (const ev of events) {
         if (ev.seq <= unit.last_seq) continue;
         const at = eventTime(ev, req.up, now);
         const member = ev.fob ? core.userForFob(ev.fob) : null;
         const log = logEventOf(ev, at, member);
+        // the unit does not say whether the session it ended was an override: the mirror knows
+        if (log && log.type === 'session_end' && rec.state.override && rec.state.user !== null && rec.state.user.fob === log.fob) {
+          log.override = true;
+        }
         if (log) {
           core.storeEvent(storedFromLog(m.name, log, 'unit', ev.seq));
-          core.announce(m, log);
+          logs.push(log);
         } else {
           core.storeEvent(housekeepingEvent(m.name, ev, at));
         }
         unit.last_seq = ev.seq;
         meaningful = true;
       }
-      if (req.dropped_events !== unit.dropped_events) {
-        unit.dropped_events = req.dropped_events;
-        meaningful = true;
-      }
+      if (drops.report(m, unit, req.dropped_events, now)) meaningful = true;
+      core.announce(m, logs);
       const pending = unit.commands.filter((c) => c.id > req.command_ack);
       if (pending.length !== unit.commands.length) {
         unit.commands = pending;
         meaningful = true;
       }
 
-      const before = JSON.stringify(rec.state);
+      const before = rec.state;
+      const rfidBefore = rec.state.rfid;
       rec.state = mirrorState(core, m, rec.state, req.state, now);
       const base = outputsOf(m as DecisionMachine, rec.state);
       rec.outputs = {
@@ -218,11 +238,13 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         status_led_rgb: base.status_led_rgb,
         status_led_brightness: base.status_led_brightness,
       };
-      if (JSON.stringify(rec.state) !== before) meaningful = true;
+      if (!sameJson(rec.state, before)) meaningful = true;
 
-      if (meaningful) rec.last_update = now;
+      // last_update moves when something happened at the machine (dm_mac's sense): the card in the
+      // reader changed, the oops button was pressed, a session started or a card ended one.
+      if (rec.state.rfid !== rfidBefore || logs.some(touchesMachine)) rec.last_update = now;
       // ack_seq promises the events are stored: make sure nothing earlier is still only in memory.
-      if (meaningful || core.store.unsaved || core.events.pendingCount > 0) {
+      if (meaningful || core.store.unsaved(m.name) || core.store.unsaved() || core.events.pendingCount > 0) {
         await core.persist(m, false, request.receivedAt);
       }
 

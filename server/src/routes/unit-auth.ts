@@ -1,13 +1,16 @@
 // The check every unit route runs before validation: the machine exists, a unit is registered
 // for it, and the request body is signed with that unit's key (HMAC-SHA256 of the raw body).
-// Then the request's counter is taken; a counter not above the held one gets a 409 that is
-// signed with the unit's key and bound to the request, the only refusal a unit acts upon.
+// A request signed with the machine's pending key (a newly flashed unit) makes that key the
+// machine's key and retires the previous unit's (unit-keys.ts). Then the request's counter is
+// taken; a counter not above the held one gets a 409 that is signed with the unit's key and
+// bound to the request, the only refusal a unit acts upon.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SIGNATURE_HEADER, type CounterRefusal, type MachineConfig } from '@fobgate/shared';
-import { hmacHex, signatureValid } from '../auth.js';
+import { hmacHex } from '../auth.js';
 import type { Core } from '../core.js';
 import { errors } from '../errors.js';
 import type { UnitRecord } from '../store.js';
+import { promotePendingUnit, signingKey } from '../unit-keys.js';
 
 export function unitSignatureCheck(core: Core): (request: FastifyRequest) => Promise<void> {
   return async (request: FastifyRequest) => {
@@ -15,11 +18,13 @@ export function unitSignatureCheck(core: Core): (request: FastifyRequest) => Pro
     // A body without a machine name is left to the schema, which says what is missing.
     if (body === null || typeof body !== 'object' || typeof body.machine !== 'string') return;
     const m = core.machineOr404(body.machine);
-    const unit = core.store.unit(m.name);
-    if (!unit) throw errors.unitNotRegistered(m.name);
     const sig = request.headers[SIGNATURE_HEADER];
-    if (!request.rawBody || !signatureValid(unit.key, request.rawBody, typeof sig === 'string' ? sig : undefined)) {
-      throw errors.badSignature();
+    const key = signingKey(core, m.name, request.rawBody, typeof sig === 'string' ? sig : undefined);
+    if (key === null) throw errors.badSignature();
+    if (key === 'pending') {
+      promotePendingUnit(core, m);
+      // The swap is durable before the new unit gets an answer (bounded like every save).
+      await core.persist(m, false, request.receivedAt);
     }
   };
 }

@@ -1,0 +1,93 @@
+// The benchmarks' server process: a generated fleet (argv: machines, users, optional event
+// database) behind the real app with `npm start`'s logging defaults (info, JSON, events only; the
+// lines go to stdout, which the benchmark discards), listening on 127.0.0.1:0. Talks to the
+// benchmark over IPC: ready, stats (RSS, caller-visible state-save latencies, longest synchronous
+// save step, event-loop delay), reset, stall / release (the state disk), stop. Exits when its
+// parent goes away, so it never outlives the benchmark.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startFleet } from '../test/fleet-fixture.js';
+import { loggerOptions, readLogSettings } from '../src/logging.js';
+
+const machines = Number(process.argv[2] || 100);
+const users = Number(process.argv[3] || 1000);
+const eventsPath = process.argv[4] || undefined;
+
+const logging = readLogSettings({}, [], false);
+if (!logging.ok) throw new Error(logging.message);
+const fleet = await startFleet({
+  machines,
+  users,
+  eventsPath,
+  deps: { logger: loggerOptions(logging.value), accessLog: logging.value.accessLog },
+});
+
+// caller-visible save latency: from store.save() to its outcome
+let saves: number[] = [];
+const store = fleet.store;
+const save = store.save.bind(store);
+store.save = async (name) => {
+  const t0 = performance.now();
+  const r = await save(name);
+  saves.push(performance.now() - t0);
+  return r;
+};
+// event-loop delay: only measured between `reset` and `stats` (its 1 ms timer costs CPU itself)
+const eld = monitorEventLoopDelay({ resolution: 1 });
+
+const pct = (xs: number[], q: number) => {
+  if (xs.length === 0) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const force = setTimeout(() => process.exit(code), 8000);
+  force.unref();
+  fleet.release();
+  await fleet.close().catch(() => undefined);
+  process.exit(code);
+}
+
+process.on('message', (msg: { type?: string }) => {
+  if (!msg) return;
+  if (msg.type === 'stats') {
+    const st = store.stats();
+    process.send!({
+      type: 'stats',
+      rss: process.memoryUsage().rss,
+      saves: saves.length,
+      saveP50: pct(saves, 0.5),
+      saveP99: pct(saves, 0.99),
+      saveMax: saves.length ? Math.max(...saves) : NaN,
+      longestSyncMs: st.longestSyncMs,
+      slowSyncSteps: st.slowSyncSteps,
+      docWrites: st.docWrites,
+      journalCommits: st.journal.commits,
+      journalLines: st.journal.lines,
+      eldP99: eld.percentile(99) / 1e6,
+      eldMax: eld.max / 1e6,
+    });
+    eld.disable();
+  }
+  if (msg.type === 'reset') {
+    saves = [];
+    eld.reset();
+    eld.enable();
+    process.send!({ type: 'reset' });
+  }
+  if (msg.type === 'stall') {
+    fleet.stall();
+    process.send!({ type: 'stalled' });
+  }
+  if (msg.type === 'release') {
+    fleet.release();
+    process.send!({ type: 'released' });
+  }
+  if (msg.type === 'stop') void stop(0);
+});
+process.on('disconnect', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+process.send!({ type: 'ready', url: fleet.url, machines: fleet.machineNames, fob: fleet.fob, adminToken: fleet.adminToken });

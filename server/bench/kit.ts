@@ -1,0 +1,338 @@
+// What the server benchmarks share: the fleet server and the do-nothing node:http ceiling as
+// child processes pinned to one core (taskset), the load generators pinned to the other (wrk
+// when installed, else autocannon; plus a node:http client for requests wrk cannot make, such as
+// signed syncs), percentiles, and printing figures as a share of the ceiling measured in the same
+// run. Nothing here compares with a fixed figure.
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const line = (s = '') => process.stdout.write(s + '\n');
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
+export const pct = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+export const share = (ours: number, ceiling: number) => `${fmt((100 * ours) / ceiling, 0)} % of the ceiling`;
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const cpus = availableParallelism();
+export const canPin = cpus >= 2 && has('taskset');
+export const wrkInstalled = has('wrk');
+/** Core of the server under test and core of the load generator. */
+export const SERVER_CPU = 1;
+export const CLIENT_CPU = 0;
+
+export function pinning(): string {
+  return canPin ? `server pinned to CPU ${SERVER_CPU}, load generator to CPU ${CLIENT_CPU} (taskset)` : 'not pinned (taskset missing or one CPU)';
+}
+
+export function loadNote(): string {
+  return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus} CPUs`;
+}
+
+/** Pins this process (a node:http load client) to the generator's core. */
+export function pinSelf(): void {
+  if (canPin) {
+    try {
+      execFileSync('taskset', ['-pc', String(CLIENT_CPU), String(process.pid)], { stdio: 'ignore' });
+    } catch {
+      // not fatal: figures are then unpinned
+    }
+  }
+}
+
+export interface FleetReady {
+  url: string;
+  machines: string[];
+  fob: string;
+  adminToken: string;
+}
+
+export interface FleetStats {
+  rss: number;
+  saves: number;
+  saveP50: number;
+  saveP99: number;
+  saveMax: number;
+  longestSyncMs: number;
+  slowSyncSteps: number;
+  docWrites: number;
+  journalCommits: number;
+  journalLines: number;
+  eldP99: number;
+  eldMax: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux), or NaN. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return NaN;
+  }
+}
+
+export interface FleetProcess {
+  pid: number | undefined;
+  ready: FleetReady;
+  ask<T>(type: string, answer: string): Promise<T>;
+  stats(): Promise<FleetStats>;
+  stop(): Promise<void>;
+}
+
+function pinChild(child: ChildProcess): void {
+  if (canPin && child.pid) {
+    try {
+      execFileSync('taskset', ['-apc', String(SERVER_CPU), String(child.pid)], { stdio: 'ignore' });
+    } catch {
+      // threads may come and go; figures are then partly unpinned
+    }
+  }
+}
+
+/** The fobgate server over a generated fleet, in its own process, pinned to the server core. */
+export async function startFleetServer(machines: number, users: number, eventsPath?: string): Promise<FleetProcess> {
+  const args = [String(machines), String(users)];
+  if (eventsPath) args.push(eventsPath);
+  const child = fork(join(here, 'fleet-server.ts'), args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<FleetReady>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`fleet server exited early (code ${code})`)));
+    child.on('message', (m: { type?: string }) => {
+      if (m && m.type === 'ready') resolve(m as unknown as FleetReady);
+    });
+  });
+  child.removeAllListeners('exit');
+  pinChild(child); // after start-up, so every thread (event log workers too) is on the server core
+  const ask = <T>(type: string, answer: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: { type?: string }) => {
+        if (m && m.type === answer) {
+          child.off('message', on);
+          resolve(m as T);
+        }
+      };
+      child.on('message', on);
+      child.send({ type });
+    });
+  return {
+    pid: child.pid,
+    ready,
+    ask,
+    stats: () => ask<FleetStats>('stats', 'stats'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.send({ type: 'stop' });
+      }),
+  };
+}
+
+/** The do-nothing node:http server answering `body` to every request: the ceiling of this core. */
+export async function startCeiling(body: string): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+  const child = fork(join(here, 'ceiling-server.mjs'), [body], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.on('message', (m: { url?: string }) => m && m.url && resolve(m.url));
+  });
+  pinChild(child);
+  return {
+    url,
+    pid: child.pid,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface LoadResult {
+  generator: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** A wrk Lua script: `bodies` cycled over POST `path` (one thread, every connection). */
+export function wrkScript(path: string, bodies: string[]): string {
+  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return [
+    'local bodies = {',
+    ...bodies.map((b) => `  "${esc(b)}",`),
+    '}',
+    'local n = #bodies',
+    'local i = 0',
+    'wrk.method = "POST"',
+    'wrk.headers["Content-Type"] = "application/json"',
+    'request = function()',
+    '  i = i % n + 1',
+    `  return wrk.format(nil, "${path}", nil, bodies[i])`,
+    'end',
+    'done = function(summary, latency, requests)',
+    '  io.write(string.format("WRKJSON {\\"requests\\":%d,\\"duration_us\\":%d,\\"p50\\":%d,\\"p99\\":%d,\\"max\\":%d,\\"non2xx\\":%d,\\"errors\\":%d}\\n",',
+    '    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,',
+    '    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))',
+    'end',
+  ].join('\n');
+}
+
+/** Runs wrk (one thread, pinned to the generator core) and answers its figures. */
+export async function runWrk(url: string, script: string, connections: number, seconds: number): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'fobgate-wrk-'));
+  const file = join(dir, 'load.lua');
+  writeFileSync(file, script);
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', file, url];
+  const cmd = canPin ? 'taskset' : 'wrk';
+  const argv = canPin ? ['-c', String(CLIENT_CPU), 'wrk', ...args] : args;
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      p.stdout.on('data', (d) => (text += d));
+      p.once('error', reject);
+      p.once('exit', () => resolve(text));
+    });
+    const m = out.match(/WRKJSON (\{.*\})/);
+    if (!m) throw new Error(`wrk printed no figures:\n${out}`);
+    const r = JSON.parse(m[1]) as { requests: number; duration_us: number; p50: number; p99: number; max: number; non2xx: number; errors: number };
+    return {
+      generator: 'wrk',
+      requests: r.requests,
+      rps: r.requests / (r.duration_us / 1e6),
+      p50: r.p50 / 1000,
+      p99: r.p99 / 1000,
+      max: r.max / 1000,
+      non2xx: r.non2xx,
+      errors: r.errors,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** autocannon in this process (when wrk is missing): it tops out well below a fast server. */
+export async function runAutocannon(url: string, path: string, bodies: string[], connections: number, seconds: number): Promise<LoadResult> {
+  const name = 'autocannon'; // no type declarations: imported by name
+  const { default: autocannon } = (await import(name)) as {
+    default: (o: object) => Promise<{ requests: { total: number }; duration: number; latency: { p50: number; p99: number; max: number }; non2xx: number; errors: number }>;
+  };
+  const r = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: bodies.map((body) => ({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body })),
+  });
+  return { generator: 'autocannon', requests: r.requests.total, rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, non2xx: r.non2xx, errors: r.errors };
+}
+
+/** POST bodies cycled over `path` at `connections` for `seconds`: wrk, or autocannon without it. */
+export function load(url: string, path: string, bodies: string[], connections: number, seconds: number): Promise<LoadResult> {
+  return wrkInstalled ? runWrk(url, wrkScript(path, bodies), connections, seconds) : runAutocannon(url, path, bodies, connections, seconds);
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  ms: number;
+  headers: { [k: string]: string | string[] | undefined };
+}
+
+/** One POST over `agent` (keep-alive), or on a connection of its own (`agent: false`). */
+export function post(url: string, path: string, body: string, agent: Agent | false, headers: { [k: string]: string } = {}): Promise<HttpAnswer> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = request(
+      `${url}${path}`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, ms: performance.now() - t0, headers: res.headers }));
+      },
+    );
+    req.on('error', (e) => resolve({ status: 0, body: e.message, ms: performance.now() - t0, headers: {} }));
+    req.end(body);
+  });
+}
+
+export function get(url: string, path: string, agent: Agent | false, headers: { [k: string]: string } = {}): Promise<HttpAnswer> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = request(`${url}${path}`, { method: 'GET', agent, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, ms: performance.now() - t0, headers: res.headers }));
+    });
+    req.on('error', (e) => resolve({ status: 0, body: e.message, ms: performance.now() - t0, headers: {} }));
+    req.end();
+  });
+}
+
+/** dm_mac heartbeat (no card, nothing changes). */
+export function heartbeatBody(machine: string, uptime = 86400): string {
+  return JSON.stringify({
+    machine_name: machine,
+    oops: false,
+    rfid_value: '',
+    uptime,
+    wifi_signal_db: -61,
+    wifi_signal_percent: 78,
+    internal_temperature_c: 41.5,
+    amps: 0,
+  });
+}
+
+/** The six-key answer of an idle machine (what the ceiling server answers). */
+export const IDLE_ANSWER = JSON.stringify({
+  relay: false,
+  display: 'Please Insert\nRFID Card',
+  oops_led: false,
+  status_led_rgb: [0, 0, 0],
+  status_led_brightness: 0,
+  second_relay: false,
+});
+
+/** Every first update of a machine is a change (written once): send them before measuring. */
+export async function warmFleet(url: string, machines: string[], uptime = 86400): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  for (let i = 0; i < machines.length; i += 64) {
+    await Promise.all(machines.slice(i, i + 64).map((m) => post(url, '/api/machine/update', heartbeatBody(m, uptime), agent)));
+  }
+  agent.destroy();
+}
+
+/** A scenario's header line. */
+export function header(title: string): void {
+  line(`== ${title}`);
+  line(`   ${loadNote()}; ${pinning()}`);
+}

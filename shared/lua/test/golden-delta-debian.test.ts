@@ -1,0 +1,9 @@
+// Golden vectors, group "delta" (authlist-delta.test.ts: deltas, wrong bases, tampered results,
+// the size limit), on Debian's lua5.1 (skipped, and said so, where it is not installed): the heaviest group, one interpreter per
+// file. Every call the TypeScript test makes into the Lua build must give TypeScript's result.
+import { test } from 'uvu';
+import { goldenSuite } from './suite.js';
+
+goldenSuite('delta', ['debian']);
+
+test.run();
