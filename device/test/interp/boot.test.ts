@@ -52,18 +52,24 @@ it('a config written while it waits starts the unit without a reboot: sync, list
   assert.equal(u.problems, []);
 });
 
-for (const vars of [16383, 12000] as const) {
+// one machine per size: the fleet view's list version is per machine
+const RUNS = [
+  { vars: 16383, machine: 'mill', fob: FOBS.cy, name: 'Cy' },
+  { vars: 12000, machine: 'laser', fob: FOBS.ada, name: 'Ada' },
+] as const;
+
+for (const { vars, machine, fob, name } of RUNS) {
   it(`boots and serves a member at ${vars} variables: relay on, "Welcome," LCD, green LED; removal cuts it`, async () => {
-    const h: InterpHandle = await startInterpUnit(server, 'mill', { vars });
+    const h: InterpHandle = await startInterpUnit(server, machine, { vars });
     const u = h.unit;
     units.push(u);
-    await untilListVersion(server, 'mill', 1);
+    await untilListVersion(server, machine, 1);
     await u.untilLcd('Please Insert\nRFID Card');
     const mem = await u.memory();
     assert.is(mem.total, vars);
     console.log(`  ${vars} vars: idle usage ${mem.usage} (${((mem.usage / vars) * 100).toFixed(1)} %) with a 4-member list`);
-    const tap = await u.insertFob(FOBS.cy);
-    await u.untilLcd('Welcome,\nCy');
+    const tap = await u.insertFob(fob);
+    await u.untilLcd('Welcome,\n' + name);
     assert.ok(u.relay, 'relay on');
     assert.ok(u.writesAfter(u.board.relay, tap.seq).some((w) => w.value === 1));
     const green = () => JSON.stringify(u.ledRgb ? u.ledRgb.map((c) => (c > 0 ? 1 : 0)) : null) === '[0,1,0]';
@@ -73,6 +79,7 @@ for (const vars of [16383, 12000] as const) {
     assert.not.ok(u.relay, 'relay off after removal');
     assert.equal(u.problems, []);
     assert.equal(await u.errorFlags(), []);
+    await u.close();
   });
 }
 

@@ -24,6 +24,8 @@ export interface StartOptions {
   echo?: boolean;
   /** Sample memory from boot on (InterpUnit.memory().peak then covers the first sync). */
   sampleFromBoot?: boolean;
+  /** Benchmarks: the interpreter at real-time priority (InterpUnitOptions.realtime). */
+  realtime?: boolean;
 }
 
 /** The config a flash tool would write for this unit. */
@@ -47,7 +49,7 @@ export async function startInterpUnit(server: E2EServer, machine: string, opts: 
   if (r.status !== 200) throw new Error('register ' + machine + ': ' + r.status + ' ' + JSON.stringify(r.json));
   const key = (r.json as { key: string }).key;
   const config = unitConfig(server, machine, key, opts);
-  const unit = new InterpUnit({ vars: opts.vars ?? 16383, echo: opts.echo });
+  const unit = new InterpUnit({ vars: opts.vars ?? 16383, echo: opts.echo, realtime: opts.realtime });
   await unit.install({ config, sampleFromBoot: opts.sampleFromBoot });
   await unit.waitBoot(30_000);
   return { unit, key, config };
