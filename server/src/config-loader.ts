@@ -95,7 +95,7 @@ export function secureDataFiles(paths: ServerPaths): TightenReport {
   };
   if (isOwnFolder(paths.dataDir)) note(paths.dataDir, tighten(paths.dataDir, PRIVATE_DIR_MODE));
   if (isOwnFolder(paths.stateDir)) tightenTree(paths.stateDir, report);
-  else for (const f of ['state.json', 'events.jsonl']) note(join(paths.stateDir, f), tighten(join(paths.stateDir, f)));
+  else for (const f of ['state.journal', 'events.db', 'events.db-wal', 'events.db-shm', 'state.json', 'events.jsonl']) note(join(paths.stateDir, f), tighten(join(paths.stateDir, f)));
   if (existsSync(paths.usersHistoryDir)) tightenTree(paths.usersHistoryDir, report);
   for (const f of [paths.usersPath, paths.machinesPath, paths.tokenPath]) note(f, tighten(f));
   return report;

@@ -100,6 +100,11 @@ export interface UsageRow {
   total_ms: number;
 }
 
+/** Pages written to the WAL before it is checkpointed into the database (SQLite's default). */
+export const WAL_CHECKPOINT_PAGES = 1000;
+/** Size the WAL file is truncated to after a checkpoint, bytes. */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /** Opens (creating) the database with the pragmas every connection of ours uses. */
 export function openEventDb(path: string, opts: { readonly?: boolean } = {}): DB {
   // The reader opens read-write but refuses writes (query_only): a read-only connection cannot
@@ -112,6 +117,10 @@ export function openEventDb(path: string, opts: { readonly?: boolean } = {}): DB
     db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk when it returns (units get ack_seq only for stored events)
     db.pragma('synchronous = FULL');
+    // the WAL is checkpointed every WAL_CHECKPOINT_PAGES pages and cut back to this size after
+    // each checkpoint, so its file stays bounded whatever a burst of commits wrote
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   }
   db.pragma('cache_size = -16000');
   return db;

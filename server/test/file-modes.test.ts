@@ -84,7 +84,7 @@ test('under umask 022 every folder is 0700 and every file 0600; older loose file
     assert.match(run.out(), 'admin token:  new, written to data/admin-token');
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-    // a unit key in state.json, member data in users.json (and its history), events in the log
+    // a unit key in the state journal, member data in users.json (and its history), events in the log
     let r = await fetch(`${url}/api/admin/units`, { method: 'POST', headers: auth, body: JSON.stringify({ machine: 'lathe' }) });
     assert.is(r.status, 200);
     const key = ((await r.json()) as { key: string }).key;
@@ -103,7 +103,7 @@ test('under umask 022 every folder is 0700 and every file 0600; older loose file
     assert.is(r.status, 200, await r.text());
     await stop(run);
 
-    assert.ok(readFileSync(join(data, 'state', 'state.json'), 'utf8').includes(key), 'the key is in state.json');
+    assert.ok(readFileSync(join(data, 'state', 'state.journal'), 'utf8').includes(key), 'the key is in the state journal');
     assert.ok(readdirSync(join(data, 'users-history')).length >= 1, 'the previous users.json was kept');
     assert.equal(looseModes(data), [], 'folders 0700, files 0600');
     const logged = run.out();
@@ -115,13 +115,13 @@ test('under umask 022 every folder is 0700 and every file 0600; older loose file
     // an older version left things readable: the next start makes them private again
     chmodSync(data, 0o755);
     chmodSync(join(data, 'state'), 0o755);
-    for (const f of ['state/state.json', 'state/events.jsonl', 'users.json', 'admin-token']) chmodSync(join(data, f), 0o644);
-    writeFileSync(join(data, 'state', 'state.json.tmp'), '{}', { mode: 0o644 });
+    for (const f of ['state/state.journal', 'state/events.db', 'users.json', 'admin-token']) chmodSync(join(data, f), 0o644);
+    writeFileSync(join(data, 'state', 'state.journal.tmp'), '{}', { mode: 0o644 });
     run = start(cwd);
     await listening(run);
     await printed(run, /admin token:.*\n[\s\S]*made private: .*\n/);
     assert.match(run.out(), 'admin token:  in data/admin-token');
-    assert.match(run.out(), 'made private: data/state/state.json was readable by other users');
+    assert.match(run.out(), 'made private: data/state/state.journal was readable by other users');
     assert.not.ok(run.out().includes(token), 'the token is not printed on later starts either');
     await stop(run);
     assert.equal(looseModes(data), []);

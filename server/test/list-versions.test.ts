@@ -82,7 +82,7 @@ test('one unit reporting list v2^31-1 moves nothing: every unit keeps syncing an
 
 test('state restored from an older copy: the unit holding the lost version gets a newer one, chosen by the server', async () => {
   const dir = tempDir();
-  const backup = join(dir, 'state.backup.json');
+  const backup = join(dir, 'state.backup.journal');
   let t = await makeApp({ dir });
   const a = new TestUnit(t.app, 'unit1');
   const b = new TestUnit(t.app, 'lathe');
@@ -96,7 +96,7 @@ test('state restored from an older copy: the unit holding the lost version gets 
     b.listVersion = b1.version;
     b.listDigest = b1.digest;
     await t.app.inject({ method: 'POST', url: '/api/admin/machines/lathe/oops', headers: AUTH }); // forces a save
-    copyFileSync(join(dir, 'state.json'), backup);
+    copyFileSync(join(dir, 'state.journal'), backup);
 
     // two admin changes the backup will not know about; unit1 takes the newest list
     for (const extra of [user('4', 'Dee', '0000000004', ['Lathe']), user('5', 'Eve', '0000000005', ['Lathe'])]) {
@@ -110,8 +110,8 @@ test('state restored from an older copy: the unit holding the lost version gets 
     a.listDigest = lost.digest;
     await t.close();
 
-    // the disk died; the admin restores last night's state.json
-    copyFileSync(backup, join(dir, 'state.json'));
+    // the disk died; the admin restores last night's state journal
+    copyFileSync(backup, join(dir, 'state.journal'));
     t = await makeApp({ dir });
     const restored = (await t.app.inject({ method: 'GET', url: '/api/admin/machines', headers: AUTH })).json().list_version_latest;
     assert.ok(restored < lost.version, `restored state is behind (${restored} < ${lost.version})`);

@@ -108,7 +108,11 @@ export type OopsSource = 'button' | 'admin' | 'api';
 export type MachineEvent =
   | { type: 'card_inserted'; fob: string }
   | { type: 'card_removed' }
-  | { type: 'oops_pressed' }
+  /**
+   * fresh: the button went down since the last report (a legacy unit reports its button state
+   * with every update); a fresh press is logged even on an oopsed machine, a held one is not.
+   */
+  | { type: 'oops_pressed'; fresh?: boolean }
   /** rfid: the card in the reader as seen at boot (kept, not treated as an insertion); absent = keep state.rfid. */
   | { type: 'reboot'; rfid?: string | null }
   | { type: 'admin_oops'; by: string; source: OopsSource }

@@ -525,11 +525,11 @@ function remove(st: Step, given: Subject | null): void {
   rest(st);
 }
 
-function oops(st: Step, source: 'button' | 'admin' | 'api', by: string): void {
+function oops(st: Step, source: 'button' | 'admin' | 'api', by: string, fresh: boolean): void {
   const s = st.s;
   // a button held over several updates while nothing runs changes nothing
-  // (an admin oops is always logged)
-  if (source === 'button' && s.oopsed && s.user === null && !s.relay) return;
+  // (an admin oops, and a new press of the button, are always logged)
+  if (source === 'button' && !fresh && s.oopsed && s.user === null && !s.relay) return;
   const e: LogEvent = { type: 'oops', at: st.now, source: source, by: by };
   if (s.rfid !== null) e.fob = s.rfid;
   st.log.push(e);
@@ -611,10 +611,10 @@ function apply(st: Step, e: any, u: Subject | null, stale: boolean): string | nu
   } else if (t === 'card_removed') {
     remove(st, u);
   } else if (t === 'oops_pressed') {
-    oops(st, 'button', buttonOopsBy(s, u));
+    oops(st, 'button', buttonOopsBy(s, u), e.fresh === true);
   } else if (t === 'admin_oops') {
     const src = e.source === 'button' || e.source === 'api' ? e.source : 'admin';
-    oops(st, src, byOf(e));
+    oops(st, src, byOf(e), false);
   } else if (t === 'admin_clear_oops') {
     st.log.push({ type: 'oops_cleared', at: st.now, by: byOf(e) });
     s.oopsed = false;

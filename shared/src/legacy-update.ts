@@ -13,6 +13,11 @@ export interface LegacyUpdate {
   uptime: number;
   /** The uptime of the previous update, null when none is stored. */
   prev_uptime: number | null;
+  /**
+   * The button was up in the previous update (a new press): logged even on an oopsed machine,
+   * as dm_mac does. A button still held from the previous update is not logged again.
+   */
+  fresh_press?: boolean;
 }
 
 /** A legacy update's decision; touched: it changed something (dm_mac's `last_update` moves). */
@@ -62,9 +67,9 @@ export function applyLegacyUpdate(
   if (typeof u.uptime === 'number' && typeof u.prev_uptime === 'number' && u.uptime < u.prev_uptime) {
     step({ type: 'reboot', rfid: rfid }, null);
   }
-  // 3. oops button (pressed counts as a change, held or not)
+  // 3. oops button (pressed counts as a change, held or not; a new press is always logged)
   if (u.oops === true) {
-    step({ type: 'oops_pressed' }, safeLookup(lookup, d.state.rfid));
+    step({ type: 'oops_pressed', fresh: u.fresh_press === true }, safeLookup(lookup, d.state.rfid));
     touched = true;
   }
   // 4/5. card change (an always-enabled machine only audits it), 6. else config drift

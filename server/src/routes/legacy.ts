@@ -58,8 +58,25 @@ const updateResponse = {
 
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/**
+ * The card an ESPHome unit reports, as dm_mac reads it: "" or null is no card; digits are
+ * left-padded with 0 to 10 (ESPHome strips leading zeros). A code of more than 10 digits is kept
+ * as it is, a card no member holds (users.json codes have at most 10). Anything but digits is
+ * no card reader's output: a 400.
+ */
+function legacyRfid(raw: string | null | undefined): string | null {
+  if (typeof raw !== 'string' || raw === '') return null;
+  if (!/^[0-9]+$/.test(raw)) throw errors.badRequest(`body/rfid_value: fob code ${JSON.stringify(raw)} must contain only digits 0-9`);
+  if (raw.length > 10) return raw;
+  const c = canonicalFob(raw);
+  if (!c.ok) throw errors.badRequest(`body/rfid_value: ${c.error.message}`);
+  return c.value;
+}
+
 export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
   const { core, deps, registry, clock, usersHistory } = opts.services;
+  /** Each legacy unit's button as its last update reported it (a held button is no new press). */
+  const buttonDown = new Map<string, boolean>();
   const legacy = { legacy: true };
   const tags = ['dm_mac legacy'];
 
@@ -81,12 +98,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       // Once a fobgate unit is registered, only its signed syncs speak for the machine: an unsigned
       // update could otherwise fake an oops (Slack to everyone), logins and the fleet view.
       if (core.store.unit(m.name)) throw errors.legacyUnitRegistered(m.name);
-      let rfid: string | null = null;
-      if (typeof body.rfid_value === 'string' && body.rfid_value.trim() !== '') {
-        const c = canonicalFob(body.rfid_value);
-        if (!c.ok) throw errors.badRequest(`body/rfid_value: ${c.error.message}`);
-        rfid = c.value;
-      }
+      const rfid = legacyRfid(body.rfid_value);
       const now = clock();
       const rec = core.store.ensureMachine(m.name);
       core.checkin(m, now);
@@ -104,16 +116,28 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       if (typeof body.second_relay_state === 'boolean') rec.second_relay_reported = body.second_relay_state;
       const uptime = num(body.uptime);
       const before = rec.state;
+      const pressed = body.oops === true;
+      // A press is new when the previous update had the button up; unknown (first update since
+      // the server started) counts as new unless the machine is oopsed already.
+      const wasDown = buttonDown.has(m.name) ? buttonDown.get(m.name) === true : rec.state.oopsed;
+      buttonDown.set(m.name, pressed);
       const d = applyLegacyUpdate(
         m,
         rec.state,
-        { oops: body.oops === true, rfid, uptime: uptime ?? 0, prev_uptime: uptime === null ? null : rec.uptime_s },
+        { oops: pressed, rfid, uptime: uptime ?? 0, prev_uptime: uptime === null ? null : rec.uptime_s, fresh_press: pressed && !wasDown },
         core.lookupFor(m),
         { now },
       );
       rec.state = d.state;
       rec.outputs = d.outputs;
       if (uptime !== null) rec.uptime_s = uptime;
+      // A logout names the member as users.json names them now (a reload during the session may
+      // have renamed them), as dm_mac does; a member no longer listed keeps the name they had.
+      for (const e of d.log) {
+        if (e.type !== 'session_end' || !e.account_id) continue;
+        const member = core.users.find((u) => u.account_id === e.account_id);
+        if (member) e.full_name = member.full_name;
+      }
       // last_update: only an update that changed something (oops press, card in/out, config reset)
       if (d.touched) rec.last_update = now;
       if (d.log.length > 0 || !sameJson(d.state, before)) meaningful = true;
