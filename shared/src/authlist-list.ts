@@ -199,7 +199,9 @@ export function machineProblem(v: unknown): string {
   if (typeof m.always_enabled !== 'boolean') return 'machine.always_enabled must be true or false';
   if (!isIntIn(m.offline_grace_s, 0, MAX_SAFE)) return 'machine.offline_grace_s must be a whole number of seconds';
   const s = m.second_relay;
-  if (s !== null) {
+  // absent counts as null (Lua cannot tell them apart); the canonical-form check then refuses
+  // a header that leaves the key out
+  if (s !== null && s !== undefined) {
     if (!s || typeof s !== 'object') return 'machine.second_relay must be an object or null';
     const r = s as { [k: string]: unknown };
     if (typeof r.unauthorized_warn_only !== 'boolean') return 'machine.second_relay.unauthorized_warn_only must be true or false';
