@@ -162,13 +162,15 @@ test('delta or full: a small change is a delta (inline), a larger one a download
   assert.is(held.count, 504);
   // 300 more on 504: a delta, but more work for the unit than the list itself: the full list
   put = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(801)] });
+  assert.is(put.statusCode, 200, put.body);
   s = await unit.sync();
   u = announced(s.body!.list);
   assert.is(u.kind, 'full');
   held = resulting(unit, u, bytes(await download(unit, u.version)), null);
   assert.is(held.count, 804);
   // everyone replaced: the full list is smaller than the delta
-  put = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(800, 5000)] });
+  put = await t.app.inject({ method: 'PUT', url: '/api/admin/users?allow_removals=true', headers: AUTH, payload: [...USERS_RAW, ...many(800, 5000)] });
+  assert.is(put.statusCode, 200, put.body);
   s = await unit.sync();
   u = announced(s.body!.list);
   assert.is(u.kind, 'full');
