@@ -501,10 +501,17 @@ export class InterpUnit {
     await this.call(id, js, 'bootstrap', 120_000);
     for (const [name, data] of Object.entries(files)) {
       const want = sha256Hex(data);
-      const got = await this.evaluateBare<string>(
-        '(function(){var f=require("Storage").read(' + JSON.stringify(name) + ');if(f===undefined)return "missing";var a=new Uint8Array(require("crypto").SHA256(f)),s="";for(var i=0;i<a.length;i++)s+=(a[i]<16?"0":"")+a[i].toString(16);return s;})()',
-        20_000,
-      );
+      const query = '(function(){var f=require("Storage").read(' + JSON.stringify(name) + ');if(f===undefined)return "missing";var a=new Uint8Array(require("crypto").SHA256(f)),s="";for(var i=0;i<a.length;i++)s+=(a[i]<16?"0":"")+a[i].toString(16);return s;})()';
+      // A read-only query: asked again when no answer came (a console line typed just after
+      // reset() can be lost to the Linux build's stdin thread, and a busy machine delays answers).
+      let got: string | undefined;
+      for (let attempt = 1; got === undefined; attempt++) {
+        try {
+          got = await this.evaluateBare<string>(query, 30_000);
+        } catch (e) {
+          if (attempt >= 3 || !this.proc) throw e;
+        }
+      }
       if (got !== want) throw new Error('Storage ' + name + ' holds ' + got + ', wanted sha256 ' + want);
     }
   }

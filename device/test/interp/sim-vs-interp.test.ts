@@ -3,6 +3,7 @@
 // bytes, clearTimeout/clearInterval/clearWatch of unknown or undefined ids, Math.round of negative
 // halves, globals Espruino lacks (RangeError, escape, encodeURI ...). What the simulator does not
 // emulate is pinned on the interpreter's side and listed in device/sim/README.md.
+// @timeout 600: two units (simulator and interpreter) and a real server; minutes on a busy machine.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UnitSim } from '../../sim/unit-sim.js';
