@@ -274,6 +274,42 @@ test('state report is mirrored: session user resolved from the fob', async () =>
   assert.match(metrics.body, 'fobgate_unit_list_version{machine_name="unit1"} 0');
 });
 
+test('a lockout waiting for the session is mirrored from the unit: its event and LCD; it ends with the session', async () => {
+  const session = (display: string) => ({
+    relay: true,
+    second_relay: false,
+    oopsed: false,
+    locked_out: false,
+    rfid: '0000000001',
+    session_fob: '0000000001',
+    session_start: t.now.value - 5000,
+    look: 'welcome',
+    display,
+  });
+  const pending = async () => t.app.fobgate.core.store.machine('unit1')!.state.lockout_pending;
+  await unit.sync({ state: session('Welcome,\nAda') });
+  assert.is(await pending(), false);
+  // the unit applied "lock out after the session": its event says so
+  await unit.sync({ state: session('Lockout pending\nAda'), events: [ev(1, 'locked_out', { reason: 'pending', detail: 'Tess' })] });
+  assert.is(await pending(), true);
+  // later syncs without the event keep it (the LCD still says so)
+  await unit.sync({ state: session('Lockout pending\nAda') });
+  assert.is(await pending(), true);
+  // an unlock during the session ends it
+  await unit.sync({ state: session('Welcome,\nAda'), events: [ev(2, 'unlocked', { detail: 'Tess' })] });
+  assert.is(await pending(), false);
+  // pending again, then the member leaves: the lockout takes effect
+  await unit.sync({ state: session('Lockout pending\nAda'), events: [ev(3, 'locked_out', { reason: 'pending', detail: 'Tess' })] });
+  assert.is(await pending(), true);
+  await unit.sync({
+    state: { relay: false, second_relay: false, oopsed: false, locked_out: true, rfid: null, session_fob: null, session_start: 0, look: 'locked_out', display: 'Down for\nmaintenance' },
+    events: [ev(4, 'session_end', { fob: '0000000001', reason: 'removed' })],
+  });
+  const st = t.app.fobgate.core.store.machine('unit1')!.state;
+  assert.is(st.lockout_pending, false);
+  assert.is(st.locked_out, true);
+});
+
 test('re-registering rotates the key: the old key no longer verifies', async () => {
   const oldKey = unit.key;
   await unit.register();

@@ -6,7 +6,6 @@ import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandT
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { sameJson } from '../same-json.js';
-import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
 import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
@@ -74,7 +73,7 @@ function legacyRfid(raw: string | null | undefined): string | null {
 }
 
 export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, registry, clock, usersHistory } = opts.services;
+  const { core, deps, registry, clock, usersHistory, auth } = opts.services;
   /** Each legacy unit's button as its last update reported it (a held button is no new press). */
   const buttonDown = new Map<string, boolean>();
   const legacy = { legacy: true };
@@ -147,6 +146,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       } else {
         core.store.markDirty(m.name);
       }
+      core.feed.touch(m.name);
       const o = d.outputs;
       return {
         relay: o.relay,
@@ -161,7 +161,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
 
   const adminFlag = (path: string, set: CommandType, clear: CommandType, what: string): void => {
     const handler = (action: CommandType) => async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
-      requireAdmin(request, deps.adminToken);
+      auth.bearer(request);
       const m = core.machineOr404(request.params.name);
       const cut = action === 'lockout';
       // dm_mac's API knows nobody: its Slack lines say "by unknown user"
@@ -203,7 +203,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       },
     },
     async (request) => {
-      requireAdmin(request, deps.adminToken);
+      auth.bearer(request);
       if (!core.usersPath) throw errors.configInvalid('users are not loaded from a file (USERS_CONFIG)');
       const label = deps.config.usersLabel ?? core.usersPath;
       const loaded = loadUsersFile(core.usersPath, label);
