@@ -39,8 +39,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Espruino loads its built-in modules (Wifi, http, Storage, neopixel) with require().
-    files: ['device/src/hal-espruino.ts'],
+    // Code that runs on Espruino: it loads the interpreter's built-in modules (Wifi, http,
+    // Storage, neopixel) with require().
+    files: ['device/src/hal-espruino.ts', 'device/bench/tap-steps-entry.ts', 'device/test/interp/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Plain JavaScript the interpreter runs as it is: Espruino's globals.
+    files: ['device/test/interp/**/*.js'],
+    languageOptions: { globals: { E: 'readonly', I2C1: 'readonly', Modules: 'readonly', getTime: 'readonly', print: 'readonly', require: 'readonly' } },
   },
 );

@@ -116,7 +116,7 @@ export interface AppDeps {
   syncIntervalS?: number;
   /** What one unit may send (defaults: DEFAULT_UNIT_LIMITS in unit-budget.ts). */
   unitLimits?: Partial<UnitLimits>;
-  /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
+  /** The most list bytes sent inside a sync answer whatever a unit declares (4096); larger updates are downloaded from /api/v1/list. */
   listInlineMaxBytes?: number;
   /** Dashboard sessions, status board, where admins.json lives (defaults: see DashboardOptions). */
   dashboard?: DashboardOptions;

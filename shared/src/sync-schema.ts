@@ -115,6 +115,12 @@ export const SyncRequestSchema = Type.Object(
     boot_count: CountInt,
     list_version: CountInt,
     list_digest: Type.String({ maxLength: 64 }),
+    /**
+     * The most bytes of list data (a full list or a delta) the unit takes inside this answer; a
+     * larger update is announced for download (ListRequest). 0 (or absent, older firmware): always
+     * download. A unit lowers it when its free memory is short.
+     */
+    list_inline_max: Type.Optional(CountInt),
     /** Highest admin command id the unit has applied. */
     command_ack: CountInt,
     state: UnitStateReportSchema,
@@ -133,8 +139,10 @@ export const ListRequestSchema = Type.Object(
     machine: Type.String({ minLength: 1, maxLength: 64 }),
     /** Same sequence as SyncRequest.counter: strictly increasing per unit. */
     counter: PositiveCountInt,
-    /** The version a `fetch` update announced. */
+    /** The version the update announced. */
     version: CountInt,
+    /** The announced delta's base version, or 0 (or absent, older firmware) for the full list. */
+    from: Type.Optional(CountInt),
   },
   { additionalProperties: false },
 );

@@ -26,7 +26,7 @@ import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
 import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
-import { unitSignatureCheck } from './unit-auth.js';
+import { requestSignature, takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
 import { errorResponses } from './schemas.js';
 
@@ -109,7 +109,8 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       const started = process.hrtime.bigint();
       const req = request.body;
       const m = core.machineOr404(req.machine);
-      const unit = core.takeUnitCounter(m, req.counter);
+      const unit = takeCounter(core, m, req.counter, request, reply);
+      if (!unit) return reply;
       const now = clock();
       core.checkin(m, now);
       // What one unit may send (the request itself was charged before validation): refused
@@ -194,10 +195,11 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
 
       const response: SyncResponse = {
         counter: req.counter,
+        answers: requestSignature(request),
         time: clock(),
         ack_seq: unit.last_seq,
         latest_list_version: data.list_version,
-        list: lists.updateFor(m, req.list_version, req.list_digest, unit.key),
+        list: lists.updateFor(m, req.list_version, req.list_digest, unit.key, req.list_inline_max ?? 0),
         commands: unit.commands.map((c) => ({ id: c.id, type: c.type, cut: c.cut, by: c.by })),
         sync_interval_s: syncInterval,
       };
