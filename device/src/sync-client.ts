@@ -246,7 +246,7 @@ export function verifyResponse(res: HttpResponse, counter: number, key: string, 
 }
 
 export class SyncClient {
-  private options: SyncClientOptions;
+  private o: SyncClientOptions;
   /** Id of the request in flight (0 = none); late callbacks of other ids are ignored. */
   private inflight = 0;
   private lastId = 0;
@@ -274,7 +274,7 @@ export class SyncClient {
   private eventsNotBefore = 0;
 
   constructor(opts: SyncClientOptions) {
-    this.options = opts;
+    this.o = opts;
     this.lastProgress = opts.clock.now();
   }
 
@@ -296,7 +296,7 @@ export class SyncClient {
    */
   download(job: ListDownloadJob): boolean {
     if (this.stopped) return false;
-    if (this.listFailures > 0 && this.options.clock.now() < this.downloadNotBefore) return false;
+    if (this.listFailures > 0 && this.o.clock.now() < this.downloadNotBefore) return false;
     this.job = job;
     if (!this.inflight) this.schedule(0);
     return true;
@@ -308,7 +308,7 @@ export class SyncClient {
 
   /** The server refused events for a while (429): requests go without them until then. */
   eventsHeld(): boolean {
-    return this.eventsNotBefore > 0 && this.options.clock.now() < this.eventsNotBefore;
+    return this.eventsNotBefore > 0 && this.o.clock.now() < this.eventsNotBefore;
   }
 
   failing(): number {
@@ -316,7 +316,7 @@ export class SyncClient {
   }
 
   setInterval(ms: number): void {
-    if (ms >= 1000) this.options.intervalMs = ms;
+    if (ms >= 1000) this.o.intervalMs = ms;
   }
 
   /**
@@ -333,8 +333,8 @@ export class SyncClient {
   }
 
   private clearTimers(): void {
-    if (this.timer !== null) this.options.timers.clearTimeout(this.timer);
-    if (this.deadline !== null) this.options.timers.clearTimeout(this.deadline);
+    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
+    if (this.deadline !== null) this.o.timers.clearTimeout(this.deadline);
     this.timer = null;
     this.deadline = null;
   }
@@ -342,10 +342,10 @@ export class SyncClient {
   /** The next request in `ms`, never before a 429's wait is over. */
   private schedule(ms: number): void {
     if (this.stopped) return;
-    const quiet = this.notBefore - this.options.clock.now();
+    const quiet = this.notBefore - this.o.clock.now();
     if (quiet > ms) ms = quiet;
-    if (this.timer !== null) this.options.timers.clearTimeout(this.timer);
-    this.timer = this.options.timers.setTimeout(() => {
+    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
+    this.timer = this.o.timers.setTimeout(() => {
       this.timer = null;
       this.send();
     }, ms);
@@ -353,7 +353,7 @@ export class SyncClient {
 
   private send(): void {
     if (this.stopped || this.inflight) return;
-    const o = this.options;
+    const o = this.o;
     if ((this.failures > 0 && this.lastCallMs >= BLOCKING_MS && o.hold && o.hold()) || (o.defer && o.defer())) {
       this.schedule(HOLD_RECHECK_MS);
       return;
@@ -404,7 +404,7 @@ export class SyncClient {
     path: string, text: string, deadlineMs: number, maxBody: number, onData: ((chunk: string, status: number) => boolean) | null,
     done: (id: number, e: SyncError | null, res: HttpResponse | null, sentSig: string) => void, stallMs?: number,
   ): number {
-    const o = this.options;
+    const o = this.o;
     const headers: { [k: string]: string } = { 'content-type': 'application/json' };
     const stall = typeof stallMs === 'number' ? stallMs : 0;
     const sig = o.hmac(o.key, text).toLowerCase();
@@ -456,7 +456,7 @@ export class SyncClient {
 
   /** The signed list download: chunks of a 200 answer go to the job, never into a string. */
   private sendDownload(job: ListDownloadJob, counter: number): void {
-    const o = this.options;
+    const o = this.o;
     const u = job.update;
     const want = u.bytes;
     const req: ListRequest = { machine: job.machine, counter: counter, version: u.version, from: u.kind === 'delta' && typeof u.from === 'number' ? u.from : 0 };
@@ -510,8 +510,8 @@ export class SyncClient {
     if (!this.settle(id)) return;
     if (e) {
       this.listFailures++;
-      this.downloadNotBefore = this.options.clock.now() + backoffMs(this.listFailures, this.options.random);
-      this.schedule(this.wanted ? 0 : this.options.intervalMs);
+      this.downloadNotBefore = this.o.clock.now() + backoffMs(this.listFailures, this.o.random);
+      this.schedule(this.wanted ? 0 : this.o.intervalMs);
       if (!told) job.failed(e);
       return;
     }
@@ -527,7 +527,7 @@ export class SyncClient {
     if (id !== 0 && this.inflight !== id) return false;
     this.inflight = 0;
     if (this.deadline !== null) {
-      this.options.timers.clearTimeout(this.deadline);
+      this.o.timers.clearTimeout(this.deadline);
       this.deadline = null;
     }
     return !this.stopped;
@@ -540,24 +540,24 @@ export class SyncClient {
       // stay in the ring either way; only what the server asked for waits.
       const wait = e.retryAfterMs || BACKOFF_FIRST_MS;
       if (e.eventsOnly) {
-        this.eventsNotBefore = this.options.clock.now() + wait;
+        this.eventsNotBefore = this.o.clock.now() + wait;
         this.schedule(0);
       } else {
-        this.notBefore = this.options.clock.now() + wait;
+        this.notBefore = this.o.clock.now() + wait;
         this.schedule(wait);
       }
-      this.options.onFailure(e);
+      this.o.onFailure(e);
       return;
     }
     if (e || !res) {
       this.failures++;
-      this.schedule(backoffMs(this.failures, this.options.random));
-      this.options.onFailure(e || err('SYNC_NETWORK', 'no response'));
+      this.schedule(backoffMs(this.failures, this.o.random));
+      this.o.onFailure(e || err('SYNC_NETWORK', 'no response'));
       return;
     }
     this.failures = 0;
-    this.lastSuccess = this.options.clock.now();
-    this.schedule(this.wanted ? 0 : this.options.intervalMs);
-    this.options.onResponse(res);
+    this.lastSuccess = this.o.clock.now();
+    this.schedule(this.wanted ? 0 : this.o.intervalMs);
+    this.o.onResponse(res);
   }
 }
