@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The project's test runner: type-checks every workspace (and the firmware's sources against
-// ES5 + Espruino), runs the device build and its compatibility gate, then runs every `*.test.ts`
+// ES5 + Espruino), runs the device build and its compatibility gate, the linter and the
+// import-cycle check, then runs every `*.test.ts`
 // file (uvu) in its own Node process. The build steps are reported on their own line; the last
 // line counts tests only: `N passed, N failed`. Exits non-zero on any failure, step or test.
 //
@@ -71,7 +72,7 @@ async function step(label, cmd, args) {
   if (r.code === 0) {
     stepsOk++;
     console.log(`ok   ${label}`);
-    const report = r.out.split('\n').filter((l) => /^(size|gate|budget|chip types)/i.test(l.trim()));
+    const report = r.out.split('\n').filter((l) => /^(size|gate|budget|chip types|import cycles|known|gone)/i.test(l.trim()));
     for (const l of report) console.log(`     ${l.trim()}`);
   } else {
     stepFailures.push(label);
@@ -136,9 +137,13 @@ async function main() {
     if (existsSync(join(root, 'device/build/build.ts'))) {
       await step('device build + ES5/banned-API gate + size budget', 'npx', ['tsx', 'device/build/build.ts']);
     }
+    await step('lint (ESLint + typescript-eslint, eslint.config.js)', 'npx', ['eslint', '--max-warnings', '0', '.']);
+    await step('import cycles (tools/import-cycles.mjs)', process.execPath, ['tools/import-cycles.mjs']);
   }
   let files = [];
   for (const ws of workspaces) findTests(join(root, ws), files);
+  // the runner's own helpers (tools/*.test.ts) run with everything
+  if (chosen.length === 0) findTests(join(root, 'tools'), files);
   if (filter) files = files.filter((f) => f.includes(filter));
   files.sort();
   // Files that assert a latency bound (e.g. the disk-stall test's 2.0 s + 100 ms) say

@@ -51,5 +51,5 @@ const d = decide(machine, state, { type: 'card_inserted', fob: sub.fob }, sub, {
 time('cleanState(session)', 30, () => { cleanState(d.state); });
 time('lcdSafeName', 30, () => { lcdSafeName('Member 4242'); });
 time('outputsOf(session)', 30, () => { outputsOf(machine, d.state); });
-time('loop1000', 10, () => { let x = 0; for (let i = 0; i < 1000; i++) x += i; });
+time('loop1000', 10, () => { let _sum = 0; for (let i = 0; i < 1000; i++) _sum += i; });
 print('STEPS DONE');

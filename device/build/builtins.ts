@@ -11,7 +11,7 @@ export function boardModules(file: string): string[] {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(file + ': not readable JSON: ' + (e as Error).message);
+    throw new Error(file + ': not readable JSON: ' + (e as Error).message, { cause: e });
   }
   const info = (data as { info?: { builtin_modules?: unknown } }).info;
   const list = info ? info.builtin_modules : undefined;

@@ -62,7 +62,7 @@ export function acquireFirmwareLock(outDir: string, waitMs = LOCK_STALE_MS): () 
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       takeOverIfStale(lock);
-      if (Date.now() > end) throw new Error('waited ' + Math.round(waitMs / 1000) + ' s for another firmware build to finish (' + lock + ')');
+      if (Date.now() > end) throw new Error('waited ' + Math.round(waitMs / 1000) + ' s for another firmware build to finish (' + lock + ')', { cause: e });
       sleepSync(POLL_MS);
     }
   }

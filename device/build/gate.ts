@@ -141,7 +141,7 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
   // The interpreter's strings are 8-bit: source text must be ASCII (escape anything else).
   const lines = code.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const m = /[^\x00-\x7f]/.exec(lines[i]);
+    const m = /[\u0080-\uffff]/.exec(lines[i]);
     if (m) issues.push({ line: i + 1, column: m.index + 1, token: m[0], reason: 'non-ASCII character (write it as \\uXXXX)' });
   }
   function report(n: Node, token: string, reason: string): void {

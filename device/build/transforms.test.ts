@@ -67,7 +67,7 @@ test('directives stay first; blocks and switch cases hoist within themselves', (
     'report(outer());',
   ].join('\n');
   const r = hoistFunctions(src);
-  assert.ok(/function outer\(\) \{\n  "use strict";\n  function three/.test(r.code), r.code);
+  assert.ok(/function outer\(\) \{\n {2}"use strict";\n {2}function three/.test(r.code), r.code);
   assert.ok(r.code.indexOf('{ function one()') > 0);
   assert.ok(r.code.indexOf('case 2: function two()') > 0);
   assert.equal(run(r.code), ['123']);

@@ -6,12 +6,15 @@ import { SimClock } from './clock.js';
 import { cryptoModule, MAX_RAM_HASH_INPUT, SimNeopixel, SimWifi } from './builtin-modules.js';
 import { Sandbox } from './sandbox.js';
 
+/** A simulated module's method, called with whatever the firmware would pass. */
+type Fn = (...args: any[]) => any;
+
 const realm = new Sandbox({ dateNow: () => 0, seed: 1 }).realm;
 
 test('Wifi: connect calls back after a delay and emits connected; losing the access point emits disconnected', async () => {
   const clock = new SimClock();
   const w = new SimWifi(clock, () => realm, 300);
-  const m = w.module() as { connect: Function; on: Function; getDetails: Function; getStatus: Function };
+  const m = w.module() as { connect: Fn; on: Fn; getDetails: Fn; getStatus: Fn };
   const seen: string[] = [];
   m.on('connected', () => seen.push('connected'));
   m.on('disconnected', (d: { reason: string }) => seen.push('disconnected ' + d.reason));
@@ -39,7 +42,7 @@ test('Wifi: connect calls back after a delay and emits connected; losing the acc
 
 test('neopixel: records GRB per pin; data not a multiple of 3 or a bad pin throws', () => {
   const np = new SimNeopixel(new SimClock(), () => realm);
-  const m = np.module() as { write: Function };
+  const m = np.module() as { write: Fn };
   m.write(27, [1, 2, 3]);
   m.write(27, new Uint8Array([4, 5, 6]));
   assert.equal(np.last(27), [4, 5, 6]);

@@ -69,7 +69,7 @@ async function adminCall(server: string, token: string, method: string, path: st
   } catch (e) {
     const cause = e && typeof e === 'object' && 'cause' in e ? (e as { cause?: { code?: string; message?: string } }).cause : undefined;
     const why = cause ? cause.code || cause.message : '';
-    throw new Error('cannot reach the server at ' + server + (why ? ' (' + why + ')' : ''));
+    throw new Error('cannot reach the server at ' + server + (why ? ' (' + why + ')' : ''), { cause: e });
   }
   const text = await res.text();
   try {

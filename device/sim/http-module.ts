@@ -175,7 +175,7 @@ export class SimHttpModule {
    * string) and integers only (the interpreter's JSON.stringify is lossy for fractions).
    */
   private checkWire(ex: HttpExchange, body: string): void {
-    if (/[^\x00-\x7f]/.test(body)) this.violations.push(ex.method + ' ' + ex.path + ': non-ASCII character in the body');
+    if (/[\u0080-\uffff]/.test(body)) this.violations.push(ex.method + ' ' + ex.path + ': non-ASCII character in the body');
     let data: unknown;
     try {
       data = JSON.parse(body);

@@ -118,7 +118,7 @@ function parsePins(raw: unknown, profile: ProfileName): { pins: BoardPins | null
   }
   const used: { [pin: string]: string } = {};
   for (const name of PIN_NAMES) {
-    const v = src.hasOwnProperty(name) ? src[name] : (DEFAULT_PINS as unknown as { [k: string]: PinId | null })[name];
+    const v = Object.prototype.hasOwnProperty.call(src, name) ? src[name] : (DEFAULT_PINS as unknown as { [k: string]: PinId | null })[name];
     if (v === null) {
       if (OPTIONAL_PINS.indexOf(name) < 0) return { pins: null, error: 'pins/' + name + ': is required' };
       pins[name] = null;

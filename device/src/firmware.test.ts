@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFirmware, NOT_CONFIGURED, CONFIG_RETRY_MS } from './firmware.js';
 import { CONFIG_FILE, DEFAULT_PINS } from './board-config.js';
-import { infoLine, installInfo, PROGRAM_FILE } from './info.js';
+import { infoLine, installInfo, PROGRAM_FILE } from './flash-digests.js';
 import { FW_VERSION } from './version.js';
 import { Hd44780Model } from '../sim/hd44780-decoder.js';
 import { makeRig, config, FakeStore, KEY } from '../test/fake-hal.js';

@@ -81,7 +81,7 @@ export class Freshness {
     this.tickMs = tickFor(graceMs, syncIntervalMs);
     const text = this.store.read(TALLY_FILE);
     if (typeof text === 'string') {
-      let head: { t?: unknown; w?: unknown } | null = null;
+      let head: { t?: unknown; w?: unknown } | null;
       try {
         head = JSON.parse(text.substring(0, TALLY_HEADER).trim());
       } catch (e) {

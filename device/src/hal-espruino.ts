@@ -196,7 +196,7 @@ export function espruinoPlatform(): Platform {
   let neopixel: NeopixelWrite | null = null;
   const np = tryRequire('neopixel', 'no status LED', problems);
   if (np) neopixel = (pin, grb) => np.write(pin, grb);
-  let wifi: WifiModule | null = null;
+  let wifi: WifiModule | null;
   // The host build has no Wifi module by design: only look for it where it belongs.
   try {
     wifi = require('Wifi') || null;
@@ -248,7 +248,7 @@ export function espruinoPlatform(): Platform {
     random: () => Math.random(),
     collect: () => {
       try {
-        (process as any).memory();
+        (process as unknown as { memory(): unknown }).memory();
       } catch (e) {
         // no process.memory on this build
       }

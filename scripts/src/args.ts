@@ -1,5 +1,8 @@
-// Minimal command-line argument parsing for the fobgate tools: positionals, `--flag value`,
-// `--flag=value` and boolean switches; unknown flags are a usage error, not silently ignored.
+// The fobgate tools' command lines, read by node:util's parseArgs: positionals, `--flag value`,
+// `--flag=value`, boolean switches and `-h`/`--help`. parseArgs runs without its strict mode so
+// that its tokens can be checked here and every mistake named in the tools' own words (an
+// unknown option, a switch given a value, an option missing its value) as a UsageError.
+import { parseArgs as parseArgv } from 'node:util';
 
 export interface ParsedArgs {
   positionals: string[];
@@ -18,32 +21,27 @@ export class UsageError extends Error {
 }
 
 export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs {
+  const options: { [name: string]: { type: 'string' | 'boolean'; short?: string } } = { help: { type: 'boolean', short: 'h' } };
+  for (const name of spec.values) options[name] = { type: 'string' };
+  for (const name of spec.switches) options[name] = { type: 'boolean' };
+  const { tokens } = parseArgv({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const out: ParsedArgs = { positionals: [], flags: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.positionals.push(...argv.slice(i + 1));
-      break;
+  for (const token of tokens) {
+    if (token.kind === 'positional') out.positionals.push(token.value);
+    if (token.kind !== 'option') continue;
+    const shown = token.rawName;
+    const known = options[token.name];
+    if (!known) {
+      throw new UsageError(`unknown option ${shown} (see --help)`);
     }
-    if (a === '-h') {
-      out.flags.help = true;
-      continue;
-    }
-    if (!a.startsWith('--')) {
-      out.positionals.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (spec.switches.includes(name) || name === 'help') {
-      if (eq > 0) throw new UsageError(`--${name} does not take a value`);
-      out.flags[name] = true;
-    } else if (spec.values.includes(name)) {
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-      out.flags[name] = value;
+    if (known.type === 'boolean') {
+      if (token.value !== undefined) throw new UsageError(`${shown} does not take a value`);
+      out.flags[token.name] = true;
     } else {
-      throw new UsageError(`unknown option --${name} (see --help)`);
+      if (token.value === undefined || token.value === '') throw new UsageError(`${shown} needs a value`);
+      // `--machine --dry-run`: the next word is another option, not the value that was forgotten
+      if (!token.inlineValue && token.value.startsWith('--')) throw new UsageError(`${shown} needs a value (got the option ${token.value})`);
+      out.flags[token.name] = token.value;
     }
   }
   return out;

@@ -52,7 +52,10 @@ export function csvToRecords(text: string, file: string): { raw: unknown[]; line
   const errors: string[] = [];
   const warnings: string[] = [];
   const parsed = parseCsv(text);
-  if (parsed.error) errors.push(`${file}: line ${parsed.error.line}: ${parsed.error.message}`);
+  if (parsed.error) {
+    errors.push(`${file}: line ${parsed.error.line}: ${parsed.error.message}`);
+    return { raw: [], lines: [], errors, warnings };
+  }
   if (parsed.records.length === 0) {
     errors.push(`${file}: no header row (expected columns: ${CSV_COLUMNS.join(', ')})`);
     return { raw: [], lines: [], errors, warnings };

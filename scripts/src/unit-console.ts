@@ -13,6 +13,7 @@ import { CLI_BASE_ARGS, cliEnv, connectionArgs, espruinoCliPath, ESPRUINO_ERRORS
 
 /** A console line without the prompt redraws the interpreter wraps printed lines in. */
 export function cleanConsoleLine(line: string): string {
+  // eslint-disable-next-line no-control-regex -- ANSI escape sequences start with ESC (0x1b)
   let s = line.replace(/\r/g, '').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   while (s.startsWith('>')) s = s.slice(1);
   return s;

@@ -10,6 +10,7 @@ const VIA_RE = /^(.+) via (Slack|dashboard)$/;
 /** The `by` of an action taken by `name` through `via` (at most 64 characters, as the API takes). */
 export function actorBy(name: string, via: 'Slack' | 'dashboard'): string {
   const suffix = ` via ${via}`;
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed here
   const clean = name.replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'someone';
   return clean.slice(0, 64 - suffix.length) + suffix;
 }

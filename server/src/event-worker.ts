@@ -55,7 +55,7 @@ function runWriter(): void {
     }
     for (const m of later) {
       if (m.op === 'prune') {
-        let rows = 0;
+        let rows: number;
         try {
           rows = writer.prune(m.before, m.batch);
         } catch {

@@ -39,11 +39,13 @@ const SECOND_LABELS = ['machine_name', 'display_name', 'second_relay_alias'] as 
 
 type Num = number | null | undefined;
 
-function b(v: boolean | null | undefined): number {
+/** A flag as a gauge value: 1 or 0. */
+function flagValue(v: boolean | null | undefined): number {
   return v ? 1 : 0;
 }
 
-function ts(ms: Num): Num {
+/** Epoch milliseconds as Prometheus seconds (null stays null). */
+function epochSeconds(ms: Num): Num {
   return ms === null || ms === undefined ? null : ms / 1000;
 }
 
@@ -76,10 +78,10 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
       },
     });
   };
-  plain('machine_config_load_timestamp', 'When machines.json was loaded (epoch seconds)', () => ts(src.machineConfigLoadedAt()));
-  plain('user_config_load_timestamp', 'When users.json was loaded (epoch seconds)', () => ts(src.userConfigLoadedAt()));
-  plain('user_config_file_mtime', 'Modification time of users.json (epoch seconds; 0 when users are not from a file)', () => ts(src.userConfigMtime()) ?? 0);
-  plain('app_start_timestamp', 'When the server started (epoch seconds)', () => ts(src.appStartedAt));
+  plain('machine_config_load_timestamp', 'When machines.json was loaded (epoch seconds)', () => epochSeconds(src.machineConfigLoadedAt()));
+  plain('user_config_load_timestamp', 'When users.json was loaded (epoch seconds)', () => epochSeconds(src.userConfigLoadedAt()));
+  plain('user_config_file_mtime', 'Modification time of users.json (epoch seconds; 0 when users are not from a file)', () => epochSeconds(src.userConfigMtime()) ?? 0);
+  plain('app_start_timestamp', 'When the server started (epoch seconds)', () => epochSeconds(src.appStartedAt));
   plain('user_count', 'Users in users.json', () => src.userCount());
   plain('fob_count', 'Fob codes in users.json', () => src.fobCount());
   plain('fobgate_list_version_latest', 'Latest authorization list version', () => src.listVersionLatest());
@@ -99,21 +101,21 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
       },
     });
   };
-  perMachine('machine_relay_state', 'Main relay on (1) or off (0)', (_m, r) => b(r?.state.relay));
-  perMachine('machine_oops_state', 'Machine oopsed', (_m, r) => b(r?.state.oopsed));
-  perMachine('machine_lockout_state', 'Machine locked out for maintenance', (_m, r) => b(r?.state.locked_out));
-  perMachine('machine_override_login_state', 'An override session is running', (_m, r) => b(r?.state.override));
-  perMachine('machine_unauth_warn_only_state', 'Machine lets anyone run it with a warning', (m) => b(m.unauthorized_warn_only));
+  perMachine('machine_relay_state', 'Main relay on (1) or off (0)', (_m, r) => flagValue(r?.state.relay));
+  perMachine('machine_oops_state', 'Machine oopsed', (_m, r) => flagValue(r?.state.oopsed));
+  perMachine('machine_lockout_state', 'Machine locked out for maintenance', (_m, r) => flagValue(r?.state.locked_out));
+  perMachine('machine_override_login_state', 'An override session is running', (_m, r) => flagValue(r?.state.override));
+  perMachine('machine_unauth_warn_only_state', 'Machine lets anyone run it with a warning', (m) => flagValue(m.unauthorized_warn_only));
   // 0 for a machine never heard from: every configured machine has every sample from the start
-  perMachine('machine_last_checkin_timestamp', 'Last request from the machine (epoch seconds)', (_m, r) => ts(r?.last_checkin) ?? 0);
-  perMachine('machine_last_update_timestamp', 'Last update that changed the machine (epoch seconds)', (_m, r) => ts(r?.last_update) ?? 0);
-  perMachine('machine_rfid_present', 'A card is in the reader', (_m, r) => b(r !== null && r.state.rfid !== null));
+  perMachine('machine_last_checkin_timestamp', 'Last request from the machine (epoch seconds)', (_m, r) => epochSeconds(r?.last_checkin) ?? 0);
+  perMachine('machine_last_update_timestamp', 'Last update that changed the machine (epoch seconds)', (_m, r) => epochSeconds(r?.last_update) ?? 0);
+  perMachine('machine_rfid_present', 'A card is in the reader', (_m, r) => flagValue(r !== null && r.state.rfid !== null));
   perMachine('machine_rfid_present_since_timestamp', 'Since when the card is in the reader (epoch seconds)', (_m, r) =>
-    r && r.state.rfid !== null ? ts(r.state.rfid_since) : 0,
+    r && r.state.rfid !== null ? epochSeconds(r.state.rfid_since) : 0,
   );
   perMachine('machine_current_amps', 'Current draw reported by the unit', (_m, r) => r?.telemetry.amps ?? 0);
   perMachine('machine_known_user', "A known member's card is in (session, or an always-on machine's card holder)", (_m, r) =>
-    b(r !== null && (r.state.user !== null || (r.state.holder !== null && r.state.holder !== undefined))),
+    flagValue(r !== null && (r.state.user !== null || (r.state.holder !== null && r.state.holder !== undefined))),
   );
   perMachine('machine_uptime_seconds', 'Unit uptime (seconds)', (_m, r) => r?.uptime_s ?? 0);
   perMachine('machine_wifi_signal_db', 'WiFi signal (dB)', (_m, r) => r?.telemetry.wifi_signal_db ?? 0);
@@ -161,12 +163,12 @@ export function createMetrics(registry: Registry, src: MetricsSource): AppMetric
     });
     secondFamilies.push({ name, metric: g });
   };
-  second('machine_second_relay_state', 'Second relay on', (_m, r) => b(r?.state.second_relay));
+  second('machine_second_relay_state', 'Second relay on', (_m, r) => flagValue(r?.state.second_relay));
   second('machine_second_relay_configured', 'Machine has a second relay', () => 1);
   second('machine_second_relay_unauth_warn_only', 'Second relay lets anyone run it with a warning', (m) =>
-    b(m.second_relay?.unauthorized_warn_only),
+    flagValue(m.second_relay?.unauthorized_warn_only),
   );
-  second('machine_second_relay_always_enabled', 'Second relay always on', (m) => b(m.second_relay?.always_enabled));
+  second('machine_second_relay_always_enabled', 'Second relay always on', (m) => flagValue(m.second_relay?.always_enabled));
 
   new Gauge({
     name: 'fobgate_unit_list_version',

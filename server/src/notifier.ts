@@ -220,7 +220,7 @@ function count(name: string, value: number | undefined, fallback: number, min: n
 /** An empty URL disables the channel; anything else must be http(s) (the URL is a secret: never echoed). */
 function webhookUrl(name: string, value: string | undefined): string | undefined {
   if (!value) return undefined;
-  let ok = false;
+  let ok: boolean;
   try {
     const u = new URL(value);
     ok = u.protocol === 'https:' || u.protocol === 'http:';

@@ -118,7 +118,7 @@ export class UsersHistory {
   }
 
   private async rebuild(): Promise<UsersRevision[]> {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await readdir(this.dir);
     } catch {

@@ -151,8 +151,8 @@ test('admin actions on a legacy machine are decided at once and audited; pending
   await postUpdate(t.app, update('lathe', { rfid_value: '' }));
   b = await postUpdate(t.app, update('lathe', { rfid_value: '1' }));
   assert.is(b.json().display, 'Down for\nmaintenance');
-  r = await t.app.inject({ method: 'DELETE', url: '/api/admin/machines/lathe/lockout', headers: AUTH });
-  r = await t.app.inject({ method: 'POST', url: '/api/admin/machines/lathe/oops', headers: AUTH, payload: { by: 'Pat' } });
+  await t.app.inject({ method: 'DELETE', url: '/api/admin/machines/lathe/lockout', headers: AUTH });
+  await t.app.inject({ method: 'POST', url: '/api/admin/machines/lathe/oops', headers: AUTH, payload: { by: 'Pat' } });
   b = await postUpdate(t.app, update('lathe', { rfid_value: '1' }));
   assert.is(b.json().display, 'Oops!! Please\ncheck/post Slack');
   assert.ok(t.notifier.sent.some((s) => s.text === 'Machine Metal Lathe oopsed via API by Pat.'));

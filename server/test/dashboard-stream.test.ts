@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { makeApp, postUpdate, update, AUTH, TestUnit, type TestApp } from './helpers.js';
-import { MAX_COUNT } from '../src/routes/schemas.js';
+import { MAX_COUNT } from '@fobgate/shared';
 import { signIn } from './dashboard-fixture.js';
 import { SseClient } from './sse-client.js';
 

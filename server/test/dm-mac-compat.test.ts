@@ -35,7 +35,6 @@ test.after.each(async () => {
 });
 
 const OOPS_LOOK = look(false, 'Oops!! Please\ncheck/post Slack', true, [1, 0, 0], 0.5);
-const LOCKED_LOOK = look(false, 'Down for\nmaintenance', false, [1, 0.5, 0], 0.5);
 const ALWAYS_ON = look(true, 'Always On', false, [0, 1, 0], 0.5);
 
 // ------------------------------------------------------------------ routes

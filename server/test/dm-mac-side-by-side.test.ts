@@ -81,7 +81,7 @@ test('rfid_value of more than 10 digits: a card no member holds (200, Unknown RF
     assert.equal(t.slack(), ['control: RFID logout on Metal Lathe by unknown; session duration a moment'], code);
   }
   // ten digits or fewer are padded as before: '0000000001' is Ada's fob
-  assert.equal((await t.up('lathe', { rfid_value: '0000000001', uptime: (uptime += 10) })).display, 'Welcome,\nAda');
+  assert.equal((await t.up('lathe', { rfid_value: '0000000001', uptime: uptime + 10 })).display, 'Welcome,\nAda');
 });
 
 test('rfid_value with blanks or letters: 400 naming the code, nothing changes (deliberate difference 9)', async () => {

@@ -19,7 +19,6 @@ import { Store, type MachineDoc, type MachineRecord, type UnitRecord } from '../
 import type { SetTimer } from '../src/bounded-save.js';
 import { readJournalFile } from '../src/state-journal.js';
 import { EventLog } from '../src/event-log.js';
-import { createAtomicFileAdapter } from '../src/atomic-file.js';
 import type { Notifier, NotifierStats, NotifyChannel, NotifyPriority } from '../src/notifier.js';
 import { hmacHex } from '../src/auth.js';
 

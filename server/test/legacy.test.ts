@@ -52,7 +52,7 @@ test('welcome, logout, unauthorized and unknown looks', async () => {
   assert.is(b.display, 'Please Insert\nRFID Card');
   b = await send('lathe', { rfid_value: '0000000002' });
   assert.equal([b.relay, b.display, b.status_led_rgb, b.status_led_brightness], [false, 'Unauthorized', [1, 0.5, 0], 0.5]);
-  b = await send('lathe', { rfid_value: null });
+  await send('lathe', { rfid_value: null });
   b = await send('lathe', { rfid_value: UNKNOWN_FOB });
   assert.equal([b.relay, b.display, b.status_led_rgb], [false, 'Unknown RFID', [1, 0, 0]]);
   const texts = t.notifier.sent.map((s) => s.text);

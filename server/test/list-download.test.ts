@@ -150,7 +150,7 @@ test('delta or full: a small change is a delta (inline), a larger one a download
   held = resulting(unit, u, Buffer.from(u.data!, 'base64').toString('latin1'), held);
   assert.ok(findFob(held, 5000000 + 3 * 400) >= 0);
   // 100 members more: a delta too large for this unit's budget, downloaded with its base
-  put = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(501)] });
+  await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...many(501)] });
   unit.listInlineMax = 1024;
   s = await unit.sync();
   u = announced(s.body!.list);

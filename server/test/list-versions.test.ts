@@ -10,7 +10,7 @@ import { verifyList, type AuthList, type ListUpdate } from '@fobgate/shared';
 import { AUTH, MACHINES_RAW, USERS_RAW, TestUnit, machinesConfig, makeApp, removeDir, tempDir, user } from './helpers.js';
 import { hmacHex, sha256Hex } from '../src/auth.js';
 import { clockVersion, RECOVERY_MIN_INTERVAL_MS } from '../src/list-versions.js';
-import { MAX_COUNT } from '../src/routes/schemas.js';
+import { MAX_COUNT } from '@fobgate/shared';
 
 /** The full list an update carries inline, checked as a unit checks it (signature with its key, digest). */
 function decoded(u: ListUpdate | null, key: string): AuthList {

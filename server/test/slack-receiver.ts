@@ -72,7 +72,7 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
       const plan = got === 'hold' ? { status: 200, delayMs: 0, headers: {} } : got;
       const answer = () => {
         if (plan.status >= 200 && plan.status < 300) {
-          let text = '';
+          let text: string;
           try {
             text = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text?: unknown }).text);
           } catch {

@@ -284,8 +284,23 @@ visitors[ts.SyntaxKind.NewExpression] = newVisitor;
 visitors[ts.SyntaxKind.ElementAccessExpression] = elementVisitor;
 visitors[ts.SyntaxKind.PropertyAccessExpression] = propertyVisitor;
 
+/**
+ * Modules the core reaches only through `import type` (erased from every output) that use Node
+ * packages: the wire schemas protocol.ts derives its request types from (TypeBox). tstl still
+ * transpiles every file of the program, so they are dropped before its dependency resolution
+ * and bundling: nothing requires them at run time.
+ */
+const TYPE_ONLY_SOURCES = [/[\\/]src[\\/]sync-schema\.ts$/];
+
+function dropTypeOnlySources(_program: ts.Program, _options: tstl.CompilerOptions, _host: tstl.EmitHost, files: tstl.ProcessedFile[]): void {
+  for (let i = files.length - 1; i >= 0; i--) {
+    if (TYPE_ONLY_SOURCES.some((re) => re.test(files[i].fileName))) files.splice(i, 1);
+  }
+}
+
 /** The plugin object (passed in memory to tstl by build.ts). */
 export const fobgateLuaPlugin: tstl.Plugin = {
   visitors: visitors,
   moduleResolution: moduleResolution,
+  afterPrint: dropTypeOnlySources,
 };

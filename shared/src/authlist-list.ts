@@ -175,7 +175,8 @@ export function machineJson(m: DecisionMachine): string {
 
 /** A machine header from its parsed JSON (checked by machineProblem first). */
 export function machineFromJson(v: unknown): DecisionMachine {
-  const m = v as { [k: string]: any };
+  type RelayJson = { unauthorized_warn_only: boolean; always_enabled: boolean; display_name: string };
+  const m = v as RelayJson & { name: string; second_relay: RelayJson | null; offline_grace_s: number };
   const s = m.second_relay;
   return {
     name: m.name,

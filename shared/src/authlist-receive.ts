@@ -51,7 +51,7 @@ export class FullListCheck {
     if (typeof chunk !== 'string') return this.stop(malformed('a chunk is not a string'));
     this.at += chunk.length;
     if (this.at > this.bytes) return this.stop(malformed('longer than the announced ' + this.bytes + ' bytes'));
-    let data = this.carry.length ? this.carry + chunk : chunk;
+    const data = this.carry.length ? this.carry + chunk : chunk;
     this.carry = '';
     let p = 0;
     if (this.phase === 0) {

@@ -2,6 +2,13 @@
 // optional additive keys), after parsing and validation by config.ts (Node side); the decision
 // and the authorization list on the chip use these types too.
 
+/**
+ * Hours a unit goes on deciding from its cached list without a successful sync before it only
+ * starts override sessions: machines.json's default for `offline_grace_hours`, and the unit's
+ * own when it has no list yet.
+ */
+export const DEFAULT_OFFLINE_GRACE_HOURS = 72;
+
 /** One relay's rules: the main relay or a machine's `second_relay` block. */
 export interface RelayConfig {
   /** Holding any one of these authorizations suffices. */
@@ -19,7 +26,7 @@ export interface MachineConfig extends RelayConfig {
   name: string;
   second_relay: RelayConfig | null;
   // ---- fobgate additive keys (optional in machines.json; defaults keep dm_mac behaviour) ----
-  /** Hours without a successful sync after which a unit only starts override sessions. Default 72. */
+  /** Hours without a successful sync after which a unit only starts override sessions. Default DEFAULT_OFFLINE_GRACE_HOURS. */
   offline_grace_hours: number;
   /** Membership expiry check: null (default, like dm_mac) = never; n = deny n days after expiration_ymd. */
   expiry_grace_days: number | null;

@@ -5,7 +5,7 @@
 // ConfigIssue naming the file, the JSON pointer, the line when the input was text, and what is
 // wrong; nothing here throws, whatever the input. Node-side only: never bundled into the firmware.
 import { canonicalFob } from './fob.js';
-import type { ConfigIssue, MachineConfig, MachinesConfig, Parsed, RelayConfig, UserRecord } from './config-types.js';
+import { DEFAULT_OFFLINE_GRACE_HOURS, type ConfigIssue, type MachineConfig, type MachinesConfig, type Parsed, type RelayConfig, type UserRecord } from './config-types.js';
 import { readJsonDocument, quoteValue } from './config-json.js';
 import { MACHINE_SCHEMA, USER_SCHEMA, validators, isValidYmd } from './config-schemas.js';
 import {
@@ -13,7 +13,6 @@ import {
 } from './config-issues.js';
 
 export { MAX_CONFIG_ISSUES, formatIssue, formatIssues, isValidYmd };
-export const DEFAULT_OFFLINE_GRACE_HOURS = 72;
 export const MACHINE_NAME_PATTERN = /^[a-z0-9_-]+$/;
 /** Names that match the pattern but would misbehave as keys of a plain object. */
 const RESERVED_NAMES = ['__proto__', 'constructor'];

@@ -36,7 +36,8 @@ export const LOCKOUT_PENDING_PREFIX = 'Lockout pending\n';
 /** `by` of a button oops when no known member is at the machine (difference 6). */
 export const UNKNOWN_USER = 'unknown user';
 
-const LOOKS: Look[] = ['idle', 'welcome', 'unauthorized', 'unknown', 'oops', 'locked_out', 'always_on', 'override', 'stale', 'expired'];
+/** Every look a machine can have (the server checks a unit's reported look against it). */
+export const LOOKS: Look[] = ['idle', 'welcome', 'unauthorized', 'unknown', 'oops', 'locked_out', 'always_on', 'override', 'stale', 'expired'];
 const MODES: SecondRelayMode[] = ['off', 'always', 'granted', 'warn', 'denied'];
 
 /** A fresh machine: idle, relays off, no flags. */
@@ -195,7 +196,7 @@ function cleanSubject(x: unknown): Subject | null {
 
 // ---------------------------------------------------------------- state hygiene
 
-function isLook(x: unknown): boolean {
+export function isLook(x: unknown): x is Look {
   return typeof x === 'string' && LOOKS.indexOf(x as Look) >= 0;
 }
 
@@ -645,7 +646,7 @@ function finish(st: Step): Decision {
   const s = st.s;
   let started = false;
   for (let i = 0; i < st.log.length; i++) if (st.log[i].type === 'session_start') started = true;
-  let mode: SecondRelayMode = 'off';
+  let mode: SecondRelayMode;
   try {
     mode = secondModeOf(st.m, s);
   } catch (e) {

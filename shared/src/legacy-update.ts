@@ -57,7 +57,7 @@ export function applyLegacyUpdate(
     return { state: f.state, outputs: f.outputs, log: f.log, touched: false };
   }
   const rfid: string | null = typeof u.rfid === 'string' && u.rfid !== '' ? u.rfid : null;
-  let startRfid: string | null = null;
+  let startRfid: string | null;
   try {
     startRfid = cleanState(state).rfid;
   } catch (e) {

@@ -1,6 +1,10 @@
 // The wire contract between fobgate units and the server (sync endpoint) and the admin API's
 // shapes, in one file both sides import. Integers only on the wire (milliseconds, tenths):
 // the on-chip interpreter's JSON.stringify is lossy for floats.
+import type { Static } from '@sinclair/typebox';
+import type {
+  DeviceEventSchema, DeviceEventType, ListRequestSchema, SyncRequestSchema, UnitStateReportSchema, UnitTelemetrySchema,
+} from './sync-schema.js';
 
 /** Path of the unit sync endpoint. */
 export const SYNC_PATH = '/api/v1/sync';
@@ -11,13 +15,7 @@ export const SYNC_INTERVAL_S = 5;
 /** The highest request counter there is (the server refuses larger ones). */
 export const MAX_COUNTER = 2147483647;
 
-/** Most events one sync request may carry (the firmware sends 10 at a time). */
-export const MAX_EVENTS_PER_SYNC = 50;
-/** Longest `reason` and `detail` of an event (the firmware cuts them to these). */
-export const EVENT_REASON_MAX = 64;
-export const EVENT_DETAIL_MAX = 200;
-/** Largest sync request body the server reads, bytes. */
-export const SYNC_BODY_MAX = 128 * 1024;
+export * from './sync-limits.js';
 
 /**
  * Codes of a 429 answer to a unit (its body carries `retry_after_s`, as does Retry-After):
@@ -30,95 +28,17 @@ export const EVENTS_RATE_LIMITED = 'EVENTS_RATE_LIMITED';
 /** Longest wait a unit takes from a (possibly unsigned) 429, ms: a forged answer cannot silence it longer. */
 export const RETRY_AFTER_MAX_MS = 5 * 60_000;
 
+// The request bodies a unit sends are typed from their TypeBox schemas (sync-schema.ts), the
+// same schemas the server validates them with. Type-only import: erased, never on the chip.
+
 /** What a unit's relays/LCD look like right now, as reported by the unit. */
-export interface UnitStateReport {
-  relay: boolean;
-  second_relay: boolean;
-  oopsed: boolean;
-  locked_out: boolean;
-  /** Canonical 10-digit fob currently in the reader, or null. */
-  rfid: string | null;
-  /** Canonical fob of the member whose session is running, or null. */
-  session_fob: string | null;
-  /** Epoch ms when that session started (0 when the unit's clock is not set yet). */
-  session_start: number;
-  /** Decision look name (see `Look` in decision.ts). */
-  look: string;
-  /** The two LCD lines joined by "\n". */
-  display: string;
-}
-
-export interface UnitTelemetry {
-  wifi_signal_db: number | null;
-  /** Free JS variables (process.memory().free) on the unit. */
-  free_vars: number | null;
-  /** Internal temperature in tenths of a degree C, or null. */
-  temp_c10: number | null;
-}
-
-export type DeviceEventType =
-  | 'boot'
-  | 'session_start'
-  | 'session_end'
-  | 'denied'
-  | 'oops'
-  | 'oops_cleared'
-  | 'locked_out'
-  | 'unlocked'
-  | 'second_relay'
-  | 'list_applied'
-  | 'list_rejected'
-  | 'command_applied'
-  | 'error'
-  | 'dropped';
-
+export type UnitStateReport = Static<typeof UnitStateReportSchema>;
+export type UnitTelemetry = Static<typeof UnitTelemetrySchema>;
+export type { DeviceEventType };
 /** One buffered event. `seq` increases by 1 per event on a unit, across reboots. */
-export interface DeviceEvent {
-  seq: number;
-  type: DeviceEventType;
-  /** Epoch ms when known (unit clock set by a sync), else 0. */
-  at: number;
-  /** Unit uptime in ms when it happened. */
-  up: number;
-  fob?: string;
-  /** Session duration (session_end), ms. */
-  dur?: number;
-  /** Denial reason, oops source, second relay mode, error code … */
-  reason?: string;
-  /** List version (list_applied/list_rejected) or command id (command_applied). */
-  v?: number;
-  /** Free text for errors (never secrets). */
-  detail?: string;
-  /** Number of events lost to ring-buffer overflow (type 'dropped'). */
-  count?: number;
-}
-
-export interface SyncRequest {
-  machine: string;
-  /** Strictly increasing per unit, persisted on the unit; the server rejects a repeat. */
-  counter: number;
-  /** Firmware version string. */
-  fw: string;
-  /** Unit uptime in ms (monotonic since boot). */
-  up: number;
-  boot_count: number;
-  list_version: number;
-  list_digest: string;
-  /**
-   * The most bytes of list data (a full list or a delta) the unit takes inside this answer; a
-   * larger update is announced for download (ListRequest). 0 (or absent, older firmware): always
-   * download. A unit lowers it when its free memory is short.
-   */
-  list_inline_max?: number;
-  /** Highest admin command id the unit has applied. */
-  command_ack: number;
-  state: UnitStateReport;
-  telemetry: UnitTelemetry;
-  /** Oldest first; contiguous seqs. */
-  events: DeviceEvent[];
-  /** Total events the unit lost to overflow since its buffer was created. */
-  dropped_events: number;
-}
+export type DeviceEvent = Static<typeof DeviceEventSchema>;
+/** Body of a sync request (see SyncRequestSchema for what each field means and its bounds). */
+export type SyncRequest = Static<typeof SyncRequestSchema>;
 
 export type CommandType = 'oops' | 'clear_oops' | 'lockout' | 'unlock';
 
@@ -167,15 +87,8 @@ export interface ListUpdate {
  */
 export const LIST_PATH = '/api/v1/list';
 
-export interface ListRequest {
-  machine: string;
-  /** Same sequence as SyncRequest.counter: strictly increasing per unit. */
-  counter: number;
-  /** The version the update announced. */
-  version: number;
-  /** The announced delta's base version, or 0 for the full list. */
-  from: number;
-}
+/** Body of a list download request (ListRequestSchema). */
+export type ListRequest = Static<typeof ListRequestSchema>;
 
 export interface SyncResponse {
   /** Echo of the request counter. */

@@ -82,7 +82,7 @@ test('lockout from the admin API reaches the unit within one sync interval; pend
   assert.is(u.lcdText, 'Lockout pending\nAda');
   await u.removeFob();
   assert.is(u.lcdText, 'Down for\nmaintenance');
-  r = await server.admin('DELETE', '/api/admin/machines/lathe/lockout');
+  assert.is((await server.admin('DELETE', '/api/admin/machines/lathe/lockout')).status, 200);
   await u.advance(INTERVAL_MS);
   assert.is(u.lcdText, 'Please Insert\nRFID Card');
   healthy(u);
@@ -113,13 +113,13 @@ test('lockout with cut=true ends a running session at once', async () => {
   await u.insertFob(FOBS.ada);
   await u.advance(100);
   assert.ok(u.relay);
-  let r = await server.admin('POST', '/api/admin/machines/lathe/lockout', { cut: true });
+  const r = await server.admin('POST', '/api/admin/machines/lathe/lockout', { cut: true });
   assert.is(r.status, 200, JSON.stringify(r.json));
   await u.advance(INTERVAL_MS);
   assert.not.ok(u.relay, 'session cut');
   assert.is(u.lcdText, 'Down for\nmaintenance');
   await u.removeFob();
-  r = await server.admin('DELETE', '/api/admin/machines/lathe/lockout');
+  assert.is((await server.admin('DELETE', '/api/admin/machines/lathe/lockout')).status, 200);
   await u.advance(INTERVAL_MS);
   assert.is(u.lcdText, 'Please Insert\nRFID Card');
   healthy(u);

@@ -70,7 +70,7 @@ export async function startSlack(): Promise<SlackReceiver> {
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {
-      let text = '';
+      let text: string;
       try {
         text = String((JSON.parse(Buffer.concat(parts).toString('utf8')) as { text?: unknown }).text);
       } catch {
@@ -171,7 +171,7 @@ export class E2EServer {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {

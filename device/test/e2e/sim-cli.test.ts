@@ -36,6 +36,8 @@ test('npm run sim: register, show the unit, insert a fob, oops, quit', async () 
   child.stdout.on('data', (d: Buffer) => { out += d.toString('utf8'); });
   child.stderr.on('data', (d: Buffer) => { out += d.toString('utf8'); });
   const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? 1)));
+  // The LCD as the CLI draws it: each 16-character row padded and framed in "|".
+  const lcd = (...rows: string[]) => rows.map((r) => '\\|' + r.padEnd(16).replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\|').join('\\n');
   const waitFor = async (re: RegExp, ms = 20_000): Promise<void> => {
     const end = Date.now() + ms;
     while (!re.test(out)) {
@@ -44,20 +46,20 @@ test('npm run sim: register, show the unit, insert a fob, oops, quit', async () 
     }
   };
   try {
-    await waitFor(/\|Please Insert   \|\n\|RFID Card       \|/);
+    await waitFor(new RegExp(lcd('Please Insert', 'RFID Card')));
     await waitFor(/sync: HTTP 200/);
     child.stdin.write(FOBS.ada + '\n');
-    await waitFor(/\|Welcome,        \|\n\|Ada             \|/);
+    await waitFor(new RegExp(lcd('Welcome,', 'Ada')));
     await waitFor(/relay: ON /);
     child.stdin.write('r\n');
-    await waitFor(/relay: off  second relay: off  oops LED: off\nfob: none/);
-    await waitFor(/presets: 1=Ada  2=Bob/);
+    await waitFor(/relay: off {2}second relay: off {2}oops LED: off\nfob: none/);
+    await waitFor(/presets: 1=Ada {2}2=Bob/);
     child.stdin.write('2\n');
-    await waitFor(/\|Unauthorized    \|/);
+    await waitFor(new RegExp(lcd('Unauthorized')));
     child.stdin.write('r\n');
-    await waitFor(/\|Please Insert   \|\n\|RFID Card       \|\n\+-+\+\nLED: rgb\(0,0,0\)\nrelay: off  second relay: off  oops LED: off\nfob: none/);
+    await waitFor(new RegExp(lcd('Please Insert', 'RFID Card') + '\\n\\+-+\\+\\nLED: rgb\\(0,0,0\\)\\nrelay: off {2}second relay: off {2}oops LED: off\\nfob: none'));
     child.stdin.write('o\n');
-    await waitFor(/\|Oops!! Please   \|/);
+    await waitFor(new RegExp(lcd('Oops!! Please')));
     await waitFor(/oops LED: ON/);
     child.stdin.write('q\n');
     assert.is(await exited, 0);

@@ -113,6 +113,7 @@ export function sha256Hex(text: string | Buffer): string {
 
 function cleanLine(l: string): string {
   // the console redraws its prompt with \r and ESC[J around printed lines
+  // eslint-disable-next-line no-control-regex -- ANSI escape sequences start with ESC (0x1b)
   let s = l.replace(/\r/g, '').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   while (s.startsWith('>')) s = s.substring(1);
   return s;
@@ -539,7 +540,7 @@ export class InterpUnit {
     this.lcdAddress = 0x27;
     this.relayActiveLow = false;
     type Cfg = { pins?: Record<string, unknown>; i2c_address?: unknown; relay_active_low?: unknown };
-    let c: Cfg | null = null;
+    let c: Cfg | null;
     try {
       c = (typeof config === 'string' ? JSON.parse(config) : config) as Cfg | null;
     } catch {

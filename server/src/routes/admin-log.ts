@@ -146,7 +146,7 @@ export function usageCsv(rows: Array<UsageRow & { display_name: string }>): stri
 }
 
 export async function adminLogRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, auth } = opts.services;
+  const { core, auth } = opts.services;
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     request.admin = auth.require(request);

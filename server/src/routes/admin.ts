@@ -8,7 +8,6 @@ import {
   type FleetRow,
 } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
-import { errors } from '../errors.js';
 import { runAdminAction } from '../admin-actions.js';
 import { actorBy } from '../actor.js';
 import { fleetRow } from '../fleet-rows.js';

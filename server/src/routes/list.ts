@@ -4,23 +4,11 @@
 // answer is the raw bytes, which the unit streams into flash and checks there against the
 // digest and signature the (signed) sync answer announced.
 import type { FastifyInstance } from 'fastify';
-import { LIST_PATH, type ListRequest } from '@fobgate/shared';
+import { LIST_PATH, ListRequestSchema, type ListRequest } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { takeCounter, unitSignatureCheck } from './unit-auth.js';
-import { countInt, errorResponses, positiveCountInt } from './schemas.js';
-
-const listBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['machine', 'counter', 'version'],
-  properties: {
-    machine: { type: 'string', minLength: 1, maxLength: 64 },
-    counter: positiveCountInt,
-    version: countInt,
-    from: countInt,
-  },
-} as const;
+import { errorResponses } from './schemas.js';
 
 export async function listRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
   const { core, lists, budget } = opts.services;
@@ -31,7 +19,7 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
       schema: {
         tags: ['fobgate units'],
         summary: 'List update download (signed like a sync; answers the announced list file or delta as application/octet-stream)',
-        body: listBody,
+        body: ListRequestSchema,
         response: errorResponses(401, 404, 409, 410, 429),
       },
       preValidation: [unitSignatureCheck(core), budget.precheck()],

@@ -3,14 +3,13 @@
 // (delta or full), pending commands, the acknowledged event seq and the server time.
 import type { FastifyInstance } from 'fastify';
 import {
-  EVENT_DETAIL_MAX,
-  EVENT_REASON_MAX,
   LOCKOUT_PENDING_PREFIX,
-  MAX_EVENTS_PER_SYNC,
   SIGNATURE_HEADER,
   SYNC_BODY_MAX,
   SYNC_INTERVAL_S,
   SYNC_PATH,
+  SyncRequestSchema,
+  isLook,
   outputsOf,
   type DecisionMachine,
   type LogEvent,
@@ -25,81 +24,11 @@ import {
 import type { AppServices } from '../app.js';
 import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
-import { errors } from '../errors.js';
 import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
 import { requestSignature, takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
-import { countInt, errorResponses, msInt, positiveCountInt, safeInt } from './schemas.js';
-
-const LOOKS: Look[] = ['idle', 'welcome', 'unauthorized', 'unknown', 'oops', 'locked_out', 'always_on', 'override', 'stale', 'expired'];
-
-const nullableNumber = { type: ['number', 'null'] } as const;
-const fobOrNull = { type: ['string', 'null'], pattern: '^[0-9]{10}$' } as const;
-
-const eventSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['seq', 'type', 'at', 'up'],
-  properties: {
-    seq: positiveCountInt,
-    // Any lower-case name (an unknown type from newer firmware is stored as a unit event, not a
-    // reason to refuse the whole sync and wedge the unit's buffer).
-    type: { type: 'string', pattern: '^[a-z_]{1,32}$' },
-    at: msInt,
-    up: msInt,
-    fob: { type: 'string', maxLength: 10 },
-    dur: msInt,
-    reason: { type: 'string', maxLength: EVENT_REASON_MAX },
-    v: safeInt,
-    detail: { type: 'string', maxLength: EVENT_DETAIL_MAX },
-    count: countInt,
-  },
-} as const;
-
-const syncBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: [
-    'machine', 'counter', 'fw', 'up', 'boot_count', 'list_version', 'list_digest', 'command_ack', 'state', 'telemetry',
-    'events', 'dropped_events',
-  ],
-  properties: {
-    machine: { type: 'string', minLength: 1, maxLength: 64 },
-    counter: positiveCountInt,
-    fw: { type: 'string', maxLength: 128 },
-    up: msInt,
-    boot_count: countInt,
-    list_version: countInt,
-    list_digest: { type: 'string', maxLength: 64 },
-    list_inline_max: countInt,
-    command_ack: countInt,
-    state: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['relay', 'second_relay', 'oopsed', 'locked_out', 'rfid', 'session_fob', 'session_start', 'look', 'display'],
-      properties: {
-        relay: { type: 'boolean' },
-        second_relay: { type: 'boolean' },
-        oopsed: { type: 'boolean' },
-        locked_out: { type: 'boolean' },
-        rfid: fobOrNull,
-        session_fob: fobOrNull,
-        session_start: msInt,
-        look: { type: 'string', maxLength: 64 },
-        display: { type: 'string', maxLength: 200 },
-      },
-    },
-    telemetry: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['wifi_signal_db', 'free_vars', 'temp_c10'],
-      properties: { wifi_signal_db: nullableNumber, free_vars: nullableNumber, temp_c10: nullableNumber },
-    },
-    events: { type: 'array', maxItems: MAX_EVENTS_PER_SYNC, items: eventSchema },
-    dropped_events: countInt,
-  },
-} as const;
+import { errorResponses } from './schemas.js';
 
 /** JSON with every non-ASCII character escaped, so Node bytes equal the unit's 8-bit string. */
 export function asciiJson(value: unknown): string {
@@ -136,7 +65,7 @@ function lockoutPending(prev: boolean, r: UnitStateReport, logs: LogEvent[]): bo
 
 /** The unit's reported state as the server's mirror of it (the unit decided; we only record). */
 function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitStateReport, now: number, logs: LogEvent[]): MachineState {
-  const look: Look = LOOKS.indexOf(r.look as Look) >= 0 ? (r.look as Look) : prev.look;
+  const look: Look = isLook(r.look) ? r.look : prev.look;
   const user = r.session_fob !== null ? (core.subject(m, r.session_fob) ?? unknownSubject(r.session_fob)) : null;
   const sameSession = user !== null && prev.user !== null && prev.user.fob === user.fob;
   // an always-on machine's card holder (the known-user metric follows them, as for legacy units)
@@ -169,7 +98,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       schema: {
         tags: ['fobgate units'],
         summary: 'Unit sync (HMAC-SHA256 of the raw body in x-fobgate-signature; answer signed the same way)',
-        body: syncBody,
+        body: SyncRequestSchema,
         response: errorResponses(401, 404, 409, 413, 429, 503),
       },
       // A sync carries at most MAX_EVENTS_PER_SYNC short events: ~3 KB from real firmware.

@@ -29,7 +29,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     cache: 'no-store',
   });
   const text = await res.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = text === '' ? null : JSON.parse(text);
   } catch {

@@ -59,7 +59,7 @@ function framesOf(script: string, frames: Record<string, string | Buffer> | unde
   return Buffer.concat(parts);
 }
 
-type Glue = (opts: Record<string, unknown>) => { cwrap: Function };
+type Glue = (opts: Record<string, unknown>) => { cwrap: (...args: any[]) => any };
 
 const WASM_BUILDS: Array<{ short: string; full: string }> = [
   { short: '5.1', full: '5.1.5' },
