@@ -2,7 +2,7 @@
 // updates decided by the shared state machine (applyLegacyUpdate), oops / lockout, reload-users,
 // the API root and /metrics.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType, type MachineConfig } from '@fobgate/shared';
+import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType, type MachineConfig, type MachineState, type Outputs } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { leanJsonRoute } from '../lean-json-route.js';
@@ -88,6 +88,13 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
   const { core, deps, registry, clock, usersHistory } = opts.services;
   /** Each legacy unit's button as its last update reported it (a held button is no new press). */
   const buttonDown = new Map<string, boolean>();
+  /**
+   * Each machine's last quiet update (no button, the same card, no reboot) that decided nothing:
+   * no log, the same state. The same quiet update on that very state (never mutated: a decision
+   * always stores a new object) and machine config decides the same again (decide is pure, and
+   * `now` only reaches log lines), so a heartbeat answers it without deciding anew.
+   */
+  const quiet = new Map<string, { state: MachineState; machine: MachineConfig; outputs: Outputs; answer: UpdateAnswer }>();
   const legacy = { legacy: true };
   const tags = ['dm_mac legacy'];
 
@@ -124,6 +131,14 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
     // the server started) counts as new unless the machine is oopsed already.
     const wasDown = buttonDown.has(m.name) ? buttonDown.get(m.name) === true : rec.state.oopsed;
     buttonDown.set(m.name, pressed);
+    const isQuiet = !meaningful && !pressed && rfid === before.rfid && !(uptime !== null && typeof rec.uptime_s === 'number' && uptime < rec.uptime_s);
+    const known = isQuiet ? quiet.get(m.name) : undefined;
+    if (known !== undefined && known.state === before && known.machine === m) {
+      rec.outputs = known.outputs;
+      if (uptime !== null) rec.uptime_s = uptime;
+      core.store.markDirty(m.name);
+      return { answer: known.answer, save: null };
+    }
     const d = applyLegacyUpdate(
       m,
       rec.state,
@@ -131,7 +146,9 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       core.lookupFor(m),
       { now },
     );
-    rec.state = d.state;
+    const unchanged = d.log.length === 0 && sameJson(d.state, before);
+    // an update that changed nothing keeps the state object (the quiet answer is tied to it)
+    rec.state = unchanged ? before : d.state;
     rec.outputs = d.outputs;
     if (uptime !== null) rec.uptime_s = uptime;
     // A logout names the member as users.json names them now (a reload during the session may
@@ -143,7 +160,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
     }
     // last_update: only an update that changed something (oops press, card in/out, config reset)
     if (d.touched) rec.last_update = now;
-    if (d.log.length > 0 || !sameJson(d.state, before)) meaningful = true;
+    if (!unchanged) meaningful = true;
     if (meaningful) core.recordLog(m, d.log, 'legacy', null);
     else core.store.markDirty(m.name);
     const o = d.outputs;
@@ -155,6 +172,8 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       status_led_brightness: o.status_led_brightness,
       second_relay: o.second_relay,
     };
+    if (isQuiet && unchanged && !d.touched) quiet.set(m.name, { state: before, machine: m, outputs: d.outputs, answer });
+    else quiet.delete(m.name);
     return { answer, save: meaningful ? m : null };
   };
 
