@@ -93,12 +93,14 @@ function parseUvu(out) {
 
 async function runFile(file) {
   const rel = relative(root, file);
+  const t0 = Date.now();
   const r = await run(process.execPath, ['--import', 'tsx', file], { cwd: root });
+  const secs = ` ${((Date.now() - t0) / 1000).toFixed(1)} s`;
   const counts = parseUvu(r.out);
   if (counts && r.code === 0 && counts.failed === 0) {
     passed += counts.passed;
     skipped += counts.skipped;
-    console.log(`ok   ${rel} (${counts.passed} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''})`);
+    console.log(`ok   ${rel} (${counts.passed} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''},${secs})`);
     return;
   }
   if (counts) {
@@ -109,7 +111,7 @@ async function runFile(file) {
     failed += 1;
   }
   failures.push(rel);
-  console.log(`FAIL ${rel} (exit ${r.code})\n${r.out.trim()}\n`);
+  console.log(`FAIL ${rel} (exit ${r.code},${secs})\n${r.out.trim()}\n`);
 }
 
 async function main() {

@@ -5,40 +5,28 @@
 // sent, and the firmware's own first signed sync reaches the real server. Host profile.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensureFirmware } from '@fobgate/device/ensure-firmware';
 import { flashMain } from '../src/flash.js';
 import { EXIT } from '../src/exit-codes.js';
 import { runInOwnNetns } from './netns.js';
-import { startServer, type ServerProcess } from './server-process.js';
-import { interpreterBinary, interpreterDir, removeInterpreterDir, startTelnetInterpreter, type TelnetInterpreter } from './telnet-interpreter.js';
+import { interpreterSuite } from './interpreter-suite.js';
+import type { TelnetInterpreter } from './telnet-interpreter.js';
 import { consoleEval, eventTypes, firmwareText, timedIo, toolEnv, unitKeys } from './flash-fixture.js';
 
 runInOwnNetns(import.meta.url);
 
-const binary = interpreterBinary();
-let server: ServerProcess;
-let interp: TelnetInterpreter | null = null;
+const suite = interpreterSuite();
 
-if (!binary) {
-  console.log(`note: flash tests against the real interpreter SKIPPED: the Espruino interpreter is missing (looked in ${interpreterDir()}; set FOBGATE_ESPRUINO_DIR)`);
-} else {
+if (suite) {
+  const server = () => suite.server;
+  let interp: TelnetInterpreter | null = null;
   test.before(async () => {
-    ensureFirmware();
-    server = await startServer();
-    interp = await startTelnetInterpreter(binary);
-  });
-  test.after(async () => {
-    if (interp) {
-      await interp.stop();
-      removeInterpreterDir(interp);
-    }
-    await server.stop();
+    interp = await suite.startInterpreter();
   });
 
   test('unknown machine, unreachable server: said after the unit answered, nothing uploaded', async () => {
     const port = interp!.port;
     const c = timedIo();
-    assert.is(await flashMain(['--machine', 'nope', '--port', port, '--profile', 'host'], c.io, toolEnv(server)), EXIT.FAILED);
+    assert.is(await flashMain(['--machine', 'nope', '--port', port, '--profile', 'host'], c.io, toolEnv(server())), EXIT.FAILED);
     assert.match(c.all(), /unknown machine "nope" on .*Known machines: .*lathe/);
     assert.match(c.all(), 'a unit answers');
     const d = timedIo();
@@ -51,7 +39,7 @@ if (!binary) {
     if (!interp) throw new Error('no interpreter');
     const c = timedIo();
     const cli: string[] = [];
-    const code = await flashMain(['--machine', 'lathe', '--port', interp.port, '--profile', 'host', '--sync-timeout', '90'], c.io, toolEnv(server), { onCliLine: (l) => cli.push(l) });
+    const code = await flashMain(['--machine', 'lathe', '--port', interp.port, '--profile', 'host', '--sync-timeout', '90'], c.io, toolEnv(server()), { onCliLine: (l) => cli.push(l) });
     const all = c.all();
     if (process.env.FOBGATE_TEST_ECHO) console.log(all);
     assert.is(code, EXIT.OK, all + '\n--- interpreter:\n' + interp.output().slice(-1500));
@@ -69,10 +57,10 @@ if (!binary) {
     assert.is(await consoleEval('typeof FG_INFO'), 'function');
 
     // The server took the new key only after the upload was verified, then at the unit's own sync.
-    const keys = await unitKeys(server, 'lathe');
+    const keys = await unitKeys(server(), 'lathe');
     assert.ok(keys.unit && keys.pending === null, JSON.stringify(keys));
     assert.match(all, keys.unit!.unit_id);
-    const types = (await eventTypes(server, 'lathe')).filter((x) => x.startsWith('unit_'));
+    const types = (await eventTypes(server(), 'lathe')).filter((x) => x.startsWith('unit_'));
     assert.equal(types, ['unit_key_issued', 'unit_verified', 'unit_registered']);
     // No key (64 hex characters) in anything the tool printed.
     assert.not.match(all, /[0-9a-f]{64}/);

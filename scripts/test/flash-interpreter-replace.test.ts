@@ -6,53 +6,33 @@
 // The Wi-Fi password is not ASCII: the config digest is over the UTF-8 bytes the unit stores.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensureFirmware } from '@fobgate/device/ensure-firmware';
 import { flashMain } from '../src/flash.js';
 import { EXIT } from '../src/exit-codes.js';
 import { runInOwnNetns } from './netns.js';
-import { startServer, TEST_TOKEN, type ServerProcess } from './server-process.js';
-import { startSimUnit, type SimUnit } from './sim-unit.js';
-import { interpreterBinary, interpreterDir, removeInterpreterDir, startTelnetInterpreter, type TelnetInterpreter } from './telnet-interpreter.js';
+import { interpreterSuite } from './interpreter-suite.js';
 import { eventTypes, secretsFile, timedIo, toolEnv, unitKeys, WIFI_PASSWORD } from './flash-fixture.js';
 
 runInOwnNetns(import.meta.url);
 
-const binary = interpreterBinary();
-let server: ServerProcess;
-let interp: TelnetInterpreter | null = null;
-let old: SimUnit | null = null;
+const suite = interpreterSuite();
 
-if (!binary) {
-  console.log(`note: flash tests against the real interpreter SKIPPED: the Espruino interpreter is missing (looked in ${interpreterDir()}; set FOBGATE_ESPRUINO_DIR)`);
-} else {
-  test.before(async () => {
-    ensureFirmware();
-    server = await startServer();
-  });
-  test.after(async () => {
-    if (old) old.stop();
-    if (interp) {
-      await interp.stop();
-      removeInterpreterDir(interp);
-    }
-    await server.stop();
-  });
-
+if (suite) {
+  const server = () => suite.server;
   test('esp32 profile replacing a working unit: the old one syncs (200) until the new one is verified and synced', async () => {
-    old = await startSimUnit(server.url, TEST_TOKEN, 'drill-press');
-    const oldId = (await unitKeys(server, 'drill-press')).unit!.unit_id;
-    interp = await startTelnetInterpreter(binary);
+    const old = await suite.startWorkingUnit('drill-press');
+    const oldId = (await unitKeys(server(), 'drill-press')).unit!.unit_id;
+    const interp = await suite.startInterpreter();
     const secrets = secretsFile();
     const args = ['--machine', 'drill-press', '--port', interp.port, '--profile', 'esp32', '--secrets', secrets, '--sync-timeout', '90'];
 
     // Without --force-loopback the esp32 profile refuses the server's loopback address, before anything.
     const refused = timedIo();
-    assert.is(await flashMain(args, refused.io, toolEnv(server)), EXIT.USAGE);
+    assert.is(await flashMain(args, refused.io, toolEnv(server())), EXIT.USAGE);
     assert.match(refused.all(), /127\.0\.0\.1 is the unit's own loopback: an ESP32 can never reach it/);
-    assert.equal((await eventTypes(server, 'drill-press')).filter((x) => x.startsWith('unit_')), ['unit_key_issued', 'unit_registered']);
+    assert.equal((await eventTypes(server(), 'drill-press')).filter((x) => x.startsWith('unit_')), ['unit_key_issued', 'unit_registered']);
 
     const c = timedIo();
-    const code = await flashMain(args.concat(['--force-loopback']), c.io, toolEnv(server));
+    const code = await flashMain(args.concat(['--force-loopback']), c.io, toolEnv(server()));
     const all = c.all();
     if (process.env.FOBGATE_TEST_ECHO) console.log(all);
     assert.is(code, EXIT.OK, all + '\n--- interpreter:\n' + interp.output().slice(-1500));
@@ -71,13 +51,13 @@ if (!binary) {
       'old unit during the flash: ' + old.statuses(registeredAt).join(','),
     );
     // Then its key is retired: 401 from the new unit's first sync on, never 200 again.
-    assert.ok(await old.until(() => old!.statuses(verifiedAt).includes(401), 20_000), 'old unit: ' + old.statuses(verifiedAt).join(','));
+    assert.ok(await old.until(() => old.statuses(verifiedAt).includes(401), 20_000), 'old unit: ' + old.statuses(verifiedAt).join(','));
     const after = old.statuses(verifiedAt);
     assert.not.ok(after.slice(after.indexOf(401)).includes(200));
 
-    const keys = await unitKeys(server, 'drill-press');
+    const keys = await unitKeys(server(), 'drill-press');
     assert.is.not(keys.unit!.unit_id, oldId);
-    assert.equal((await eventTypes(server, 'drill-press')).filter((x) => x.startsWith('unit_')), ['unit_key_issued', 'unit_registered', 'unit_key_issued', 'unit_verified', 'unit_key_rotated']);
+    assert.equal((await eventTypes(server(), 'drill-press')).filter((x) => x.startsWith('unit_')), ['unit_key_issued', 'unit_registered', 'unit_key_issued', 'unit_verified', 'unit_key_rotated']);
   });
 }
 

@@ -5,44 +5,24 @@
 // simulator) keeps syncing with 200; the half-flashed unit is never accepted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ensureFirmware } from '@fobgate/device/ensure-firmware';
 import { flashMain } from '../src/flash.js';
 import { EXIT } from '../src/exit-codes.js';
 import { runInOwnNetns } from './netns.js';
-import { startServer, TEST_TOKEN, type ServerProcess } from './server-process.js';
-import { startSimUnit, type SimUnit } from './sim-unit.js';
-import { interpreterBinary, interpreterDir, removeInterpreterDir, startTelnetInterpreter, type TelnetInterpreter } from './telnet-interpreter.js';
+import { interpreterSuite } from './interpreter-suite.js';
 import { consoleEval, eventTypes, timedIo, toolEnv, unitKeys } from './flash-fixture.js';
 
 runInOwnNetns(import.meta.url);
 
-const binary = interpreterBinary();
-let server: ServerProcess;
-let interp: TelnetInterpreter | null = null;
-let old: SimUnit | null = null;
+const suite = interpreterSuite();
 
-if (!binary) {
-  console.log(`note: flash tests against the real interpreter SKIPPED: the Espruino interpreter is missing (looked in ${interpreterDir()}; set FOBGATE_ESPRUINO_DIR)`);
-} else {
-  test.before(async () => {
-    ensureFirmware();
-    server = await startServer();
-  });
-  test.after(async () => {
-    if (old) old.stop();
-    if (interp) {
-      await interp.stop();
-      removeInterpreterDir(interp);
-    }
-    await server.stop();
-  });
-
+if (suite) {
+  const server = () => suite.server;
   test('a config that changed on the unit fails verification; the new key is withdrawn, the old unit keeps working', async () => {
-    old = await startSimUnit(server.url, TEST_TOKEN, 'table-saw');
-    const oldId = (await unitKeys(server, 'table-saw')).unit!.unit_id;
-    interp = await startTelnetInterpreter(binary);
+    const old = await suite.startWorkingUnit('table-saw');
+    const oldId = (await unitKeys(server(), 'table-saw')).unit!.unit_id;
+    const interp = await suite.startInterpreter();
     const c = timedIo();
-    const code = await flashMain(['--machine', 'table-saw', '--port', interp.port, '--profile', 'host', '--sync-timeout', '30'], c.io, toolEnv(server), {
+    const code = await flashMain(['--machine', 'table-saw', '--port', interp.port, '--profile', 'host', '--sync-timeout', '30'], c.io, toolEnv(server()), {
       // Queued behind the upload on the unit's console: runs after the firmware has started.
       beforeVerify: async () => {
         await consoleEval('require("Storage").write("fobgate.json", "{}")', 120_000);
@@ -56,16 +36,16 @@ if (!binary) {
     assert.match(all, 'The new key was withdrawn; the unit registered for table-saw keeps working.');
     assert.not.match(all, '[6/6] sync');
 
-    const keys = await unitKeys(server, 'table-saw');
+    const keys = await unitKeys(server(), 'table-saw');
     assert.equal(keys.unit!.unit_id, oldId);
     assert.is(keys.pending, null);
-    const types = (await eventTypes(server, 'table-saw')).filter((x) => x.startsWith('unit_'));
+    const types = (await eventTypes(server(), 'table-saw')).filter((x) => x.startsWith('unit_'));
     assert.equal(types, ['unit_key_issued', 'unit_registered', 'unit_key_issued', 'unit_key_cancelled']);
 
     // The working unit: every sync since the flash began answered 200, and it goes on.
     const since = c.at(/^\[3\/6\] register/);
     const before = old.statuses(since).length;
-    assert.ok(await old.until(() => old!.statuses(since).length >= before + 3, 20_000));
+    assert.ok(await old.until(() => old.statuses(since).length >= before + 3, 20_000));
     assert.ok(old.statuses(since).every((s) => s === 200), old.statuses(since).join(','));
   });
 }

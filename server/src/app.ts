@@ -37,7 +37,7 @@ import { UnitDrops } from './unit-drops.js';
 import { UnitBudget, type UnitLimits } from './unit-budget.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { RouteMethods } from './route-methods.js';
-import { BoundedSaver } from './bounded-save.js';
+import { BoundedSaver, type SetTimer } from './bounded-save.js';
 import { eventLogFields, eventLogLine } from './logging.js';
 import { UsersHistory } from './users-history.js';
 import { dirname, join } from 'node:path';
@@ -79,6 +79,11 @@ export interface AppDeps {
   accessLog?: boolean;
   /** Per-request save budget, ms (2000). */
   budgetMs?: number;
+  /**
+   * Arms the save-budget timers of requests and users.json writes (default: real, unref'd
+   * timers). The store's own budget timers are StoreOptions.setTimer.
+   */
+  budgetTimer?: SetTimer;
   /** Silence after which a machine is offline, ms (120 000). */
   offlineAfterMs?: number;
   /** How often offline machines are looked for, ms (5000). */
@@ -206,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     machines: deps.config.machines,
     usersPath: deps.config.usersPath,
     budgetMs,
+    budgetTimer: deps.budgetTimer,
     offlineAfterMs: deps.offlineAfterMs ?? 120000,
     timeouts: deps.timeouts,
   });
@@ -217,7 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const usersAdapter =
     deps.usersAdapter ?? (deps.config.usersPath ? createAtomicFileAdapter<UserRecord[]>(deps.config.usersPath) : null);
   if (usersAdapter) {
-    usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS) });
+    usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS), setTimer: deps.budgetTimer });
   }
   const historyDir =
     deps.usersHistoryDir !== undefined

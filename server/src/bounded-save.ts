@@ -61,7 +61,8 @@ interface Batch<T> {
 
 const DEFAULT_BUDGET_MS = 2000;
 
-const realTimer: SetTimer = (fn, ms) => {
+/** The default SetTimer: a real, unref'd one-shot timer. */
+export const realTimer: SetTimer = (fn, ms) => {
   const t = setTimeout(fn, ms);
   t.unref();
   return () => clearTimeout(t);

@@ -19,6 +19,7 @@ import {
   type UnitCommand,
 } from '@fobgate/shared';
 import type { Store, SaveResult, UnitRecord } from './store.js';
+import { realTimer, type SetTimer } from './bounded-save.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import type { Notifier } from './notifier.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
@@ -56,6 +57,8 @@ export interface CoreOptions {
   /** users.json path (reload, mtime metric) or null when users live only in memory. */
   usersPath: string | null;
   budgetMs: number;
+  /** Arms the save-budget deadline of persist() (default: a real timer; tests pass their own). */
+  budgetTimer?: SetTimer;
   offlineAfterMs: number;
   timeouts?: TimeoutTrackerOptions;
 }
@@ -89,6 +92,7 @@ export class Core {
   readonly metrics: AppMetrics;
   readonly startedAt: number;
   readonly budgetMs: number;
+  private readonly budgetTimer: SetTimer;
   readonly usersPath: string | null;
   readonly tracker: TimeoutTracker;
   readonly monitor: OfflineMonitor;
@@ -111,6 +115,7 @@ export class Core {
     this.clock = o.clock;
     this.notifier = o.notifier;
     this.budgetMs = o.budgetMs;
+    this.budgetTimer = o.budgetTimer ?? realTimer;
     this.usersPath = o.usersPath;
     this.startedAt = o.clock();
     this.machines = o.machines;
@@ -305,10 +310,9 @@ export class Core {
   async persist(m: MachineConfig | null, adminRoute: boolean, receivedAt?: number): Promise<void> {
     const elapsed = receivedAt === undefined ? 0 : Math.max(0, performance.now() - receivedAt);
     const wait = Math.max(0, this.budgetMs - ANSWER_MARGIN_MS - elapsed);
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: () => void = () => undefined;
     const deadline = new Promise<['timeout', 'timeout']>((resolve) => {
-      timer = setTimeout(() => resolve(['timeout', 'timeout']), wait);
-      timer.unref();
+      cancel = this.budgetTimer(() => resolve(['timeout', 'timeout']), wait);
     });
     const events: Promise<SaveResult> =
       this.events.pendingCount > 0
@@ -322,7 +326,7 @@ export class Core {
     try {
       [state, log] = await Promise.race([Promise.all([this.store.save(m ? m.name : null), events]), deadline]);
     } finally {
-      clearTimeout(timer);
+      cancel();
     }
     if (state === 'saved' && log === 'saved') return;
     if (state === 'timeout' || log === 'timeout') {

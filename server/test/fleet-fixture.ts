@@ -10,6 +10,7 @@ import { Store, type StoreOptions } from '../src/store.js';
 import { EventLog } from '../src/event-log.js';
 import { createNotifier } from '../src/notifier.js';
 import { loadMachinesFile, loadUsersFile } from '../src/config-loader.js';
+import { stallTimers } from './helpers.js';
 
 export interface FleetOptions {
   machines: number;
@@ -22,6 +23,11 @@ export interface FleetOptions {
   eventsPath?: string;
   /** Extra Store options (save-duration hook, ...). */
   store?: Partial<StoreOptions>;
+  /**
+   * Save budgets that run only while the disk is stalled (see stallTimers in helpers.ts), so a
+   * test's verdict never depends on the machine's speed. The benchmark keeps real timers.
+   */
+  budgetOnlyWhileStalled?: boolean;
 }
 
 export interface Fleet {
@@ -80,7 +86,9 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   let stalled = false;
   let held: Array<() => void> = [];
   const beforeWrite = () => (stalled ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
-  const store = await Store.open({ stateDir, budgetMs, idleFlushMs: 0, beforeWrite, ...o.store });
+  const timers = o.budgetOnlyWhileStalled ? stallTimers() : null;
+  const budgetTimer = timers ? { setTimer: timers.setTimer } : {};
+  const store = await Store.open({ stateDir, budgetMs, idleFlushMs: 0, beforeWrite, ...budgetTimer, ...o.store });
   const events = EventLog.open(o.eventsPath ?? join(stateDir, 'events.db'));
   const notifier = createNotifier({ controlUrl: o.slackControlUrl, oopsUrl: o.slackOopsUrl });
   const adminToken = 'fleet-admin-token-0123456789abcdef';
@@ -91,6 +99,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     config: { users: users.value, machines: machines.value, usersPath: join(dir, 'users.json') },
     adminToken,
     budgetMs,
+    ...(timers ? { budgetTimer: timers.setTimer } : {}),
     ...o.deps,
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0, backlog: 4096 });
@@ -100,9 +109,11 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     stateDir,
     stall() {
       stalled = true;
+      if (timers) timers.onStall();
     },
     release() {
       stalled = false;
+      if (timers) timers.onRelease();
       const h = held;
       held = [];
       for (const r of h) r();

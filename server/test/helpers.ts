@@ -16,6 +16,7 @@ import {
 } from '@fobgate/shared';
 import { buildApp, type AppDeps } from '../src/app.js';
 import { Store, type MachineDoc, type MachineRecord, type UnitRecord } from '../src/store.js';
+import type { SetTimer } from '../src/bounded-save.js';
 import { readJournalFile } from '../src/state-journal.js';
 import { EventLog } from '../src/event-log.js';
 import { createAtomicFileAdapter } from '../src/atomic-file.js';
@@ -97,31 +98,91 @@ export function recordingNotifier(): Notifier & { sent: Sent[] } {
 
 /**
  * The state disk as the tests see it: counts document writes and can hold every journal write
- * until released (a stuck disk), through the store's write gate.
+ * until released (a stuck disk), through the store's write gate. It also owns the save-budget
+ * timers of the app over it (`budgetTimer`): a budget only runs out while the disk is stuck, so
+ * a healthy save never times out however slow the machine is, and a stuck one always does.
  */
 export interface DiskGate {
   /** Document writes asked of the journal so far. */
   readonly writes: number;
+  /** Journal writes held right now. */
+  readonly held: number;
   beforeWrite(): Promise<void>;
   stall(): void;
   release(): void;
   attach(store: Store): void;
+  /** Budget timers for the store, the requests and users.json (see stallTimers). */
+  budgetTimer: SetTimer;
+}
+
+/**
+ * Save-budget timers that run only while `stalled()`: armed on a healthy disk they wait; once
+ * the disk is stuck each runs out after `delay(ms)` (its own budget by default, so a stuck save
+ * still takes the budget's real time); a release stops them again. The verdict of a save thus
+ * never depends on how fast the machine is: a test about the budget stalls the disk.
+ */
+export function stallTimers(delay: (ms: number) => number = (ms) => ms): {
+  setTimer: SetTimer;
+  onStall(): void;
+  onRelease(): void;
+} {
+  let stalled = false;
+  interface Armed {
+    fn: () => void;
+    ms: number;
+    handle: NodeJS.Timeout | null;
+  }
+  const armed = new Set<Armed>();
+  const run = (a: Armed) => {
+    a.handle = setTimeout(() => {
+      if (!armed.delete(a)) return;
+      a.fn();
+    }, delay(a.ms));
+  };
+  return {
+    setTimer(fn, ms) {
+      const a: Armed = { fn, ms, handle: null };
+      armed.add(a);
+      if (stalled) run(a);
+      return () => {
+        armed.delete(a);
+        if (a.handle) clearTimeout(a.handle);
+      };
+    },
+    onStall() {
+      stalled = true;
+      for (const a of armed) if (!a.handle) run(a);
+    },
+    onRelease() {
+      stalled = false;
+      for (const a of armed) {
+        if (a.handle) clearTimeout(a.handle);
+        a.handle = null;
+      }
+    },
+  };
 }
 
 export function diskGate(): DiskGate {
   let stalled = false;
   let held: (() => void)[] = [];
   let store: Store | null = null;
+  const timers = stallTimers();
   return {
     get writes() {
       return store ? store.stats().docWrites : 0;
     },
+    get held() {
+      return held.length;
+    },
     beforeWrite: () => (stalled ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve()),
     stall() {
       stalled = true;
+      timers.onStall();
     },
     release() {
       stalled = false;
+      timers.onRelease();
       const h = held;
       held = [];
       for (const r of h) r();
@@ -129,6 +190,7 @@ export function diskGate(): DiskGate {
     attach(s: Store) {
       store = s;
     },
+    budgetTimer: timers.setTimer,
   };
 }
 
@@ -189,8 +251,9 @@ export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
   const dir = o.dir ?? tempDir();
   const now = { value: o.start ?? Date.UTC(2026, 10, 22, 12, 0, 0) };
   const disk = diskGate();
+  // the configured budget (what alerts quote); it only runs out while the test stalls the disk
   const budgetMs = o.budgetMs ?? 2000;
-  const store = await Store.open({ stateDir: dir, budgetMs, beforeWrite: disk.beforeWrite, idleFlushMs: 0 });
+  const store = await Store.open({ stateDir: dir, budgetMs, beforeWrite: disk.beforeWrite, idleFlushMs: 0, setTimer: disk.budgetTimer });
   disk.attach(store);
   const events = EventLog.open(join(dir, 'events.db'));
   const notifier = recordingNotifier();
@@ -202,6 +265,7 @@ export async function makeApp(o: TestAppOptions = {}): Promise<TestApp> {
     adminToken: TOKEN,
     clock: () => now.value,
     budgetMs,
+    budgetTimer: disk.budgetTimer,
     bodyLimit: o.bodyLimit,
     logger: false,
     ...o.extra,

@@ -1,0 +1,61 @@
+// The common frame of the flash tests against the real interpreter: a real server for the whole
+// file, and every interpreter and simulated unit a test starts stopped (and its flash folder
+// removed) after the file, whatever failed. Without the interpreter binary the file's tests are
+// not registered and the output says why.
+import { test } from 'uvu';
+import { ensureFirmware } from '@fobgate/device/ensure-firmware';
+import { startServer, TEST_TOKEN, type ServerProcess } from './server-process.js';
+import { startSimUnit, type SimUnit } from './sim-unit.js';
+import { interpreterBinary, interpreterDir, removeInterpreterDir, startTelnetInterpreter, type TelnetInterpreter } from './telnet-interpreter.js';
+
+export interface InterpreterSuite {
+  /** The real server of this file (started before the first test). */
+  readonly server: ServerProcess;
+  /** Starts the real interpreter behind its TCP console (stopped after the file). */
+  startInterpreter(): Promise<TelnetInterpreter>;
+  /** Starts the machine's working unit: the built firmware in the simulator (stopped after the file). */
+  startWorkingUnit(machine: string): Promise<SimUnit>;
+}
+
+/** Registers the file's before/after hooks; null when the interpreter is missing. */
+export function interpreterSuite(): InterpreterSuite | null {
+  const binary = interpreterBinary();
+  if (!binary) {
+    console.log(`note: flash tests against the real interpreter SKIPPED: the Espruino interpreter is missing (looked in ${interpreterDir()}; set FOBGATE_ESPRUINO_DIR)`);
+    return null;
+  }
+  let server: ServerProcess | null = null;
+  const interpreters: TelnetInterpreter[] = [];
+  const units: SimUnit[] = [];
+  test.before(async () => {
+    ensureFirmware();
+    server = await startServer();
+  });
+  test.after(async () => {
+    for (const u of units) u.stop();
+    for (const i of interpreters) {
+      await i.stop();
+      removeInterpreterDir(i);
+    }
+    if (server) await server.stop();
+  });
+  const running = (): ServerProcess => {
+    if (!server) throw new Error('the server starts in the suite\'s before hook');
+    return server;
+  };
+  return {
+    get server() {
+      return running();
+    },
+    async startInterpreter() {
+      const i = await startTelnetInterpreter(binary);
+      interpreters.push(i);
+      return i;
+    },
+    async startWorkingUnit(machine: string) {
+      const u = await startSimUnit(running().url, TEST_TOKEN, machine);
+      units.push(u);
+      return u;
+    },
+  };
+}
