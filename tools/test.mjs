@@ -91,16 +91,27 @@ function parseUvu(out) {
   return { passed: p, skipped: s, failed: Math.max(0, t - p - s) };
 }
 
+/**
+ * A file that does long real work (the real interpreter receiving 10,000-member lists) may say
+ * `@timeout <seconds>` in its header to get longer than FILE_TIMEOUT_MS (never less).
+ */
+function fileTimeout(file) {
+  const m = /@timeout\s+(\d+)/.exec(readFileSync(file, 'utf8').slice(0, 2000));
+  return m ? Math.max(FILE_TIMEOUT_MS, Number(m[1]) * 1000) : FILE_TIMEOUT_MS;
+}
+
 async function runFile(file) {
   const rel = relative(root, file);
   const t0 = Date.now();
-  const r = await run(process.execPath, ['--import', 'tsx', file], { cwd: root });
+  const r = await run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: fileTimeout(file) });
   const secs = ` ${((Date.now() - t0) / 1000).toFixed(1)} s`;
   const counts = parseUvu(r.out);
   if (counts && r.code === 0 && counts.failed === 0) {
     passed += counts.passed;
     skipped += counts.skipped;
     console.log(`ok   ${rel} (${counts.passed} passed${counts.skipped ? `, ${counts.skipped} skipped` : ''},${secs})`);
+    // a test file's own notes (e.g. "note: ... SKIPPED, the Espruino interpreter is missing")
+    for (const l of r.out.split('\n')) if (/^note:/.test(l.trim())) console.log(`     ${l.trim()}`);
     return;
   }
   if (counts) {

@@ -32,6 +32,10 @@ test('a clean ES5 file passes, look-alikes in strings, comments and property nam
   assert.equal(issues(CLEAN), []);
 });
 
+test('reading .length and emptying with splice(0) pass; only assigning to .length is refused', () => {
+  assert.equal(issues('var xs = [1, 2]; var n = xs.length; xs.splice(0); var o = { length: 1 }; var m = o.length + n;'), []);
+});
+
 // [code, offending token, the text at which the issue is reported (first occurrence)]
 const BANNED: Array<[string, string, string]> = [
   ['var m = new Map();', 'Map', 'Map'],
@@ -75,6 +79,11 @@ const BANNED: Array<[string, string, string]> = [
   ['var g = __generator(this, function (_a) { return [2]; });', '__generator', '__generator'],
   ['var fs = require("fs");', 'require("fs")', 'require'],
   ['var e = "caf\u00e9";', '\u00e9', '\u00e9'],
+  ['xs.length = 0;', '.length =', 'xs'],
+  ['list.items["length"] = 2;', '.length =', 'list'],
+  ['xs.length -= 1;', '.length -=', 'xs'],
+  ['xs.length--;', '.length--', 'xs'],
+  ['--xs.length;', '.length--', 'xs'],
 ];
 
 for (const [line, token, at] of BANNED) {

@@ -28,6 +28,16 @@ const BANNED_GLOBALS: { [name: string]: string } = {
   Reflect: 'Reflect is not available',
   BigInt: 'BigInt is not available',
   Intl: 'Intl is not available',
+  // missing in the real 2v29 interpreter (device/test/interp/sim-vs-interp.test.ts)
+  RangeError: 'RangeError is not available in Espruino 2v29 (throw an object with your own code field)',
+  EvalError: 'EvalError is not available in Espruino 2v29',
+  URIError: 'URIError is not available in Espruino 2v29',
+  AggregateError: 'AggregateError is not available in Espruino 2v29',
+  escape: 'escape is not available in Espruino 2v29',
+  unescape: 'unescape is not available in Espruino 2v29',
+  encodeURI: 'encodeURI is not available in Espruino 2v29 (encodeURIComponent is)',
+  decodeURI: 'decodeURI is not available in Espruino 2v29 (decodeURIComponent is)',
+  WebAssembly: 'WebAssembly is not available',
 };
 
 /** Static members the interpreter lacks: object -> property -> reason. */
@@ -191,6 +201,15 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
               report(n, 'require("' + arg.value + '")', 'not a built-in module of any board in device/board/: bundle it instead');
             }
           }
+        }
+        break;
+      }
+      case 'AssignmentExpression':
+      case 'UpdateExpression': {
+        // `arr.length = 0` (or --, +=) throws "Assignment to a constant" in Espruino 2v29
+        const target = (n.type === 'AssignmentExpression' ? n.left : n.argument) as Node;
+        if (target.type === 'MemberExpression' && propName(target) === 'length') {
+          report(target, '.length' + (n.type === 'AssignmentExpression' ? ' ' + (n.operator as string) : (n.operator as string)), 'assigning to .length throws "Assignment to a constant" on Espruino 2v29: empty an array with splice(0) or make a new one');
         }
         break;
       }

@@ -171,8 +171,11 @@ export class SimNeopixel {
 export const MAX_RAM_HASH_INPUT = 25000 - 256;
 
 /** require("crypto"): SHA digests returning ArrayBuffers, as the ESP32 build does. */
-export function cryptoModule(realm: () => Realm, inFlash: (s: string) => boolean = () => false): { [k: string]: unknown } {
+export function cryptoModule(
+  realm: () => Realm, inFlash: (s: string) => boolean = () => false, ram: (what: string, data: unknown) => void = () => {},
+): { [k: string]: unknown } {
   const digest = (alg: string) => (data: unknown): ArrayBuffer => {
+    if (typeof data === 'string' && data.length > 4096 && !inFlash(data)) ram('crypto.' + alg.toUpperCase(), data);
     if (typeof data === 'string' && data.length > MAX_RAM_HASH_INPUT && !inFlash(data)) {
       throw realm().error('Not enough stack memory to decode data (' + alg.toUpperCase() + ' of a ' + data.length + '-byte string held in RAM)');
     }

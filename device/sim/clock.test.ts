@@ -86,4 +86,25 @@ test('until() stops as soon as the condition holds', async () => {
   assert.not.ok(await c.until(() => false, 50, 10));
 });
 
+test('a timer re-armed with a delay far below a microsecond still lets time pass (no livelock late in a run)', async () => {
+  const c = new SimClock();
+  await c.advance(40_000);
+  // 40,000 + 1e-12 === 40,000 in floating point: the Wiegand driver's `gap - quiet` produced such delays
+  assert.is(c.now + 1e-12, c.now);
+  let runs = 0;
+  const rearm = (): void => {
+    runs++;
+    if (runs < 10_000) c.setTimer(rearm, 1e-12, false, 'firmware');
+  };
+  c.setTimer(rearm, 1e-12, false, 'firmware');
+  await c.advance(1);
+  assert.ok(runs < 2000, 'time moved on while the timer re-armed itself (' + runs + ' runs within 1 ms)');
+  assert.is(c.now, 40_001);
+  // zero still means "as soon as possible, at this instant"
+  let zero = 0;
+  c.setTimer(() => zero++, 0, false, 'firmware');
+  await c.flush();
+  assert.is(zero, 1);
+});
+
 test.run();

@@ -4,6 +4,9 @@
 
 export type TimerOwner = 'firmware' | 'env';
 
+/** The shortest positive timer delay (ms): Espruino counts time in microseconds on the ESP32. */
+export const TIMER_RESOLUTION_MS = 0.001;
+
 interface SimTimer {
   id: number;
   due: number;
@@ -47,8 +50,12 @@ export class SimClock {
   setTimer(fn: () => void, ms: number, repeat: boolean, owner: TimerOwner): number {
     let delay = Number(ms);
     if (!(delay > 0)) delay = 0;
+    // A positive delay below the timer resolution still lets time pass, as on the chip (where
+    // the callback itself takes longer than that). Without it, late in a run now + 1e-12 ===
+    // now and a timer that re-arms itself with such a remainder never lets virtual time move.
+    if (delay > 0 && delay < TIMER_RESOLUTION_MS) delay = TIMER_RESOLUTION_MS;
     const id = this.nextId++;
-    this.timers.push({ id, due: this.now + delay, order: this.order++, interval: repeat ? Math.max(delay, 0.001) : 0, fn, owner });
+    this.timers.push({ id, due: this.now + delay, order: this.order++, interval: repeat ? Math.max(delay, TIMER_RESOLUTION_MS) : 0, fn, owner });
     return id;
   }
 
@@ -67,7 +74,7 @@ export class SimClock {
   changeInterval(id: number, ms: number): boolean {
     const t = this.timers.find((x) => x.id === id);
     if (!t) return false;
-    const d = Math.max(Number(ms) || 0, 0.001);
+    const d = Math.max(Number(ms) || 0, TIMER_RESOLUTION_MS);
     t.interval = t.interval ? d : 0;
     t.due = this.now + d;
     return true;

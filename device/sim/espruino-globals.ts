@@ -9,6 +9,7 @@ import { PIN_COUNT, pinNumber, type PinBank } from './pins.js';
 import type { Realm } from './sandbox.js';
 import type { SimStorage } from './storage-file.js';
 import { cryptoModule, type SimNeopixel, type SimWifi } from './builtin-modules.js';
+import type { RamModel } from './ram-model.js';
 
 export type Profile = 'esp32' | 'host';
 
@@ -42,7 +43,8 @@ export interface EspruinoEnv {
   /** getTime() offset (seconds) once setTime was called, else null (seconds since boot). */
   timeOffsetS: number | null;
   watchdog: WatchdogState;
-  memory: { total: number; free: number };
+  /** The variable store: process.memory() and the size of what natives may take. */
+  ram: RamModel;
   temperature: number;
   print(line: string): void;
   /** Restart the chip (E.reboot, ESP32.reboot, a watchdog bite): runs after the current callback. */
@@ -116,6 +118,16 @@ function base64Check(realm: Realm, s: unknown, what: string): string {
   return s;
 }
 
+/** A string handed to a native must fit the variable store (see ram-model.ts); throws OUT OF MEMORY. */
+export function ramCheck(env: EspruinoEnv, what: string, data: unknown): void {
+  if (typeof data !== 'string') return;
+  const e = env.ram.take(what, data.length);
+  if (e) {
+    env.print(e);
+    throw env.realm.error(e);
+  }
+}
+
 export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
   const { clock, pins, realm } = env;
   const g: { [name: string]: unknown } = {};
@@ -136,8 +148,12 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
   g.digitalPulse = (p: unknown, v: unknown) => pins.digitalWrite(p, v ? 0 : 1);
   g.analogRead = () => 0;
   g.setWatch = (fn: unknown, p: unknown, opts: unknown) => pins.setWatch(fn, p, opts);
-  // clearWatch() and clearWatch(undefined) both remove EVERY watch, as in Espruino's src/jswrap_io.c.
-  g.clearWatch = (...a: unknown[]) => pins.clearWatch(a[0]);
+  // As Espruino 2v29 (checked in the real interpreter by device/test/interp/sim-vs-interp.test.ts):
+  // clearWatch() removes EVERY watch, clearWatch(undefined) throws, an unknown id throws.
+  g.clearWatch = (...a: unknown[]) => {
+    if (a.length > 0 && a[0] === undefined) throw realm.error('clearWatch(undefined) not allowed. Use clearWatch() instead');
+    pins.clearWatch(a[0]);
+  };
   g.I2C1 = env.i2c.I2C1;
   g.I2C2 = env.i2c.I2C2;
 
@@ -146,18 +162,19 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
     if (typeof fn !== 'function') throw realm.error((repeat ? 'setInterval' : 'setTimeout') + ': expecting a function');
     return clock.setTimer(() => (fn as (...a: unknown[]) => void)(...args), Number(ms) || 0, repeat, 'firmware');
   };
-  // As Espruino's clearTimeout/clearInterval (src/jswrap_timer.c): an undefined id (or none) stops
-  // ALL timers; an id that names no live timer (already fired, already cleared, null) throws
-  // "Unknown Timeout" / "Unknown Interval".
+  // As Espruino 2v29's clearTimeout/clearInterval (checked in the real interpreter): no argument
+  // stops ALL timers; an explicit undefined throws; an id that names no live timer (fired,
+  // cleared, null, unknown) does nothing; timeouts and intervals share one id space.
   const clearTimer = (name: string) => (...a: unknown[]): void => {
-    const id = a[0];
-    if (id === undefined) {
-      env.warn(name + '(' + (a.length === 0 ? '' : 'undefined') + ') stops ALL timers');
+    if (a.length === 0) {
+      env.warn(name + '() stops ALL timers');
       clock.clearAll('firmware');
       return;
     }
+    const id = a[0];
+    if (id === undefined) throw realm.error(name + '(undefined) not allowed. Use ' + name + '() instead');
     const basic = typeof id === 'number' || typeof id === 'string' || typeof id === 'boolean';
-    if (!basic || !clock.clearTimer(Number(id))) throw realm.error(name === 'clearTimeout' ? 'Unknown Timeout' : 'Unknown Interval');
+    if (basic) clock.clearTimer(Number(id));
   };
   g.setTimeout = makeTimer(false);
   g.setInterval = makeTimer(true);
@@ -186,8 +203,14 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
   g.trace = () => {};
 
   // ---- base64 ----
-  g.btoa = (s: unknown) => Buffer.from(base64Check(realm, s, 'btoa'), 'latin1').toString('base64');
-  g.atob = (s: unknown) => Buffer.from(base64Check(realm, s, 'atob'), 'base64').toString('latin1');
+  g.btoa = (s: unknown) => {
+    ramCheck(env, 'btoa', s);
+    return Buffer.from(base64Check(realm, s, 'btoa'), 'latin1').toString('base64');
+  };
+  g.atob = (s: unknown) => {
+    ramCheck(env, 'atob', s);
+    return Buffer.from(base64Check(realm, s, 'atob'), 'base64').toString('latin1');
+  };
 
   // ---- E ----
   const eListeners: { [ev: string]: Array<(...a: unknown[]) => void> } = {};
@@ -207,7 +230,11 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
     getTemperature: () => env.temperature,
     reboot: () => env.reboot('E.reboot'),
     hwRand: () => env.hwRand(),
-    getErrorFlags: () => realm.array([]),
+    getErrorFlags: () => {
+      const flags = env.ram.flagged ? ['MEMORY'] : [];
+      env.ram.flagged = false;
+      return realm.array(flags);
+    },
     getAnalogVRef: () => 3.3,
     setConsole: () => {},
     defrag: () => {},
@@ -215,6 +242,7 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
     toString: (...a: unknown[]) => {
       let s = '';
       for (const x of a) s += typeof x === 'string' ? x : typeof x === 'number' ? String.fromCharCode(x & 0xff) : String.fromCharCode(...Array.from(x as ArrayLike<number>, (v) => Number(v) & 0xff));
+      ramCheck(env, 'E.toString', s);
       return s;
     },
     toUint8Array: (...a: unknown[]) => {
@@ -252,9 +280,9 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
     env: { VERSION: '2v29', BOARD: env.profile === 'esp32' ? 'ESP32' : 'LINUX', MODULES: env.modules.join(',') },
     memory: () => {
       const m = realm.object();
-      m.free = env.memory.free;
-      m.usage = env.memory.total - env.memory.free;
-      m.total = env.memory.total;
+      m.free = env.ram.free();
+      m.usage = env.ram.total - env.ram.free();
+      m.total = env.ram.total;
       m.history = 0;
       m.gc = 0;
       m.gctime = 0;
@@ -294,13 +322,18 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
       case 'Storage': {
         const st = env.storage;
         m = {
-          write: st.write.bind(st), read: st.read.bind(st), readJSON: st.readJSON.bind(st), writeJSON: st.writeJSON.bind(st),
+          write: (name: unknown, data: unknown, offset?: unknown, size?: unknown) => {
+            ramCheck(env, 'Storage.write', data);
+            return st.write(name, data, offset, size);
+          },
+          read: st.read.bind(st), readJSON: st.readJSON.bind(st), writeJSON: st.writeJSON.bind(st),
           readArrayBuffer: st.readArrayBuffer.bind(st), erase: st.erase.bind(st), list: st.list.bind(st), compact: st.compact.bind(st),
           getFree: st.getFree.bind(st), getStats: st.getStats.bind(st), open: st.open.bind(st), eraseAll: st.eraseAll.bind(st),
         };
         break;
       }
       case 'http':
+        env.http.ramCheck = (what, data) => ramCheck(env, what, data);
         m = { request: env.http.request.bind(env.http), get: (o: unknown, cb: unknown) => { const r = env.http.request(o, cb); r.end(); return r; } };
         break;
       case 'Wifi':
@@ -310,7 +343,7 @@ export function espruinoGlobals(env: EspruinoEnv): { [name: string]: unknown } {
         m = env.neopixel.module();
         break;
       case 'crypto':
-        m = cryptoModule(() => realm, (s) => env.storage.names().some((f) => env.storage.text(f) === s));
+        m = cryptoModule(() => realm, (s) => env.storage.names().some((f) => env.storage.text(f) === s), (what, data) => ramCheck(env, what, data));
         break;
       case 'ESP32':
         m = g.ESP32;

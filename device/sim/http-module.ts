@@ -93,6 +93,7 @@ export class SimHttpRequest extends Emitter {
   }
   end(data?: unknown): void {
     if (this.ended) return;
+    this.mod.ramCheck('httpCRq.end', data);
     if (data !== undefined) this.chunks.push(typeof data === 'string' ? data : String(data));
     if (!this.started) {
       this.started = true;
@@ -109,6 +110,8 @@ export class SimHttpModule {
   /** Problems with requests a real server would misread (missing Content-Length...). */
   readonly violations: string[] = [];
   hook: ResponseHook | null = null;
+  /** Checks a request body against the variable store (set by the globals; see ram-model.ts). */
+  ramCheck: (what: string, data: unknown) => void = () => {};
   /** False: the network is down: connects fail like a refused connection. */
   online = true;
   /** Whether the board's network link is up (the unit wires this to its Wi-Fi station). */

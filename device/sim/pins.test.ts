@@ -51,7 +51,7 @@ test('invalid pins and modes throw', () => {
   assert.throws(() => pins.digitalWrite(99, 1), /invalid pin/);
   assert.throws(() => pins.pinMode(4, 'sideways'), /unknown pin mode/);
   assert.throws(() => pins.setWatch(() => {}, 7, { repeat: true }), /flash/);
-  assert.throws(() => pins.clearWatch(1234), /unknown watch/);
+  assert.throws(() => pins.clearWatch(1234), /Unknown Watch 1234/);
 });
 
 test('falling-edge watch fires on each falling edge with state, time and lastTime, queued not inline', async () => {

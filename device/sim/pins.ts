@@ -229,7 +229,7 @@ export class PinBank {
       return;
     }
     const i = this.watches.findIndex((w) => w.id === Number(id));
-    if (i < 0) throw this.err('clearWatch: unknown watch ' + String(id));
+    if (i < 0) throw this.err('Unknown Watch ' + String(id));
     this.dropWatch(i);
   }
 

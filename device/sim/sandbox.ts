@@ -14,6 +14,8 @@ export const REMOVED_IN_SANDBOX: string[] = [
   'Array.from', 'Array.of', 'Array.prototype.flat', 'Array.prototype.flatMap',
   'Object.freeze', 'Promise.prototype.finally', 'Promise.race', 'Promise.allSettled', 'Promise.any',
   'Number.isInteger', 'Math.trunc', 'Math.imul', 'Math.clz32',
+  // globals the real 2v29 interpreter does not have (device/test/interp/sim-vs-interp.test.ts)
+  'escape', 'unescape', 'encodeURI', 'decodeURI', 'RangeError', 'EvalError', 'URIError', 'AggregateError', 'WebAssembly',
 ];
 
 /** Espruino's largest ArrayBuffer, in bytes (src/jswrap_arraybuffer.c). */
@@ -70,14 +72,14 @@ const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStri
   // Espruino refuses any ArrayBuffer above 65535 bytes ("Invalid length for ArrayBuffer",
   // src/jswrap_arraybuffer.c), and so every typed array: the same limit here (Proxy and Reflect
   // are captured before they are removed from the firmware's view).
-  var P = Proxy, R = Reflect;
+  var P = Proxy, R = Reflect, RangeErr = RangeError;
   ${JSON.stringify(TYPED_ARRAY_CONSTRUCTORS)}.forEach(function (name) {
     var C = g[name];
     g[name] = new P(C, {
       construct: function (target, args, newTarget) {
         var o = R.construct(target, args, newTarget);
         if (o.byteLength > ${MAX_ARRAYBUFFER_BYTES}) {
-          throw new RangeError('Invalid length for ArrayBuffer: ' + name + ' of ' + o.byteLength + ' bytes (Espruino allows ${MAX_ARRAYBUFFER_BYTES})');
+          throw new RangeErr('Invalid length for ArrayBuffer: ' + name + ' of ' + o.byteLength + ' bytes (Espruino allows ${MAX_ARRAYBUFFER_BYTES})');
         }
         return o;
       }
@@ -92,6 +94,28 @@ const SETUP = `(function (dateNow, seed, removed, keepMath, keepString, keepStri
   Object.getOwnPropertyNames(Math).forEach(function (k) {
     if (keepMath.indexOf(k) < 0) delete Math[k];
   });
+  // Espruino's JSON.stringify writes every character from 0x7F up as \\uXXXX, hex in upper case
+  // (control characters too): the sandbox's output follows it byte for byte
+  var realStringify = JSON.stringify;
+  JSON.stringify = function (v, r, sp) {
+    var s = realStringify(v, r, sp);
+    if (typeof s !== 'string') return s;
+    var out = '';
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c === 92) {
+        if (s.charAt(i + 1) === 'u') { out += '\\\\u' + s.substr(i + 2, 4).toUpperCase(); i += 5; }
+        else { out += s.substr(i, 2); i++; }
+      } else if (c >= 127) {
+        var h = '000' + c.toString(16).toUpperCase();
+        out += '\\\\u' + h.substring(h.length - 4);
+      } else out += s.charAt(i);
+    }
+    return out;
+  };
+  // Espruino rounds halves away from zero (Math.round(-0.5) === -1, Math.round(-2.5) === -3)
+  var floor = Math.floor;
+  Math.round = function (x) { x = +x; return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); };
   var objectOwn = ['length', 'constructor', 'toString', 'valueOf'];
   Object.getOwnPropertyNames(String.prototype).forEach(function (k) {
     if (keepString.indexOf(k) < 0 && objectOwn.indexOf(k) < 0) delete String.prototype[k];

@@ -165,7 +165,7 @@ export class SimStorage {
     let file: Uint8Array;
     if (off === 0) {
       if (!fileSize) fileSize = bytes.length;
-      if (bytes.length > fileSize) throw this.realm.error('Storage.write: too much data for file size');
+      if (bytes.length > fileSize) throw this.realm.error('Too much data for file size');
       const old = this.files.get(n);
       if (old && old.length === fileSize && bytes.length === fileSize && Buffer.compare(Buffer.from(old), Buffer.from(bytes)) === 0) return true;
       if (old) {
@@ -180,8 +180,13 @@ export class SimStorage {
       this.files.set(n, file);
     } else {
       const f = this.files.get(n);
-      if (!f) throw this.realm.error('Storage.write: cannot write at offset ' + off + ' of ' + n + ': the file does not exist');
-      if (off + bytes.length > f.length) throw this.realm.error('Storage.write: too much data for file size (' + n + ')');
+      // the interpreter's own messages (Espruino 2v29, checked in device/test/interp/sim-vs-interp.test.ts)
+      if (!f) throw this.realm.error('Unable to find or create file');
+      if (off + bytes.length > f.length) throw this.realm.error('Too much data for file size');
+      // any byte already written in the range refuses the whole write, even with the same data
+      for (let i = 0; i < bytes.length; i++) {
+        if (f[off + i] !== 0xff) throw this.realm.error('File already written with different data');
+      }
       file = f;
     }
     let count = bytes.length;

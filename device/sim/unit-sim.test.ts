@@ -93,42 +93,45 @@ test('LCD over I2C1, neopixel LED and the console; a program error is reported, 
   u.close();
 });
 
-test('clearTimeout/clearInterval as on Espruino: an unknown or fired id throws, undefined stops every timer', async () => {
+test('clearTimeout/clearInterval as Espruino 2v29: an unknown, fired or null id does nothing, undefined throws, no argument stops every timer', async () => {
   const u = new UnitSim({});
   u.flash({
     firmware: `
       var t = setTimeout(function () { print('fired'); }, 5);
       setTimeout(function () {
-        try { clearTimeout(t); } catch (e) { print('again: ' + e.message); }
-        try { clearInterval(12345); } catch (e) { print('unknown: ' + e.message); }
-        try { clearTimeout(null); } catch (e) { print('null: ' + e.message); }
+        try { clearTimeout(t); print('again: ok'); } catch (e) { print('again: ' + e.message); }
+        try { clearInterval(12345); print('unknown: ok'); } catch (e) { print('unknown: ' + e.message); }
+        try { clearTimeout(null); print('null: ok'); } catch (e) { print('null: ' + e.message); }
         setInterval(function () { print('tick'); }, 10);
-        clearTimeout(undefined);
+        try { clearTimeout(undefined); } catch (e) { print('undefined: ' + e.message); }
+        setTimeout(function () { clearTimeout(); }, 15);
       }, 20);
     `,
   });
   u.boot();
   await u.advance(100);
-  assert.equal(u.consoleLines.filter((l) => /fired|again|unknown|null|tick/.test(l)), [
-    'fired', 'again: Unknown Timeout', 'unknown: Unknown Interval', 'null: Unknown Timeout',
+  assert.equal(u.consoleLines.filter((l) => /fired|again|unknown|null|undefined|tick/.test(l)), [
+    'fired', 'again: ok', 'unknown: ok', 'null: ok', 'undefined: clearTimeout(undefined) not allowed. Use clearTimeout() instead', 'tick',
   ]);
   assert.equal(u.uncaught, []);
   u.close();
 });
 
-test('clearWatch(undefined) removes every watch, and an unknown watch id throws, as on Espruino', () => {
+test('clearWatch() removes every watch; clearWatch(undefined) and an unknown watch id throw, as Espruino 2v29', () => {
   const u = new UnitSim({});
   u.flash({
     firmware: `
       setWatch(function () {}, D4, { repeat: true, edge: 'falling' });
       setWatch(function () {}, D16, { repeat: true, edge: 'falling' });
-      clearWatch(undefined);
-      try { clearWatch(7); } catch (e) { print('unknown watch'); }
+      try { clearWatch(undefined); } catch (e) { print(e.message); }
+      try { clearWatch(7); } catch (e) { print(e.message); }
+      clearWatch();
     `,
   });
   u.boot();
   assert.is(u.pins.watchCount(), 0);
-  assert.ok(u.consoleLines.indexOf('unknown watch') >= 0);
+  assert.ok(u.consoleLines.indexOf('clearWatch(undefined) not allowed. Use clearWatch() instead') >= 0);
+  assert.ok(u.consoleLines.indexOf('Unknown Watch 7') >= 0);
   u.close();
 });
 

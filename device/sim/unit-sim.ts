@@ -7,13 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { encodeWiegand } from '@fobgate/shared';
 import { SimClock } from './clock.js';
 import { cryptoModule, SimNeopixel, SimWifi } from './builtin-modules.js';
-import { espruinoGlobals, PROFILE_MODULES, type EspruinoEnv, type Profile, type WatchdogState } from './espruino-globals.js';
+import { espruinoGlobals, PROFILE_MODULES, ramCheck, type EspruinoEnv, type Profile, type WatchdogState } from './espruino-globals.js';
 import { Hd44780Model } from './hd44780-decoder.js';
 import { SimHttpModule } from './http-module.js';
 import { Pcf8574Lcd, SimI2C } from './i2c-bus.js';
 import { PinBank } from './pins.js';
 import { Sandbox, type Realm } from './sandbox.js';
 import { SimStorage } from './storage-file.js';
+import { RamModel } from './ram-model.js';
 
 export const DEVICE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIRMWARE_PATH = join(DEVICE_DIR, 'dist', 'firmware.js');
@@ -43,7 +44,7 @@ export interface UnitSimOptions {
   settleCapMs?: number;
   /** Relay boards that switch on with the pin LOW. */
   relayActiveLow?: boolean;
-  /** JS variables the simulated interpreter reports (process.memory()). */
+  /** JS variables of the simulated interpreter (process.memory(), and what natives may take: ram-model.ts); 12,000 by default. */
   memoryTotal?: number;
   /** Start with the LCD not answering on I2C. */
   lcdMissing?: boolean;
@@ -90,6 +91,8 @@ export class UnitSim {
   readonly uncaught: string[] = [];
   /** Things the firmware did that work in Node but misbehave on the chip. */
   readonly warnings: string[] = [];
+  /** The variable store: OUT OF MEMORY events and the largest string a native took (ram-model.ts). */
+  readonly ram: RamModel;
   readonly boots: BootRecord[] = [];
   sandbox: Sandbox | null = null;
   profile: Profile;
@@ -106,6 +109,7 @@ export class UnitSim {
   constructor(opts: UnitSimOptions = {}) {
     this.opts = opts;
     this.seed = opts.seed ?? 1;
+    this.ram = new RamModel(opts.memoryTotal ?? 12000);
     this.profile = opts.profile ?? 'esp32';
     this.clock = new SimClock({ settleCapMs: opts.settleCapMs });
     this.clock.onUncaught = (e) => this.reportUncaught(e);
@@ -219,7 +223,7 @@ export class UnitSim {
       bootAt: this.clock.now,
       timeOffsetS: null,
       watchdog: this.watchdog,
-      memory: { total: this.opts.memoryTotal ?? 12000, free: this.opts.memoryTotal ?? 12000 },
+      ram: this.ram,
       temperature: 128,
       print: (line) => this.print(line),
       reboot: (r) => this.requestReboot(r),
@@ -253,8 +257,13 @@ export class UnitSim {
       this.print('(no program in Storage .bootcde)');
       return;
     }
-    const used = Math.ceil(code.length / 12);
-    env.memory.free = Math.max(0, env.memory.total - used);
+    // the interpreter's JSON.parse takes its input in RAM like any native
+    const json = sandbox.evaluate('JSON') as { parse: (text: unknown, reviver?: unknown) => unknown };
+    const parse = json.parse;
+    json.parse = (text: unknown, reviver?: unknown) => {
+      ramCheck(env, 'JSON.parse', text);
+      return parse.call(json, text, reviver);
+    };
     try {
       sandbox.run(code, BOOT_FILE);
     } catch (e) {

@@ -14,6 +14,7 @@ test('a minimal config gets the reference pins, address and sync interval', () =
   assert.equal(r.value.server, { host: '127.0.0.1', port: 8080, base: '' });
   assert.is(r.value.key, KEY);
   assert.is(r.value.relay_active_low, false);
+  assert.is(r.value.reader_bits, 0, 'auto by default');
 });
 
 test('active-low relay boards are a config flag', () => {
@@ -90,6 +91,17 @@ test('server URLs', () => {
   assert.is(parseServerUrl('http://a b:80'), null);
   assert.is(parseServerUrl('http://h:8o'), null);
   assert.is(parseServerUrl('http://h/x?y=1'), null);
+});
+
+test('reader_bits: 26, 34 or "auto"; anything else is refused by name', () => {
+  for (const [v, want] of [[26, 26], [34, 34], ['auto', 0]] as const) {
+    const r = readBoardConfig(config({ reader_bits: v }));
+    assert.ok(r.ok && r.value.reader_bits === want, JSON.stringify(r));
+  }
+  for (const v of [24, '26', null, true]) {
+    const r = readBoardConfig(config({ reader_bits: v }));
+    assert.ok(!r.ok && /reader_bits: must be 26, 34 or "auto"/.test(r.error), JSON.stringify(r));
+  }
 });
 
 test.run();

@@ -58,6 +58,11 @@ export interface BoardConfig {
   sync_interval_s: number;
   /** Relay boards that switch on with the pin LOW (many opto-isolated modules). Default false. */
   relay_active_low: boolean;
+  /**
+   * The reader's Wiegand frame length: 26 or 34 (the frame is decided at its last bit), or 0 for
+   * "auto" (the default: any of both, decided after the end-of-frame gap, ~25 ms later).
+   */
+  reader_bits: 0 | 26 | 34;
 }
 
 export type ConfigResult = { ok: true; value: BoardConfig } | { ok: false; error: string };
@@ -158,6 +163,8 @@ export function parseBoardConfig(data: unknown): ConfigResult {
   if (!isInt(interval, 1, 3600)) return bad('sync_interval_s: must be a whole number of seconds 1-3600');
   const activeLow = d.relay_active_low === undefined ? false : d.relay_active_low;
   if (typeof activeLow !== 'boolean') return bad('relay_active_low: must be true or false');
+  const rb = d.reader_bits === undefined ? 'auto' : d.reader_bits;
+  if (rb !== 'auto' && rb !== 26 && rb !== 34) return bad('reader_bits: must be 26, 34 or "auto"');
   return {
     ok: true,
     value: {
@@ -171,6 +178,7 @@ export function parseBoardConfig(data: unknown): ConfigResult {
       i2c_address: addr as number,
       sync_interval_s: interval as number,
       relay_active_low: activeLow,
+      reader_bits: rb === 26 || rb === 34 ? rb : 0,
     },
   };
 }

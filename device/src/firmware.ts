@@ -40,10 +40,12 @@ export function unitOptions(p: Platform, cfg: BoardConfig, extra?: Partial<UnitO
     random: p.random,
     network: link,
     freeVars: p.freeVars,
+    collect: p.collect,
     reboot: p.reboot,
     log: p.log,
     problems: problems,
     flashWriteAt: p.flashWriteAt,
+    trace: p.trace,
   };
   if (extra) {
     if (extra.limits) o.limits = extra.limits;

@@ -196,6 +196,31 @@ test('http: a streamed answer (list download) hands each chunk to onData with th
   uninstall();
 });
 
+test('http: an answer longer than maxBody is dropped, not collected, and marked as overflow', () => {
+  const w = install([]);
+  const p = espruinoPlatform();
+  const got: any[] = [];
+  p.hal.http!({ host: 'h', port: 8080, path: '/api/v1/sync', method: 'POST', headers: {}, body: '{}', maxBody: 10 }, (e, r) => got.push([e, r]));
+  const res = w.requests[0].res as EventEmitter & { statusCode?: string; headers?: any };
+  res.statusCode = '200';
+  res.headers = {};
+  w.requests[0].cb(res);
+  res.emit('data', '0123456');
+  res.emit('data', '789ab');
+  res.emit('data', 'more and more');
+  res.emit('close');
+  assert.equal(got[0][1], { status: 200, headers: {}, body: '', overflow: 10 });
+  p.hal.http!({ host: 'h', port: 8080, path: '/api/v1/sync', method: 'POST', headers: {}, body: '{}', maxBody: 10 }, (e, r) => got.push([e, r]));
+  const ok = w.requests[1].res as EventEmitter & { statusCode?: string; headers?: any };
+  ok.statusCode = '200';
+  ok.headers = {};
+  w.requests[1].cb(ok);
+  ok.emit('data', '0123456789');
+  ok.emit('close');
+  assert.equal(got[1][1], { status: 200, headers: {}, body: '0123456789' }, 'exactly maxBody is fine');
+  uninstall();
+});
+
 test('I2C, watchdog and reboot', () => {
   const w = install([]);
   const p = espruinoPlatform();

@@ -6,6 +6,9 @@ import type { FlashStore, Hal, HttpRequest, I2cWrite, InputPin, NeopixelWrite, O
 import type { WifiModule } from './profiles.js';
 import type { FlashWriteAt } from './list-store.js';
 
+/** Defined only by a test bench (the interpreter tier's board stand-in) to time a tap's steps. */
+declare const FG_TRACE: ((step: string) => void) | undefined;
+
 /** What the firmware needs from a board beyond the drivers' seam. */
 export interface Platform {
   hal: Hal;
@@ -14,12 +17,16 @@ export interface Platform {
   wifi: WifiModule | null;
   random: () => number;
   freeVars: () => number | null;
+  /** A garbage collection pass (process.memory() runs one), before RAM-hungry work. Optional. */
+  collect?: () => void;
   reboot: () => void;
   log: (line: string) => void;
   /** Storage.write at an offset of a pre-sized file (streams large files), or null. */
   flashWriteAt: FlashWriteAt | null;
   /** Missing built-in modules, one line each. */
   problems: string[];
+  /** Step marks for a bench (the global FG_TRACE when a test defines it), else null. */
+  trace: ((step: string) => void) | null;
 }
 
 function tryRequire<K extends keyof EspruinoModules>(name: K, what: string, problems: string[]): EspruinoModules[K] | null {
@@ -105,7 +112,7 @@ function input(pin: PinId, pull: Pull): InputPin {
     },
     watch: (cb, opts) => {
       // setWatch answers undefined when it could not set the watch, and clearWatch(undefined)
-      // removes EVERY watch (src/jswrap_io.c): only a numeric id is ever cleared.
+      // throws in 2v29 (older versions removed EVERY watch): only a numeric id is ever cleared.
       const got = setWatch(
         (e) => {
           cb(!!e.state, e.time * 1000);
@@ -130,7 +137,7 @@ function httpRequest(http: EspruinoHttp | null): HttpRequest | null {
   if (!http) return null;
   return (opts, cb) => {
     let done = false;
-    function finish(err: { code: 'HTTP_ERROR'; message: string } | null, res: { status: number; headers: { [k: string]: string }; body: string } | null): void {
+    function finish(err: { code: 'HTTP_ERROR'; message: string } | null, res: { status: number; headers: { [k: string]: string }; body: string; overflow?: number } | null): void {
       if (done) return;
       done = true;
       cb(err, res);
@@ -139,16 +146,27 @@ function httpRequest(http: EspruinoHttp | null): HttpRequest | null {
     for (const k in opts.headers) headers[k] = opts.headers[k];
     headers['Content-Length'] = String(opts.body.length);
     const onData = opts.onData;
+    const max = typeof opts.maxBody === 'number' ? opts.maxBody : -1;
     const req = http.request({ host: opts.host, port: opts.port, path: opts.path, method: opts.method, headers: headers }, (res) => {
       let body = '';
+      let overflow = false;
       const status = parseInt(String(res.statusCode), 10);
       res.on('data', (d: string) => {
         // a streamed chunk (list download) is handed on and never collected
         if (onData && onData(d, status)) return;
+        if (overflow) return;
+        if (max >= 0 && body.length + d.length > max) {
+          // more than this unit takes: drop it all (the answer is refused as too large)
+          overflow = true;
+          body = '';
+          return;
+        }
         body += d;
       });
       res.on('close', () => {
-        finish(null, { status: status, headers: res.headers || {}, body: body });
+        const r: { status: number; headers: { [k: string]: string }; body: string; overflow?: number } = { status: status, headers: res.headers || {}, body: body };
+        if (overflow) r.overflow = max;
+        finish(null, r);
       });
       res.on('error', (e) => {
         finish({ code: 'HTTP_ERROR', message: 'response failed: ' + errorText(e) }, null);
@@ -228,6 +246,13 @@ export function espruinoPlatform(): Platform {
     sha256: crypto ? (s: string) => crypto.SHA256(s) : () => '',
     wifi: wifi,
     random: () => Math.random(),
+    collect: () => {
+      try {
+        (process as any).memory();
+      } catch (e) {
+        // no process.memory on this build
+      }
+    },
     freeVars: () => {
       try {
         // Node's type-check of this file (tests) sees Node's process: name Espruino's explicitly.
@@ -265,5 +290,6 @@ export function espruinoPlatform(): Platform {
         }
       : null,
     problems: problems,
+    trace: typeof FG_TRACE === 'function' ? FG_TRACE : null,
   };
 }

@@ -64,12 +64,19 @@ export interface HttpRequestOptions {
    * then left out of the response's `body`. Without it the whole body is collected.
    */
   onData?: (chunk: string, status: number) => boolean;
+  /**
+   * The most bytes of the body collected (what onData does not take). Beyond it nothing more is
+   * kept and the response says `overflow`: a misbehaving server cannot fill the unit's RAM.
+   */
+  maxBody?: number;
 }
 
 export interface HttpResponse {
   status: number;
   headers: { [name: string]: string };
   body: string;
+  /** Set to maxBody when the body was longer and dropped (body is then empty). */
+  overflow?: number;
 }
 
 /** Network or protocol failure of one request. */

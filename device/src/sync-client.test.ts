@@ -162,24 +162,95 @@ test('an answer with a bad signature or another counter is refused', () => {
   assert.is(r.ok.length, 0);
   assert.is(r.failed[0].code, 'SYNC_SIGNATURE');
   const counter = JSON.parse(req.opts.body).counter;
-  const text = JSON.stringify({ counter: counter + 1, time: 1, ack_seq: 0, latest_list_version: 0, list: null, commands: [], sync_interval_s: 5 });
-  const v = verifyResponse({ status: 200, headers: { 'X-Fobgate-Signature': hmacNode(KEY, text) }, body: text }, counter, KEY, hmacNode);
+  const sent = String(req.opts.headers['x-fobgate-signature']);
+  const text = JSON.stringify({ counter: counter + 1, answers: sent, time: 1, ack_seq: 0, latest_list_version: 0, list: null, commands: [], sync_interval_s: 5 });
+  const v = verifyResponse({ status: 200, headers: { 'X-Fobgate-Signature': hmacNode(KEY, text) }, body: text }, counter, KEY, hmacNode, sent);
   assert.is(v.error && v.error.code, 'SYNC_COUNTER');
-  const noSig = verifyResponse({ status: 200, headers: {}, body: text }, counter + 1, KEY, hmacNode);
+  const noSig = verifyResponse({ status: 200, headers: {}, body: text }, counter + 1, KEY, hmacNode, sent);
   assert.is(noSig.error && noSig.error.code, 'SYNC_SIGNATURE');
-  const okv = verifyResponse({ status: 200, headers: { 'X-Fobgate-Signature': hmacNode(KEY, text) }, body: text }, counter + 1, KEY, hmacNode);
+  const okv = verifyResponse({ status: 200, headers: { 'X-Fobgate-Signature': hmacNode(KEY, text) }, body: text }, counter + 1, KEY, hmacNode, sent);
   assert.ok(okv.res);
+  // a signed answer to another request (a recorded answer replayed) is refused, same counter or not
+  const other = verifyResponse({ status: 200, headers: { 'X-Fobgate-Signature': hmacNode(KEY, text) }, body: text }, counter + 1, KEY, hmacNode, 'ab'.repeat(32));
+  assert.is(other.error && other.error.code, 'SYNC_COUNTER');
   r.client.stop();
 });
 
-test('a replayed-counter answer moves the counter past the server\'s', () => {
+/** A 409 as the server sends it: signed with `key`, bound to the request it refuses. */
+function refusal(req: { opts: { body: string; headers: { [k: string]: string } } }, held: number, key = KEY, answers?: string): { status: number; headers: { [k: string]: string }; body: string } {
+  const counter = JSON.parse(req.opts.body).counter;
+  const text = JSON.stringify({ error: 'replayed request: counter ' + counter + ' is not above ' + held, code: 'REPLAYED_REQUEST', counter: counter, held: held, answers: answers ?? req.opts.headers['x-fobgate-signature'] });
+  return { status: 409, headers: { 'x-fobgate-signature': hmacNode(key, text) }, body: text };
+}
+
+test('a signed refusal bound to the request moves the counter past the server\'s (persisted before use)', () => {
   const r = rig();
   r.client.start();
   r.time.advance(0);
-  r.http.last().cb(null, { status: 409, headers: {}, body: '{"error":"replayed request: counter 1 is not above 4711"}' });
+  r.http.last().cb(null, refusal(r.http.last(), 4711));
   assert.is(r.failed[0].code, 'SYNC_REPLAYED');
+  assert.is(r.failed[0].held, 4711);
   while (r.http.requests.length < 2) r.time.advance(100);
   assert.is(r.http.lastBody().counter, 4712);
+  const again = new RequestCounter(r.store);
+  again.load();
+  assert.ok(again.next() > 4712, 'the reservation above 4712 was persisted before the request went out');
+  r.client.stop();
+});
+
+test('an unsigned, wrongly signed, or replayed refusal moves nothing (the wedge: "not above 2147483647")', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  const first = r.http.last();
+  const n = JSON.parse(first.opts.body).counter;
+  first.cb(null, { status: 409, headers: {}, body: '{"error":"replayed request: counter ' + n + ' is not above 2147483647"}' });
+  assert.is(r.failed[0].code, 'SYNC_SIGNATURE');
+  while (r.http.requests.length < 2) r.time.advance(100);
+  assert.is(r.http.lastBody().counter, n + 1);
+  r.http.last().cb(null, refusal(r.http.last(), 2147483647, 'cd'.repeat(32)));
+  while (r.http.requests.length < 3) r.time.advance(100);
+  assert.is(r.http.lastBody().counter, n + 2, 'signed with another key: ignored');
+  // a genuine refusal of the first request, replayed as the answer to this one
+  r.http.last().cb(null, refusal(first, 9000));
+  while (r.http.requests.length < 4) r.time.advance(100);
+  assert.is(r.http.lastBody().counter, n + 3, 'bound to another request: ignored');
+  r.http.last().cb(null, refusal(r.http.last(), 9000, KEY, 'ef'.repeat(32)));
+  while (r.http.requests.length < 5) r.time.advance(100);
+  assert.is(r.http.lastBody().counter, n + 4);
+  assert.ok(r.failed.every((f) => f.code === 'SYNC_SIGNATURE'), JSON.stringify(r.failed));
+  const again = new RequestCounter(r.store);
+  again.load();
+  assert.ok(again.next() <= COUNTER_BLOCK + 1, 'flash still holds the first reservation');
+  r.client.stop();
+});
+
+test('a persisted counter above the highest the server accepts restarts from 1 and rebases on the signed refusal', () => {
+  const store = new FakeStore();
+  const seed = new RequestCounter(store);
+  seed.load();
+  seed.next();
+  // what today's main left in flash after the unsigned 409: 2147483654 + a block
+  (seed as unknown as { record: { save(v: number): boolean } }).record.save(2147483753);
+  const r = rig(store);
+  assert.equal(r.counter.discarded, 2147483753);
+  r.client.start();
+  r.time.advance(0);
+  assert.is(r.http.lastBody().counter, 1, 'a counter the server can accept');
+  r.http.last().cb(null, refusal(r.http.last(), 2147483000));
+  while (r.http.requests.length < 2) r.time.advance(100);
+  assert.is(r.http.lastBody().counter, 2147483001);
+  r.client.stop();
+});
+
+test('the server holding the highest counter: the unit says it must be registered again, never sends above it', () => {
+  const r = rig();
+  r.client.start();
+  r.time.advance(0);
+  r.http.last().cb(null, refusal(r.http.last(), 2147483647));
+  r.time.advance(70_000);
+  assert.is(r.http.requests.length, 1, 'nothing more was sent');
+  assert.ok(r.failed.some((f) => f.code === 'SYNC_NO_COUNTER' && /register the unit again/.test(f.message)), JSON.stringify(r.failed));
   r.client.stop();
 });
 
@@ -249,6 +320,22 @@ test('a server that accepts but never answers (no blocking) keeps being tried wh
   r.time.advance(120000);
   assert.ok(r.http.requests.length >= 3, 'one at a time after each deadline: ' + r.http.requests.length);
   assert.ok(r.client.timeoutsInRow >= 3);
+  r.client.stop();
+});
+
+test('while a new list is checked (defer), no request starts; the sync goes once the check is over', () => {
+  const r = rig();
+  let checking = true;
+  (r.client as unknown as { o: { defer: () => boolean } }).o.defer = () => checking;
+  r.client.start();
+  r.time.advance(0);
+  assert.is(r.http.requests.length, 0, 'deferred');
+  r.client.trigger();
+  r.time.advance(3 * HOLD_RECHECK_MS);
+  assert.is(r.http.requests.length, 0, 'an event does not force it either');
+  checking = false;
+  r.time.advance(HOLD_RECHECK_MS);
+  assert.is(r.http.requests.length, 1, 'goes as soon as the check is over');
   r.client.stop();
 });
 

@@ -2,12 +2,14 @@
 // request (the interpreter's http has none), exponential back-off with jitter while failing,
 // the wait a 429 asks for kept (for every request, or only for events while syncs go on),
 // and responses verified (signature over the raw body, echoed counter) before anyone uses them.
-// A full list too large for the sync answer is downloaded as the next request, its body handed
-// on chunk by chunk (to flash) and never collected in RAM.
-import { EVENTS_RATE_LIMITED, LIST_PATH, LIST_SIGNATURE_HEADER, RETRY_AFTER_MAX_MS, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
-import type { ListFetch, ListRequest, SyncRequest, SyncResponse } from '@fobgate/shared';
+// An answer is collected in RAM only up to a bound (the request's declared list budget plus room
+// for the rest); a list update too large for it is downloaded as the next request, its body
+// handed on chunk by chunk (to flash) and never collected.
+import { EVENTS_RATE_LIMITED, LIST_PATH, MAX_COUNTER, RETRY_AFTER_MAX_MS, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
+import type { CounterRefusal, ListRequest, ListUpdate, SyncRequest, SyncResponse } from '@fobgate/shared';
 import type { Clock, HttpRequest, HttpRequestOptions, HttpResponse, Timers, TimerId } from './hal.js';
 import type { ServerAddress } from './board-config.js';
+import { COUNTER_EXHAUSTED } from './request-counter.js';
 import type { RequestCounter } from './request-counter.js';
 
 export const SYNC_DEADLINE_MS = 10000;
@@ -17,8 +19,16 @@ export const BACKOFF_MAX_MS = 60000;
 export const HOLD_RECHECK_MS = 1000;
 /** A request call that kept the interpreter this long blocked it (ESP32 connect/DNS). */
 export const BLOCKING_MS = 500;
-/** A list download's deadline: the request deadline plus this per KiB announced (Wi-Fi + flash writes). */
-export const DOWNLOAD_MS_PER_KB = 250;
+/**
+ * A list download ends in failure when no byte arrived for the request deadline (a stalled
+ * server), or at the latest after the request deadline plus this per KiB announced: the unit
+ * merges and checks every piece as it arrives, which takes a slow ESP32 far longer than Wi-Fi.
+ */
+export const DOWNLOAD_MS_PER_KB = 2000;
+/** Bytes of a sync answer besides inline list data (commands, times, the update's fields). */
+export const ANSWER_BASE_BYTES = 4096;
+/** Bytes of an error answer kept (status 4xx/5xx, or a download that failed). */
+export const ERROR_BODY_BYTES = 1024;
 
 export type SyncErrorCode =
   | 'SYNC_TIMEOUT'
@@ -37,6 +47,8 @@ export interface SyncError {
   message: string;
   /** HTTP status when the server answered (0 otherwise). */
   status?: number;
+  /** SYNC_REPLAYED only: the counter the server holds, from its signed refusal. */
+  held?: number;
   /** 429: how long the server asks the unit to wait, ms (capped at RETRY_AFTER_MAX_MS). */
   retryAfterMs?: number;
   /** 429 for events only: keep them and go on syncing without them until then. */
@@ -72,20 +84,26 @@ export interface SyncClientOptions {
    * at once. Optional.
    */
   hold?: () => boolean;
+  /**
+   * While this says true no request is started (looked at again every HOLD_RECHECK_MS): a new
+   * list is being checked from flash, and a sync on top of it would add its own RAM to the
+   * check's. A few seconds at most; decisions do not wait for it. Optional.
+   */
+  defer?: () => boolean;
 }
 
 /**
- * A full list to download (announced by a sync answer as `fetch`). The client sends the signed
- * request and hands every chunk of a 200 answer to `data` at its offset; exactly one of
- * `complete` or `failed` is called, and never after the deadline.
+ * A list update to download (announced by a sync answer without inline data). The client sends
+ * the signed request and hands every chunk of a 200 answer to `data` at its offset; exactly one
+ * of `complete` or `failed` is called, and never after the deadline.
  */
 export interface ListDownloadJob {
   machine: string;
-  list: ListFetch;
-  /** Stores a piece of the list text at `offset`; false: it could not be stored (the download fails). */
+  update: ListUpdate;
+  /** Takes a piece of the update at `offset`; false: it could not be used (the download fails). */
   data: (chunk: string, offset: number) => boolean;
-  /** All `list.bytes` arrived and were stored; `sig` is the answer's list signature. True: the list is good. */
-  complete: (sig: string) => boolean;
+  /** All `update.bytes` arrived and were taken. True: the transfer is complete (its check may go on). */
+  complete: () => boolean;
   /** The download failed before it completed (network, deadline, status, length, storage). */
   failed: (e: SyncError) => void;
 }
@@ -106,15 +124,6 @@ export function asciiJson(value: unknown): string {
     }
   }
   return out;
-}
-
-/** M from a 409 body `…counter N is not above M…`, or 0 (no RegExp: the interpreter's is minimal). */
-export function counterAbove(body: string): number {
-  const marker = 'not above ';
-  const at = String(body).indexOf(marker);
-  if (at < 0) return 0;
-  const n = parseInt(String(body).substring(at + marker.length), 10);
-  return n > 0 ? n : 0;
 }
 
 function header(res: HttpResponse, name: string): string {
@@ -159,10 +168,53 @@ export function backoffMs(failures: number, random: () => number): number {
   return Math.floor(d / 2 + (d / 2) * random());
 }
 
-/** Checks a raw answer; returns the parsed response or why it must not be used. */
-export function verifyResponse(res: HttpResponse, counter: number, key: string, hmac: (k: string, m: string) => string): { res: SyncResponse | null; error: SyncError | null } {
+function signedBy(res: HttpResponse, key: string, hmac: (k: string, m: string) => string): boolean {
   const sig = header(res, SIGNATURE_HEADER);
-  if (res.status === 409) return { res: null, error: err('SYNC_REPLAYED', 'server refused the counter: ' + String(res.body).substring(0, 120)) };
+  return sig.length > 0 && constantTimeEqual(hmac(key, res.body), sig.toLowerCase());
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && v === Math.floor(v) && v >= 0 && v <= MAX_COUNTER;
+}
+
+/**
+ * A 409: the counter the server holds when the refusal is signed with our key and bound to the
+ * request we sent (its counter and signature), else -1. Nothing else about a refusal is trusted:
+ * anyone on the path can answer an unsigned 409.
+ */
+export function verifiedRefusal(res: HttpResponse, counter: number, sentSig: string, key: string, hmac: (k: string, m: string) => string): number {
+  if (res.status !== 409 || !signedBy(res, key, hmac)) return -1;
+  let r: CounterRefusal;
+  try {
+    r = JSON.parse(res.body);
+  } catch (e) {
+    return -1;
+  }
+  if (!r || typeof r !== 'object' || r.counter !== counter || typeof r.answers !== 'string' || r.answers.toLowerCase() !== sentSig) return -1;
+  // a refusal means counter <= held
+  return isCount(r.held) && r.held >= counter ? r.held : -1;
+}
+
+/** A refused request: SYNC_REPLAYED with the server's counter when the refusal is verified. */
+function refusalError(res: HttpResponse, counter: number, sentSig: string, key: string, hmac: (k: string, m: string) => string, what: string): SyncError {
+  const held = verifiedRefusal(res, counter, sentSig, key, hmac);
+  if (held < 0) {
+    const e = err('SYNC_SIGNATURE', what + ' refused (409) without a signature for this request: ignored');
+    e.status = 409;
+    return e;
+  }
+  const e = err('SYNC_REPLAYED', what + ' refused: the server holds counter ' + held + ', this request had ' + counter);
+  e.status = 409;
+  e.held = held;
+  return e;
+}
+
+/**
+ * Checks a raw answer to the request signed `sentSig` with `counter`; returns the parsed
+ * response or why it must not be used.
+ */
+export function verifyResponse(res: HttpResponse, counter: number, key: string, hmac: (k: string, m: string) => string, sentSig: string): { res: SyncResponse | null; error: SyncError | null } {
+  if (res.status === 409) return { res: null, error: refusalError(res, counter, sentSig, key, hmac, 'sync') };
   if (res.status === 429) {
     const r = retryAfterOf(res);
     const e = err('SYNC_RATE_LIMITED', 'server asks to wait ' + Math.round(r.ms / 1000) + ' s' + (r.eventsOnly ? ' before sending events' : '') + ': ' + String(res.body).substring(0, 120));
@@ -176,7 +228,8 @@ export function verifyResponse(res: HttpResponse, counter: number, key: string, 
     e.status = res.status;
     return { res: null, error: e };
   }
-  if (!sig || !constantTimeEqual(hmac(key, res.body), sig.toLowerCase())) return { res: null, error: err('SYNC_SIGNATURE', 'response signature is missing or wrong') };
+  if (res.overflow) return { res: null, error: err('SYNC_MALFORMED', 'answer is larger than the ' + res.overflow + ' bytes this unit takes') };
+  if (!signedBy(res, key, hmac)) return { res: null, error: err('SYNC_SIGNATURE', 'response signature is missing or wrong') };
   let data: SyncResponse;
   try {
     data = JSON.parse(res.body);
@@ -185,6 +238,7 @@ export function verifyResponse(res: HttpResponse, counter: number, key: string, 
   }
   if (!data || typeof data !== 'object') return { res: null, error: err('SYNC_MALFORMED', 'response is not an object') };
   if (data.counter !== counter) return { res: null, error: err('SYNC_COUNTER', 'response answers counter ' + data.counter + ', not ' + counter) };
+  if (typeof data.answers !== 'string' || data.answers.toLowerCase() !== sentSig) return { res: null, error: err('SYNC_COUNTER', 'response answers another request') };
   if (typeof data.time !== 'number' || typeof data.ack_seq !== 'number' || !Array.isArray(data.commands)) {
     return { res: null, error: err('SYNC_MALFORMED', 'response lacks time, ack_seq or commands') };
   }
@@ -300,7 +354,7 @@ export class SyncClient {
   private send(): void {
     if (this.stopped || this.inflight) return;
     const o = this.o;
-    if (this.failures > 0 && this.lastCallMs >= BLOCKING_MS && o.hold && o.hold()) {
+    if ((this.failures > 0 && this.lastCallMs >= BLOCKING_MS && o.hold && o.hold()) || (o.defer && o.defer())) {
       this.schedule(HOLD_RECHECK_MS);
       return;
     }
@@ -308,7 +362,7 @@ export class SyncClient {
     const job = this.job;
     this.job = null;
     if (counter < 0) {
-      const e = err('SYNC_NO_COUNTER', 'could not persist the request counter');
+      const e = err('SYNC_NO_COUNTER', counter === COUNTER_EXHAUSTED ? 'the server holds the highest request counter there is: register the unit again' : 'could not persist the request counter');
       if (job) this.endDownload(0, job, e, false);
       else this.finish(0, e, null);
       return;
@@ -318,25 +372,25 @@ export class SyncClient {
       return;
     }
     let text: string;
+    let maxBody = ANSWER_BASE_BYTES;
     try {
       const body = o.build() as SyncRequest;
       body.counter = counter;
+      const inline = body.list_inline_max;
+      if (typeof inline === 'number' && inline > 0) maxBody += Math.ceil(inline / 3) * 4;
       text = asciiJson(body);
     } catch (e) {
       // a bug while building must not end syncing for good: back off and try again
       this.finish(0, err('SYNC_MALFORMED', 'could not build the request'), null);
       return;
     }
-    this.post(SYNC_PATH, text, o.deadlineMs, null, (id, e, res) => {
+    this.post(SYNC_PATH, text, o.deadlineMs, maxBody, null, (id, e, res, sentSig) => {
       if (e || !res) {
         this.finish(id, e, null);
         return;
       }
-      const v = verifyResponse(res, counter, o.key, o.hmac);
-      if (v.error && v.error.code === 'SYNC_REPLAYED') {
-        const seen = counterAbove(res.body);
-        if (seen > 0) o.counter.skipPast(seen);
-      }
+      const v = verifyResponse(res, counter, o.key, o.hmac, sentSig);
+      if (v.error && v.error.held !== undefined) o.counter.rebase(v.error.held);
       this.finish(id, v.error, v.res);
     });
   }
@@ -347,38 +401,55 @@ export class SyncClient {
    * the answer or the failure. Returns the request's id.
    */
   private post(
-    path: string, text: string, deadlineMs: number, onData: ((chunk: string, status: number) => boolean) | null,
-    done: (id: number, e: SyncError | null, res: HttpResponse | null) => void,
+    path: string, text: string, deadlineMs: number, maxBody: number, onData: ((chunk: string, status: number) => boolean) | null,
+    done: (id: number, e: SyncError | null, res: HttpResponse | null, sentSig: string) => void, stallMs?: number,
   ): number {
     const o = this.o;
     const headers: { [k: string]: string } = { 'content-type': 'application/json' };
-    headers[SIGNATURE_HEADER] = o.hmac(o.key, text);
+    const stall = typeof stallMs === 'number' ? stallMs : 0;
+    const sig = o.hmac(o.key, text).toLowerCase();
+    headers[SIGNATURE_HEADER] = sig;
     const id = ++this.lastId;
     this.inflight = id;
     this.wanted = false;
-    this.deadline = o.timers.setTimeout(() => {
-      this.deadline = null;
-      if (this.inflight !== id) return;
-      this.timeoutsInRow++;
-      done(id, err('SYNC_TIMEOUT', 'no answer within ' + deadlineMs + ' ms'), null);
-    }, deadlineMs);
-    const opts: HttpRequestOptions = { host: o.server.host, port: o.server.port, path: o.server.base + path, method: 'POST', headers: headers, body: text };
-    if (onData) opts.onData = onData;
     const called = o.clock.now();
+    const arm = (ms: number, why: string): void => {
+      if (this.deadline !== null) o.timers.clearTimeout(this.deadline);
+      this.deadline = o.timers.setTimeout(() => {
+        this.deadline = null;
+        if (this.inflight !== id) return;
+        this.timeoutsInRow++;
+        done(id, err('SYNC_TIMEOUT', why), null, sig);
+      }, ms);
+    };
+    const whole = 'no answer within ' + deadlineMs + ' ms';
+    arm(stall > 0 ? Math.min(stall, deadlineMs) : deadlineMs, stall > 0 && stall < deadlineMs ? 'no data for ' + stall + ' ms' : whole);
+    const opts: HttpRequestOptions = { host: o.server.host, port: o.server.port, path: o.server.base + path, method: 'POST', headers: headers, body: text, maxBody: maxBody };
+    if (onData) {
+      opts.onData = (chunk, status) => {
+        // data keeps a stalled-download guard away, never beyond the whole deadline
+        if (stall > 0 && this.inflight === id) {
+          const left = deadlineMs - (o.clock.now() - called);
+          if (left > stall) arm(stall, 'no data for ' + stall + ' ms');
+          else if (left > 0) arm(left, whole);
+        }
+        return onData(chunk, status);
+      };
+    }
     try {
       o.http(opts, (e, res) => {
         if (this.inflight !== id) return;
         this.lastProgress = o.clock.now();
         this.timeoutsInRow = 0;
-        if (e || !res) done(id, err('SYNC_NETWORK', e ? e.message : 'no response'), null);
-        else done(id, null, res);
+        if (e || !res) done(id, err('SYNC_NETWORK', e ? e.message : 'no response'), null, sig);
+        else done(id, null, res, sig);
       });
       this.lastCallMs = o.clock.now() - called;
     } catch (e) {
       this.lastCallMs = o.clock.now() - called;
       this.lastProgress = o.clock.now();
       const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
-      done(id, err('SYNC_NETWORK', 'request failed: ' + msg), null);
+      done(id, err('SYNC_NETWORK', 'request failed: ' + msg), null, sig);
     }
     return id;
   }
@@ -386,8 +457,9 @@ export class SyncClient {
   /** The signed list download: chunks of a 200 answer go to the job, never into a string. */
   private sendDownload(job: ListDownloadJob, counter: number): void {
     const o = this.o;
-    const want = job.list.bytes;
-    const req: ListRequest = { machine: job.machine, counter: counter, version: job.list.version };
+    const u = job.update;
+    const want = u.bytes;
+    const req: ListRequest = { machine: job.machine, counter: counter, version: u.version, from: u.kind === 'delta' && typeof u.from === 'number' ? u.from : 0 };
     let id = 0;
     let received = 0;
     let broken = '';
@@ -403,18 +475,20 @@ export class SyncClient {
       return true;
     };
     const limit = o.deadlineMs + Math.ceil(want / 1024) * DOWNLOAD_MS_PER_KB;
-    id = this.post(LIST_PATH, asciiJson(req), limit, onData, (rid, e, res) => {
+    id = this.post(LIST_PATH, asciiJson(req), limit, ERROR_BODY_BYTES, onData, (rid, e, res, sentSig) => {
       if (e || !res) {
         this.endDownload(rid, job, e, false);
         return;
       }
       if (res.status === 409) {
-        const seen = counterAbove(res.body);
-        if (seen > 0) o.counter.skipPast(seen);
+        const r = refusalError(res, counter, sentSig, o.key, o.hmac, 'list download');
+        if (r.held !== undefined) o.counter.rebase(r.held);
+        this.endDownload(rid, job, r, false);
+        return;
       }
       if (res.status === 429) this.notBefore = o.clock.now() + retryAfterOf(res).ms;
       if (res.status !== 200) {
-        const s = err(res.status === 409 ? 'SYNC_REPLAYED' : 'SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
+        const s = err('SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
         s.status = res.status;
         this.endDownload(rid, job, s, false);
         return;
@@ -423,9 +497,9 @@ export class SyncClient {
         this.endDownload(rid, job, err('SYNC_DOWNLOAD', broken || 'list download ended after ' + received + ' of ' + want + ' bytes'), false);
         return;
       }
-      const good = job.complete(header(res, LIST_SIGNATURE_HEADER));
+      const good = job.complete();
       this.endDownload(rid, job, good ? null : err('SYNC_DOWNLOAD', 'downloaded list refused'), true);
-    });
+    }, o.deadlineMs);
   }
 
   /**

@@ -1,8 +1,8 @@
 // The unit: wires drivers, the cached list, the shared decision, the event ring, the sync client
 // and the watchdogs. Every fob, card removal and oops press is decided locally and the relays,
 // LCD and LEDs follow in the same tick; the network only carries news both ways.
-import { EVENT_DETAIL_MAX, EVENT_REASON_MAX, checkNewer, decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
-import type { DecisionMachine, DeviceEvent, ListFetch, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
+import { EVENT_DETAIL_MAX, EVENT_REASON_MAX, decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
+import type { DecisionMachine, DeviceEvent, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
 import type { Hal, TimerId } from './hal.js';
 import type { BoardConfig } from './board-config.js';
 import { Relay } from './drivers/relay.js';
@@ -18,7 +18,8 @@ import type { NewEvent } from './event-ring.js';
 import { deviceEventOf } from './event-map.js';
 import { machineEventOf } from './command-map.js';
 import { ListStore } from './list-store.js';
-import type { AcceptResult, FlashWriteAt } from './list-store.js';
+import type { FlashWriteAt } from './list-store.js';
+import { ListUpdates } from './list-updates.js';
 import { RequestCounter } from './request-counter.js';
 import { SyncClient, SYNC_DEADLINE_MS } from './sync-client.js';
 import type { SyncBody, SyncError } from './sync-client.js';
@@ -26,13 +27,14 @@ import { WatchdogPolicy, DEFAULT_LIMITS } from './watchdog-policy.js';
 import type { LivenessLimits } from './watchdog-policy.js';
 import type { NetworkLink } from './profiles.js';
 import { FW_VERSION } from './version.js';
+import { Freshness } from './freshness.js';
 
 export const UNIT_FILE = 'fgunit';
 export const LOOP_MS = 500;
 /** A Wiegand frame that arrives just before the card-present line rises still counts this long. */
 export const PRESENT_WINDOW_MS = 1000;
-/** While offline the age of the last sync is written to flash this often. */
-export const OFFLINE_CHECKPOINT_MS = 5 * 60000;
+/** An outage at least this long (by the unit's count or the server's clock) is reported when it ends. */
+export const OUTAGE_REPORT_MS = 5 * 60000;
 /** Events sent per request. */
 export const EVENTS_PER_SYNC = 10;
 const DEFAULT_GRACE_HOURS = 72;
@@ -49,8 +51,6 @@ interface UnitRecord {
   locked_out: boolean;
   lockout_pending: boolean;
   command_ack: number;
-  /** Age of the last successful sync (ms) when last written. */
-  offline_ms: number;
   /** Why the unit rebooted itself ('' = it did not: power-on, crash or hardware watchdog). */
   reboot_reason: string;
 }
@@ -63,14 +63,29 @@ export interface UnitOptions {
   network: NetworkLink;
   /** Free interpreter variables, or null when unknown. */
   freeVars: () => number | null;
+  /** A garbage collection pass, before a list is received (optional). */
+  collect?: () => void;
   reboot: () => void;
   log: (line: string) => void;
   /** Built-in modules found missing at boot (each degrades one function). */
   problems: string[];
   limits?: LivenessLimits;
   eventCapacity?: number;
-  /** Streams a delta's result into flash (Storage.write at offsets); null builds it in RAM. */
+  /** Storage.write at offsets: how lists are received into flash (null: they cannot be). */
   flashWriteAt?: FlashWriteAt | null;
+  /** base64 -> 8-bit string (the interpreter's atob), for list bytes inline in a sync answer. */
+  atob?: (b64: string) => string;
+  /** Marks the steps of a tap (benchmarks in the interpreter); absent in normal use. */
+  trace?: ((step: string) => void) | null;
+}
+
+/** The interpreter's global atob (also Node's), or a stand-in that says it is missing. */
+function atobOf(): (b64: string) => string {
+  const g = typeof atob === 'function' ? atob : null;
+  return (b64) => {
+    if (!g) throw { code: 'NO_BASE64', message: 'no atob on this platform' };
+    return g(b64);
+  };
 }
 
 function intOrNull(n: number | null): number | null {
@@ -90,18 +105,21 @@ export class Unit {
   readonly button: Button;
   readonly ring: EventRing;
   readonly lists: ListStore;
+  readonly listUpdates: ListUpdates;
   readonly counter: RequestCounter;
   readonly sync: SyncClient;
   readonly watchdog: WatchdogPolicy;
   private record: DurableRecord<UnitRecord>;
-  private saved: UnitRecord = { boot: 0, oopsed: false, locked_out: false, lockout_pending: false, command_ack: 0, offline_ms: 0, reboot_reason: '' };
+  private saved: UnitRecord = { boot: 0, oopsed: false, locked_out: false, lockout_pending: false, command_ack: 0, reboot_reason: '' };
   state: MachineState = initialState();
   outputs: Outputs | null = null;
   private bootMs = 0;
   /** Server time minus clock time once a sync told us (0 = unknown). */
   private wallOffset = 0;
-  private lastSync = -1;
-  private lastCheckpoint = 0;
+  /** The list's age (offline-freshness rule). */
+  readonly freshness: Freshness;
+  private freshnessReported = false;
+  private syncIntervalMs: number;
   private lastLoop = 0;
   private linkDownSince = -1;
   private readerSubject: Subject | null = null;
@@ -114,7 +132,6 @@ export class Unit {
   private ignoreUntilRemoved = false;
   /** First event seq of this boot (its events' wall time can be filled in once the clock is known). */
   private bootSeq = 0;
-  private lastRejected = '';
   private lcdReported = false;
   /** The server refused the last request as malformed: the next one carries no events. */
   private withholdEvents = false;
@@ -155,6 +172,10 @@ export class Unit {
       onPresent: (present) => {
         this.presentChanged(present);
       },
+      onOverrun: () => {
+        this.readerOverrun();
+      },
+      bits: opts.config.reader_bits,
     });
     this.button = new Button(hal.input(pins.oops_button, 'up'), hal.timers, {
       name: 'oops button',
@@ -167,7 +188,9 @@ export class Unit {
     this.record = new DurableRecord<UnitRecord>(hal.store, UNIT_FILE);
     this.ring = new EventRing(hal.store, opts.eventCapacity || DEFAULT_EVENT_CAPACITY);
     this.counter = new RequestCounter(hal.store);
-    this.lists = new ListStore(hal.store, opts.config.key, hmac, opts.sha256, opts.config.machine, opts.flashWriteAt || null);
+    this.freshness = new Freshness(hal.store, opts.flashWriteAt || null, hal.clock);
+    this.syncIntervalMs = opts.config.sync_interval_s * 1000;
+    this.lists = new ListStore(hal.store, opts.config.key, hmac, opts.sha256, opts.config.machine, opts.flashWriteAt || null, hal.timers);
     this.sync = new SyncClient({
       http: hal.http || (() => {
         throw { code: 'HTTP_ERROR', message: 'no http module' };
@@ -191,6 +214,23 @@ export class Unit {
       // a failing server is not contacted while a machine runs (a blocking connect would delay
       // fob removal and oops); events wait in the ring and go as soon as the relays are off
       hold: () => this.relay.isOn() || (this.second !== null && this.second.isOn()),
+      // one RAM-hungry thing at a time: no sync while a new list is checked from flash
+      defer: () => this.lists.checking(),
+    });
+    this.listUpdates = new ListUpdates({
+      lists: this.lists,
+      sync: this.sync,
+      machine: opts.config.machine,
+      atob: opts.atob || atobOf(),
+      freeVars: opts.freeVars,
+      collect: opts.collect,
+      event: (ev) => {
+        this.event(ev);
+      },
+      applied: () => {
+        this.decideNow({ type: 'config_changed' }, null);
+      },
+      log: opts.log,
     });
     this.watchdog = new WatchdogPolicy({
       watchdog: hal.watchdog,
@@ -237,6 +277,8 @@ export class Unit {
     this.ring.load();
     this.counter.load();
     const loaded = this.lists.load();
+    this.freshness.boot(this.graceMs(), this.syncIntervalMs);
+    if (this.counter.discarded !== null) this.o.log('fobgate: request counter ' + String(this.counter.discarded).substring(0, 24) + ' in flash is out of range: starting over; the server names its own');
     if (this.oopsLed) this.oopsLed.setup();
     if (this.statusLed) this.statusLed.setup();
     if (this.lcd) this.lcd.setup();
@@ -271,6 +313,7 @@ export class Unit {
     this.reader.stop();
     this.button.stop();
     this.sync.stop();
+    this.lists.stop();
     this.watchdog.stop();
     this.o.network.stop();
     if (this.lcd) this.lcd.stop();
@@ -283,12 +326,10 @@ export class Unit {
     if (this.pendingFob && now - this.pendingAt > PRESENT_WINDOW_MS) this.pendingFob = '';
     if (this.o.network.up()) this.linkDownSince = -1;
     else if (this.linkDownSince < 0) this.linkDownSince = now;
-    if (this.lastSync < 0 || now - this.lastSync > OFFLINE_CHECKPOINT_MS) {
-      if (now - this.lastCheckpoint >= OFFLINE_CHECKPOINT_MS) {
-        this.lastCheckpoint = now;
-        this.saved.offline_ms = this.offlineMs();
-        this.saveRecord();
-      }
+    this.freshness.update(this.graceMs());
+    if (this.freshness.failed && !this.freshnessReported) {
+      this.freshnessReported = true;
+      this.event({ type: 'error', at: 0, up: 0, reason: 'freshness', detail: 'flash refused the offline tally: offline time is counted in RAM only until a sync' });
     }
     if (this.lcd && this.lcd.failed && !this.lcdReported) {
       this.lcdReported = true;
@@ -304,19 +345,22 @@ export class Unit {
     return this.wallOffset ? this.hal.clock.now() + this.wallOffset : 0;
   }
 
-  /** Milliseconds since the last successful sync (counting time before this boot). */
+  /** Age of the list: running time since the last verified sync, across reboots (docs/offline-freshness.md). */
   offlineMs(): number {
-    const now = this.hal.clock.now();
-    if (this.lastSync >= 0) return now - this.lastSync;
-    return (this.saved.offline_ms || 0) + (now - this.bootMs);
+    return this.freshness.ageMs();
+  }
+
+  /** The machine's offline grace (ms). */
+  graceMs(): number {
+    const list = this.lists.current();
+    const h = list ? list.machine.offline_grace_hours : DEFAULT_GRACE_HOURS;
+    return (typeof h === 'number' && h > 0 ? h : DEFAULT_GRACE_HOURS) * HOUR_MS;
   }
 
   /** The cached list is missing or past the machine's freshness deadline. */
   listStale(): boolean {
-    const list = this.lists.current();
-    if (!list) return true;
-    const h = list.machine.offline_grace_hours;
-    return this.offlineMs() > (typeof h === 'number' && h > 0 ? h : DEFAULT_GRACE_HOURS) * HOUR_MS;
+    if (!this.lists.current()) return true;
+    return this.offlineMs() > this.graceMs();
   }
 
   machine(): DecisionMachine {
@@ -334,7 +378,13 @@ export class Unit {
 
   // ---- inputs ----
 
+  private trace(step: string): void {
+    const t = this.o.trace;
+    if (t) t(step);
+  }
+
   private cardRead(card: number): void {
+    this.trace('frame');
     if (this.ignoreUntilRemoved) return;
     const fob = numberToFob(card);
     if (this.reader.isPresent()) {
@@ -368,8 +418,22 @@ export class Unit {
       const i = findFob(list, card);
       if (i >= 0) subject = subjectFromEntry(list, i);
     }
+    this.trace('lookup');
     this.readerSubject = subject;
     this.decideNow({ type: 'card_inserted', fob: fob }, subject);
+  }
+
+  /**
+   * The reader sent more bits than the board declares: the decision taken at the declared length
+   * belonged to a foreign frame. Undo it (relays off) and ignore the card until it is taken out;
+   * the driver has reported the length error.
+   */
+  private readerOverrun(): void {
+    const subject = this.readerSubject;
+    this.readerSubject = null;
+    this.pendingFob = '';
+    this.ignoreUntilRemoved = this.reader.isPresent();
+    if (subject || this.relay.isOn()) this.decideNow({ type: 'card_removed' }, subject);
   }
 
   oopsPressed(): void {
@@ -379,21 +443,29 @@ export class Unit {
 
   // ---- decision ----
 
-  /** Runs the shared decision and applies its outputs at once (relays first). */
+  /**
+   * Runs the shared decision and applies its outputs at once: the relays before anything else,
+   * then the LCD, the LEDs, the events and flash writes.
+   */
   decideNow(event: MachineEvent, subject: Subject | null): void {
     const d = decide(this.machine(), this.state, event, subject, { now: this.hal.clock.now(), list_stale: this.listStale() });
-    this.state = d.state;
-    this.outputs = d.outputs;
+    this.trace('decide');
     this.relay.set(d.outputs.relay);
     if (this.second) this.second.set(d.outputs.second_relay);
-    if (this.oopsLed) this.oopsLed.set(d.outputs.oops_led);
+    this.trace('relay');
+    this.state = d.state;
+    this.outputs = d.outputs;
     this.show();
+    this.trace('lcd');
+    if (this.oopsLed) this.oopsLed.set(d.outputs.oops_led);
     if (this.statusLed) {
       const rgb = d.outputs.status_led_rgb;
       const k = d.outputs.status_led_brightness > 0 ? 1 : 0;
       this.statusLed.set(rgb[0] * k, rgb[1] * k, rgb[2] * k);
     }
+    this.trace('led');
     this.logDecision(d.log);
+    this.trace('events');
     const s = this.state;
     if (s.oopsed !== this.saved.oopsed || s.locked_out !== this.saved.locked_out || s.lockout_pending !== this.saved.lockout_pending) {
       this.saved.oopsed = s.oopsed;
@@ -401,6 +473,7 @@ export class Unit {
       this.saved.lockout_pending = s.lockout_pending;
       this.saveRecord();
     }
+    this.trace('done');
   }
 
   /** The two LCD lines now shown (the decision's text, or the watchdog's warning on line 2). */
@@ -459,6 +532,7 @@ export class Unit {
       boot_count: this.saved.boot,
       list_version: this.lists.version(),
       list_digest: this.lists.digest(),
+      list_inline_max: this.listUpdates.inlineBudget(),
       command_ack: this.saved.command_ack,
       state: {
         relay: this.relay.isOn(),
@@ -498,76 +572,21 @@ export class Unit {
     this.withholdEvents = false;
     // epoch ms after 2001 only: a wrong clock must not put negative times on the wire
     if (res.time > 1000000000000) this.wallOffset = res.time - now;
-    this.lastSync = now;
     this.lastFailure = '';
-    if (this.saved.offline_ms !== 0) {
-      this.saved.offline_ms = 0;
-      this.saveRecord();
+    if (typeof res.sync_interval_s === 'number' && res.sync_interval_s >= 1) this.syncIntervalMs = res.sync_interval_s * 1000;
+    const outage = this.freshness.synced(res.time > 1000000000000 ? res.time : 0, this.graceMs(), this.syncIntervalMs);
+    if (outage && (outage.countedMs >= OUTAGE_REPORT_MS || outage.wallMs >= OUTAGE_REPORT_MS)) {
+      const mins = (ms: number) => Math.round(ms / 60000) + ' min';
+      this.event({ type: 'error', at: 0, up: 0, reason: 'offline', detail: 'offline for ' + mins(outage.countedMs) + ' of running time' + (outage.wallMs >= 0 ? ', ' + mins(outage.wallMs) + ' by the server clock (time without power is not counted)' : '') });
     }
     const before = this.ring.pending();
     this.ring.ack(res.ack_seq, (ev) => this.stamp(ev));
-    if (res.list && res.list.kind === 'fetch') this.fetchList(res.list);
-    else if (res.list) this.listOutcome(res.list.version, this.lists.accept(res.list));
+    if (res.list) this.listUpdates.handle(res.list);
     const cmds = res.commands || [];
     for (const c of cmds) this.command(c);
     if (typeof res.sync_interval_s === 'number') this.sync.setInterval(res.sync_interval_s * 1000);
     // More events than one request carries: keep going while the server keeps acknowledging.
     if (this.ring.pending() > 0 && this.ring.pending() < before) this.sync.trigger();
-  }
-
-  /** A new list is in force, or why one was refused. */
-  private listOutcome(version: number, r: AcceptResult): void {
-    if (r.applied) {
-      this.event({ type: 'list_applied', at: 0, up: 0, v: r.version });
-      this.decideNow({ type: 'config_changed' }, null);
-    } else if (r.error) this.listRejected(version, r.error.code, r.error.message);
-  }
-
-  /** Reports a refused list or failed download; the same refusal of the same version only once. */
-  private listRejected(version: number, code: string, message: string): void {
-    if (this.lastRejected === version + code) return;
-    this.lastRejected = version + code;
-    this.event({ type: 'list_rejected', at: 0, up: 0, v: version, reason: code, detail: message });
-    this.o.log('fobgate: list v' + version + ' rejected: ' + message);
-  }
-
-  /**
-   * A list too large for the sync answer: downloaded as the next request, streamed chunk by
-   * chunk into the inactive slot and verified from flash before the pointer switches. A failure
-   * leaves the held list in force; the next sync after the back-off announces it again.
-   */
-  private fetchList(f: ListFetch): void {
-    const bytes = f.bytes;
-    if (typeof f.version !== 'number' || typeof bytes !== 'number' || bytes !== Math.floor(bytes) || bytes <= 0 || typeof f.digest !== 'string') {
-      this.listRejected(Number(f.version) || 0, 'LIST_MALFORMED', 'list announcement lacks version, size or digest');
-      return;
-    }
-    const held = this.lists.current() ? this.lists.version() : null;
-    const newer = checkNewer(held, f, held === null ? null : this.lists.digest());
-    if (!newer.ok) {
-      this.listRejected(f.version, newer.error.code, newer.error.message);
-      return;
-    }
-    if (newer.value === 'same') return;
-    if (!this.lists.canDownload()) {
-      this.listRejected(f.version, 'LIST_MALFORMED', 'list of ' + bytes + ' bytes must be downloaded, but flash cannot be written at offsets here');
-      return;
-    }
-    const lists = this.lists;
-    this.sync.download({
-      machine: this.cfg.machine,
-      list: f,
-      data: (chunk, offset) => lists.downloadChunk(f, chunk, offset),
-      complete: (sig) => {
-        const r = lists.finishDownload(f, sig);
-        this.listOutcome(f.version, r);
-        return r.error === null;
-      },
-      failed: (e) => {
-        lists.abandonDownload();
-        this.listRejected(f.version, e.code, e.message);
-      },
-    });
   }
 
   private command(c: UnitCommand): void {

@@ -2,8 +2,8 @@
 // stub the test answers by hand, a watchdog that counts kicks) on the drivers' fake pins and clock,
 // plus helpers that play the server's part (signed answers and lists).
 import { createHash, createHmac } from 'node:crypto';
-import { buildList, encodeList, signText, encodeWiegand } from '@fobgate/shared';
-import type { AuthList, DecisionMachine, ListEntry, SyncResponse } from '@fobgate/shared';
+import { buildList, diffLists, signList, encodeWiegand } from '@fobgate/shared';
+import type { AuthList, DecisionMachine, ListEntry, ListUpdate, SyncResponse } from '@fobgate/shared';
 import { FakeInputPin, FakeOutputPin, FakeTime } from './fake-pins-clock.js';
 import type { FlashStore, Hal, HttpRequestOptions, HttpResponse, HttpError, I2cWrite, PinId } from '../src/hal.js';
 import type { Platform } from '../src/hal-espruino.js';
@@ -113,6 +113,7 @@ export function answer(req: PendingRequest, res: Partial<SyncResponse>, key?: st
   const body = JSON.parse(req.opts.body);
   const full: SyncResponse = {
     counter: body.counter,
+    answers: String(req.opts.headers['x-fobgate-signature']).toLowerCase(),
     time: 1700000000000,
     ack_seq: 0,
     latest_list_version: 0,
@@ -223,6 +224,7 @@ export function makeRig(store?: FakeStore): FakeRig {
     },
     flashWriteAt: s.writeAt,
     problems: [],
+    trace: null,
   };
   return rig;
 }
@@ -249,10 +251,21 @@ export function makeList(entries: ListEntry[], version: number, machine?: Decisi
   return buildList(machine || MACHINE, entries, version, 1700000000000, sha256HexNode);
 }
 
-/** A full-list update as the server sends it. */
-export function fullUpdate(list: AuthList, key?: string): { kind: 'full'; version: number; text: string; sig: string } {
-  const text = encodeList(list);
-  return { kind: 'full', version: list.version, text: text, sig: signText(text, key || KEY, hmacNode) };
+/** A full-list update as the server sends it inline (base64 data in the sync answer). */
+export function fullUpdate(list: AuthList, key?: string): ListUpdate {
+  return {
+    kind: 'full', version: list.version, digest: list.digest, sig: signList(list.digest, key || KEY, hmacNode),
+    bytes: list.text.length, data: Buffer.from(list.text, 'latin1').toString('base64'),
+  };
+}
+
+/** A delta update from `base` to `list` as the server sends it inline. */
+export function deltaUpdate(base: AuthList, list: AuthList, key?: string): ListUpdate {
+  const text = diffLists(base, list);
+  return {
+    kind: 'delta', from: base.version, version: list.version, digest: list.digest, sig: signList(list.digest, key || KEY, hmacNode),
+    bytes: text.length, data: Buffer.from(text, 'latin1').toString('base64'),
+  };
 }
 
 export function config(extra?: object): string {
@@ -276,10 +289,12 @@ export function playFrame(rig: FakeRig, d0: PinId, d1: PinId, card: number, bits
   }
 }
 
-/** A full list announced for download (`fetch`), with the text and signature the server serves. */
-export function fetchUpdate(list: AuthList, key?: string): { fetch: { kind: 'fetch'; version: number; bytes: number; digest: string }; text: string; sig: string } {
-  const text = encodeList(list);
-  return { fetch: { kind: 'fetch', version: list.version, bytes: text.length, digest: list.digest }, text: text, sig: signText(text, key || KEY, hmacNode) };
+/** An update announced for download (no inline data), with the bytes the server serves: the full list, or a delta from `base`. */
+export function fetchUpdate(list: AuthList, key?: string, base?: AuthList): { update: ListUpdate; text: string } {
+  const text = base ? diffLists(base, list) : list.text;
+  const update: ListUpdate = { kind: base ? 'delta' : 'full', version: list.version, digest: list.digest, sig: signList(list.digest, key || KEY, hmacNode), bytes: text.length };
+  if (base) update.from = base.version;
+  return { update: update, text: text };
 }
 
 /** Bytes per chunk a streamed answer is delivered in (the ESP32 network's segment size). */

@@ -4,7 +4,7 @@
 // pinned to the other core; the same client against the do-nothing ceiling (answering a body of
 // the same size) gives the share, since the client's own limit then cancels out.
 import { Agent } from 'node:http';
-import { SIGNATURE_HEADER, SYNC_PATH, decodeList, type SyncRequest } from '@fobgate/shared';
+import { SIGNATURE_HEADER, SYNC_PATH, verifyList, type SyncRequest } from '@fobgate/shared';
 import { hmacHex, sha256Hex } from '../src/auth.js';
 import { cpuSeconds, fmt, header, line, pct, pinSelf, post, share, startCeiling, startFleetServer } from './kit.js';
 
@@ -86,14 +86,14 @@ try {
   for (const u of units) {
     const text = JSON.stringify(request(u));
     const r = await post(url, SYNC_PATH, text, admin, { [SIGNATURE_HEADER]: hmacHex(u.key, text) });
-    const body = JSON.parse(r.body) as { list: { kind: string; text?: string; version?: number; digest?: string } | null };
-    if (body.list && body.list.kind === 'fetch' && body.list.version !== undefined && body.list.digest) {
+    const body = JSON.parse(r.body) as { list: { kind: string; data?: string; sig: string; version: number; digest: string } | null };
+    if (body.list && body.list.kind === 'full' && typeof body.list.data !== 'string') {
       // a large list is downloaded separately; the unit then holds this version and digest
       u.listVersion = body.list.version;
       u.listDigest = body.list.digest;
-    } else if (body.list && body.list.kind === 'full' && body.list.text) {
-      const list = decodeList(body.list.text, sha256Hex);
-      if (!list.ok) throw new Error(`${u.machine}: list does not decode`);
+    } else if (body.list && body.list.kind === 'full') {
+      const list = verifyList(Buffer.from(body.list.data as string, 'base64').toString('latin1'), body.list.sig, u.key, hmacHex, sha256Hex);
+      if (!list.ok) throw new Error(`${u.machine}: list does not verify: ${list.error.message}`);
       u.listVersion = list.value.version;
       u.listDigest = list.value.digest;
     } else throw new Error(`${u.machine}: no list in the first sync: ${r.status} ${r.body.slice(0, 200)}`);

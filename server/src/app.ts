@@ -38,9 +38,20 @@ import { UnitBudget, type UnitLimits } from './unit-budget.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { RouteMethods } from './route-methods.js';
 import { BoundedSaver, type SetTimer } from './bounded-save.js';
+import { dirname, join } from 'node:path';
+import { AdminAuth } from './admin-auth.js';
+import { AdminTokens } from './dashboard/admin-tokens.js';
+import { SessionStore, openSessionsDoc } from './dashboard/sessions.js';
+import { LivenessTracker } from './dashboard/liveness.js';
+import { FleetView } from './dashboard/fleet-view.js';
+import type { SseHub, HubOptions } from './dashboard/sse-hub.js';
+import type { DashboardOptions, SlackCommandOptions } from './dashboard/settings.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { adminAdminsRoutes } from './routes/admin-admins.js';
+import { slackCommandRoutes } from './routes/slack-commands.js';
+import { clearButtonBlocks } from './slack/blocks.js';
 import { eventLogFields, eventLogLine } from './logging.js';
 import { UsersHistory } from './users-history.js';
-import { dirname, join } from 'node:path';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,6 +59,10 @@ declare module 'fastify' {
     rawBody?: Buffer;
     /** performance.now() when the request arrived (the save budget counts from here). */
     receivedAt?: number;
+  }
+  interface FastifyInstance {
+    /** The app's services (tests and tools look inside: the fleet feed, stream statistics). */
+    fobgate: AppServices;
   }
   interface FastifyContextConfig {
     /** dm_mac route: error bodies carry only dm_mac's keys. */
@@ -101,8 +116,24 @@ export interface AppDeps {
   syncIntervalS?: number;
   /** What one unit may send (defaults: DEFAULT_UNIT_LIMITS in unit-budget.ts). */
   unitLimits?: Partial<UnitLimits>;
-  /** Largest full-list text sent inside a sync answer, bytes (8192); larger lists are downloaded from /api/v1/list. */
+  /** The most list bytes sent inside a sync answer whatever a unit declares (4096); larger updates are downloaded from /api/v1/list. */
   listInlineMaxBytes?: number;
+  /** Dashboard sessions, status board, where admins.json lives (defaults: see DashboardOptions). */
+  dashboard?: DashboardOptions;
+  /** Event-stream buffering bounds (defaults: see HubOptions). */
+  streams?: HubOptions;
+  /** Slack slash commands and buttons; null or absent: /slack/* answers 404. */
+  slackCommands?: SlackCommandOptions | null;
+}
+
+export interface DashboardServices {
+  options: DashboardOptions;
+  view: FleetView;
+  liveness: LivenessTracker;
+  hub: HubOptions;
+  hubs: SseHub<unknown>[];
+  /** Ends the event streams of one session (sign-out, admin removed). */
+  endStreams: (sessionKey: string) => void;
 }
 
 export interface AppServices {
@@ -119,6 +150,9 @@ export interface AppServices {
   clock: () => number;
   /** Writes users.json within the budget. */
   saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
+  /** Who may use the admin routes: ADMIN_TOKEN, per-admin tokens, dashboard sessions. */
+  auth: AdminAuth;
+  dashboard: DashboardServices;
   /** Every replaced users list (null when users live only in memory). */
   usersHistory: UsersHistory | null;
 }
@@ -225,6 +259,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (usersAdapter) {
     usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS), setTimer: deps.budgetTimer });
   }
+  const dashOptions = deps.dashboard ?? {};
+  const ownDir = dashOptions.stateDir === undefined ? dirname(deps.store.journalPath) : dashOptions.stateDir;
+  const tokens = await AdminTokens.open(ownDir ? join(ownDir, 'admins.json') : null, clock);
+  const sessionsDoc = await openSessionsDoc(ownDir ? join(ownDir, 'sessions.json') : null);
+  const sessions = new SessionStore(clock, {
+    idleMs: dashOptions.sessionIdleMs,
+    maxMs: dashOptions.sessionMaxMs,
+    saved: sessionsDoc.data.sessions,
+    onChange: () => {
+      sessionsDoc.data = { format: 1, sessions: sessions.all() };
+      void sessionsDoc.save().catch(() => undefined);
+    },
+  });
+  const liveness = await LivenessTracker.open(core, ownDir ? join(ownDir, 'dashboard.json') : null);
+  liveness.follow(core.feed);
   const historyDir =
     deps.usersHistoryDir !== undefined
       ? deps.usersHistoryDir
@@ -241,8 +290,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry,
     clock,
     saveUsers: usersSaver ? (users) => usersSaver!.save(() => users) : null,
+    auth: new AdminAuth(deps.adminToken, tokens, sessions),
+    dashboard: {
+      options: dashOptions,
+      view: new FleetView(core, liveness, () => services.listGuard),
+      liveness,
+      hub: deps.streams ?? {},
+      hubs: [],
+      endStreams: () => undefined,
+    },
     usersHistory: historyDir ? new UsersHistory(historyDir, deps.usersHistoryKeep) : null,
   };
+  if (deps.slackCommands && deps.notifier.decorate) {
+    // Oops alerts in the control channel get a "Clear" button (answered by /slack/interactivity).
+    deps.notifier.decorate((channel, text) => (channel === 'control' ? clearButtonBlocks(core, text) : null));
+  }
 
   const app = Fastify({
     logger: deps.logger ?? false,
@@ -269,6 +331,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler,
   });
 
+  app.decorate('fobgate', services);
   app.addHook('onRequest', (request, _reply, done) => {
     request.receivedAt = performance.now();
     done();
@@ -378,12 +441,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminLogRoutes, { services });
   await app.register(adminUsersRoutes, { services });
   await app.register(adminUnitRoutes, { services });
+  await app.register(adminAdminsRoutes, { services });
+  await app.register(dashboardRoutes, { services });
+  await app.register(slackCommandRoutes, { services });
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(tick);
+    core.feed.close();
+    await liveness.close();
+    await tokens.close();
+    await sessionsDoc.close();
     if (usersSaver) usersSaver.close();
     try {
       await deps.store.close();

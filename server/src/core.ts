@@ -33,6 +33,7 @@ import {
   backOnlineText,
 } from './slack-messages.js';
 import { errors } from './errors.js';
+import { FleetFeed } from './dashboard/fleet-feed.js';
 import { sameJson } from './same-json.js';
 
 export type EventSource = StoredEvent['source'];
@@ -96,6 +97,8 @@ export class Core {
   readonly usersPath: string | null;
   readonly tracker: TimeoutTracker;
   readonly monitor: OfflineMonitor;
+  /** Fleet change feed (dashboard streams, status board): see dashboard/fleet-feed.ts. */
+  readonly feed = new FleetFeed();
   private readonly fleetWindowMs: number;
   users: UserRecord[] = [];
   machines: MachinesConfig;
@@ -161,6 +164,7 @@ export class Core {
     const data = this.store.data;
     data.list_version++;
     data.list_issued_at = this.clock();
+    this.feed.touchAll();
     return data.list_version;
   }
 
@@ -235,6 +239,7 @@ export class Core {
   storeEvent(ev: NewEvent): StoredEvent {
     const stored = this.events.append(ev);
     this.metrics.eventsStored(1);
+    this.feed.touch(ev.machine);
     if (this.onEvent) this.onEvent(stored);
     return stored;
   }
@@ -283,6 +288,7 @@ export class Core {
     // A unit registered but not yet heard from (pending key) takes the commands at its first sync.
     const unit = this.store.unit(m.name) ?? this.store.pendingUnit(m.name);
     const now = this.clock();
+    this.feed.touch(m.name);
     if (unit) {
       const cmd: UnitCommand = { id: this.store.data.next_command_id++, type: action, cut, by };
       unit.commands.push(cmd);

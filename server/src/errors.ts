@@ -31,6 +31,8 @@ export type ServerErrorCode =
   | 'NO_SUCH_REVISION'
   | 'SAVE_TIMEOUT'
   | 'SAVE_FAILED'
+  | 'FORBIDDEN'
+  | 'CONFLICT'
   | 'INTERNAL';
 
 export interface ErrorExtra {
@@ -117,6 +119,8 @@ export const errors = {
     new ServerError('SAVE_TIMEOUT', 503, 'state save timeout', actionApplied ? { action_applied: true } : undefined),
   saveFailed: (actionApplied: boolean) =>
     new ServerError('SAVE_FAILED', 503, 'state save failed', actionApplied ? { action_applied: true } : undefined),
+  forbidden: (why: string) => new ServerError('FORBIDDEN', 403, why),
+  conflict: (why: string) => new ServerError('CONFLICT', 409, why),
   internal: () => new ServerError('INTERNAL', 500, 'internal error'),
 };
 

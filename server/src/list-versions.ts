@@ -106,6 +106,8 @@ export class ListVersionGuard {
       data.list_version = next;
       data.list_issued_at = now;
       this.core.store.markDirty();
+      // every machine's row shows the latest version (dashboard streams)
+      this.core.feed.touchAll();
       this.lastRecovery = now;
       this.recoveredFor.add(m.name);
       this.unrecognized.delete(m.name);

@@ -51,7 +51,13 @@ export function readLogSettings(env: { [k: string]: string | undefined }, argv: 
 }
 
 /** Request fields never written to a log. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-fobgate-signature"]', 'req.headers.cookie'];
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-fobgate-signature"]',
+  'req.headers.cookie',
+  'req.headers["x-fobgate-csrf"]',
+  'req.headers["x-slack-signature"]',
+];
 
 /** fastify's `logger` option for these settings. */
 export function loggerOptions(s: LogSettings): FastifyServerOptions['logger'] {

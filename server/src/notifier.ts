@@ -35,7 +35,10 @@ export interface WebhookFailure {
  * Sends one text to one webhook URL; resolves when delivered, rejects with a WebhookFailure-like
  * value otherwise; must stop when `signal` aborts (the notifier's timeout).
  */
-export type WebhookSend = (url: string, text: string, signal: AbortSignal) => Promise<void>;
+export type WebhookSend = (url: string, text: string, signal: AbortSignal, blocks?: unknown[]) => Promise<void>;
+
+/** Block Kit blocks to send with a text (e.g. a "Clear" button under an oops alert), or null. */
+export type BlocksFor = (channel: NotifyChannel, text: string) => unknown[] | null;
 
 export type NotifierLogLevel = 'info' | 'warn';
 
@@ -91,6 +94,8 @@ export interface NotifierStats {
 
 export interface Notifier {
   notify(channel: NotifyChannel, text: string, priority?: NotifyPriority): void;
+  /** Sets what Block Kit blocks go with each text from now on (the Slack commands' buttons). */
+  decorate?(fn: BlocksFor): void;
   stats(): NotifierStats;
   /** Resolves once nothing is queued or being sent (for tests and graceful shutdown). */
   idle(): Promise<void>;
@@ -105,6 +110,8 @@ interface Item {
   /** Not sent again before this time (back-off). */
   notBefore: number;
   lastReason: string;
+  /** Block Kit blocks sent with the text (buttons). */
+  blocks?: unknown[];
 }
 
 interface Lane {
@@ -166,13 +173,13 @@ function failure(reason: string, statusCode?: number, retryAfter?: number): Webh
 }
 
 /** The default transport: POST {"text": ...} with fetch; the body of the answer is not read. */
-const fetchSend: WebhookSend = async (url, text, signal) => {
+const fetchSend: WebhookSend = async (url, text, signal, blocks) => {
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: slackEscape(text) }),
+      body: JSON.stringify(blocks ? { text: slackEscape(text), blocks } : { text: slackEscape(text) }),
       signal,
       redirect: 'error',
     });
@@ -402,7 +409,7 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
     l.cancelTimeout = clock.setTimer(() => abort.abort(), timeoutMs);
     let attempt: Promise<void>;
     try {
-      attempt = send(l.url as string, head.text, abort.signal);
+      attempt = head.blocks ? send(l.url as string, head.text, abort.signal, head.blocks) : send(l.url as string, head.text, abort.signal);
     } catch (err) {
       attempt = Promise.reject(err);
     }
@@ -463,6 +470,8 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
     return { ...sum, channels };
   }
 
+  let blocksFor: BlocksFor | null = null;
+
   return {
     notify(channel: NotifyChannel, text: string, priority: NotifyPriority = 'normal'): void {
       try {
@@ -477,11 +486,19 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
           return;
         }
         const now = clock.now();
-        enqueue(l, { text: String(text), urgent: priority === 'urgent', attempts: 0, queuedAt: now, notBefore: 0, lastReason: '' });
+        const item: Item = { text: String(text), urgent: priority === 'urgent', attempts: 0, queuedAt: now, notBefore: 0, lastReason: '' };
+        if (blocksFor) {
+          const blocks = blocksFor(channel, item.text);
+          if (blocks) item.blocks = blocks;
+        }
+        enqueue(l, item);
         if (!l.current) queueMicrotask(() => pump(l));
       } catch {
         // notify() never throws at a caller
       }
+    },
+    decorate(fn: BlocksFor): void {
+      blocksFor = fn;
     },
     stats: totals,
     idle(): Promise<void> {

@@ -17,6 +17,7 @@ import { Store } from './store.js';
 import { EventLog } from './event-log.js';
 import { createNotifier } from './notifier.js';
 import { buildApp } from './app.js';
+import { readDashboardSettings } from './dashboard/settings.js';
 import { loggerOptions, readLogSettings } from './logging.js';
 import { PRIVATE_UMASK } from './private-files.js';
 
@@ -50,6 +51,8 @@ async function main(env: Env, cwd: string): Promise<void> {
   const token = loadAdminToken(env, paths.tokenPath);
   if (!token.ok) fail(token.message);
   const s = settings.value;
+  const dash = readDashboardSettings(env);
+  if (!dash.ok) fail(dash.message);
 
   let store: Store;
   try {
@@ -75,6 +78,8 @@ async function main(env: Env, cwd: string): Promise<void> {
     adminToken: token.value.token,
     budgetMs: s.saveBudgetMs,
     offlineAfterMs: s.offlineAfterS * 1000,
+    dashboard: dash.value.dashboard,
+    slackCommands: dash.value.slack,
     logger: loggerOptions(logging.value),
     accessLog: logging.value.accessLog,
   });
@@ -85,6 +90,8 @@ async function main(env: Env, cwd: string): Promise<void> {
   const address = await app.listen({ host: s.host, port: s.port, backlog: 4096 });
   const out = (line: string) => process.stdout.write(line + '\n');
   out(`fobgate server listening on ${address}`);
+  out(`  dashboard:    ${address}/ (sign in with the admin token)`);
+  if (dash.value.dashboard.board !== 'off') out(`  status board: ${address}/board`);
   out(`  API docs:     ${address}/docs`);
   for (const f of created) out(`  created example config ${displayPath(f, cwd)} (edit it, then restart)`);
   out(`  machines:     ${machinesLabel} (${machines.value.names.length} machines)`);
@@ -99,6 +106,11 @@ async function main(env: Env, cwd: string): Promise<void> {
   for (const p of secured.failed) out(`  warning: ${displayPath(p, cwd)} is readable by other users and cannot be changed by this user`);
   for (const w of machines.warnings.concat(users.warnings)) out(`  warning: ${w}`);
   if (!s.slackControlUrl && !s.slackOopsUrl) out('  Slack:        off (set SLACK_CONTROL_WEBHOOK_URL / SLACK_OOPS_WEBHOOK_URL)');
+  out(
+    dash.value.slack
+      ? `  Slack commands: ${address}/slack/commands, buttons ${address}/slack/interactivity (control channel ${dash.value.slack.controlChannelId})`
+      : '  Slack commands: off (set SLACK_SIGNING_SECRET and SLACK_CONTROL_CHANNEL_ID)',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

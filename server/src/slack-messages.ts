@@ -2,6 +2,7 @@
 // one request (dm_mac's texts, word for word: admins filter and search on them; see
 // docs/dm-mac-compat.md), the save-timeout alerts (dm_mac's) and machine liveness (ours).
 import type { LogEvent, SecondRelayMode } from '@fobgate/shared';
+import { parseActor } from './actor.js';
 
 export type SlackChannel = 'control' | 'oops';
 
@@ -118,6 +119,15 @@ function verdictAfter(log: LogEvent[], i: number): SecondRelayMode | null {
   return null;
 }
 
+/**
+ * "API" for an API call (dm_mac's words), "Slack by jane" / "dashboard by alice" when the action
+ * names who took it there (see actor.ts).
+ */
+function viaBy(by: string): string {
+  const a = parseActor(by);
+  return a.named ? `${a.via} by ${a.name}` : 'API';
+}
+
 function logoutText(m: SlackMachine, who: string, durationMs: number, override: boolean): string {
   return (
     `RFID logout on ${m.display_name} by ${who}; session duration ${naturalDelta(durationMs)}` +
@@ -168,19 +178,21 @@ function messagesOf(m: SlackMachine, log: LogEvent[], i: number): SlackMessage[]
       return [];
     }
     case 'oops': {
+      const actor = parseActor(e.by);
       const via =
-        e.source === 'button' ? (e.fob ? 'Oops button with RFID present' : 'Oops button without RFID present') : 'API';
-      return both(`Machine ${dn} oopsed via ${via} by ${e.by}${bothRelays(m)}.`, `Machine ${dn} has been Oops'ed!`);
+        e.source === 'button' ? (e.fob ? 'Oops button with RFID present' : 'Oops button without RFID present') : actor.via;
+      const who = e.source === 'button' ? e.by : actor.name;
+      return both(`Machine ${dn} oopsed via ${via} by ${who}${bothRelays(m)}.`, `Machine ${dn} has been Oops'ed!`);
     }
     case 'oops_cleared':
-      return both(`Machine ${dn} un-oopsed via API${bothRelays(m)}.`, `Machine ${dn} oops has been cleared.`);
+      return both(`Machine ${dn} un-oopsed via ${viaBy(e.by)}${bothRelays(m)}.`, `Machine ${dn} oops has been cleared.`);
     case 'locked_out':
       if (e.pending) {
         return [control(`Machine ${dn} will be locked-out for maintenance when the current session ends (by ${e.by}).`)];
       }
-      return both(`Machine ${dn} locked-out via API${bothRelays(m)}.`, `Machine ${dn} is locked-out for maintenance.`);
+      return both(`Machine ${dn} locked-out via ${viaBy(e.by)}${bothRelays(m)}.`, `Machine ${dn} is locked-out for maintenance.`);
     case 'unlocked':
-      return both(`Machine ${dn} locked-out cleared via API${bothRelays(m)}.`, `Machine ${dn} is no longer locked-out for maintenance.`);
+      return both(`Machine ${dn} locked-out cleared via ${viaBy(e.by)}${bothRelays(m)}.`, `Machine ${dn} is no longer locked-out for maintenance.`);
     case 'reboot':
       return [control(`Machine ${dn} has rebooted.`)];
     default:

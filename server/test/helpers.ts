@@ -315,6 +315,8 @@ export class TestUnit {
   seq = 0;
   listVersion = 0;
   listDigest = '';
+  /** The list bytes this test unit takes inline (what the firmware declares with plenty of memory, and more). */
+  listInlineMax = 4096;
   commandAck = 0;
   constructor(readonly app: FastifyInstance, readonly machine: string) {}
 
@@ -334,6 +336,7 @@ export class TestUnit {
       boot_count: 1,
       list_version: this.listVersion,
       list_digest: this.listDigest,
+      list_inline_max: this.listInlineMax,
       command_ack: this.commandAck,
       state: {
         relay: false,

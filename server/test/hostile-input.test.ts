@@ -356,6 +356,10 @@ test('thousands of generated malformed requests at every route: 4xx JSON errors,
       const code = r.json().code;
       if (route.legacy && r.statusCode !== 404 && code !== 'BAD_URL' && code !== 'URL_TOO_LONG') assert.equal(Object.keys(r.json()), ['error'], what);
       if (code === 'BAD_URL') assert.match(r.json().error, 'malformed URL', what);
+    } else if (String(r.headers['content-type'] ?? '').startsWith('text/html')) {
+      // A path that normalises to `/` (e.g. /openapi.json/%2e%2e under inject) is the dashboard page.
+      assert.ok(r.body.includes('/assets/dashboard.js'), `${what}: an HTML answer that is not the dashboard page`);
+      assert.ok(String(r.headers['content-security-policy'] ?? '').includes("script-src 'self'"), `${what}: dashboard page without its CSP`);
     } else {
       assertNoStack(r, what);
       if (replayed) assert.unreachable(`${what}: a replayed signed request was accepted`);

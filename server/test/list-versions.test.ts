@@ -6,20 +6,19 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeList, verifyText, type AuthList, type ListUpdate } from '@fobgate/shared';
+import { verifyList, type AuthList, type ListUpdate } from '@fobgate/shared';
 import { AUTH, MACHINES_RAW, USERS_RAW, TestUnit, machinesConfig, makeApp, removeDir, tempDir, user } from './helpers.js';
 import { hmacHex, sha256Hex } from '../src/auth.js';
 import { clockVersion, RECOVERY_MIN_INTERVAL_MS } from '../src/list-versions.js';
 import { MAX_COUNT } from '../src/routes/schemas.js';
 
-type Inline = Exclude<ListUpdate, { kind: 'fetch' }>;
-
+/** The full list an update carries inline, checked as a unit checks it (signature with its key, digest). */
 function decoded(u: ListUpdate | null, key: string): AuthList {
-  assert.ok(u && u.kind === 'full', `expected a full list, got ${JSON.stringify(u)}`);
-  const full = u as Inline;
-  assert.ok(verifyText(full.text, full.sig, key, hmacHex).ok, 'list signed with the unit key');
-  const d = decodeList(full.text, sha256Hex);
-  assert.ok(d.ok);
+  assert.ok(u && u.kind === 'full' && typeof u.data === 'string', `expected a full list inline, got ${JSON.stringify(u)}`);
+  const full = u as ListUpdate;
+  const text = Buffer.from(full.data as string, 'base64').toString('latin1');
+  const d = verifyList(text, full.sig, key, hmacHex, sha256Hex);
+  assert.ok(d.ok, 'list signed with the unit key, content matching its digest');
   return (d as { ok: true; value: AuthList }).value;
 }
 

@@ -15,7 +15,8 @@ const TSX = import.meta.resolve('tsx');
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of ['USERS_CONFIG', 'MACHINES_CONFIG', 'MACHINE_STATE_DIR', 'HOST', 'PORT', 'ADMIN_TOKEN', 'FOBGATE_DATA_DIR',
-    'SLACK_CONTROL_WEBHOOK_URL', 'SLACK_OOPS_WEBHOOK_URL', 'OFFLINE_AFTER_S']) delete env[k];
+    'SLACK_CONTROL_WEBHOOK_URL', 'SLACK_OOPS_WEBHOOK_URL', 'OFFLINE_AFTER_S', 'SLACK_SIGNING_SECRET', 'SLACK_CONTROL_CHANNEL_ID',
+    'STATUS_BOARD', 'DASHBOARD_SESSION_IDLE_MIN', 'DASHBOARD_SESSION_MAX_H', 'DASHBOARD_SECURE_COOKIE']) delete env[k];
   return { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra };
 }
 
@@ -125,6 +126,39 @@ test('a bad config file stops start-up with the validator message, exit code 1, 
     const port = start(cwd, { PORT: 'eighty' });
     assert.is(await port.exited, 1);
     assert.match(port.err(), 'PORT: must be a whole number');
+  } finally {
+    removeDir(cwd);
+  }
+});
+
+test('the dashboard at / and the Slack endpoints on the same port; a half-configured Slack app stops start-up', async () => {
+  const cwd = tempDir();
+  const secret = 'fedcba9876543210fedcba9876543210';
+  try {
+    const half = start(cwd, { SLACK_SIGNING_SECRET: secret });
+    assert.is(await half.exited, 1);
+    assert.match(half.err(), 'SLACK_CONTROL_CHANNEL_ID: must be set together with SLACK_SIGNING_SECRET');
+    assert.not.match(half.err() + half.out(), secret);
+    const run = start(cwd, { SLACK_SIGNING_SECRET: secret, SLACK_CONTROL_CHANNEL_ID: 'C0CONTROL', STATUS_BOARD: 'on' });
+    try {
+      const url = (await waitFor(run, /listening on (http:\/\/127\.0\.0\.1:\d+)/))[1];
+      await waitFor(run, /Slack commands: http:\/\/127\.0\.0\.1:\d+\/slack\/commands/);
+      assert.match(run.out(), `dashboard:    ${url}/`);
+      assert.match(run.out(), `status board: ${url}/board`);
+      assert.not.match(run.out(), secret);
+      const page = await fetch(url + '/');
+      assert.is(page.status, 200);
+      assert.match(String(page.headers.get('content-security-policy')), "script-src 'self'");
+      assert.match(await page.text(), '/assets/dashboard.js');
+      const js = await fetch(url + '/assets/dashboard.js');
+      assert.is(js.status, 200);
+      assert.ok((await js.text()).length > 5000, 'the bundled page script');
+      const unsigned = await fetch(url + '/slack/commands', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'command=%2Ffobgate&text=status' });
+      assert.is(unsigned.status, 401);
+      assert.is((await fetch(url + '/board')).status, 200);
+    } finally {
+      await stop(run);
+    }
   } finally {
     removeDir(cwd);
   }

@@ -7,10 +7,9 @@ import {
   SIGNATURE_HEADER,
   SYNC_PATH,
   applyDelta,
-  decodeList,
   findFob,
   fobToNumber,
-  verifyText,
+  verifyList,
   type AuthList,
   type DeviceEvent,
   type ListUpdate,
@@ -30,8 +29,13 @@ test.after.each(async () => {
   removeDir(t.dir);
 });
 
-/** A list small enough to travel inline (the default limit keeps these test lists inline). */
-type Inline = Exclude<ListUpdate, { kind: 'fetch' }>;
+/** The bytes of an inline list update. */
+function bytesOf(u: ListUpdate | null): string {
+  assert.ok(u && typeof u.data === 'string', 'an inline update');
+  const text = Buffer.from(u!.data!, 'base64').toString('latin1');
+  assert.is(text.length, u!.bytes);
+  return text;
+}
 
 function ev(seq: number, type: DeviceEvent['type'], over: Partial<DeviceEvent> = {}): DeviceEvent {
   return { seq, type, at: 0, up: 50000 + seq, ...over };
@@ -48,12 +52,12 @@ test('registration issues a 64-hex key; a signed sync gets a signed full list an
   assert.is(body!.ack_seq, 0);
   assert.equal(body!.commands, []);
   assert.ok(/^[\x00-\x7f]*$/.test(res.body), 'ASCII-only body');
-  const list = body!.list! as Inline;
+  const list = body!.list!;
   assert.is(list.kind, 'full');
-  assert.ok(verifyText(list.text, list.sig, unit.key, hmacHex).ok);
-  const decoded = decodeList(list.text, sha256Hex);
+  const decoded = verifyList(bytesOf(list), list.sig, unit.key, hmacHex, sha256Hex);
   assert.ok(decoded.ok);
   const l = (decoded as { ok: true; value: AuthList }).value;
+  assert.is(l.digest, list.digest);
   assert.is(l.version, body!.latest_list_version);
   assert.is(l.machine.name, 'unit1');
   assert.ok(findFob(l, 1) >= 0);
@@ -100,6 +104,28 @@ test('a replayed or lower counter is rejected 409 with the contract message', as
   assert.is(r.json().error, 'replayed request: counter 3 is not above 5');
 });
 
+test('the 409 for a counter not above the held one is signed with the unit key and bound to the refused request; a 200 names the request it answers', async () => {
+  const ok = unit.request({ counter: 7 });
+  const okText = JSON.stringify(ok);
+  let r = await unit.sendRaw(okText);
+  assert.is(r.statusCode, 200);
+  assert.is(r.json().answers, hmacHex(unit.key, okText), 'the answer names the request signature');
+  const low = JSON.stringify({ ...ok, counter: 2, up: 123 });
+  r = await unit.sendRaw(low);
+  assert.is(r.statusCode, 409);
+  assert.is(r.headers[SIGNATURE_HEADER], hmacHex(unit.key, r.body), 'refusal signed with the unit key');
+  assert.equal(r.json(), { error: 'replayed request: counter 2 is not above 7', code: 'REPLAYED_REQUEST', counter: 2, held: 7, answers: hmacHex(unit.key, low) });
+  // the same for a list download request
+  r = await t.app.inject({
+    method: 'POST', url: '/api/v1/list',
+    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: hmacHex(unit.key, '{"machine":"unit1","counter":3,"version":1}') },
+    payload: '{"machine":"unit1","counter":3,"version":1}',
+  });
+  assert.is(r.statusCode, 409);
+  assert.is(r.json().held, 7);
+  assert.is(r.headers[SIGNATURE_HEADER], hmacHex(unit.key, r.body));
+});
+
 test('events are stored exactly once across repeated sends and acknowledged', async () => {
   const events = [
     ev(1, 'boot', { v: 1, detail: 'test-1.0' }),
@@ -143,10 +169,14 @@ test('an event type from newer firmware is stored as a unit event, not a reason 
 });
 
 test('list: full for a fresh unit, nothing when current, delta after a users change, full from an unknown version', async () => {
+  // enough members that a one-member change is worth a delta (a tiny list is sent whole)
+  const filler = Array.from({ length: 20 }, (_, i) => user(String(100 + i), 'F' + i, String(1000 + i).padStart(10, '0'), ['Lathe']));
+  const first = await t.app.inject({ method: 'PUT', url: '/api/admin/users', headers: AUTH, payload: [...USERS_RAW, ...filler] });
+  assert.is(first.statusCode, 200, first.body);
   let s = await unit.sync();
-  const full = s.body!.list! as Inline;
+  const full = s.body!.list!;
   assert.is(full.kind, 'full');
-  const base = (decodeList(full.text, sha256Hex) as { ok: true; value: AuthList }).value;
+  const base = (verifyList(bytesOf(full), full.sig, unit.key, hmacHex, sha256Hex) as { ok: true; value: AuthList }).value;
   unit.listVersion = base.version;
   unit.listDigest = base.digest;
   s = await unit.sync();
@@ -156,18 +186,20 @@ test('list: full for a fresh unit, nothing when current, delta after a users cha
     method: 'PUT',
     url: '/api/admin/users',
     headers: AUTH,
-    payload: [...USERS_RAW, user('4', 'Dee', '0000000004', ['Lathe'])],
+    payload: [...USERS_RAW, ...filler, user('4', 'Dee', '0000000004', ['Lathe'])],
   });
   assert.is(put.statusCode, 200, put.body);
   assert.is(put.json().version, base.version + 1);
   s = await unit.sync();
-  const d = s.body!.list! as Inline;
+  const d = s.body!.list!;
   assert.is(d.kind, 'delta');
-  assert.ok(verifyText(d.text, d.sig, unit.key, hmacHex).ok);
-  assert.ok(d.text.length < full.text.length);
-  const applied = applyDelta(base, d.text, sha256Hex);
+  assert.is(d.from, base.version);
+  assert.ok(d.bytes < full.bytes);
+  const applied = applyDelta(base, bytesOf(d), sha256Hex);
   assert.ok(applied.ok, JSON.stringify(applied));
   const next = (applied as { ok: true; value: AuthList }).value;
+  assert.is(next.digest, d.digest, 'the delta leads to the announced list');
+  assert.ok(verifyList(next.text, d.sig, unit.key, hmacHex, sha256Hex).ok, 'and the signature is that of the resulting list');
   assert.is(next.version, base.version + 1);
   assert.ok(findFob(next, (fobToNumber('0000000004') as { ok: true; value: number }).value) >= 0);
   // the latest version number with other content (a list issued before a crash lost it): newer full list
@@ -240,6 +272,42 @@ test('state report is mirrored: session user resolved from the fob', async () =>
   const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
   assert.match(metrics.body, 'machine_relay_state{machine_name="unit1",display_name="unit1"} 1');
   assert.match(metrics.body, 'fobgate_unit_list_version{machine_name="unit1"} 0');
+});
+
+test('a lockout waiting for the session is mirrored from the unit: its event and LCD; it ends with the session', async () => {
+  const session = (display: string) => ({
+    relay: true,
+    second_relay: false,
+    oopsed: false,
+    locked_out: false,
+    rfid: '0000000001',
+    session_fob: '0000000001',
+    session_start: t.now.value - 5000,
+    look: 'welcome',
+    display,
+  });
+  const pending = async () => t.app.fobgate.core.store.machine('unit1')!.state.lockout_pending;
+  await unit.sync({ state: session('Welcome,\nAda') });
+  assert.is(await pending(), false);
+  // the unit applied "lock out after the session": its event says so
+  await unit.sync({ state: session('Lockout pending\nAda'), events: [ev(1, 'locked_out', { reason: 'pending', detail: 'Tess' })] });
+  assert.is(await pending(), true);
+  // later syncs without the event keep it (the LCD still says so)
+  await unit.sync({ state: session('Lockout pending\nAda') });
+  assert.is(await pending(), true);
+  // an unlock during the session ends it
+  await unit.sync({ state: session('Welcome,\nAda'), events: [ev(2, 'unlocked', { detail: 'Tess' })] });
+  assert.is(await pending(), false);
+  // pending again, then the member leaves: the lockout takes effect
+  await unit.sync({ state: session('Lockout pending\nAda'), events: [ev(3, 'locked_out', { reason: 'pending', detail: 'Tess' })] });
+  assert.is(await pending(), true);
+  await unit.sync({
+    state: { relay: false, second_relay: false, oopsed: false, locked_out: true, rfid: null, session_fob: null, session_start: 0, look: 'locked_out', display: 'Down for\nmaintenance' },
+    events: [ev(4, 'session_end', { fob: '0000000001', reason: 'removed' })],
+  });
+  const st = t.app.fobgate.core.store.machine('unit1')!.state;
+  assert.is(st.lockout_pending, false);
+  assert.is(st.locked_out, true);
 });
 
 test('re-registering rotates the key: the old key no longer verifies', async () => {

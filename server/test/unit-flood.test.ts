@@ -148,7 +148,9 @@ test('list downloads count against the same request budget (a unit cannot pull t
     const u = new TestUnit(t.app, 'unit1');
     await u.register();
     const s = await u.sync();
-    assert.is(s.body!.list!.kind, 'fetch');
+    // list format 2: the full list, announced without inline data (over the 10-byte cap)
+    assert.is(s.body!.list!.kind, 'full');
+    assert.is(s.body!.list!.data, undefined, 'announced for download');
     const download = async () => {
       const text = JSON.stringify({ machine: 'unit1', counter: ++u.counter, version: s.body!.list!.version });
       return t.app.inject({ method: 'POST', url: LIST_PATH, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: hmacHex(u.key, text) }, payload: text });

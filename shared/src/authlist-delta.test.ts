@@ -1,322 +1,222 @@
-// Deltas between list versions: delta(v->w) applied to v equals w for random mutations, wrong
-// bases refused, tampering rejected, size grows with the change and not the list.
+/// <reference types="node" />
+// Deltas: diff then merge gives exactly the newer list for random changes of every size and any
+// chunking of the delta; wrong bases, machines and versions are refused; any altered byte is
+// refused or yields a result whose digest differs; malformed deltas never throw; the merge
+// writes bounded pieces in order and its size grows with the change.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  type AuthList, type ListEntry, type Delta, type NamesSink,
-  buildList, encodeList, encodeListHead, decodeList, diffLists, encodeDelta, decodeDelta, applyDelta, deltaAddAt, signText, verifyText,
-  MAX_LIST_COUNT,
+  type AuthList, type ListEntry, type ListHeader,
+  LINE1_BYTES, COPY_RECORDS, RECORD_BYTES, MAX_LIST_COUNT,
+  diffLists, applyDelta, DeltaMerge, openList, findFob, nameAt, fobKey,
 } from './authlist.js';
-import { sha256Hex, hmac, KEY, rng, header, randomEntries, randomFob, randomName, listOf, plain } from '../test/authlist-helpers.js';
+import { sha256Hex, rng, header, randomEntries, randomName, randomFob, listOf } from '../test/authlist-helpers.js';
 
-function entriesOf(list: AuthList): ListEntry[] {
-  const out: ListEntry[] = [];
-  for (let i = 0; i < list.count; i++) out.push({ fob: list.fobs[i], flags: list.flags[i], name: list.names.substr(i * 16, 16) });
-  return out;
+function expectOk<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
+  if (!r.ok) throw new Error('expected ok, got ' + r.error.code + ': ' + r.error.message);
+  return r.value;
 }
 
-/** Random changes: remove some, change flags or names of some, add some. */
+function expectFail(r: { ok: boolean; error?: { code: string; message: string } }, code: string): string {
+  assert.is(r.ok, false, 'expected failure ' + code);
+  const e = (r as { error: { code: string; message: string } }).error;
+  assert.is(e.code, code, e.message);
+  assert.ok(e.message.length > 10, 'message says what is wrong');
+  return e.message;
+}
+
+/** Random changes: removals, additions, renames and flag changes. */
 function mutate(r: () => number, entries: ListEntry[]): ListEntry[] {
   const out: ListEntry[] = [];
-  const pRemove = r() < 0.1 ? 1 : r() * 0.3;
-  const pChange = r() * 0.3;
-  for (let i = 0; i < entries.length; i++) {
-    if (r() < pRemove) continue;
-    const e = { fob: entries[i].fob, flags: entries[i].flags, name: entries[i].name };
-    if (r() < pChange) {
-      if (r() < 0.5) e.flags = Math.floor(r() * 16);
-      else e.name = randomName(r);
-    }
-    out.push(e);
+  for (const e of entries) {
+    const x = r();
+    if (x < 0.1) continue;
+    if (x < 0.15) out.push({ fob: e.fob, flags: (e.flags + 1) % 16, name: e.name });
+    else if (x < 0.2) out.push({ fob: e.fob, flags: e.flags, name: randomName(r) });
+    else out.push(e);
   }
-  const adds = Math.floor(r() * 40);
-  for (let k = 0; k < adds; k++) out.push({ fob: randomFob(r), flags: Math.floor(r() * 16), name: randomName(r) });
+  const adds = Math.floor(r() * 30);
+  for (let i = 0; i < adds; i++) out.push({ fob: randomFob(r), flags: Math.floor(r() * 16), name: randomName(r) });
   return out;
 }
 
-function expectApplied(base: AuthList, delta: Delta | string, want: AuthList): void {
-  const r = applyDelta(base, delta, sha256Hex);
-  if (!r.ok) throw new Error('apply failed: ' + r.error.code + ': ' + r.error.message);
-  assert.is(r.value.digest, want.digest);
-  assert.is(r.value.version, want.version);
-  assert.is(r.value.issued_at, want.issued_at);
-  assert.equal(r.value.machine, want.machine);
-  assert.equal(plain(r.value), plain(want));
-  assert.is(encodeList(r.value), encodeList(want));
+/** Runs a merge over `delta` in chunks, collecting what it writes. */
+function merge(base: AuthList, delta: string, chunk: number): { r: ReturnType<DeltaMerge['finish']>; body: string; pieces: number[]; begun: number } {
+  const parts: string[] = [];
+  const pieces: number[] = [];
+  let begun = -1;
+  const m = new DeltaMerge(base, {
+    begin: (n) => {
+      begun = n;
+      return true;
+    },
+    write: (p) => {
+      parts.push(p);
+      pieces.push(p.length);
+      return true;
+    },
+  });
+  for (let p = 0; p < delta.length; p += chunk) if (!m.feed(delta.substring(p, p + chunk))) break;
+  return { r: m.finish(), body: parts.join(''), pieces: pieces, begun: begun };
 }
 
-test('delta(v->w) applied to v equals w: random mutations over many seeds, object and text', () => {
-  for (let seed = 1; seed <= 150; seed++) {
+test('diff then merge gives exactly the newer list: random changes over many seeds, random chunking', () => {
+  for (let seed = 1; seed <= 40; seed++) {
     const r = rng(seed);
-    const m1 = header({});
-    const m2 = r() < 0.3
-      ? header({ unauthorized_warn_only: true, display_name: 'Lathe Ω', second_relay: { unauthorized_warn_only: false, always_enabled: true, display_name: 'coolant' } })
-      : m1;
-    const size = seed % 10 === 0 ? 0 : Math.floor(r() * 400);
-    const v = listOf(randomEntries(r, size), seed, m1);
-    const w = listOf(mutate(r, entriesOf(v)), seed + 1 + Math.floor(r() * 5), m2);
-    const d = diffLists(v, w);
-    assert.is(d.header === null, m1 === m2);
-    expectApplied(v, d, w);
-    const text = encodeDelta(d);
-    assert.ok(/^[\x20-\x7e\n]*$/.test(text), 'printable ASCII');
-    expectApplied(v, text, w);
-    const back = decodeDelta(text);
-    assert.ok(back.ok);
-    if (back.ok) assert.is(encodeDelta(back.value), text);
+    const a = listOf(randomEntries(r, Math.floor(r() * 400)), seed);
+    const b = listOf(mutate(r, randomEntries(rng(seed), a.count)), seed + 1 + Math.floor(r() * 3));
+    const d = diffLists(a, b);
+    const whole = expectOk(applyDelta(a, d, sha256Hex));
+    assert.is(whole.text, b.text, 'seed ' + seed);
+    assert.is(whole.digest, b.digest);
+    const chunk = 1 + Math.floor(r() * 600);
+    const m = merge(a, d, chunk);
+    expectOk(m.r);
+    assert.is(m.body, b.text.substring(LINE1_BYTES), 'seed ' + seed + ', chunks of ' + chunk);
+    assert.is(m.begun, b.text.length - LINE1_BYTES, 'begin announces the body size');
   }
 });
 
-test('edge deltas: from empty, to empty (all removed), no change, header-only change', () => {
-  const r = rng(77);
-  const full = listOf(randomEntries(r, 300), 10);
-  const empty = listOf([], 11);
-  const d1 = diffLists(full, empty);
-  assert.is(d1.add_fobs.length, 0);
-  assert.is(d1.remove.length, full.count);
-  expectApplied(full, encodeDelta(d1), empty);
-  const full2 = listOf(entriesOf(full), 12);
-  const d2 = diffLists(empty, full2);
-  assert.is(d2.add_fobs.length, full2.count);
-  expectApplied(empty, encodeDelta(d2), full2);
-  const same = listOf(entriesOf(full2), 13);
-  const d3 = diffLists(full2, same);
-  assert.is(d3.add_fobs.length + d3.remove.length, 0);
-  expectApplied(full2, encodeDelta(d3), same);
-  const warn = listOf(entriesOf(full2), 14, header({ unauthorized_warn_only: true, offline_grace_hours: 24 }));
-  const d4 = diffLists(same, warn);
-  assert.ok(d4.header);
-  assert.is(d4.add_fobs.length + d4.remove.length, 0);
-  expectApplied(same, encodeDelta(d4), warn);
-  const e0 = listOf([], 1);
-  const e1 = listOf([], 2);
-  expectApplied(e0, encodeDelta(diffLists(e0, e1)), e1);
+test('edge deltas: from empty, to empty, no change, a header-only change, the extremes 0 and 2^32-1', () => {
+  const some = randomEntries(rng(4), 50);
+  const empty1 = listOf([], 1);
+  const full2 = listOf(some, 2);
+  const empty3 = listOf([], 3);
+  const same4 = listOf(some, 4);
+  const renamed5 = listOf(some, 5, header({ display_name: 'Renamed lathe', offline_grace_hours: 1 }));
+  const pairs: [AuthList, AuthList][] = [[empty1, full2], [full2, empty3], [full2, same4], [same4, renamed5]];
+  for (const [a, b] of pairs) assert.is(expectOk(applyDelta(a, diffLists(a, b), sha256Hex)).text, b.text);
+  assert.ok(diffLists(full2, same4).indexOf('"ops":0}') > 0, 'no change: no ops, only the new header');
+  const ext = [{ fob: 0, flags: 1, name: 'zero' }, { fob: 4294967295, flags: 2, name: 'max' }, { fob: 5, flags: 3, name: 'five' }];
+  const x1 = listOf(ext, 1);
+  const x2 = listOf([{ fob: 0, flags: 4, name: 'zero!' }, { fob: 5, flags: 3, name: 'five' }], 2);
+  const x3 = listOf([{ fob: 4294967295, flags: 1, name: 'back' }, { fob: 5, flags: 3, name: 'five' }], 3);
+  const y2 = expectOk(applyDelta(x1, diffLists(x1, x2), sha256Hex));
+  assert.is(y2.text, x2.text);
+  assert.is(findFob(y2, 4294967295), -1);
+  const y3 = expectOk(applyDelta(y2, diffLists(x2, x3), sha256Hex));
+  assert.is(nameAt(y3, findFob(y3, 4294967295)), 'back');
+  assert.is(findFob(y3, 0), -1);
 });
 
-test('no list or delta result above MAX_LIST_COUNT (16383: 65535-byte Espruino ArrayBuffer / 4) is accepted', () => {
-  assert.is(MAX_LIST_COUNT, Math.floor(65535 / 4));
-  const entries: ListEntry[] = [];
-  for (let i = 0; i < MAX_LIST_COUNT; i++) entries.push({ fob: i * 3 + 1, flags: 1, name: 'Member ' + i });
-  const fullest = listOf(entries, 20);
-  assert.is(fullest.count, MAX_LIST_COUNT);
-  assert.ok(decodeList(encodeList(fullest), sha256Hex).ok, 'a list of exactly MAX_LIST_COUNT decodes');
-  entries.push({ fob: 2, flags: 1, name: 'One Too Many' });
-  const over = listOf(entries, 21);
-  assert.is(over.count, MAX_LIST_COUNT + 1);
-  const d = decodeList(encodeList(over), sha256Hex);
-  assert.is(d.ok, false);
-  if (!d.ok) {
-    assert.is(d.error.code, 'LIST_MALFORMED');
-    assert.match(d.error.message, /16383/);
-  }
-  const a = applyDelta(fullest, encodeDelta(diffLists(fullest, over)), sha256Hex);
-  assert.is(a.ok, false);
-  if (!a.ok) {
-    assert.is(a.error.code, 'DELTA_MALFORMED');
-    assert.match(a.error.message, /16384 entries, more than the 16383/);
-  }
-});
-
-test('extremes 0 and 4294967295 survive add, change and remove', () => {
-  const a = listOf([{ fob: 0, flags: 1, name: 'zero' }, { fob: 5, flags: 1, name: 'five' }, { fob: 4294967295, flags: 2, name: 'max' }], 1);
-  const b = listOf([{ fob: 0, flags: 3, name: 'zero' }, { fob: 4294967294, flags: 1, name: 'almost' }], 2);
+test('a delta is refused on the wrong base (version or content), for another machine, or leading backwards', () => {
+  const a = listOf(randomEntries(rng(1), 30), 4);
+  const b = listOf(randomEntries(rng(2), 30), 5);
   const d = diffLists(a, b);
-  assert.equal(Array.from(d.add_fobs), [0, 4294967294]);
-  assert.equal(Array.from(d.remove), [5, 4294967295]);
-  assert.equal(deltaAddAt(d, 1), { fob: 4294967294, flags: 1, name: 'almost' });
-  expectApplied(a, encodeDelta(d), b);
-  const a3 = listOf(entriesOf(a), 3);
-  expectApplied(b, encodeDelta(diffLists(b, a3)), a3);
+  expectFail(applyDelta(listOf(randomEntries(rng(1), 30), 3), d, sha256Hex), 'DELTA_WRONG_BASE');
+  const sameVersionOther = listOf(randomEntries(rng(3), 30), 4);
+  assert.match(expectFail(applyDelta(sameVersionOther, d, sha256Hex), 'DELTA_WRONG_BASE'), 'other content');
+  const saw = listOf(randomEntries(rng(1), 30), 4, header({ name: 'saw' }));
+  const sawNext = listOf(randomEntries(rng(2), 30), 5, header({ name: 'saw' }));
+  expectFail(applyDelta(a, diffLists(a, sawNext).replace(/"base_digest":"[0-9a-f]{64}"/, '"base_digest":"' + a.digest + '"'), sha256Hex), 'LIST_WRONG_MACHINE');
+  assert.ok(saw.count > 0);
+  const back = listOf(randomEntries(rng(2), 30), 4);
+  const forged = diffLists(a, back);
+  expectFail(applyDelta(a, forged, sha256Hex), 'LIST_ROLLBACK');
 });
 
-test('a delta on the wrong base is refused (version, content, machine)', () => {
-  const r = rng(3);
-  const v1 = listOf(randomEntries(r, 50), 1);
-  const v2 = listOf(mutate(r, entriesOf(v1)), 2);
-  const v3 = listOf(mutate(r, entriesOf(v2)), 3);
-  const d23 = encodeDelta(diffLists(v2, v3));
-  const wrongVersion = applyDelta(v1, d23, sha256Hex);
-  assert.is(wrongVersion.ok, false);
-  if (!wrongVersion.ok) {
-    assert.is(wrongVersion.error.code, 'DELTA_WRONG_BASE');
-    assert.match(wrongVersion.error.message, 'version 2');
+test('any altered byte of a delta is refused, or yields a list whose digest is not the announced one', () => {
+  const a = listOf(randomEntries(rng(7), 60), 8);
+  const b = listOf(mutate(rng(8), randomEntries(rng(7), 60)), 9);
+  const d = diffLists(a, b);
+  for (let i = 0; i < d.length; i++) {
+    const c = d.charCodeAt(i);
+    const changed = d.substring(0, i) + String.fromCharCode(c === 48 ? 49 : 48) + d.substring(i + 1);
+    const r = applyDelta(a, changed, sha256Hex);
+    if (r.ok) assert.is.not(r.value.digest, b.digest, 'byte ' + i + ' changed, same result');
   }
-  // Same version number, other content (e.g. a server whose data was reset).
-  const other2 = listOf(randomEntries(r, 50), 2);
-  const wrongContent = applyDelta(other2, d23, sha256Hex);
-  assert.is(wrongContent.ok, false);
-  if (!wrongContent.ok) assert.is(wrongContent.error.code, 'DELTA_WRONG_BASE');
-  // Another machine's list.
-  const saw = listOf(entriesOf(v2), 2, header({ name: 'bandsaw' }));
-  const d = diffLists(saw, listOf(entriesOf(v3), 3, header({ name: 'bandsaw' })));
-  const wrongMachine = applyDelta(v2, d, sha256Hex);
-  assert.is(wrongMachine.ok, false);
-  if (!wrongMachine.ok) assert.is(wrongMachine.error.code, 'LIST_WRONG_MACHINE');
-  // Applying the right delta still works afterwards: nothing was mutated.
-  expectApplied(v2, d23, v3);
-});
-
-test('tampering with any byte of a delta is rejected (decode, apply or signature)', () => {
-  const r = rng(11);
-  const v = listOf(randomEntries(r, 30), 4, header({ second_relay: { unauthorized_warn_only: true, always_enabled: false, display_name: 'dust' } }));
-  const w = listOf(mutate(r, entriesOf(v)), 5, header({}));
-  const text = encodeDelta(diffLists(v, w));
-  const sig = signText(text, KEY, hmac);
-  assert.ok(verifyText(text, sig, KEY, hmac).ok);
-  for (let p = 0; p < text.length; p++) {
-    const c = text.charCodeAt(p);
-    const bad = text.substring(0, p) + String.fromCharCode(c === 65 ? 66 : 65) + text.substring(p + 1);
-    const res = applyDelta(v, bad, sha256Hex);
-    assert.is(res.ok, false, 'byte ' + p + ' accepted');
-    if (!res.ok) {
-      assert.ok(['DELTA_MALFORMED', 'DELTA_WRONG_BASE', 'LIST_DIGEST', 'LIST_WRONG_MACHINE'].indexOf(res.error.code) >= 0, res.error.code);
-    }
-    assert.is(verifyText(bad, sig, KEY, hmac).ok, false);
+  // truncated at every length: refused (never a partial list)
+  for (let n = 0; n < d.length; n++) {
+    const r = merge(a, d.substring(0, n), 17);
+    assert.is(r.r.ok, false, 'cut at ' + n);
   }
 });
 
 test('malformed deltas never throw and say what is wrong', () => {
-  const v = listOf([{ fob: 1, flags: 1, name: 'a' }, { fob: 2, flags: 1, name: 'b' }], 1);
-  const w = listOf([{ fob: 2, flags: 3, name: 'b' }, { fob: 3, flags: 1, name: 'c' }], 2);
-  const d = diffLists(v, w);
-  const text = encodeDelta(d);
-  const bads: unknown[] = [
-    undefined, 7, '', 'fobgate-delta/1', 'fobgate-delta/1\n{', 'fobgate-delta/1\nnull\n\n\n\n',
-    text.replace('"to":2', '"to":1'),
-    text.replace('"add":2', '"add":3'),
-    text.replace('fobgate-delta/1', 'fobgate-delta/9'),
-    text + 'x',
+  const a = listOf([{ fob: 10, flags: 1, name: 'a' }, { fob: 20, flags: 1, name: 'b' }], 4);
+  const b = listOf([{ fob: 10, flags: 1, name: 'a' }, { fob: 30, flags: 1, name: 'c' }], 5);
+  const d = diffLists(a, b);
+  const l1 = d.indexOf('\n');
+  const l2 = d.indexOf('\n', l1 + 1);
+  const meta = d.substring(0, l1);
+  const hl = d.substring(l1 + 1, l2);
+  const ops = d.substring(l2 + 1);
+  assert.is(ops, 'D' + fobKey(20) + 'S' + b.text.substring(b.recStart + RECORD_BYTES));
+  const withOps = (o: string, n: number) => meta.replace('"ops":2', '"ops":' + n) + '\n' + hl + '\n' + o;
+  const set = (fob: number, flags: number) => 'S' + fobKey(fob) + String.fromCharCode(flags) + 'x'.repeat(16);
+  const cases: [string, string, RegExp][] = [
+    ['', 'DELTA_MALFORMED', /ended early/],
+    ['fobgate-delta/1 {}\n', 'DELTA_MALFORMED', /line 1/],
+    ['fobgate-delta/2 not json\n', 'DELTA_MALFORMED', /JSON/],
+    ['fobgate-delta/2 {"from":4}\n', 'DELTA_MALFORMED', /from, base_digest and ops/],
+    [meta.replace('{"from"', '{ "from"') + '\n' + hl + '\n' + ops, 'DELTA_MALFORMED', /canonical/],
+    [meta + '\n' + hl.replace('"count":2', '"count":7') + '\n' + ops, 'DELTA_MALFORMED', /entries/],
+    [meta + '\n' + hl.replace('"count":2', '"count":1') + '\n' + ops, 'DELTA_MALFORMED', /more/],
+    [meta + '\n{"x":1}\n' + ops, 'DELTA_MALFORMED', /machine header/],
+    [withOps('X' + fobKey(20), 1), 'DELTA_MALFORMED', /unknown op/],
+    [withOps(ops, 1), 'DELTA_MALFORMED', /more than the 1 ops/],
+    [withOps(ops, 3), 'DELTA_MALFORMED', /2 ops, line 1 announces 3/],
+    [withOps('D' + fobKey(15) + ops.substring(5), 2), 'DELTA_MALFORMED', /does not hold/],
+    [withOps('D' + fobKey(20) + 'D' + fobKey(10), 2), 'DELTA_MALFORMED', /ascending/],
+    [withOps('D' + fobKey(20) + 'D' + fobKey(20), 2), 'DELTA_MALFORMED', /ascending/],
+    [withOps('D' + fobKey(20) + set(30, 16), 2), 'DELTA_MALFORMED', /flag/],
+    [meta + '\n' + ' '.repeat(1100), 'DELTA_MALFORMED', /too long/],
+    ['fobgate-delta/2 ' + ' '.repeat(300), 'DELTA_MALFORMED', /too long/],
   ];
-  for (let k = 0; k < bads.length; k++) {
-    const res = applyDelta(v, bads[k] as string, sha256Hex);
-    assert.is(res.ok, false, 'case ' + k);
-    if (!res.ok) {
-      assert.is(res.error.code, 'DELTA_MALFORMED', 'case ' + k + ': ' + res.error.message);
-      assert.ok(res.error.message.length > 20);
-    }
+  for (const [text, code, why] of cases) {
+    const r = applyDelta(a, text, sha256Hex);
+    assert.match(expectFail(r, code), why);
   }
-  // Object deltas are checked too.
-  const both: Delta = Object.assign({}, d, { remove: new Uint32Array([3]) });
-  const r1 = applyDelta(v, both, sha256Hex);
-  assert.ok(!r1.ok && r1.error.code === 'DELTA_MALFORMED' && /both added and removed/.test(r1.error.message));
-  const ghost: Delta = Object.assign({}, d, { remove: new Uint32Array([9]) });
-  const r2 = applyDelta(v, ghost, sha256Hex);
-  assert.ok(!r2.ok && r2.error.code === 'DELTA_MALFORMED' && /does not hold/.test(r2.error.message));
-  const unsorted: Delta = Object.assign({}, d, { add_fobs: new Uint32Array([3, 2]) });
-  const r3 = applyDelta(v, unsorted, sha256Hex);
-  assert.ok(!r3.ok && r3.error.code === 'DELTA_MALFORMED');
-  const r4 = applyDelta(v, null as unknown as Delta, sha256Hex);
-  assert.ok(!r4.ok && r4.error.code === 'DELTA_MALFORMED');
-  // A changed entry inside a well-formed delta: the result digest catches it.
-  const flipped: Delta = Object.assign({}, d, { add_flags: new Uint8Array([1, 1]) });
-  const r5 = applyDelta(v, flipped, sha256Hex);
-  assert.ok(!r5.ok && r5.error.code === 'LIST_DIGEST');
+  const m = new DeltaMerge(a, { begin: () => true, write: () => true });
+  assert.is(m.feed(7 as unknown as string), false);
+  assert.is(m.feed(d), false, 'nothing after a failure');
+  expectFail(m.finish(), 'DELTA_MALFORMED');
 });
 
-test('size grows with the change, not the list: 1-member change on 5,000 members', () => {
-  const r = rng(5000);
-  const entries = randomEntries(r, 5000);
-  const v = listOf(entries, 100);
-  const changed = entriesOf(v);
-  changed[1234] = { fob: changed[1234].fob, flags: changed[1234].flags ^ 1, name: changed[1234].name };
-  const w = listOf(changed, 101);
-  const one = encodeDelta(diffLists(v, w));
-  const more = entriesOf(w);
-  for (let k = 0; k < 100; k++) more.push({ fob: 10000 + k, flags: 1, name: 'New Member ' + k });
-  const x = listOf(more, 102);
-  const hundred = encodeDelta(diffLists(w, x));
-  const full = encodeList(w);
-  console.log('size: authlist delta on 5000 members: 1 changed ' + one.length + ' B, 100 added ' + hundred.length +
-    ' B, full list ' + full.length + ' B');
-  assert.ok(one.length < 300, '1-member delta is ' + one.length + ' B');
-  assert.ok(hundred.length < 300 + 100 * 24, '100-member delta is ' + hundred.length + ' B');
-  expectApplied(v, one, w);
-  expectApplied(w, hundred, x);
-  // Small lists have the same fixed overhead.
-  const a = listOf(entries.slice(0, 10), 1);
-  const b = listOf(entries.slice(0, 10).concat([{ fob: 1, flags: 1, name: 'x' }]), 2);
-  assert.ok(Math.abs(encodeDelta(diffLists(a, b)).length - one.length) < 16);
-});
-
-test('applyDelta can stream the new names into a sink in small pieces (a unit writes them to flash)', () => {
-  const r = rng(31);
-  const v = listOf(randomEntries(r, 1500), 1);
-  const w = listOf(mutate(r, entriesOf(v)), 2);
-  const text = encodeDelta(diffLists(v, w));
-  let total = -1;
-  let stored = '';
-  let biggest = 0;
-  const sink: NamesSink = {
-    begin: (n) => { total = n; return true; },
-    write: (chunk) => { biggest = Math.max(biggest, chunk.length); stored += chunk; return true; },
-    end: () => stored,
-  };
-  const res = applyDelta(v, text, sha256Hex, { names: sink });
-  assert.ok(res.ok);
-  if (res.ok) {
-    assert.is(total, w.count * 16);
-    assert.is(res.value.names, w.names);
-    assert.is(res.value.digest, w.digest);
+test('a sink that refuses ends the merge with a clear error', () => {
+  const a = listOf(randomEntries(rng(2), 300), 1);
+  const b = listOf(mutate(rng(3), randomEntries(rng(2), 300)), 2);
+  const d = diffLists(a, b);
+  for (const failAt of [0, 1, 3]) {
+    let n = 0;
+    const m = new DeltaMerge(a, { begin: () => failAt !== 0, write: () => ++n < failAt });
+    m.feed(d);
+    const r = m.finish();
+    assert.match(expectFail(r, 'LIST_MALFORMED'), /could not be stored/);
   }
-  assert.ok(biggest <= 1024, 'pieces of at most 1 KB, got ' + biggest);
-  // A sink that fails, or hands back something else, makes the update fail.
-  const full: NamesSink = { begin: () => true, write: () => false, end: () => '' };
-  const f1 = applyDelta(v, text, sha256Hex, { names: full });
-  assert.ok(!f1.ok && f1.error.code === 'LIST_MALFORMED' && /could not be stored/.test(f1.error.message));
-  const refuse: NamesSink = { begin: () => false, write: () => true, end: () => '' };
-  assert.is(applyDelta(v, text, sha256Hex, { names: refuse }).ok, false);
-  let acc = '';
-  const garbled: NamesSink = { begin: () => true, write: (c) => { acc += c.toLowerCase(); return true; }, end: () => acc };
-  const f2 = applyDelta(v, text, sha256Hex, { names: garbled });
-  assert.ok(!f2.ok && f2.error.code === 'LIST_DIGEST');
 });
 
-test('unit flow on 5,000 members: names stay in "flash", every hash input small, signature checks', () => {
-  const r = rng(4242);
-  const v = listOf(randomEntries(r, 5000), 10);
-  // A typical day: a few members join, leave or change.
-  const changed = entriesOf(v).slice(5);
-  for (let k = 0; k < 10; k++) changed[k * 400].flags ^= 1;
-  for (let k = 0; k < 5; k++) changed.push({ fob: 7000000 + k, flags: 1, name: 'Joiner ' + k });
-  const w = listOf(changed, 11);
-  // Server side: full list once, then a delta, each signed with the unit's key.
-  const fullText = encodeList(v);
-  const fullSig = signText(fullText, KEY, hmac);
-  const deltaText = encodeDelta(diffLists(v, w));
-  const deltaSig = signText(deltaText, KEY, hmac);
-  // Unit: the largest string any hash sees is recorded.
-  let largest = 0;
-  const sha = (m: string) => { largest = Math.max(largest, m.length); return sha256Hex(m); };
-  const mac = (k: string, m: string) => { largest = Math.max(largest, m.length); return hmac(k, m); };
-  assert.ok(verifyText(fullText, fullSig, KEY, mac).ok);
-  const flashNames = fullText.substring(fullText.length - v.count * 16); // the names file
-  const held = decodeList(fullText, sha, { names: flashNames });
-  assert.ok(held.ok);
-  if (!held.ok) return;
-  assert.ok(verifyText(deltaText, deltaSig, KEY, mac).ok);
-  let written = '';
-  const sink: NamesSink = { begin: () => true, write: (c) => { written += c; return true; }, end: () => written };
-  const next = applyDelta(held.value, deltaText, sha, { names: sink });
-  assert.ok(next.ok);
-  if (!next.ok) return;
-  assert.is(next.value.digest, w.digest);
-  const stored = encodeListHead(next.value) + written;
-  assert.is(stored, encodeList(w));
-  const storedSig = signText(stored, KEY, mac);
-  assert.is(storedSig, signText(encodeList(w), KEY, hmac), 'the unit re-signs exactly what the server would');
-  const reread = decodeList(stored, sha, { names: written });
-  assert.ok(reread.ok && reread.value.digest === w.digest);
-  console.log('size: authlist unit flow 5000 members: largest SHA-256/HMAC input ' + largest + ' B (delta text ' + deltaText.length + ' B)');
-  assert.ok(largest <= 4096, 'largest hash input ' + largest);
+test('the merge writes bounded pieces in order; the delta grows with the change, not the list', () => {
+  const entries: ListEntry[] = [];
+  for (let i = 0; i < 5000; i++) entries.push({ fob: 1000000 + i * 11, flags: 1, name: 'Member ' + i });
+  const a = listOf(entries, 1);
+  const b = listOf(entries.slice(0, 2500).concat([{ fob: 5, flags: 1, name: 'New' }], entries.slice(2501)), 2);
+  const d = diffLists(a, b);
+  assert.ok(d.length < 400, 'a one-member swap on 5,000 members is ' + d.length + ' bytes');
+  const m = merge(a, d, 536);
+  expectOk(m.r);
+  assert.ok(Math.max(...m.pieces) <= Math.max(COPY_RECORDS * RECORD_BYTES, 1100), 'largest piece ' + Math.max(...m.pieces));
+  assert.is(m.body, b.text.substring(LINE1_BYTES));
+  // everything replaced: larger than the list itself (the server sends the list then)
+  const other: ListEntry[] = entries.map((e, i) => ({ fob: 900000000 + i, flags: 2, name: 'Other ' + i }));
+  const c = listOf(other, 3);
+  const all = diffLists(a, c);
+  assert.ok(all.length > c.text.length, 'replacing all: delta ' + all.length + ' > list ' + c.text.length);
+  assert.is(expectOk(applyDelta(a, all, sha256Hex)).text, c.text);
 });
 
-test('buildList input is not mutated and lists built twice are identical', () => {
-  const entries = randomEntries(rng(8), 100);
-  const copy = JSON.stringify(entries);
-  const a = buildList(header({}), entries, 3, 1, sha256Hex);
-  const b = buildList(header({}), entries, 3, 1, sha256Hex);
-  assert.is(JSON.stringify(entries), copy);
-  assert.is(encodeList(a), encodeList(b));
+test('0 -> 16,383 entries and back to 0: merged exactly, within MAX_LIST_COUNT', () => {
+  const big: ListEntry[] = [];
+  for (let i = 0; i < MAX_LIST_COUNT; i++) big.push({ fob: 7 + i * 3, flags: i % 16, name: 'M' + i });
+  const empty = listOf([], 1);
+  const full = listOf(big, 2);
+  const up = merge(empty, diffLists(empty, full), 4096);
+  const h = expectOk(up.r) as ListHeader;
+  assert.is(h.count, MAX_LIST_COUNT);
+  assert.is(up.body, full.text.substring(LINE1_BYTES));
+  const down = expectOk(applyDelta(full, diffLists(full, listOf([], 3)), sha256Hex));
+  assert.is(down.count, 0);
+  expectOk(openList(down.text));
 });
 
 test.run();

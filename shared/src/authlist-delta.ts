@@ -1,410 +1,321 @@
-// Delta between two versions of one machine's authorization list: the entries added or changed
-// and the fobs removed, so its size grows with the change, not the list. Applying it merges into
-// fresh typed arrays (no per-entry objects), refuses a wrong base and checks the result's digest.
+// A delta between two versions of one machine's list: the records set (added or changed) and the
+// fobs removed, in fob order, so its size grows with the change, not the list. A unit applies it
+// as it arrives (DeltaMerge): the base records are read where they lie (flash), unchanged runs
+// are copied in pieces, and the result goes to a sink (the inactive slot's file) in order. The
+// result is then checked like any list, against the signed digest the server announced, so the
+// delta itself needs no signature and a damaged or forged one cannot produce a list that is used.
 //
-// Text layout (printable ASCII, lines joined by "\n"):
-//   fobgate-delta/1
-//   {"machine":"lathe","from":V,"to":W,"base_digest":"..","digest":"..","issued_at":T,"add":A,"remove":R[,"header":{...}]}
-//   <base64 of the A added/changed fobs, uint32 little-endian, ascending>
-//   <base64 of their A flag bytes>
-//   <base64 of the R removed fobs, uint32 little-endian, ascending>
-//   <A x 16-char names>                                        last line
-// "digest" is the full digest of the resulting list; "header" is present when the machine
-// header changed. The text is signed like a list (signText).
-import { fail, ok, type Result } from './errors.js';
-import type { DecisionMachine } from './decision-types.js';
-import { base64Length, PURE_BASE64, type Base64Codec } from './base64.js';
+// Layout (8-bit string):
+//   fobgate-delta/2 {"from":V,"base_digest":"<64 hex>","ops":K}\n     line 1
+//   <the resulting list's header line>\n                                 line 2 (canonical)
+//   K ops, ascending by fob, each either
+//     "S" + a 21-byte record (set: add the fob, or replace its flags and name)
+//     "D" + a 4-byte key (delete the fob)
+// Runtime-neutral: strings and numbers only, no bitwise operators (Lua build).
+import { fail, ok, type Result, type SharedError } from './errors.js';
 import {
-  type AuthList, type ListEntry, type Sha256Hex,
-  NAME_WIDTH, searchFobs, headerJson, FLAG_MASK, MAX_SAFE, MAX_LIST_COUNT,
-  asciiJsonString, machineJson, machineHeader, machineFromJson, machineProblem, fobBytes, decodeFobs, firstUnsorted, firstBadFlag,
-  isIntIn, isHex64, listDigest,
+  type AuthList, type ListHeader, type Sha256Hex,
+  FLAG_MASK, KEY_BYTES, LINE1_BYTES, MAX_HEADER_BYTES, MAX_LIST_COUNT, RECORD_BYTES, headerLine, isHex64, isIntIn, line1Of, MAX_SAFE,
+  openList, parseHeader, recordAt,
 } from './authlist-list.js';
+import { bodyDigest } from './authlist-digest.js';
 
-export const DELTA_FORMAT = 'fobgate-delta/1';
+export const DELTA_FORMAT = 'fobgate-delta/2';
+/** Op bytes. */
+export const OP_SET = 'S';
+export const OP_DELETE = 'D';
+/** Longest line 1 of a delta. */
+const MAX_META_BYTES = 256;
+/** Records copied per piece from the base (about 2 KB: one bounded string at a time). */
+export const COPY_RECORDS = 96;
 
-export interface Delta {
-  /** Machine name. */
-  machine: string;
-  /** Version of the base list it applies to. */
+/** What a delta's line 1 says. */
+export interface DeltaMeta {
   from: number;
-  /** Version of the resulting list. */
-  to: number;
-  /** Digest of the base list. */
   base_digest: string;
-  /** Digest of the resulting list. */
-  digest: string;
-  /** issued_at of the resulting list. */
-  issued_at: number;
-  /** The resulting list's machine header when it changed, else null. */
-  header: DecisionMachine | null;
-  /** Fobs added or changed, ascending. */
-  add_fobs: Uint32Array;
-  /** Their flags. */
-  add_flags: Uint8Array;
-  /** Their names, NAME_WIDTH chars each. */
-  add_names: string;
-  /** Fobs removed, ascending. */
-  remove: Uint32Array;
+  ops: number;
 }
 
-/** Delta that turns list `a` into list `b` (same machine, b newer). */
-export function diffLists(a: AuthList, b: AuthList): Delta {
-  const af = a.fobs;
-  const bf = b.fobs;
-  let adds = 0;
-  let removes = 0;
-  let i = 0;
-  let j = 0;
-  while (i < af.length || j < bf.length) {
-    if (j >= bf.length || (i < af.length && af[i] < bf[j])) {
-      removes++;
-      i++;
-    } else if (i >= af.length || bf[j] < af[i]) {
-      adds++;
-      j++;
-    } else {
-      if (a.flags[i] !== b.flags[j] || !sameName(a, i, b, j)) adds++;
-      i++;
-      j++;
-    }
-  }
-  const addFobs = new Uint32Array(adds);
-  const addFlags = new Uint8Array(adds);
-  const remove = new Uint32Array(removes);
-  let names = '';
-  let na = 0;
-  let nr = 0;
-  i = 0;
-  j = 0;
-  while (i < af.length || j < bf.length) {
-    if (j >= bf.length || (i < af.length && af[i] < bf[j])) {
-      remove[nr++] = af[i];
-      i++;
-    } else if (i >= af.length || bf[j] < af[i]) {
-      addFobs[na] = bf[j];
-      addFlags[na++] = b.flags[j];
-      names += b.names.substr(j * NAME_WIDTH, NAME_WIDTH);
-      j++;
-    } else {
-      if (a.flags[i] !== b.flags[j] || !sameName(a, i, b, j)) {
-        addFobs[na] = bf[j];
-        addFlags[na++] = b.flags[j];
-        names += b.names.substr(j * NAME_WIDTH, NAME_WIDTH);
-      }
-      i++;
-      j++;
-    }
-  }
-  return {
-    machine: b.machine.name,
-    from: a.version,
-    to: b.version,
-    base_digest: a.digest,
-    digest: b.digest,
-    issued_at: b.issued_at,
-    header: machineJson(a.machine) === machineJson(b.machine) ? null : machineHeader(b.machine),
-    add_fobs: addFobs,
-    add_flags: addFlags,
-    add_names: names,
-    remove: remove,
-  };
+function metaLine(m: DeltaMeta): string {
+  return DELTA_FORMAT + ' {"from":' + String(m.from) + ',"base_digest":"' + m.base_digest + '","ops":' + String(m.ops) + '}';
 }
 
-function sameName(a: AuthList, i: number, b: AuthList, j: number): boolean {
-  return a.names.substr(i * NAME_WIDTH, NAME_WIDTH) === b.names.substr(j * NAME_WIDTH, NAME_WIDTH);
-}
-
-/** Entry i of a delta's additions. */
-export function deltaAddAt(delta: Delta, i: number): ListEntry {
-  let name = delta.add_names.substr(i * NAME_WIDTH, NAME_WIDTH);
-  let end = name.length;
-  while (end > 0 && name.charCodeAt(end - 1) === 32) end--;
-  name = name.substring(0, end);
-  return { fob: delta.add_fobs[i], flags: delta.add_flags[i], name: name };
-}
-
-function deltaHeaderLine(d: Delta): string {
-  return '{"machine":' + asciiJsonString(d.machine) + ',"from":' + String(d.from) + ',"to":' + String(d.to) +
-    ',"base_digest":' + asciiJsonString(d.base_digest) + ',"digest":' + asciiJsonString(d.digest) +
-    ',"issued_at":' + String(d.issued_at) + ',"add":' + String(d.add_fobs.length) +
-    ',"remove":' + String(d.remove.length) + (d.header ? ',"header":' + machineJson(d.header) : '') + '}';
-}
-
-/** The delta as canonical text (see the layout at the top of this file). */
-export function encodeDelta(d: Delta): string {
-  const c = PURE_BASE64;
-  return DELTA_FORMAT + '\n' + deltaHeaderLine(d) + '\n' + c.encode(fobBytes(d.add_fobs), 0, d.add_fobs.length * 4) + '\n' +
-    c.encode(d.add_flags, 0, d.add_flags.length) + '\n' + c.encode(fobBytes(d.remove), 0, d.remove.length * 4) + '\n' + d.add_names;
-}
-
-function malformed<T>(what: string): Result<T> {
-  return fail('DELTA_MALFORMED', 'authorization list delta: ' + what);
-}
-
-function isDigest(s: unknown): s is string {
-  return typeof s === 'string' && isHex64(s);
-}
-
-/** Problems of a delta's shape and arrays, or '' when well formed. */
-function deltaProblem(d: Delta): string {
-  if (typeof d.machine !== 'string' || d.machine.length === 0) return 'machine must be a non-empty string';
-  if (!isIntIn(d.from, 0, MAX_SAFE) || !isIntIn(d.to, 0, MAX_SAFE)) return 'from and to must be non-negative integers';
-  if (d.to <= d.from) return 'to (' + d.to + ') must be above from (' + d.from + ')';
-  if (!isDigest(d.base_digest) || !isDigest(d.digest)) return 'base_digest and digest must be 64 lowercase hex characters';
-  if (!isIntIn(d.issued_at, 0, MAX_SAFE)) return 'issued_at must be a non-negative integer (epoch ms)';
-  if (d.header !== null) {
-    const p = machineProblem(d.header, true);
-    if (p) return p;
-    if (d.header.name !== d.machine) return 'header names machine "' + d.header.name + '", not "' + d.machine + '"';
-  }
-  if (!(d.add_fobs instanceof Uint32Array) || !(d.add_flags instanceof Uint8Array) || !(d.remove instanceof Uint32Array)) {
-    return 'add_fobs, add_flags and remove must be typed arrays';
-  }
-  if (d.add_flags.length !== d.add_fobs.length) return 'add_flags must have one byte per added fob';
-  if (typeof d.add_names !== 'string' || d.add_names.length !== d.add_fobs.length * NAME_WIDTH) {
-    return 'add_names must hold ' + NAME_WIDTH + ' characters per added fob';
-  }
-  const ua = firstUnsorted(d.add_fobs);
-  if (ua >= 0) return 'added fobs must be ascending and unique (entry ' + ua + ')';
-  const ur = firstUnsorted(d.remove);
-  if (ur >= 0) return 'removed fobs must be ascending and unique (entry ' + ur + ')';
-  const bf = firstBadFlag(d.add_flags);
-  if (bf >= 0) return 'added entry ' + bf + ' has unknown flag bits';
-  let i = 0;
-  let j = 0;
-  while (i < d.add_fobs.length && j < d.remove.length) {
-    const x = d.add_fobs[i];
-    const y = d.remove[j];
-    if (x === y) return 'fob ' + x + ' is both added and removed';
-    if (x < y) i++;
-    else j++;
-  }
-  return '';
-}
-
-/** Parse delta text (DELTA_MALFORMED on any defect; integrity comes from the signature and the result digest). */
-export function decodeDelta(text: string, codec?: Base64Codec): Result<Delta> {
-  const c = codec || PURE_BASE64;
-  if (typeof text !== 'string') return malformed('text must be a string');
-  if (text.substr(0, DELTA_FORMAT.length + 1) !== DELTA_FORMAT + '\n') {
-    return malformed('first line must be "' + DELTA_FORMAT + '"');
-  }
-  const l1 = DELTA_FORMAT.length;
-  const l2 = text.indexOf('\n', l1 + 1);
-  if (l2 < 0) return malformed('missing header line');
-  const h = headerJson(text, l1 + 1, l2);
-  if (typeof h === 'string') return malformed(h);
-  if (!isIntIn(h.add, 0, MAX_LIST_COUNT) || !isIntIn(h.remove, 0, MAX_LIST_COUNT)) {
-    return malformed('add and remove must be counts from 0 to ' + MAX_LIST_COUNT);
-  }
-  const adds = h.add;
-  const removes = h.remove;
-  const header = h.header === undefined ? null : h.header;
-  if (header !== null) {
-    const p = machineProblem(header);
-    if (p) return malformed(p);
-  }
-  const fobsEnd = l2 + 1 + base64Length(adds * 4);
-  const flagsEnd = fobsEnd + 1 + base64Length(adds);
-  const removeEnd = flagsEnd + 1 + base64Length(removes * 4);
-  if (text.length < removeEnd + 1 || text.charCodeAt(fobsEnd) !== 10 || text.charCodeAt(flagsEnd) !== 10 ||
-    text.charCodeAt(removeEnd) !== 10) {
-    return malformed('sections have the wrong length for add ' + adds + ' and remove ' + removes);
-  }
-  if (text.length - (removeEnd + 1) !== adds * NAME_WIDTH) return malformed('names section has the wrong length');
-  const addFobs = decodeFobs(text, l2 + 1, fobsEnd, adds, c);
-  if (!addFobs) return malformed('added fobs section is not valid base64');
-  const addFlags = new Uint8Array(adds);
-  if (!c.decodeInto(text, fobsEnd + 1, flagsEnd, addFlags)) return malformed('added flags section is not valid base64');
-  const remove = decodeFobs(text, flagsEnd + 1, removeEnd, removes, c);
-  if (!remove) return malformed('removed fobs section is not valid base64');
-  const d: Delta = {
-    machine: h.machine as string,
-    from: h.from as number,
-    to: h.to as number,
-    base_digest: h.base_digest as string,
-    digest: h.digest as string,
-    issued_at: h.issued_at as number,
-    header: header === null ? null : machineFromJson(header),
-    add_fobs: addFobs,
-    add_flags: addFlags,
-    add_names: text.substring(removeEnd + 1),
-    remove: remove,
-  };
-  const problem = deltaProblem(d);
-  if (problem) return malformed(problem);
-  if (text.substring(l1 + 1, l2) !== deltaHeaderLine(d)) return malformed('header line is not in canonical form');
-  return ok(d);
+function keyAt(list: AuthList, i: number): string {
+  const at = recordAt(list, i);
+  return list.text.substring(at, at + KEY_BYTES);
 }
 
 /**
- * Where applyDelta puts the new list's names when they should not be built in RAM (a unit writes
- * them straight into a flash file). `end` returns the stored names (e.g. the flash-mapped file)
- * or null when storing failed; the result's digest is checked against what `end` returns.
+ * The delta that turns list `a` into list `b` (same machine, b newer), as text. Its size is
+ * line 1 + b's header line + 22 bytes per set record + 5 per deleted fob.
  */
-export interface NamesSink {
-  /** Before any write: the total length (count * NAME_WIDTH). false = cannot store. */
-  begin(total: number): boolean;
-  /** The next piece, in order. false = could not store. */
-  write(chunk: string): boolean;
-  end(): string | null;
+export function diffLists(a: AuthList, b: AuthList): string {
+  const ops: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.count || j < b.count) {
+    const ka = i < a.count ? keyAt(a, i) : null;
+    const kb = j < b.count ? keyAt(b, j) : null;
+    if (kb === null || (ka !== null && ka < kb)) {
+      ops.push(OP_DELETE + ka);
+      i++;
+    } else if (ka === null || kb < ka) {
+      const at = recordAt(b, j);
+      ops.push(OP_SET + b.text.substring(at, at + RECORD_BYTES));
+      j++;
+    } else {
+      const pa = recordAt(a, i);
+      const pb = recordAt(b, j);
+      const rb = b.text.substring(pb, pb + RECORD_BYTES);
+      if (a.text.substring(pa, pa + RECORD_BYTES) !== rb) ops.push(OP_SET + rb);
+      i++;
+      j++;
+    }
+  }
+  const hl = headerLine({ machine: b.machine, version: b.version, issued_at: b.issued_at, count: b.count });
+  return metaLine({ from: a.version, base_digest: a.digest, ops: ops.length }) + '\n' + hl + '\n' + ops.join('');
 }
 
-export interface ApplyOptions {
-  names?: NamesSink;
-  /** A faster base64 (the interpreter's native btoa/atob); default: the pure one. */
-  base64?: Base64Codec;
+/**
+ * Where DeltaMerge puts the result's body (header line, newline, records), in order. `begin` is
+ * called once, before any write, with the body's size.
+ */
+export interface BodySink {
+  begin(bytes: number): boolean;
+  write(piece: string): boolean;
 }
 
-/** Characters copied per piece out of the base names (a flash string: substrings copy to RAM). */
-const NAMES_PIECE = 1024;
+function malformed(what: string): SharedError {
+  return { code: 'DELTA_MALFORMED', message: 'authorization list delta: ' + what };
+}
 
-/** The new list's names, built in RAM or streamed into a sink. */
-class NamesOut {
-  private sink: NamesSink | null;
-  text = '';
-  ok = true;
+/**
+ * Applies a delta to a held list as the delta's bytes arrive, in any chunking: feed() each chunk,
+ * then finish(). Memory stays bounded by one op, one header line and one copied piece. The first
+ * error ends it (error() says which); nothing is assumed about the sink's contents afterwards.
+ */
+export class DeltaMerge {
+  private base: AuthList;
+  private sink: BodySink;
+  /** 0: line 1, 1: header line, 2: ops, 3: failed. */
+  private phase = 0;
+  private carry = '';
+  private meta: DeltaMeta | null = null;
+  private result: ListHeader | null = null;
+  private err: SharedError | null = null;
+  /** Next base entry not yet copied or dropped. */
+  private i = 0;
+  private out = 0;
+  private opsDone = 0;
+  private lastKey = '';
 
-  constructor(sink: NamesSink | null, total: number) {
+  constructor(base: AuthList, sink: BodySink) {
+    this.base = base;
     this.sink = sink;
-    if (sink && !sink.begin(total)) this.ok = false;
   }
 
-  /** Append src[start, end). */
-  put(src: string, start: number, end: number): void {
-    if (!this.ok || end <= start) return;
-    const sink = this.sink;
-    if (!sink) {
-      this.text += src.substring(start, end);
-      return;
+  /** The result's header once line 2 has arrived (version, count, machine). */
+  header(): ListHeader | null {
+    return this.result;
+  }
+
+  error(): SharedError | null {
+    return this.err;
+  }
+
+  private stop(e: SharedError): boolean {
+    this.err = e;
+    this.phase = 3;
+    this.carry = '';
+    return false;
+  }
+
+  /** Takes the next chunk of the delta; false once it failed (see error()). */
+  feed(chunk: string): boolean {
+    if (this.phase === 3) return false;
+    if (typeof chunk !== 'string') return this.stop(malformed('a chunk is not a string'));
+    let data = this.carry.length ? this.carry + chunk : chunk;
+    this.carry = '';
+    let at = 0;
+    while (this.phase < 2) {
+      const nl = data.indexOf('\n', at);
+      const limit = this.phase === 0 ? MAX_META_BYTES : MAX_HEADER_BYTES;
+      if (nl < 0) {
+        if (data.length - at > limit) return this.stop(malformed(this.phase === 0 ? 'line 1 is too long' : 'header line is too long'));
+        this.carry = data.substring(at);
+        return true;
+      }
+      if (!(this.phase === 0 ? this.takeMeta(data, at, nl) : this.takeHeader(data, at, nl))) return false;
+      at = nl + 1;
     }
-    for (let p = start; p < end && this.ok; p += NAMES_PIECE) {
-      if (!sink.write(src.substring(p, Math.min(end, p + NAMES_PIECE)))) this.ok = false;
+    if (at > 0) data = data.substring(at);
+    at = 0;
+    while (at < data.length) {
+      const op = data.charAt(at);
+      const size = op === OP_SET ? 1 + RECORD_BYTES : op === OP_DELETE ? 1 + KEY_BYTES : 0;
+      if (size === 0) return this.stop(malformed('unknown op byte ' + data.charCodeAt(at) + ' after ' + this.opsDone + ' ops'));
+      if (at + size > data.length) {
+        this.carry = data.substring(at);
+        return true;
+      }
+      if (!this.apply(op, data.substring(at + 1, at + size))) return false;
+      at += size;
     }
+    return true;
   }
 
-  /** The names as stored, or null when the sink failed. */
-  finish(): string | null {
-    if (!this.sink) return this.text;
-    if (!this.ok) return null;
-    const stored = this.sink.end();
-    return typeof stored === 'string' ? stored : null;
+  private takeMeta(data: string, from: number, nl: number): boolean {
+    const line = data.substring(from, nl);
+    if (line.substring(0, DELTA_FORMAT.length + 1) !== DELTA_FORMAT + ' ') {
+      return this.stop(malformed('line 1 must start with "' + DELTA_FORMAT + ' "'));
+    }
+    let m: { [k: string]: unknown };
+    try {
+      m = JSON.parse(line.substring(DELTA_FORMAT.length + 1));
+    } catch (e) {
+      return this.stop(malformed('line 1 is not valid JSON'));
+    }
+    if (!m || typeof m !== 'object' || !isIntIn(m.from, 0, MAX_SAFE) || !isHex64(m.base_digest) || !isIntIn(m.ops, 0, 2 * MAX_LIST_COUNT)) {
+      return this.stop(malformed('line 1 needs from, base_digest and ops'));
+    }
+    const meta: DeltaMeta = { from: m.from as number, base_digest: m.base_digest as string, ops: m.ops as number };
+    if (line !== metaLine(meta)) return this.stop(malformed('line 1 is not in canonical form'));
+    if (meta.from !== this.base.version || meta.base_digest !== this.base.digest) {
+      return this.stop({
+        code: 'DELTA_WRONG_BASE',
+        message: 'authorization list delta applies to version ' + meta.from + (meta.from === this.base.version ? ' with other content' : '') +
+          ', the held list is version ' + this.base.version,
+      });
+    }
+    this.meta = meta;
+    this.phase = 1;
+    return true;
   }
-}
 
-
-/** First index in fobs[from..] whose fob is >= `fob` (fobs.length when none). */
-function lowerBound(fobs: Uint32Array, fob: number, from: number): number {
-  let lo = from;
-  let hi = fobs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (fobs[mid] < fob) lo = mid + 1;
-    else hi = mid;
+  private takeHeader(data: string, from: number, nl: number): boolean {
+    const h = parseHeader(data, from, nl);
+    if (!h.ok) return this.stop({ code: 'DELTA_MALFORMED', message: h.error.message });
+    if (h.value.machine.name !== this.base.machine.name) {
+      return this.stop({ code: 'LIST_WRONG_MACHINE', message: 'authorization list delta is for machine "' + h.value.machine.name + '", not "' + this.base.machine.name + '"' });
+    }
+    if (h.value.version <= this.base.version) {
+      return this.stop({ code: 'LIST_ROLLBACK', message: 'authorization list delta leads to version ' + h.value.version + ', not above the held ' + this.base.version });
+    }
+    this.result = h.value;
+    const line = data.substring(from, nl + 1);
+    if (!this.sink.begin(line.length + h.value.count * RECORD_BYTES) || !this.sink.write(line)) {
+      return this.stop({ code: 'LIST_MALFORMED', message: 'authorization list delta: the result could not be stored' });
+    }
+    this.phase = 2;
+    return true;
   }
-  return lo;
+
+  /** Copies base entries [i, p) to the sink in pieces. */
+  private copyTo(p: number): boolean {
+    const count = (this.result as ListHeader).count;
+    if (this.out + (p - this.i) > count) return this.stop(malformed('the result would hold more than its ' + count + ' entries'));
+    while (this.i < p) {
+      const n = Math.min(COPY_RECORDS, p - this.i);
+      const at = recordAt(this.base, this.i);
+      if (!this.sink.write(this.base.text.substring(at, at + n * RECORD_BYTES))) {
+        return this.stop({ code: 'LIST_MALFORMED', message: 'authorization list delta: the result could not be stored' });
+      }
+      this.i += n;
+      this.out += n;
+    }
+    return true;
+  }
+
+  /** First base index >= i whose key is >= key: galloping from i, then binary search. */
+  private seek(key: string): number {
+    const b = this.base;
+    let lo = this.i;
+    if (lo >= b.count || keyAt(b, lo) >= key) return lo;
+    // keyAt(lo) < key: widen until a key >= key (or the end), then search the last gap
+    let step = 1;
+    let hi = lo + 1;
+    while (hi < b.count && keyAt(b, hi) < key) {
+      lo = hi;
+      step = step * 2;
+      hi = lo + step;
+    }
+    if (hi > b.count) hi = b.count;
+    // answer in (lo, hi]
+    let a = lo + 1;
+    let z = hi;
+    while (a < z) {
+      const mid = Math.floor((a + z) / 2);
+      if (keyAt(b, mid) < key) a = mid + 1;
+      else z = mid;
+    }
+    return a;
+  }
+
+  private apply(op: string, arg: string): boolean {
+    const meta = this.meta as DeltaMeta;
+    if (this.opsDone >= meta.ops) return this.stop(malformed('more than the ' + meta.ops + ' ops line 1 announces'));
+    const key = arg.substring(0, KEY_BYTES);
+    if (this.opsDone > 0 && !(key > this.lastKey)) return this.stop(malformed('ops must be in ascending fob order (op ' + this.opsDone + ')'));
+    this.lastKey = key;
+    this.opsDone++;
+    const p = this.seek(key);
+    const held = p < this.base.count && keyAt(this.base, p) === key;
+    if (!this.copyTo(p)) return false;
+    if (op === OP_DELETE) {
+      if (!held) return this.stop(malformed('deletes a fob the base list does not hold (op ' + (this.opsDone - 1) + ')'));
+      this.i = p + 1;
+      return true;
+    }
+    if (arg.charCodeAt(KEY_BYTES) > FLAG_MASK) return this.stop(malformed('op ' + (this.opsDone - 1) + ' has unknown flag bits'));
+    if (held) this.i = p + 1;
+    if (this.out + 1 > (this.result as ListHeader).count) return this.stop(malformed('the result would hold more entries than its header says'));
+    if (!this.sink.write(arg)) return this.stop({ code: 'LIST_MALFORMED', message: 'authorization list delta: the result could not be stored' });
+    this.out++;
+    return true;
+  }
+
+  /** All bytes arrived: copies the rest of the base and checks the counts. */
+  finish(): Result<ListHeader> {
+    if (this.phase === 3) return { ok: false, error: this.err as SharedError };
+    if (this.phase < 2 || this.carry.length > 0) {
+      this.stop(malformed('it ended early (' + (this.phase < 2 ? 'in its header' : 'inside an op') + ')'));
+      return { ok: false, error: this.err as SharedError };
+    }
+    const meta = this.meta as DeltaMeta;
+    if (this.opsDone !== meta.ops) {
+      this.stop(malformed('it holds ' + this.opsDone + ' ops, line 1 announces ' + meta.ops));
+      return { ok: false, error: this.err as SharedError };
+    }
+    if (!this.copyTo(this.base.count)) return { ok: false, error: this.err as SharedError };
+    const h = this.result as ListHeader;
+    if (this.out !== h.count) {
+      this.stop(malformed('the result holds ' + this.out + ' entries, its header says ' + h.count));
+      return { ok: false, error: this.err as SharedError };
+    }
+    return ok(h);
+  }
 }
 
 /**
- * Apply a delta (object or text) to the held list, into fresh typed arrays (the base is not
- * changed; unchanged runs are copied natively, so the work grows with the delta); with opts.names
- * the new names go to a sink instead of a RAM string. Refuses a delta for another machine
- * (LIST_WRONG_MACHINE), for another base version or content (DELTA_WRONG_BASE), a malformed one
- * (DELTA_MALFORMED), and a result whose digest differs from the delta's (LIST_DIGEST).
+ * Applies a whole delta text to a list in RAM and returns the resulting list (tools, tests, the
+ * server's own checks). Its digest is computed here, so compare it with the one announced.
  */
-export function applyDelta(base: AuthList, delta: Delta | string, sha256Hex: Sha256Hex, opts?: ApplyOptions): Result<AuthList> {
-  let d: Delta;
-  if (typeof delta === 'string') {
-    const r = decodeDelta(delta, opts && opts.base64 ? opts.base64 : undefined);
-    if (!r.ok) return r;
-    d = r.value;
-  } else {
-    if (!delta || typeof delta !== 'object') return malformed('must be a delta object or its text');
-    const problem = deltaProblem(delta);
-    if (problem) return malformed(problem);
-    d = delta;
-  }
-  if (d.machine !== base.machine.name) {
-    return fail('LIST_WRONG_MACHINE', 'authorization list delta is for machine "' + d.machine + '", not "' + base.machine.name + '"');
-  }
-  if (d.from !== base.version || d.base_digest !== base.digest) {
-    return fail('DELTA_WRONG_BASE', 'authorization list delta applies to version ' + d.from +
-      (d.from === base.version ? ' with other content' : '') + ', the held list is version ' + base.version);
-  }
-  const bf = base.fobs;
-  const af = d.add_fobs;
-  const rf = d.remove;
-  // Size of the result; every removed fob must be held.
-  let n = base.count;
-  for (let k = 0; k < rf.length; k++) {
-    if (searchFobs(bf, rf[k]) < 0) return malformed('removes fob ' + rf[k] + ' which the base list does not hold');
-    n--;
-  }
-  for (let k = 0; k < af.length; k++) if (searchFobs(bf, af[k]) < 0) n++;
-  if (n > MAX_LIST_COUNT) {
-    return malformed('the new list would hold ' + n + ' entries, more than the ' + MAX_LIST_COUNT + ' a unit can hold');
-  }
-  const fobs = new Uint32Array(n);
-  const flags = new Uint8Array(n);
-  const out = new NamesOut(opts && opts.names ? opts.names : null, n * NAME_WIDTH);
-  const an = d.add_names;
-  const bn = base.names;
-  const bflags = base.flags;
-  // Event by event (each added or removed fob, ascending); the unchanged base entries before an
-  // event are copied as one run with typed-array set (native on the unit, not a JS loop).
-  let i = 0; // next base entry
-  let j = 0; // next addition
-  let r = 0; // next removal
-  let o = 0; // next output slot
-  while (j < af.length || r < rf.length) {
-    const isAdd = r >= rf.length || (j < af.length && af[j] < rf[r]);
-    const ev = isAdd ? af[j] : rf[r];
-    const p = lowerBound(bf, ev, i);
-    if (p > i) {
-      fobs.set(bf.subarray(i, p), o);
-      flags.set(bflags.subarray(i, p), o);
-      out.put(bn, i * NAME_WIDTH, p * NAME_WIDTH);
-      o += p - i;
-      i = p;
-    }
-    if (isAdd) {
-      fobs[o] = ev;
-      flags[o] = d.add_flags[j];
-      out.put(an, j * NAME_WIDTH, (j + 1) * NAME_WIDTH);
-      o++;
-      j++;
-      if (i < bf.length && bf[i] === ev) i++; // a changed entry replaces the base one
-    } else {
-      i++; // held (checked above): dropped
-      r++;
-    }
-  }
-  if (i < bf.length) {
-    fobs.set(bf.subarray(i), o);
-    flags.set(bflags.subarray(i), o);
-    out.put(bn, i * NAME_WIDTH, bf.length * NAME_WIDTH);
-    o += bf.length - i;
-  }
-  if (o !== n) return malformed('merged ' + o + ' entries, expected ' + n);
-  const names = out.finish();
-  if (names === null) return fail('LIST_MALFORMED', 'authorization list delta: the new names could not be stored');
-  if (names.length !== n * NAME_WIDTH) {
-    return fail('LIST_MALFORMED', 'authorization list delta: the stored names are ' + names.length + ' characters, not ' + n * NAME_WIDTH);
-  }
-  const machine = d.header ? machineHeader(d.header) : base.machine;
-  const digest = listDigest(machine, d.to, d.issued_at, fobs, flags, names, sha256Hex, opts && opts.base64 ? opts.base64 : undefined);
-  if (digest !== d.digest) {
-    return fail('LIST_DIGEST', 'authorization list delta: the result does not match the delta digest (corrupted or tampered)');
-  }
-  return ok({
-    machine: machine,
-    version: d.to,
-    issued_at: d.issued_at,
-    count: n,
-    fobs: fobs,
-    flags: flags,
-    names: names,
-    digest: digest,
+export function applyDelta(base: AuthList, delta: string, sha256Hex: Sha256Hex): Result<AuthList> {
+  const parts: string[] = [];
+  const merge = new DeltaMerge(base, {
+    begin: function () {
+      return true;
+    },
+    write: function (piece: string) {
+      parts.push(piece);
+      return true;
+    },
   });
+  merge.feed(delta);
+  const r = merge.finish();
+  if (!r.ok) return fail(r.error.code, r.error.message);
+  const body = parts.join('');
+  const text = line1Of(bodyDigest(body, sha256Hex)) + '\n' + body;
+  if (text.length < LINE1_BYTES) return fail('DELTA_MALFORMED', 'authorization list delta: empty result');
+  return openList(text);
 }

@@ -9,7 +9,7 @@ import { FLAG_MAIN, FLAG_SECOND, FLAG_OVERRIDE, FLAG_EXPIRED, type ListEntry } f
 
 /** FLAG_* bits of a subject. */
 export function flagsOf(s: Subject): number {
-  return (s.main ? FLAG_MAIN : 0) | (s.second ? FLAG_SECOND : 0) | (s.override ? FLAG_OVERRIDE : 0) |
+  return (s.main ? FLAG_MAIN : 0) + (s.second ? FLAG_SECOND : 0) + (s.override ? FLAG_OVERRIDE : 0) +
     (s.expired ? FLAG_EXPIRED : 0);
 }
 

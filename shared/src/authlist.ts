@@ -1,24 +1,27 @@
-// The authorization list for one machine: compact list (authlist-list), entries from the members
-// file (authlist-entries), deltas between versions (authlist-delta), signature and rollback
-// checks (authlist-sign), and the base64 they are written with.
+// The authorization list for one machine (format in authlist-list.ts, design in
+// docs/list-transfer.md): one byte string that is the same on the wire, in a unit's flash and
+// under the digest; entries from the members file (authlist-entries); the content digest as a
+// hash chain (authlist-digest); the signature over line 1 and the rollback checks
+// (authlist-sign); deltas and their streamed application (authlist-delta); the streamed check
+// of a full list as it arrives (authlist-receive).
 //
-// Server: buildList(machine, entriesFor(users, machine, today), version, now, sha256Hex), then
-// encodeList or encodeDelta(diffLists(held, latest)), each signed with signText.
-// Unit, keeping RAM at 5 bytes per member and every hash input under ~3 KB:
-//   verifyText(text, sig) -> decodeList(text, sha, {names: <names file in flash>, base64: nativeBase64(...)})
-//   delta: verifyText -> applyDelta(held, text, sha, {names: <sink writing a new names file>, base64})
-//          -> write encodeListHead(list) then the names, re-sign with signText, checkNewer, switch.
+// Server: buildList(machine, entriesFor(users, machine, today), version, now, sha256Hex) -> its
+// text; diffLists(held, latest) -> a delta; signList(digest, unitKey, hmac) -> the signature.
+// Unit, with RAM independent of the list's size:
+//   full list: FullListCheck.feed(each chunk) while the chunk goes to flash;
+//   delta: DeltaMerge(held list in flash, sink writing the new slot).feed(each chunk);
+//   then openList(new slot) + checkSignature + DigestJob steps over flash + checkNewer/checkMachine.
 //   lookup: findFob(list, card) -> subjectFromEntry(list, i) for decide().
 export {
-  FLAG_MAIN, FLAG_SECOND, FLAG_OVERRIDE, FLAG_EXPIRED, FLAG_MASK, NAME_WIDTH, LIST_FORMAT,
-  type Sha256Hex, type ListEntry, type AuthList,
-  HASH_CHUNK, MAX_LIST_COUNT, type DecodeOptions,
-  machineHeader, nameRecord, listDigest, buildList, encodeListHead, encodeList, decodeList,
-  findFob, nameAt, entryAt, subjectFromEntry, subjectForFob, listMemoryBytes,
+  FLAG_MAIN, FLAG_SECOND, FLAG_OVERRIDE, FLAG_EXPIRED, FLAG_MASK, NAME_WIDTH, KEY_BYTES, RECORD_BYTES, LIST_FORMAT, LINE1_BYTES,
+  MAX_HEADER_BYTES, MAX_LIST_COUNT,
+  type Sha256Hex, type ListEntry, type AuthList, type ListHeader,
+  machineHeader, nameRecord, fobKey, keyFob, recordOf, headerLine, listFileBytes, line1Of, isHex64, parseHeader, openList,
+  recordAt, fobAt, flagsAt, nameAt, lowerBound, findFob, entryAt, hasFlag, subjectFromEntry, subjectForFob,
 } from './authlist-list.js';
+export { buildList } from './authlist-build.js';
+export { HASH_PIECE, DigestJob, contentDigest, bodyDigest } from './authlist-digest.js';
 export { flagsOf, entriesFor } from './authlist-entries.js';
-export { DELTA_FORMAT, type Delta, type NamesSink, type ApplyOptions, diffLists, deltaAddAt, encodeDelta, decodeDelta, applyDelta } from './authlist-delta.js';
-export { type HmacHex, type NewerVerdict, signText, verifyText, checkNewer, checkMachine } from './authlist-sign.js';
-export {
-  base64Length, base64Encode, base64DecodeInto, type Base64Codec, PURE_BASE64, type NativeBase64, nativeBase64,
-} from './base64.js';
+export { DELTA_FORMAT, OP_SET, OP_DELETE, COPY_RECORDS, type DeltaMeta, type BodySink, diffLists, DeltaMerge, applyDelta } from './authlist-delta.js';
+export { FullListCheck } from './authlist-receive.js';
+export { type HmacHex, type NewerVerdict, signList, checkSignature, verifyList, checkNewer, checkMachine } from './authlist-sign.js';

@@ -63,6 +63,14 @@ export function initialState(): MachineState {
 /** A name the LCD can show: printable ASCII only (others become '?'), at most 16 characters. */
 export function lcdSafeName(name: string): string {
   const s = typeof name === 'string' ? name : '';
+  // the common case, a clean short name, is returned as it is (no string built char by char:
+  // this runs several times per decision, on the unit's tap path)
+  let clean = s.length <= LCD_WIDTH;
+  for (let i = 0; clean && i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c > 126) clean = false;
+  }
+  if (clean) return s;
   let out = '';
   for (let i = 0; i < s.length && out.length < LCD_WIDTH; i++) {
     const c = s.charCodeAt(i);
@@ -307,6 +315,11 @@ export function outputsOf(machine: DecisionMachine, state: MachineState): Output
   } catch (e) {
     s = initialState();
   }
+  return outputsOfClean(machine, s);
+}
+
+/** outputsOf for a state that is already clean (the decision's own working copy). */
+function outputsOfClean(machine: DecisionMachine, s: MachineState): Outputs {
   return {
     relay: s.relay,
     second_relay: s.relay && s.second_relay && hasSecondRelay(machine),
@@ -643,7 +656,8 @@ function finish(st: Step): Decision {
   }
   s.second_mode = mode;
   s.second_relay = secondOn(mode);
-  return { state: s, outputs: outputsOf(st.m, s), log: st.log };
+  // st.s was cleaned on entry and only the rules changed it since: no second cleaning
+  return { state: s, outputs: outputsOfClean(st.m, s), log: st.log };
 }
 
 /** Relays off, session ended, the look of the flags still set: the answer to anything malformed. */

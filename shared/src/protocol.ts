@@ -8,6 +8,8 @@ export const SYNC_PATH = '/api/v1/sync';
 export const SIGNATURE_HEADER = 'x-fobgate-signature';
 /** Default idle sync period of a unit, seconds. */
 export const SYNC_INTERVAL_S = 5;
+/** The highest request counter there is (the server refuses larger ones). */
+export const MAX_COUNTER = 2147483647;
 
 /** Most events one sync request may carry (the firmware sends 10 at a time). */
 export const MAX_EVENTS_PER_SYNC = 50;
@@ -102,6 +104,12 @@ export interface SyncRequest {
   boot_count: number;
   list_version: number;
   list_digest: string;
+  /**
+   * The most bytes of list data (a full list or a delta) the unit takes inside this answer; a
+   * larger update is announced for download (ListRequest). 0 (or absent, older firmware): always
+   * download. A unit lowers it when its free memory is short.
+   */
+  list_inline_max?: number;
   /** Highest admin command id the unit has applied. */
   command_ack: number;
   state: UnitStateReport;
@@ -124,42 +132,60 @@ export interface UnitCommand {
 }
 
 /**
- * A full list (signed text) or a delta (signed text) for the unit; see authlist.ts. A full list
- * larger than the server's inline limit is announced as `fetch` instead: the unit downloads its
- * text with a signed ListRequest (LIST_PATH) and streams it into flash, never holding it in RAM.
- * `bytes` is the text's length and `digest` its listDigest (the download must match both).
+ * A list update for the unit (format and design: authlist.ts, docs/list-transfer.md). Either the
+ * whole list file (`full`) or a delta from the list the unit reported holding (`delta`, `from` =
+ * that version). `digest` and `sig` are those of the RESULTING list: the unit rebuilds or stores
+ * the list in its inactive slot, checks that its content has this digest and that `sig` is the
+ * HMAC of its line 1, and only then uses it; so neither the bytes nor the delta need a signature
+ * of their own. `bytes` is the size of what travels. Small updates carry their bytes inline in
+ * `data` (base64), within the unit's list_inline_max; larger ones have no `data` and are fetched
+ * with a ListRequest (LIST_PATH) and streamed into flash.
  */
-export type ListUpdate =
-  | { kind: 'full'; version: number; text: string; sig: string }
-  | { kind: 'delta'; from: number; version: number; text: string; sig: string }
-  | { kind: 'fetch'; version: number; bytes: number; digest: string };
-
-/** A list too large to travel inline in a sync answer. */
-export type ListFetch = { kind: 'fetch'; version: number; bytes: number; digest: string };
+export interface ListUpdate {
+  kind: 'full' | 'delta';
+  /** Version of the resulting list. */
+  version: number;
+  /** Delta only: the version it applies to (the unit's held list). */
+  from?: number;
+  /** Content digest of the resulting list (64 hex). */
+  digest: string;
+  /** hex HMAC(unit key, "fobgate-list/2 " + digest). */
+  sig: string;
+  /** Size of the list file or delta in bytes. */
+  bytes: number;
+  /** The bytes, base64, when they travel inline. */
+  data?: string;
+}
 
 /**
  * Path of the list download: POST a ListRequest signed like a sync (SIGNATURE_HEADER over the raw
- * body, counter from the same strictly increasing sequence). The answer is the list text itself
- * (ASCII, text/plain, Content-Length) with signText's signature in LIST_SIGNATURE_HEADER; the
- * list authenticates itself (signature over its digest line, digest over the rest), so the unit
- * verifies it from flash before use. Errors are JSON like every other route: 401 bad signature or
- * unregistered unit, 404 unknown machine, 409 replayed counter, 410 version no longer held (sync again).
+ * body, counter from the same strictly increasing sequence). The answer is the announced bytes
+ * themselves (application/octet-stream, Content-Length = `bytes`): the list file for `from` 0,
+ * else the delta from that version. Errors are JSON like every other route: 401 bad signature or
+ * unregistered unit, 404 unknown machine, 409 replayed counter, 410 that version or base is no
+ * longer held (sync again).
  */
 export const LIST_PATH = '/api/v1/list';
-/** Response header of a list download: signText(list text, unit key). */
-export const LIST_SIGNATURE_HEADER = 'x-fobgate-list-signature';
 
 export interface ListRequest {
   machine: string;
   /** Same sequence as SyncRequest.counter: strictly increasing per unit. */
   counter: number;
-  /** The version a `fetch` update announced. */
+  /** The version the update announced. */
   version: number;
+  /** The announced delta's base version, or 0 for the full list. */
+  from: number;
 }
 
 export interface SyncResponse {
-  /** Echo of the request counter: binds this signed answer to that one request. */
+  /** Echo of the request counter. */
   counter: number;
+  /**
+   * The request's signature (lower-case hex, as received): binds this signed answer to the one
+   * request it answers, so a recorded answer cannot be replayed to a later request, even one
+   * that carries the same counter (a unit that re-bases its counter).
+   */
+  answers: string;
   /** Server time, epoch ms. */
   time: number;
   /** Highest event seq the server has stored for this unit (the unit may drop up to it). */
@@ -168,6 +194,23 @@ export interface SyncResponse {
   list: ListUpdate | null;
   commands: UnitCommand[];
   sync_interval_s: number;
+}
+
+/**
+ * The 409 a unit gets for a counter not above the one the server holds. Unlike other errors it
+ * is signed (x-fobgate-signature, the unit's key) and bound to the request it answers, so the
+ * unit can trust `held` and continue above it; a refusal that is not signed for the request
+ * moves nothing on the unit.
+ */
+export interface CounterRefusal {
+  error: string;
+  code: 'REPLAYED_REQUEST';
+  /** The refused request's counter. */
+  counter: number;
+  /** Highest counter the server has accepted from this unit (0..MAX_COUNTER). */
+  held: number;
+  /** The refused request's signature (lower-case hex). */
+  answers: string;
 }
 
 /** Error body of every 4xx/5xx answer. */

@@ -3,7 +3,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { MachineConfig, UserRecord } from '../src/config-types.js';
 import type { DecisionMachine } from '../src/decision-types.js';
-import { buildList, type AuthList, type ListEntry } from '../src/authlist-list.js';
+import { type AuthList, type ListEntry, entryAt } from '../src/authlist-list.js';
+import { buildList } from '../src/authlist-build.js';
 
 export const sha256Hex = (msg: string): string => createHash('sha256').update(Buffer.from(msg, 'latin1')).digest('hex');
 export const hmac = (key: string, msg: string): string =>
@@ -103,8 +104,13 @@ export function listOf(entries: ListEntry[], version: number, machine?: Decision
 /** The list's entries as plain objects (for deep equality). */
 export function plain(list: AuthList): { fob: number; flags: number; name: string }[] {
   const out = [];
-  for (let i = 0; i < list.count; i++) {
-    out.push({ fob: list.fobs[i], flags: list.flags[i], name: list.names.substr(i * 16, 16) });
-  }
+  for (let i = 0; i < list.count; i++) out.push(entryAt(list, i));
   return out;
+}
+
+/** The digest as the format defines it, written independently of the module. */
+export function specDigest(body: string): string {
+  let h = '';
+  for (let p = 0; p < body.length; p += 2048) h = sha256Hex(h + body.substring(p, p + 2048));
+  return h;
 }

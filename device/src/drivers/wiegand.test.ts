@@ -10,8 +10,9 @@ const GOLDEN_26 = '1' + '000000010000' + '000000000001' + '0';
 // Data 0x12345678: high half has 5 set bits -> E=1; low half has 8 -> O=1.
 const GOLDEN_34 = '1' + '0001001000110100' + '0101011001111000' + '1';
 
-function rig() {
+function rig(bits: 0 | 26 | 34 = 0) {
   const time = new FakeTime();
+  const overruns: number[] = [];
   const d0 = new FakeInputPin(true);
   const d1 = new FakeInputPin(true);
   const cst = new FakeInputPin(false);
@@ -27,6 +28,8 @@ function rig() {
     onCard: (card, bits) => cards.push([card, bits]),
     onError: (code) => errors.push(code),
     onPresent: (p) => present.push(p),
+    onOverrun: (n) => overruns.push(n),
+    bits: bits,
   });
   reader.setup();
   /** Pulses one data line per bit, `spacing` ms apart, starting now. */
@@ -36,7 +39,7 @@ function rig() {
       (frame[i] === '1' ? d1 : d0).pulseLow(time.now());
     }
   }
-  return { time, d0, d1, cst, cards, errors, present, reader, feed };
+  return { time, d0, d1, cst, cards, errors, present, reader, feed, overruns };
 }
 
 test('26-bit golden frame decodes to its card number after the gap', () => {
@@ -133,6 +136,52 @@ test('stop removes every watch and the frame timer', () => {
   r.time.advance(100);
   assert.equal(r.cards, []);
   assert.match(r.reader.describe(), /0 cards/);
+});
+
+test('a declared 26-bit reader: decided inside the last bit\'s callback, no wait for the gap', () => {
+  const r = rig(26);
+  r.feed(GOLDEN_26.slice(0, 25), 2);
+  assert.equal(r.cards, []);
+  r.feed(GOLDEN_26.slice(25), 2);
+  assert.equal(r.cards, [[0x010001, 26]], 'at the last bit');
+  r.time.advance(WIEGAND_GAP_MS + 5);
+  assert.equal(r.cards.length, 1, 'once');
+  assert.equal(r.errors, []);
+  assert.is(r.time.count(), 0, 'the frame timer ended too');
+});
+
+test('a declared 34-bit reader decides the golden frame at bit 34; every encoder frame round-trips', () => {
+  const r = rig(34);
+  r.feed(GOLDEN_34, 2);
+  assert.equal(r.cards, [[0x12345678, 34]]);
+  r.time.advance(WIEGAND_GAP_MS + 5);
+  for (const n of [0, 1, 4000000000, 4294967295]) {
+    r.feed(encodeWiegand(n, 34).join(''), 2);
+    r.time.advance(WIEGAND_GAP_MS + 5);
+  }
+  assert.equal(r.cards.slice(1), [[0, 34], [1, 34], [4000000000, 34], [4294967295, 34]]);
+  assert.equal(r.errors, []);
+});
+
+test('declared format: bad parity is a coded error at the last bit; a short frame a length error after the gap', () => {
+  const r = rig(26);
+  r.feed('0' + GOLDEN_26.slice(1), 2);
+  assert.equal(r.errors, ['WIEGAND_PARITY']);
+  r.time.advance(WIEGAND_GAP_MS + 5);
+  r.feed(GOLDEN_26.slice(0, 20), 2);
+  r.time.advance(WIEGAND_GAP_MS + 5);
+  assert.equal(r.errors, ['WIEGAND_PARITY', 'WIEGAND_LENGTH']);
+  assert.equal(r.cards, []);
+  r.feed(GOLDEN_26, 2);
+  assert.equal(r.cards, [[0x010001, 26]], 'recovers for the next frame');
+});
+
+test('declared 26-bit, a 34-bit frame arrives: whatever its first 26 bits gave is followed by a length error and an overrun', () => {
+  const r = rig(26);
+  r.feed(GOLDEN_34, 2);
+  r.time.advance(WIEGAND_GAP_MS + 5);
+  assert.ok(r.errors.indexOf('WIEGAND_LENGTH') >= 0, JSON.stringify(r.errors));
+  assert.equal(r.overruns, [34]);
 });
 
 test.run();

@@ -131,10 +131,11 @@ test('tampered list (re-signed outer answer) is refused and reported; the good l
   let tampered = 0;
   u.http.hook = (_ex, res) => {
     if (res.status !== 200 || res.body.indexOf('"list":{') < 0) return res;
-    const body = JSON.parse(res.body) as { list: { text: string } };
-    const t = body.list.text;
+    const body = JSON.parse(res.body) as { list: { data?: string } };
+    if (typeof body.list.data !== 'string') return res;
+    const t = Buffer.from(body.list.data, 'base64').toString('latin1');
     const i = Math.floor(t.length / 2);
-    body.list.text = t.substring(0, i) + (t.charAt(i) === 'A' ? 'B' : 'A') + t.substring(i + 1);
+    body.list.data = Buffer.from(t.substring(0, i) + (t.charAt(i) === 'A' ? 'B' : 'A') + t.substring(i + 1), 'latin1').toString('base64');
     tampered++;
     const text = JSON.stringify(body);
     const headers = { ...res.headers };

@@ -249,6 +249,7 @@ export function healthy(unit: UnitSim): void {
   assert.equal(unit.uncaught, [], 'no uncaught exceptions in the firmware');
   assert.equal(unit.http.violations, [], 'requests keep the wire contract');
   assert.equal(unit.storage.violations, [], 'no flash overwrites');
+  assert.equal(unit.ram.errors, [], 'no OUT OF MEMORY: every string the firmware handed to a native fits the variable store');
   // One request in flight: nothing new starts while an answered request was still open.
   for (let i = 1; i < unit.http.log.length; i++) {
     const a = unit.http.log[i - 1];

@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { requireAdmin } from '../auth.js';
 import type { EventQuery, UsageKey, UsageQuery, UsageRow } from '../event-log.js';
 import { errorResponses } from './schemas.js';
 
@@ -172,10 +171,10 @@ export function usageCsv(rows: Array<UsageRow & { display_name: string }>): stri
 }
 
 export async function adminLogRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps } = opts.services;
+  const { core, deps, auth } = opts.services;
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    requireAdmin(request, deps.adminToken);
+    request.admin = auth.require(request);
   });
 
   app.get<{ Querystring: RawLogQuery }>(

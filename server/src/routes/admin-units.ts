@@ -1,10 +1,9 @@
-// Admin routes for units and their keys (Bearer ADMIN_TOKEN): register a machine's next unit (a
+// Admin routes for units and their keys (admin token, per-admin token or dashboard session): register a machine's next unit (a
 // pending key, see unit-keys.ts), see which key the machine accepts and whether one is pending,
 // and withdraw a pending key after a flash that failed.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UnitKeyStatus, UnitRegistration } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
-import { requireAdmin } from '../auth.js';
 import { cancelPendingUnit, registerPendingUnit, unitKeyStatus, verifyPendingUnit } from '../unit-keys.js';
 import { errorResponses, machineNameParams } from './schemas.js';
 
@@ -22,11 +21,11 @@ const pendingRef = {
 } as const;
 
 export async function adminUnitRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps } = opts.services;
+  const { core, auth } = opts.services;
 
   // Encapsulated context: this hook guards these routes only (see admin.ts on why not by url).
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    requireAdmin(request, deps.adminToken);
+    request.admin = auth.require(request);
   });
 
   app.post<{ Body: { machine: string; hold_until_verified?: boolean } }>(

@@ -17,7 +17,6 @@ import {
 } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { requireAdmin } from '../auth.js';
 import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses } from './schemas.js';
 
@@ -121,12 +120,12 @@ interface ReplaceOptions {
 }
 
 export async function adminUsersRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, clock, saveUsers, usersHistory } = opts.services;
+  const { core, deps, clock, saveUsers, usersHistory, auth } = opts.services;
   const label = deps.config.usersLabel ?? 'users.json';
 
   // Every route of this plugin needs the token (an encapsulated context, as in admin.ts).
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    requireAdmin(request, deps.adminToken);
+    request.admin = auth.require(request);
   });
 
   /** Replacements run one at a time: each diffs against, and keeps, the list really in force. */

@@ -1,17 +1,17 @@
-// The admin API (Bearer ADMIN_TOKEN, constant-time): the fleet view and oops / clear / lockout /
+// The admin API (ADMIN_TOKEN, a per-admin token or a dashboard session; see admin-auth.ts): the fleet view and oops / clear / lockout /
 // unlock. Units and their keys are in admin-units.ts, the users list in admin-users.ts, the audit
 // log's queries in admin-log.ts.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  outputsOf,
   type CommandType,
   type FleetResponse,
   type FleetRow,
-  type StoredEvent,
 } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { requireAdmin } from '../auth.js';
+import { runAdminAction } from '../admin-actions.js';
+import { actorBy } from '../actor.js';
+import { fleetRow } from '../fleet-rows.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
 
 const security = [{ admin: [] }];
@@ -50,15 +50,6 @@ const fleetRowSchema = {
   },
 } as const;
 
-function summaryOf(e: StoredEvent): string {
-  let s = e.type.replace(/_/g, ' ');
-  if (e.full_name) s += ` by ${e.full_name}`;
-  else if (e.fob) s += ` (fob ${e.fob})`;
-  if (e.reason) s += ` [${e.reason}]`;
-  if (e.detail && !e.full_name) s += `: ${e.detail}`;
-  return s;
-}
-
 const actionBody = {
   type: 'object',
   additionalProperties: false,
@@ -69,13 +60,13 @@ const actionBody = {
 } as const;
 
 export async function adminRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, clock, listGuard } = opts.services;
+  const { core, clock, listGuard, auth } = opts.services;
 
   // Every route of this plugin (an encapsulated context: the hook reaches no other route) needs
   // the token. Not decided on request.url: the router matches percent-decoded paths, so
   // /api/%61dmin/... reaches these routes under a url that does not start with /api/admin/.
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    requireAdmin(request, deps.adminToken);
+    request.admin = auth.require(request);
   });
 
   app.get(
@@ -100,38 +91,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
     },
     async (): Promise<FleetResponse> => {
       const latest = core.store.data.list_version;
-      const rows: FleetRow[] = core.machines.names.map((name) => {
-        const m = core.machines.byName[name];
-        const rec = core.store.machine(name);
-        const unit = core.store.unit(name);
-        const live = core.online(name);
-        const st = rec ? rec.state : null;
-        const last = core.events.lastEvent(name);
-        const display = rec && rec.outputs ? rec.outputs.display : st ? outputsOf(m, st).display : '';
-        return {
-          name,
-          display_name: m.display_name,
-          kind: unit ? 'fobgate' : rec ? rec.kind : 'none',
-          registered: unit !== null,
-          online: live.online,
-          last_checkin: rec ? rec.last_checkin : null,
-          status_since: live.since,
-          relay: st ? st.relay : false,
-          second_relay: st ? st.second_relay : false,
-          oopsed: st ? st.oopsed : false,
-          locked_out: st ? st.locked_out : false,
-          user: st && st.user ? { account_id: st.user.account_id || null, full_name: st.user.full_name } : null,
-          display,
-          firmware: rec ? rec.firmware : null,
-          list_version_held: rec ? rec.list_version_held : null,
-          list_version_latest: latest,
-          list_unrecognized: listGuard.unrecognizedFor(name) !== null,
-          wifi_signal_db: rec ? rec.telemetry.wifi_signal_db : null,
-          events_dropped: unit ? unit.dropped_events : 0,
-          events_dropped_at: unit && unit.dropped_at !== undefined ? unit.dropped_at : null,
-          last_event: last ? { type: last.type, at: last.at, summary: summaryOf(last) } : null,
-        };
-      });
+      const rows: FleetRow[] = core.machines.names.map((name) => fleetRow(core, listGuard, name));
       return { time: clock(), list_version_latest: latest, machines: rows };
     },
   );
@@ -148,9 +108,10 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
     const run = async (request: FastifyRequest<{ Params: { name: string }; Body?: { cut?: boolean; by?: string } }>, type: CommandType) => {
       const m = core.machineOr404(request.params.name);
       const body = request.body ?? {};
-      const outcome = core.adminAction(m, type, body.by ?? 'admin', 'admin', body.cut === true);
-      await core.persist(m, true, request.receivedAt);
-      return outcome.queued ? { success: true, queued: true, command_id: outcome.command_id } : { success: true };
+      // The dashboard names its signed-in admin itself; an API caller may name who asks.
+      const who = request.admin;
+      const by = who && who.via === 'session' ? actorBy(who.name, 'dashboard') : (body.by ?? (who ? who.name : 'admin'));
+      return runAdminAction(core, m, type, { by, source: 'admin', cut: body.cut === true, receivedAt: request.receivedAt });
     };
     app.post<{ Params: { name: string }; Body?: { cut?: boolean; by?: string } }>(
       path,

@@ -7,7 +7,6 @@ import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
 import { leanJsonRoute } from '../lean-json-route.js';
 import { sameJson } from '../same-json.js';
-import { requireAdmin } from '../auth.js';
 import { loadUsersFile } from '../config-loader.js';
 import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses, machineNameParams, successSchema } from './schemas.js';
@@ -85,7 +84,7 @@ function legacyRfid(raw: string | null | undefined): string | null {
 }
 
 export async function legacyRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, registry, clock, usersHistory } = opts.services;
+  const { core, deps, registry, clock, usersHistory, auth } = opts.services;
   /** Each legacy unit's button as its last update reported it (a held button is no new press). */
   const buttonDown = new Map<string, boolean>();
   /**
@@ -102,7 +101,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
    * One dm_mac update: the answer, and whether the change must be durable before it is sent
    * (a heartbeat that changes nothing is kept in memory and written with the next real change).
    */
-  const applyUpdate = (body: UpdateBody): { answer: UpdateAnswer; save: MachineConfig | null } => {
+  const applyUpdate = (body: UpdateBody): { answer: UpdateAnswer; machine: MachineConfig; save: boolean } => {
     const m = core.machineOr404(body.machine_name);
     if (!m.legacy_updates) throw errors.legacyDisabled(m.name);
     // Once a fobgate unit is registered, only its signed syncs speak for the machine: an unsigned
@@ -137,7 +136,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       rec.outputs = known.outputs;
       if (uptime !== null) rec.uptime_s = uptime;
       core.store.markDirty(m.name);
-      return { answer: known.answer, save: null };
+      return { answer: known.answer, machine: m, save: false };
     }
     const d = applyLegacyUpdate(
       m,
@@ -174,14 +173,20 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
     };
     if (isQuiet && unchanged && !d.touched) quiet.set(m.name, { state: before, machine: m, outputs: d.outputs, answer });
     else quiet.delete(m.name);
-    return { answer, save: meaningful ? m : null };
+    return { answer, machine: m, save: meaningful };
   };
 
   /** The update's answer once its change (if any) is durable within the budget. */
   const update = (body: UpdateBody, receivedAt: number | undefined): UpdateAnswer | Promise<UpdateAnswer> => {
     const r = applyUpdate(body);
-    if (r.save === null) return r.answer;
-    return core.persist(r.save, false, receivedAt).then(() => r.answer);
+    if (!r.save) {
+      core.feed.touch(r.machine.name);
+      return r.answer;
+    }
+    return core.persist(r.machine, false, receivedAt).then(() => {
+      core.feed.touch(r.machine.name);
+      return r.answer;
+    });
   };
 
   app.post<{ Body: UpdateBody }>(
@@ -206,7 +211,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
 
   const adminFlag = (path: string, set: CommandType, clear: CommandType, what: string): void => {
     const handler = (action: CommandType) => async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
-      requireAdmin(request, deps.adminToken);
+      auth.bearer(request);
       const m = core.machineOr404(request.params.name);
       const cut = action === 'lockout';
       // dm_mac's API knows nobody: its Slack lines say "by unknown user"
@@ -248,7 +253,7 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
       },
     },
     async (request) => {
-      requireAdmin(request, deps.adminToken);
+      auth.bearer(request);
       if (!core.usersPath) throw errors.configInvalid('users are not loaded from a file (USERS_CONFIG)');
       const label = deps.config.usersLabel ?? core.usersPath;
       const loaded = loadUsersFile(core.usersPath, label);

@@ -1,13 +1,13 @@
-// POST /api/v1/list: a fobgate unit downloads a full authorization list announced as `fetch` in
-// its sync answer. The request is signed and counted like a sync (member names are not public,
-// and a replay is refused); the answer is the list text itself, signed in its own header, so the
-// unit can stream it into flash and verify it there.
+// POST /api/v1/list: a fobgate unit downloads a list update its sync answer announced without
+// inline data: the full list file (from 0) or the delta from the version it holds. The request is
+// signed and counted like a sync (member names are not public, and a replay is refused); the
+// answer is the raw bytes, which the unit streams into flash and checks there against the
+// digest and signature the (signed) sync answer announced.
 import type { FastifyInstance } from 'fastify';
-import { LIST_PATH, LIST_SIGNATURE_HEADER, signText, type ListRequest } from '@fobgate/shared';
+import { LIST_PATH, type ListRequest } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import { hmacHex } from '../auth.js';
-import { unitSignatureCheck } from './unit-auth.js';
+import { takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { countInt, errorResponses, positiveCountInt } from './schemas.js';
 
 const listBody = {
@@ -18,6 +18,7 @@ const listBody = {
     machine: { type: 'string', minLength: 1, maxLength: 64 },
     counter: positiveCountInt,
     version: countInt,
+    from: countInt,
   },
 } as const;
 
@@ -29,7 +30,7 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
     {
       schema: {
         tags: ['fobgate units'],
-        summary: 'Full list download (signed like a sync; answers the list text, text/plain, signed in x-fobgate-list-signature)',
+        summary: 'List update download (signed like a sync; answers the announced list file or delta as application/octet-stream)',
         body: listBody,
         response: errorResponses(401, 404, 409, 410, 429),
       },
@@ -39,15 +40,13 @@ export async function listRoutes(app: FastifyInstance, opts: { services: AppServ
       const req = request.body;
       const m = core.machineOr404(req.machine);
       // (a download counts against the unit's request budget like a sync: budget.precheck)
-      const unit = core.takeUnitCounter(m, req.counter);
-      const text = lists.textOf(m, req.version);
-      if (text === null) throw errors.listGone(req.version, lists.current(m).version);
-      void reply
-        .code(200)
-        .header(LIST_SIGNATURE_HEADER, signText(text, unit.key, hmacHex))
-        .header('content-length', String(Buffer.byteLength(text, 'latin1')))
-        .type('text/plain; charset=us-ascii');
-      return reply.send(text);
+      const unit = takeCounter(core, m, req.counter, request, reply);
+      if (!unit) return reply;
+      const t = lists.download(m, req.version, req.from ?? 0);
+      if (t === null) throw errors.listGone(req.version, lists.current(m).version);
+      const bytes = Buffer.from(t.text, 'latin1');
+      void reply.code(200).header('content-length', String(bytes.length)).type('application/octet-stream');
+      return reply.send(bytes);
     },
   );
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   EVENT_DETAIL_MAX,
   EVENT_REASON_MAX,
+  LOCKOUT_PENDING_PREFIX,
   MAX_EVENTS_PER_SYNC,
   SIGNATURE_HEADER,
   SYNC_BODY_MAX,
@@ -27,7 +28,7 @@ import { storedFromLog } from '../core.js';
 import { errors } from '../errors.js';
 import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
-import { unitSignatureCheck } from './unit-auth.js';
+import { requestSignature, takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { eventTime, housekeepingEvent, logEventOf } from '../unit-events.js';
 import { countInt, errorResponses, msInt, positiveCountInt, safeInt } from './schemas.js';
 
@@ -71,6 +72,7 @@ const syncBody = {
     boot_count: countInt,
     list_version: countInt,
     list_digest: { type: 'string', maxLength: 64 },
+    list_inline_max: countInt,
     command_ack: countInt,
     state: {
       type: 'object',
@@ -117,8 +119,23 @@ function unknownSubject(fob: string): Subject {
   return { fob, account_id: '', name: '', full_name: 'unknown member', main: false, second: false, override: false, expired: false };
 }
 
+/**
+ * Whether a lockout waits for the running session to end at the unit: the unit reports no flag for
+ * it, so it is read from the unit's own events of this sync (a pending lockout, an unlock) and its
+ * LCD ("Lockout pending"); it ends with the session or when the lockout takes effect.
+ */
+function lockoutPending(prev: boolean, r: UnitStateReport, logs: LogEvent[]): boolean {
+  let pending = prev;
+  for (const e of logs) {
+    if (e.type === 'locked_out') pending = e.pending;
+    else if (e.type === 'unlocked') pending = false;
+  }
+  if (r.display.startsWith(LOCKOUT_PENDING_PREFIX)) pending = true;
+  return pending && !r.locked_out && r.session_fob !== null;
+}
+
 /** The unit's reported state as the server's mirror of it (the unit decided; we only record). */
-function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitStateReport, now: number): MachineState {
+function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitStateReport, now: number, logs: LogEvent[]): MachineState {
   const look: Look = LOOKS.indexOf(r.look as Look) >= 0 ? (r.look as Look) : prev.look;
   const user = r.session_fob !== null ? (core.subject(m, r.session_fob) ?? unknownSubject(r.session_fob)) : null;
   const sameSession = user !== null && prev.user !== null && prev.user.fob === user.fob;
@@ -127,7 +144,7 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
   return {
     oopsed: r.oopsed,
     locked_out: r.locked_out,
-    lockout_pending: prev.lockout_pending && !r.locked_out,
+    lockout_pending: lockoutPending(prev.lockout_pending, r, logs),
     rfid: r.rfid,
     rfid_since: r.rfid === prev.rfid ? prev.rfid_since : r.rfid !== null ? now : null,
     user,
@@ -163,7 +180,8 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       const started = process.hrtime.bigint();
       const req = request.body;
       const m = core.machineOr404(req.machine);
-      const unit = core.takeUnitCounter(m, req.counter);
+      const unit = takeCounter(core, m, req.counter, request, reply);
+      if (!unit) return reply;
       const now = clock();
       core.checkin(m, now);
       // What one unit may send (the request itself was charged before validation): refused
@@ -226,7 +244,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
 
       const before = rec.state;
       const rfidBefore = rec.state.rfid;
-      rec.state = mirrorState(core, m, rec.state, req.state, now);
+      rec.state = mirrorState(core, m, rec.state, req.state, now, logs);
       const base = outputsOf(m as DecisionMachine, rec.state);
       rec.outputs = {
         relay: req.state.relay,
@@ -248,13 +266,15 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
 
       const response: SyncResponse = {
         counter: req.counter,
+        answers: requestSignature(request),
         time: clock(),
         ack_seq: unit.last_seq,
         latest_list_version: data.list_version,
-        list: lists.updateFor(m, req.list_version, req.list_digest, unit.key),
+        list: lists.updateFor(m, req.list_version, req.list_digest, unit.key, req.list_inline_max ?? 0),
         commands: unit.commands.map((c) => ({ id: c.id, type: c.type, cut: c.cut, by: c.by })),
         sync_interval_s: syncInterval,
       };
+      core.feed.touch(m.name);
       const text = asciiJson(response);
       core.metrics.syncDuration(Number(process.hrtime.bigint() - started) / 1e9);
       void reply.code(200).header(SIGNATURE_HEADER, hmacHex(unit.key, text)).type('application/json');

@@ -1,11 +1,14 @@
--- An example Lua host of the fobgate core (docs/lua.md): one machine's unit logic in ~100 lines.
--- It takes a signed list text, Wiegand frames and the oops button, decides with the shared core
--- and hands the outputs (relays, LCD text, LEDs) to the host's `apply` function. Nothing here is
--- NodeMCU-specific except the digest it prefers; a host wires `apply` to its GPIO/LCD drivers.
+-- An example Lua host of the fobgate core (docs/lua.md): one machine's unit logic in ~130 lines.
+-- It takes signed lists (format 2) and deltas, Wiegand frames and the oops button, decides with
+-- the shared core and hands the outputs (relays, LCD text, LEDs) to the host's `apply` function.
+-- Nothing here is NodeMCU-specific except the digest it prefers; a host wires `apply` to its
+-- GPIO/LCD drivers.
 --
 --   local core = dofile("fobgate_core.lua")
 --   local unit = dofile("unit.lua")(core, { machine = "lathe", key = UNIT_KEY, apply = drive, now = now_ms })
---   unit.load_list(text, signature)        -- from the server (sync answer or list download)
+--   unit.load_list(text, signature)        -- a whole list from the server (download or inline)
+--   unit.apply_delta(delta, signature)     -- a delta (one string, or a table of chunks as they
+--                                          -- arrived) and the signature of the list it leads to
 --   unit.frame(bits, count)                -- a Wiegand frame: {1,0,1,...}, 26 or 34
 --   unit.card_removed() / unit.oops()
 return function(core, opts)
@@ -19,7 +22,9 @@ return function(core, opts)
   local sha256_hex = core.sha256HexWith(raw_sha256)
   local hmac = core.makeHmacSha256(raw_sha256)
 
-  local unit = { list = nil, state = core.initialState(), last_sync = nil }
+  -- unit.list: the list in force, as the core's AuthList (its text is the whole list file, one
+  -- Lua string of 21 bytes per member; lookups search it in place)
+  local unit = { list = nil, state = core.initialState() }
   local now = opts.now or function() return 0 end
 
   local function run(event, subject)
@@ -32,24 +37,59 @@ return function(core, opts)
     return d
   end
 
-  --- A signed list text from the server: verified, decoded and kept when it is newer. Returns
-  --- true, or nil and the core's error ({code=..., message=...}).
-  function unit.load_list(text, signature)
-    local v = core.verifyText(text, signature, opts.key, hmac)
-    if not v.ok then return nil, v.error end
-    local r = core.decodeList(text, sha256_hex)
-    if not r.ok then return nil, r.error end
-    local m = core.checkMachine(r.value, opts.machine)
+  -- A checked list (digest already verified): for this machine, not older than the held one.
+  local function adopt(list)
+    local m = core.checkMachine(list, opts.machine)
     if not m.ok then return nil, m.error end
     local held = unit.list
-    local n = core.checkNewer(held and held.version or nil, r.value, held and held.digest or nil)
+    local n = core.checkNewer(held and held.version or nil, list, held and held.digest or nil)
     if not n.ok then return nil, n.error end
     if n.value == "newer" then
-      local first = unit.list == nil
-      unit.list = r.value
-      if first then run({ type = "reboot" }, nil) else run({ type = "config_changed" }, nil) end
+      unit.list = list
+      if held == nil then run({ type = "reboot" }, nil) else run({ type = "config_changed" }, nil) end
     end
     return true
+  end
+
+  --- A whole list file and its signature (HMAC of line 1 with the unit key). Returns true, or
+  --- nil and the core's error ({code=..., message=...}): LIST_MALFORMED, LIST_SIGNATURE,
+  --- LIST_DIGEST (content altered), LIST_WRONG_MACHINE, LIST_ROLLBACK.
+  function unit.load_list(text, signature)
+    local r = core.verifyList(text, signature, opts.key, hmac, sha256_hex)
+    if not r.ok then return nil, r.error end
+    return adopt(r.value)
+  end
+
+  --- A delta onto the held list, merged as its chunks come (core.newDeltaMerge), and the
+  --- signature of the list it must produce: the result's digest is computed here, so a tampered
+  --- delta fails the signature (LIST_SIGNATURE); a delta for another base is DELTA_WRONG_BASE,
+  --- one leading backwards LIST_ROLLBACK, a damaged one DELTA_MALFORMED.
+  function unit.apply_delta(delta, signature)
+    if unit.list == nil then return nil, { code = "NO_LIST", message = "no list to apply a delta to" } end
+    local parts = {}
+    local merge = core.newDeltaMerge(unit.list, {
+      begin = function(_, bytes) return true end,
+      write = function(_, piece) parts[#parts + 1] = piece; return true end,
+    })
+    local chunks = type(delta) == "table" and delta or { delta }
+    for _, chunk in ipairs(chunks) do
+      if not merge:feed(chunk) then break end
+    end
+    local h = merge:finish()
+    if not h.ok then return nil, h.error end
+    local body = table.concat(parts)
+    parts = nil
+    local digest = core.bodyDigest(body, sha256_hex)
+    local s = core.checkSignature(digest, signature, opts.key, hmac)
+    if not s.ok then return nil, s.error end
+    local r = core.openList(core.line1Of(digest) .. "\n" .. body)
+    if not r.ok then return nil, r.error end
+    return adopt(r.value)
+  end
+
+  --- The subject for a card number, or nil when the fob is not on the list.
+  function unit.lookup(card)
+    return core.subjectForFob(unit.list, card)
   end
 
   --- A Wiegand frame from the reader (bits first-received first).

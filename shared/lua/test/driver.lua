@@ -2,7 +2,7 @@
 -- core, in order, and writes one JSON line per vector:
 --   {"id":..,"ok":..,"result":..,"after":[..],"problems":[..]}
 -- Inputs (FRAMES, see lua-hosts.ts): core = fobgate_core.lua, encode = encode.lua; vectors = one Lua chunk per line,
---   return {id=..,fn=name|{ret=r[,method=m]},args={..},ret=r?,after=true?,cb={["<id>"]={calls}}}
+--   return {id=..,fn=name|{new=class}|{ret=r[,method=m]},args={..},ret=r?,after=true?,cb={["<id>"]={calls}}}
 -- where cb holds what each function handed to the call returned in TypeScript, call by call.
 -- golden.ts compares the lines with TypeScript's results.
 local load_ = loadstring or load
@@ -161,6 +161,16 @@ while pos <= #text do
   local f, self = nil, nil
   if type(fn) == "string" then
     f = core[fn]
+  elseif fn.new then
+    -- `new Class(...)` as tstl compiles it: an instance of the prototype, then its constructor
+    local cls = core[fn.new]
+    if type(cls) == "table" and cls.prototype then
+      f = function(...)
+        local obj = setmetatable({}, cls.prototype)
+        obj:____constructor(...)
+        return obj
+      end
+    end
   elseif fn.method then
     self = RET[fn.ret]
     f = self and self[fn.method]

@@ -296,30 +296,6 @@ export const LUA_READINGS: Array<{ why: string; applies(c: RecordedCall): boolea
     },
   },
   {
-    why: 'a list or delta header whose machine has no second_relay key: Lua reads the absent key as null (valid), ' +
-      'so the header fails the canonical-form check instead; TypeScript names the key. Both refuse it as malformed',
-    applies(c: RecordedCall): boolean {
-      if ((c.fn !== 'decodeList' && c.fn !== 'applyDelta' && c.fn !== 'decodeDelta') || !c.args) return false;
-      const text = c.fn === 'applyDelta' ? c.args[1] : c.args[0];
-      if (typeof text !== 'string') return false;
-      const line = text.split('\n')[1];
-      try {
-        const h = JSON.parse(line);
-        const m = c.fn === 'decodeList' ? h.machine : h.header;
-        return m !== null && typeof m === 'object' && !('second_relay' in m);
-      } catch (e) {
-        return false;
-      }
-    },
-    expected(c: RecordedCall): unknown {
-      // the same refusal, in the words of the check Lua reaches
-      const r = decodeRecorded(c.result) as { ok: boolean; error?: { code: string; message: string } };
-      if (r.ok || !r.error) return r;
-      const what = c.fn === 'decodeList' ? 'authorization list: ' : 'authorization list delta: ';
-      return { ok: false, error: { code: r.error.code, message: what + 'header line is not in canonical form' } };
-    },
-  },
-  {
     why: 'buildList handed list entries that are numbers or booleans: indexing one (entry.fob) is undefined in ' +
       'JavaScript and an error in Lua ("attempt to index a number value"); buildList is the server\'s side of a list',
     applies(c: RecordedCall): boolean {

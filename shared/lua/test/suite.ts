@@ -73,7 +73,6 @@ export function cachedRecording(file: string, inputsDigest: string, wrap: () => 
  */
 export const GROUPS: Record<string, RegExp | null> = {
   lists: /^authlist\./,
-  base64: /^authlist-base64\./,
   delta: /^authlist-delta/,
   safety: /^decision-safety/,
   subject: /^(decision-subject|config)\./,

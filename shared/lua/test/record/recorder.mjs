@@ -8,7 +8,9 @@
 //   Uint8Array {"$u8":[..]}   Uint32Array {"$u32":[..]}   ArrayBuffer {"$ab":[..]}
 //   a function handed in {"$fn":id,"m":true if it is an object's method}
 //   an export of the core (PURE_BASE64 ...) {"$export":name}
-//   a function or object a recorded call returned {"$ret":id}
+//   a function or object a recorded call returned, or an instance a recorded `new` made {"$ret":id}
+// Calls: fn is an export's name, {new: class name} for `new` of a class of the core (DeltaMerge,
+// FullListCheck, DigestJob), or {ret: id, method?: name} for a call of what a vector returned.
 //   strings: characters above 255 mark the vector "wide" (Lua strings are bytes; see golden.ts)
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +28,8 @@ const BIG_PER_SITE = 4;
 /** And any call at most PER_SITE times per call site and function (a loop of random decisions). */
 const PER_SITE = 1500;
 const bigCounts = new Map();
+/** Instances (ret ids) one of whose method calls went unrecorded: their later calls cannot replay. */
+const tainted = new Set();
 const siteCounts = new Map();
 let capped = 0;
 
@@ -185,21 +189,25 @@ function adoptReturned(v) {
   return { value: v, id: 0 };
 }
 
-/** Where in a test file the call was made ("decision.test.ts:123"). */
+/**
+ * Where in a test file the call was made ("decision.test.ts:123"), and the chain of test-file
+ * frames above it (a helper called from several tests is several sites for the caps below).
+ */
 function callSite() {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 8;
+  Error.stackTraceLimit = 12;
   const stack = String(new Error().stack || '').split('\n');
   Error.stackTraceLimit = limit;
+  const frames = [];
   for (const line of stack) {
     const m = line.match(/\(?(file:\/\/[^)]+|\/[^):]+):(\d+):\d+\)?$/);
     if (!m) continue;
     const file = m[1].startsWith('file:') ? fileURLToPath(m[1]) : m[1];
     if (file.endsWith('recorder.mjs') || file.includes('fobgate-record') || file.includes('/node_modules/')) continue;
     if (!/\.(test|helpers?|fixtures?)\b|test-helpers|fixtures/.test(file)) continue;
-    return file.split('/').slice(-1)[0] + ':' + m[2];
+    frames.push(file.split('/').slice(-1)[0] + ':' + m[2]);
   }
-  return '';
+  return { site: frames.length ? frames[0] : '', chain: frames.join('<') };
 }
 
 /** A cheap upper bound of the encoded size of a value, stopping past `budget`. */
@@ -217,19 +225,63 @@ function roughSize(v, budget, depth) {
   return n;
 }
 
-function wrapFunction(target, fn) {
+/**
+ * An instance a recorded `new` made: its methods (own and inherited) become recording functions
+ * of the vector that made it ({ret: id, method: name}), bound to it.
+ */
+function adoptInstance(obj) {
+  const id = nextRet++;
+  const names = new Set();
+  for (let p = Object.getPrototypeOf(obj); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Object.getOwnPropertyNames(p)) if (k !== 'constructor' && typeof p[k] === 'function') names.add(k);
+  }
+  for (const k of names) {
+    const w = wrapFunction({ ret: id, method: k }, obj[k].bind(obj));
+    Object.defineProperty(obj, k, { value: w, enumerable: false, configurable: true, writable: true });
+  }
+  returned.set(obj, id);
+  return { value: obj, id: id };
+}
+
+/** A class of the core: `new` is recorded as {new: name}, and the instance's method calls as calls of its result. */
+function wrapClass(name, cls) {
+  const target = { new: name };
+  const W = function (...args) {
+    if (!new.target) throw new TypeError('Class constructor ' + name + " cannot be invoked without 'new'");
+    return wrapped.apply(undefined, args);
+  };
+  const wrapped = wrapFunction(target, cls, true);
+  W.prototype = cls.prototype;
+  return W;
+}
+
+function isClass(fn) {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+function wrapFunction(target, fn, construct) {
+  const call_ = (self, args) => (construct ? Reflect.construct(fn, args) : fn.apply(self, args));
+  const adopt = (v) => (construct ? adoptInstance(v) : adoptReturned(v));
   return function (...args) {
     // A call made inside a recorded one (a codec method the core calls, a test callback calling
     // the core) is part of that vector: its callbacks are logged under it, and the replay of the
     // outer call makes it again in Lua.
-    if (active.length > 0) return fn.apply(this, args);
-    const site = callSite();
-    const siteKey = site + ' ' + JSON.stringify(target);
+    if (active.length > 0) return call_(this, args);
+    if (target.ret !== undefined && tainted.has(target.ret)) {
+      capped++;
+      return call_(this, args);
+    }
+    const where = callSite();
+    const site = where.site;
+    const siteKey = where.chain + ' ' + JSON.stringify(target);
     const seen = siteCounts.get(siteKey) || 0;
     siteCounts.set(siteKey, seen + 1);
     if (seen >= PER_SITE || (bigCounts.get(siteKey) || 0) >= BIG_PER_SITE && roughSize(args, BIG_BYTES, 0) > BIG_BYTES) {
       capped++;
-      return adoptReturned(fn.apply(this, args)).value;
+      // an instance's state now differs from what a replay would reach: drop its later calls
+      if (target.ret !== undefined) tainted.add(target.ret);
+      // an instance made here is not replayed, so its method calls are not recorded either
+      return construct ? call_(this, args) : adoptReturned(call_(this, args)).value;
     }
     const id = calls.length;
     const state = { wide: false };
@@ -247,14 +299,14 @@ function wrapFunction(target, fn) {
     active.push(id);
     let result;
     try {
-      result = fn.apply(this, liveArgs);
+      result = call_(this, liveArgs);
     } catch (e) {
       active.pop();
       call.threw = String(e && e.message ? e.message : e);
       throw e;
     }
     active.pop();
-    const adopted = adoptReturned(result);
+    const adopted = adopt(result);
     if (!call.unrecordable) {
       try {
         call.result = adopted.id ? { $ret: adopted.id } : enc(result, state, 0);
@@ -316,7 +368,7 @@ export function wrapExports(path, real) {
   for (const name of Object.keys(real)) {
     const v = real[name];
     if (typeof v === 'function') {
-      const w = wrapFunction(name, v);
+      const w = isClass(v) ? wrapClass(name, v) : wrapFunction(name, v);
       exportNames.set(w, name);
       exportNames.set(v, name);
       out[name] = w;

@@ -1,0 +1,20 @@
+// The list scenario (lists-scenario.ts) in the real interpreter at 16383 variables: a list too large
+// to travel inline downloaded in pieces into flash, a member far in it decided with the name from
+// flash, a delta (two added, one removed), a power cut; memory figures printed.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ensureFirmware, interpreterPresent } from './harness.js';
+import { describeFigures, listScenario, LIST_MEMBERS } from './lists-scenario.js';
+
+const present = interpreterPresent('device/test/interp/lists-16k.test.ts');
+const it = present ? test : test.skip;
+
+it('16383 variables: download, far member, delta, removed member refused, power cut: all from flash, no memory trouble', async () => {
+  ensureFirmware();
+  const f = await listScenario(16383);
+  console.log(describeFigures(16383, f));
+  for (const peak of [f.download.peak, f.delta.peak, f.tap.peak]) assert.ok(peak < 16383, 'peak ' + peak + ' below the ' + 16383 + ' variables');
+  assert.ok(LIST_MEMBERS > 350, 'the list is too large to travel inline');
+});
+
+test.run();

@@ -1,9 +1,0 @@
-// Golden vectors, group "base64" (authlist-base64.test.ts: base64, native codecs): every call these TypeScript tests make into the Lua build is
-// replayed on reference Lua 5.1 and 5.4 (WebAssembly) and Debian's lua5.1 when present, and must
-// give TypeScript's result (see suite.ts, golden.ts, docs/lua.md).
-import { test } from 'uvu';
-import { goldenSuite } from './suite.js';
-
-goldenSuite('base64');
-
-test.run();
