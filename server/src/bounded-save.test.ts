@@ -75,6 +75,43 @@ test('a lone save writes the snapshot once and answers saved', async () => {
   assert.is(clock.pending(), 0, 'budget timer cleared');
 });
 
+test('settled() waits for the pending write without adding one, within its own budget', async () => {
+  const clock = createFakeClock();
+  const m = manualAdapter<number>();
+  const saver = new BoundedSaver({ adapter: m.adapter, clock, setTimer: clock.setTimer, budgetMs: 100 });
+  const idle = track(saver.settled());
+  await flush();
+  assert.is(idle.value, 'saved', 'nothing pending: at once');
+  const a = track(saver.save(() => 1));
+  await flush();
+  clock.advance(60);
+  // joins the write in flight: no second write, and its budget starts now, not with a's
+  const j = track(saver.settled());
+  await flush();
+  assert.is(m.calls.length, 1);
+  clock.advance(50);
+  await flush();
+  assert.is(a.value, 'timeout', "a's budget is spent");
+  assert.is(j.value, null, "the joiner's is not");
+  m.calls[0].resolve();
+  await flush();
+  assert.is(j.value, 'saved');
+  assert.is(m.calls.length, 1, 'settled() never writes');
+  // with a follow-up queued, it waits for the follow-up (the newest data)
+  track(saver.save(() => 2));
+  track(saver.save(() => 3));
+  const k = track(saver.settled());
+  await flush();
+  m.calls[1].resolve();
+  await flush();
+  assert.is(k.value, null, 'still waiting for the follow-up');
+  m.calls[2].resolve();
+  await flush();
+  assert.is(k.value, 'saved');
+  assert.is(m.calls.length, 3);
+  assert.is(clock.pending(), 0);
+});
+
 test('callers during a write share ONE follow-up carrying the newest snapshot', async () => {
   const clock = createFakeClock();
   const m = manualAdapter<number>();

@@ -144,6 +144,26 @@ export class BoundedSaver<T> {
     });
   }
 
+  /**
+   * Waits, within this caller's own budget, for the writes already asked for (the queued
+   * follow-up, else the one in flight) without asking for another: 'saved' at once when none is
+   * pending. For a caller whose data is already carried by a pending write.
+   */
+  settled(): Promise<SaveOutcome> {
+    const batch = this.next ?? this.writing;
+    if (batch === null) return Promise.resolve('saved');
+    return new Promise<SaveOutcome>((resolve) => {
+      const waiter: Waiter = { settled: false, resolve, cancelTimer: () => {} };
+      this.open.add(waiter);
+      waiter.cancelTimer = this.setTimer(() => {
+        if (waiter.settled) return;
+        this.counters.timeouts++;
+        this.settle(waiter, 'timeout');
+      }, this.budgetMs);
+      batch.waiters.push(waiter);
+    });
+  }
+
   stats(): SaverStats {
     return {
       saves: this.counters.saves,

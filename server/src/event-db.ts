@@ -89,6 +89,18 @@ export interface UsageQuery {
   machine?: string;
   /** account id or full name (case-insensitive). */
   member?: string;
+  /** Rows after this one in the report's order (the previous page's last row). */
+  after?: UsageKey;
+  /** Most rows answered (default 100,000). */
+  limit?: number;
+}
+
+/** A row's place in the usage report's order: month, name (any case), account id, machine. */
+export interface UsageKey {
+  month: string;
+  full_name: string;
+  account_id: string;
+  machine: string;
 }
 
 export interface UsageRow {
@@ -373,10 +385,16 @@ export class EventReader {
       where.push('(member = ? OR full_name = ? COLLATE NOCASE)');
       args.push(q.member, q.member);
     }
+    if (q.after !== undefined) {
+      // keyset paging in the report's own order: the 100th page costs what the first does
+      where.push('(month, full_name COLLATE NOCASE, member, machine) > (?, ?, ?, ?)');
+      args.push(q.after.month, q.after.full_name, q.after.account_id, q.after.machine);
+    }
     const sql =
       'SELECT month, machine, member AS account_id, full_name, sessions, total_ms FROM usage_monthly' +
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY month, full_name COLLATE NOCASE, member, machine LIMIT 100000';
+      ' ORDER BY month, full_name COLLATE NOCASE, member, machine LIMIT ?';
+    args.push(q.limit ?? 100000);
     return this.stmt(sql).all(...args) as UsageRow[];
   }
 

@@ -17,13 +17,14 @@ import {
   type NewEvent,
   type Page,
   type UsageQuery,
+  type UsageKey,
   type UsageRow,
 } from './event-db.js';
 import { importJsonl, type ImportResult } from './event-import.js';
 import { spawnWorker } from './worker-spawn.js';
 import type { ReaderReply, ReaderRequest, WriterReply, WriterRequest } from './event-worker.js';
 
-export type { EventQuery, NewEvent, Page, UsageQuery, UsageRow };
+export type { EventQuery, NewEvent, Page, UsageKey, UsageQuery, UsageRow };
 
 export interface EventLogOptions {
   /** Days of events and sessions kept; 0 keeps everything (default 0). */

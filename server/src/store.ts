@@ -195,6 +195,12 @@ async function writeDoc<T>(doc: Doc<T>): Promise<SaveResult> {
   }
 }
 
+/** Waits (within the caller's budget) for the writes of `doc` already asked for. */
+async function joinDoc<T>(doc: Doc<T>): Promise<SaveResult> {
+  const saver = (doc.low.adapter as { saver?: { settled(): Promise<SaveResult> } }).saver;
+  return saver ? saver.settled() : 'saved';
+}
+
 function worst(results: SaveResult[]): SaveResult {
   if (results.includes('error')) return 'error';
   if (results.includes('timeout')) return 'timeout';
@@ -368,9 +374,15 @@ export class Store {
       if (doc) jobs.push(writeDoc(doc));
     }
     const text = JSON.stringify(this.server.low.data);
-    if (this.server.dirty || text !== this.serverText || this.server.savedCall < this.server.calls) {
+    if (this.server.dirty || text !== this.serverText) {
       this.serverText = text;
       jobs.push(writeDoc(this.server));
+    } else if (this.server.savedCall < this.server.calls) {
+      // the globals are as last written but that write is not on disk yet: wait for it (it may
+      // carry what this caller changed), within this caller's budget, instead of queueing another
+      // write of the same text behind it (under steady saves every machine's save waited for a
+      // follow-up write of the globals: two group commits instead of one)
+      jobs.push(joinDoc(this.server));
     }
     if (jobs.length === 0) return 'saved';
     return worst(await Promise.all(jobs));

@@ -75,6 +75,33 @@ test('usage per member and machine per month: JSON and CSV', async () => {
   assert.is(byAccept.body.trim().split('\r\n').length, 2);
 });
 
+test('usage pages: limit and the next cursor walk every row once, in the report order; CSV is whole', async () => {
+  const all = (await get('/api/admin/usage')).json();
+  assert.is(all.next, null, 'one page holds it all by default');
+  const want = (all.rows as Array<{ month: string; account_id: string; machine: string }>).map((r) => `${r.month}/${r.account_id}/${r.machine}`);
+  assert.ok(want.length >= 3, `rows: ${want.length}`);
+  const seen: string[] = [];
+  let after = '';
+  for (let pages = 0; pages < 20; pages++) {
+    const r = await get(`/api/admin/usage?limit=2${after ? `&after=${after}` : ''}`);
+    assert.is(r.statusCode, 200, r.body);
+    const page = r.json();
+    assert.ok(page.rows.length <= 2);
+    for (const x of page.rows) seen.push(`${x.month}/${x.account_id}/${x.machine}`);
+    if (page.next === null) break;
+    after = page.next;
+  }
+  assert.equal(seen, want);
+  const csv = await get('/api/admin/usage?format=csv&limit=1');
+  assert.is(csv.body.trim().split('\r\n').length, want.length + 1, 'CSV ignores the page size');
+  for (const bad of ['/api/admin/usage?after=notacursor', '/api/admin/usage?after=' + Buffer.from('[1]').toString('base64url')]) {
+    const r = await get(bad);
+    assert.is(r.statusCode, 400, bad);
+    assert.match(r.json().error, 'querystring/after');
+  }
+  assert.match((await get('/api/admin/usage?limit=0')).json().error, 'limit');
+});
+
 test('bad queries: 400 saying what is wrong; no token: 401', async () => {
   for (const [url, what] of [
     ['/api/admin/usage?from=2026-13', 'querystring/from'],

@@ -103,6 +103,34 @@ test('oops look from the button, cleared only by an admin; locked-out look; over
   assert.ok(texts.includes('Override login on Metal Lathe by Cy Tester.'));
 });
 
+test('repeated quiet heartbeats follow every change made elsewhere (admin oops, lockout, clear)', async () => {
+  // the route answers a quiet heartbeat on an unchanged state without deciding anew: any change
+  // of the machine's state by another path must show in the very next heartbeat
+  for (let i = 0; i < 3; i++) assert.is((await send('lathe')).display, 'Please Insert\nRFID Card');
+  let r = await t.app.inject({ method: 'POST', url: '/api/machine/oops/lathe', headers: AUTH });
+  assert.is(r.statusCode, 200, r.body);
+  for (let i = 0; i < 2; i++) assert.equal([(await send('lathe')).display, (await send('lathe')).oops_led], ['Oops!! Please\ncheck/post Slack', true]);
+  r = await t.app.inject({ method: 'DELETE', url: '/api/machine/oops/lathe', headers: AUTH });
+  assert.is(r.statusCode, 200, r.body);
+  assert.equal([(await send('lathe')).display, (await send('lathe')).oops_led], ['Please Insert\nRFID Card', false]);
+  r = await t.app.inject({ method: 'POST', url: '/api/machine/locked_out/lathe', headers: AUTH });
+  assert.is(r.statusCode, 200, r.body);
+  assert.is((await send('lathe')).relay, false);
+  const locked = await send('lathe');
+  r = await t.app.inject({ method: 'DELETE', url: '/api/machine/locked_out/lathe', headers: AUTH });
+  assert.is(r.statusCode, 200, r.body);
+  assert.not.equal((await send('lathe')).display, locked.display);
+  // a card, then quiet heartbeats with it in: the session runs on, the next change still counts
+  assert.is((await send('lathe', { rfid_value: '1' })).relay, true);
+  for (let i = 0; i < 3; i++) assert.is((await send('lathe', { rfid_value: '1' })).display, 'Welcome,\nAda');
+  assert.is((await send('lathe', { rfid_value: '' })).relay, false);
+  // a reboot after quiet heartbeats of a session is still seen as one: the session ends
+  assert.is((await send('lathe', { rfid_value: '1', uptime: 500 })).relay, true);
+  assert.is((await send('lathe', { rfid_value: '1', uptime: 510 })).relay, true);
+  assert.is((await send('lathe', { rfid_value: '1', uptime: 5 })).relay, false);
+  assert.is(t.store.machine('lathe')!.uptime_s, 5);
+});
+
 test('always-on look and warn-only machine', async () => {
   let b = await send('lights');
   assert.equal([b.relay, b.display, b.status_led_rgb, b.status_led_brightness], [true, 'Always On', [0, 1, 0], 0.5]);

@@ -35,6 +35,23 @@ function safeLookup(lookup: (fob: string) => Subject | null, fob: string | null)
   }
 }
 
+/** The steps of one legacy update so far: the latest decision and every step's log events. */
+interface Steps {
+  machine: DecisionMachine;
+  ctx: DecideContext;
+  d: Decision;
+  log: LogEvent[];
+}
+
+/**
+ * One step of the update (a module-level function, not a closure per update: the server applies
+ * an update on every heartbeat).
+ */
+function step(s: Steps, event: MachineEvent, subject: Subject | null): void {
+  s.d = decide(s.machine, s.d.state, event, subject, s.ctx);
+  for (let i = 0; i < s.d.log.length; i++) s.log.push(s.d.log[i]);
+}
+
 /** Apply one legacy update: the resulting state and outputs, and every step's log events. */
 export function applyLegacyUpdate(
   machine: DecisionMachine,
@@ -43,19 +60,14 @@ export function applyLegacyUpdate(
   lookup: (fob: string) => Subject | null,
   ctx: DecideContext,
 ): LegacyDecision {
-  const log: LogEvent[] = [];
   let touched = false;
-  let d: Decision = { state: state, outputs: outputsOf(machine, state), log: [] };
-  const step = function (event: MachineEvent, subject: Subject | null): void {
-    d = decide(machine, d.state, event, subject, ctx);
-    for (let i = 0; i < d.log.length; i++) log.push(d.log[i]);
-  };
   const u: any = update;
   if (u === null || typeof u !== 'object') {
     const c: any = ctx;
     const f = failClosed(machine, state, c !== null && typeof c === 'object' && typeof c.now === 'number' ? c.now : 0, 'update is not an object');
     return { state: f.state, outputs: f.outputs, log: f.log, touched: false };
   }
+  const s: Steps = { machine: machine, ctx: ctx, d: { state: state, outputs: outputsOf(machine, state), log: [] }, log: [] };
   const rfid: string | null = typeof u.rfid === 'string' && u.rfid !== '' ? u.rfid : null;
   let startRfid: string | null;
   try {
@@ -65,26 +77,26 @@ export function applyLegacyUpdate(
   }
   // 2. reboot: uptime went backwards. The card in the reader is kept as seen, not inserted.
   if (typeof u.uptime === 'number' && typeof u.prev_uptime === 'number' && u.uptime < u.prev_uptime) {
-    step({ type: 'reboot', rfid: rfid }, null);
+    step(s, { type: 'reboot', rfid: rfid }, null);
   }
   // 3. oops button (pressed counts as a change, held or not; a new press is always logged)
   if (u.oops === true) {
-    step({ type: 'oops_pressed', fresh: u.fresh_press === true }, safeLookup(lookup, d.state.rfid));
+    step(s, { type: 'oops_pressed', fresh: u.fresh_press === true }, safeLookup(lookup, s.d.state.rfid));
     touched = true;
   }
   // 4/5. card change (an always-enabled machine only audits it), 6. else config drift
-  const prev = d.state.rfid;
+  const prev = s.d.state.rfid;
   if (rfid !== prev) {
-    if (rfid === null) step({ type: 'card_removed' }, safeLookup(lookup, prev));
-    else step({ type: 'card_inserted', fob: rfid }, safeLookup(lookup, rfid));
+    if (rfid === null) step(s, { type: 'card_removed' }, safeLookup(lookup, prev));
+    else step(s, { type: 'card_inserted', fob: rfid }, safeLookup(lookup, rfid));
     touched = true;
   } else {
-    const relay = d.state.relay;
-    const look = d.state.look;
-    step({ type: 'config_changed' }, null);
-    if (d.state.relay !== relay || d.state.look !== look) touched = true;
+    const relay = s.d.state.relay;
+    const look = s.d.state.look;
+    step(s, { type: 'config_changed' }, null);
+    if (s.d.state.relay !== relay || s.d.state.look !== look) touched = true;
   }
   // a card that arrived with the reboot is kept as seen, but the reader did change
   if (rfid !== startRfid) touched = true;
-  return { state: d.state, outputs: d.outputs, log: log, touched: touched };
+  return { state: s.d.state, outputs: s.d.outputs, log: s.log, touched: touched };
 }

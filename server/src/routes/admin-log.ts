@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
-import type { EventQuery, UsageQuery, UsageRow } from '../event-log.js';
+import type { EventQuery, UsageKey, UsageQuery, UsageRow } from '../event-log.js';
 import { errorResponses } from './schemas.js';
 
 const security = [{ admin: [] }];
@@ -86,6 +86,8 @@ const usageQuerySchema = {
     machine: { type: 'string', minLength: 1, maxLength: 64 },
     member: { type: 'string', minLength: 1, maxLength: 128, description: 'account id or full name (any case)' },
     format: { type: 'string', enum: ['json', 'csv'], description: 'csv: text/csv (also chosen by Accept: text/csv)' },
+    limit: { type: 'string', pattern: '^[0-9]{1,5}$', description: 'JSON page size 1..10000 (default 1000); CSV is always the whole report' },
+    after: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,2048}$', description: "the previous page's `next`" },
   },
 } as const;
 
@@ -104,7 +106,30 @@ interface RawUsageQuery {
   machine?: string;
   member?: string;
   format?: 'json' | 'csv';
+  limit?: string;
+  after?: string;
 }
+
+/** A usage page's cursor: the last row's place in the report's order, opaque to clients. */
+export function usageCursor(r: UsageKey): string {
+  return Buffer.from(JSON.stringify([r.month, r.full_name, r.account_id, r.machine])).toString('base64url');
+}
+
+function usageKeyOf(cursor: string): UsageKey {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    v = null;
+  }
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'string')) {
+    throw errors.badRequest("querystring/after: not a cursor this server gave (pass the previous page's `next`)");
+  }
+  return { month: v[0], full_name: v[1], account_id: v[2], machine: v[3] };
+}
+
+/** CSV reports are read from the database this many rows at a time. */
+const CSV_PAGE = 10000;
 
 /** The query a request asks for, with its bounds checked. */
 export function toLogQuery(q: RawLogQuery): EventQuery {
@@ -209,7 +234,7 @@ export async function adminLogRoutes(app: FastifyInstance, opts: { services: App
         response: {
           200: {
             type: 'object',
-            properties: { rows: { type: 'array', items: usageRowSchema } },
+            properties: { rows: { type: 'array', items: usageRowSchema }, next: { type: ['string', 'null'] } },
           },
           ...errorResponses(401),
         },
@@ -225,14 +250,31 @@ export async function adminLogRoutes(app: FastifyInstance, opts: { services: App
       if (raw.to !== undefined) q.toMonth = raw.to;
       if (raw.machine !== undefined) q.machine = raw.machine;
       if (raw.member !== undefined) q.member = raw.member;
-      const rows = (await core.events.usage(q)).map((r) => ({ ...r, display_name: core.machine(r.machine)?.display_name ?? r.machine }));
+      const limit = raw.limit === undefined ? 1000 : Number(raw.limit);
+      if (limit < 1 || limit > 10000) throw errors.badRequest('querystring/limit: must be between 1 and 10000');
+      const named = (rows: UsageRow[]) => rows.map((r) => ({ ...r, display_name: core.machine(r.machine)?.display_name ?? r.machine }));
       const accept = String(request.headers.accept ?? '');
       const csv = raw.format === 'csv' || (raw.format === undefined && accept.includes('text/csv') && !accept.includes('json'));
-      if (!csv) return { rows };
+      if (!csv) {
+        if (raw.after !== undefined) q.after = usageKeyOf(raw.after);
+        // one row more than the page tells whether there is a next page
+        const got = await core.events.usage({ ...q, limit: limit + 1 });
+        const rows = got.slice(0, limit);
+        return { rows: named(rows), next: got.length > limit ? usageCursor(rows[rows.length - 1]) : null };
+      }
+      // the whole report, a page at a time (each a short read on the reader thread)
+      const rows: UsageRow[] = [];
+      let after = raw.after !== undefined ? usageKeyOf(raw.after) : undefined;
+      for (;;) {
+        const page = await core.events.usage({ ...q, after, limit: CSV_PAGE });
+        for (const r of page) rows.push(r);
+        if (page.length < CSV_PAGE) break;
+        after = page[page.length - 1];
+      }
       void reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="fobgate-usage${raw.from ? `-${raw.from}` : ''}${raw.to ? `-${raw.to}` : ''}.csv"`);
-      return reply.send(usageCsv(rows));
+      return reply.send(usageCsv(named(rows)));
     },
   );
 }

@@ -2,9 +2,10 @@
 // updates decided by the shared state machine (applyLegacyUpdate), oops / lockout, reload-users,
 // the API root and /metrics.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType } from '@fobgate/shared';
+import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType, type MachineConfig, type MachineState, type Outputs } from '@fobgate/shared';
 import type { AppServices } from '../app.js';
 import { errors } from '../errors.js';
+import { leanJsonRoute } from '../lean-json-route.js';
 import { sameJson } from '../same-json.js';
 import { loadUsersFile } from '../config-loader.js';
 import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
@@ -41,6 +42,16 @@ const updateBody = {
   },
 } as const;
 
+/** What a dm_mac unit is told to show (updateResponse). */
+interface UpdateAnswer {
+  relay: boolean;
+  display: string;
+  oops_led: boolean;
+  status_led_rgb: number[];
+  status_led_brightness: number;
+  second_relay: boolean;
+}
+
 const updateResponse = {
   type: 'object',
   additionalProperties: false,
@@ -76,8 +87,107 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
   const { core, deps, registry, clock, usersHistory, auth } = opts.services;
   /** Each legacy unit's button as its last update reported it (a held button is no new press). */
   const buttonDown = new Map<string, boolean>();
+  /**
+   * Each machine's last quiet update (no button, the same card, no reboot) that decided nothing:
+   * no log, the same state. The same quiet update on that very state (never mutated: a decision
+   * always stores a new object) and machine config decides the same again (decide is pure, and
+   * `now` only reaches log lines), so a heartbeat answers it without deciding anew.
+   */
+  const quiet = new Map<string, { state: MachineState; machine: MachineConfig; outputs: Outputs; answer: UpdateAnswer }>();
   const legacy = { legacy: true };
   const tags = ['dm_mac legacy'];
+
+  /**
+   * One dm_mac update: the answer, and whether the change must be durable before it is sent
+   * (a heartbeat that changes nothing is kept in memory and written with the next real change).
+   */
+  const applyUpdate = (body: UpdateBody): { answer: UpdateAnswer; machine: MachineConfig; save: boolean } => {
+    const m = core.machineOr404(body.machine_name);
+    if (!m.legacy_updates) throw errors.legacyDisabled(m.name);
+    // Once a fobgate unit is registered, only its signed syncs speak for the machine: an unsigned
+    // update could otherwise fake an oops (Slack to everyone), logins and the fleet view.
+    if (core.store.unit(m.name)) throw errors.legacyUnitRegistered(m.name);
+    const rfid = legacyRfid(body.rfid_value);
+    const now = clock();
+    const rec = core.store.ensureMachine(m.name);
+    core.checkin(m, now);
+    let meaningful = false;
+    if (rec.kind === 'none') {
+      rec.kind = 'legacy';
+      meaningful = true;
+    }
+    // telemetry sent as null (or left out) keeps the value last reported, as dm_mac does
+    const t = rec.telemetry;
+    t.wifi_signal_db = num(body.wifi_signal_db) ?? t.wifi_signal_db;
+    t.wifi_signal_percent = num(body.wifi_signal_percent) ?? t.wifi_signal_percent;
+    t.internal_temperature_c = num(body.internal_temperature_c) ?? t.internal_temperature_c;
+    t.amps = num(body.amps) ?? t.amps;
+    if (typeof body.second_relay_state === 'boolean') rec.second_relay_reported = body.second_relay_state;
+    const uptime = num(body.uptime);
+    const before = rec.state;
+    const pressed = body.oops === true;
+    // A press is new when the previous update had the button up; unknown (first update since
+    // the server started) counts as new unless the machine is oopsed already.
+    const wasDown = buttonDown.has(m.name) ? buttonDown.get(m.name) === true : rec.state.oopsed;
+    buttonDown.set(m.name, pressed);
+    const isQuiet = !meaningful && !pressed && rfid === before.rfid && !(uptime !== null && typeof rec.uptime_s === 'number' && uptime < rec.uptime_s);
+    const known = isQuiet ? quiet.get(m.name) : undefined;
+    if (known !== undefined && known.state === before && known.machine === m) {
+      rec.outputs = known.outputs;
+      if (uptime !== null) rec.uptime_s = uptime;
+      core.store.markDirty(m.name);
+      return { answer: known.answer, machine: m, save: false };
+    }
+    const d = applyLegacyUpdate(
+      m,
+      rec.state,
+      { oops: pressed, rfid, uptime: uptime ?? 0, prev_uptime: uptime === null ? null : rec.uptime_s, fresh_press: pressed && !wasDown },
+      core.lookupFor(m),
+      { now },
+    );
+    const unchanged = d.log.length === 0 && sameJson(d.state, before);
+    // an update that changed nothing keeps the state object (the quiet answer is tied to it)
+    rec.state = unchanged ? before : d.state;
+    rec.outputs = d.outputs;
+    if (uptime !== null) rec.uptime_s = uptime;
+    // A logout names the member as users.json names them now (a reload during the session may
+    // have renamed them), as dm_mac does; a member no longer listed keeps the name they had.
+    for (const e of d.log) {
+      if (e.type !== 'session_end' || !e.account_id) continue;
+      const member = core.users.find((u) => u.account_id === e.account_id);
+      if (member) e.full_name = member.full_name;
+    }
+    // last_update: only an update that changed something (oops press, card in/out, config reset)
+    if (d.touched) rec.last_update = now;
+    if (!unchanged) meaningful = true;
+    if (meaningful) core.recordLog(m, d.log, 'legacy', null);
+    else core.store.markDirty(m.name);
+    const o = d.outputs;
+    const answer: UpdateAnswer = {
+      relay: o.relay,
+      display: o.display,
+      oops_led: o.oops_led,
+      status_led_rgb: o.status_led_rgb,
+      status_led_brightness: o.status_led_brightness,
+      second_relay: o.second_relay,
+    };
+    if (isQuiet && unchanged && !d.touched) quiet.set(m.name, { state: before, machine: m, outputs: d.outputs, answer });
+    else quiet.delete(m.name);
+    return { answer, machine: m, save: meaningful };
+  };
+
+  /** The update's answer once its change (if any) is durable within the budget. */
+  const update = (body: UpdateBody, receivedAt: number | undefined): UpdateAnswer | Promise<UpdateAnswer> => {
+    const r = applyUpdate(body);
+    if (!r.save) {
+      core.feed.touch(r.machine.name);
+      return r.answer;
+    }
+    return core.persist(r.machine, false, receivedAt).then(() => {
+      core.feed.touch(r.machine.name);
+      return r.answer;
+    });
+  };
 
   app.post<{ Body: UpdateBody }>(
     '/api/machine/update',
@@ -89,74 +199,14 @@ export async function legacyRoutes(app: FastifyInstance, opts: { services: AppSe
         body: updateBody,
         response: { 200: updateResponse, ...errorResponses(403, 404, 503) },
       },
+      // Heartbeats are the server's most common request: they take the lean path (see
+      // lean-json-route.ts); the handler below answers whatever it hands on.
+      onRequest: leanJsonRoute<UpdateBody>({
+        bodyLimit: app.initialConfig.bodyLimit ?? 1024 * 1024,
+        handle: (body, request) => update(body, request.receivedAt),
+      }),
     },
-    async (request) => {
-      const body = request.body;
-      const m = core.machineOr404(body.machine_name);
-      if (!m.legacy_updates) throw errors.legacyDisabled(m.name);
-      // Once a fobgate unit is registered, only its signed syncs speak for the machine: an unsigned
-      // update could otherwise fake an oops (Slack to everyone), logins and the fleet view.
-      if (core.store.unit(m.name)) throw errors.legacyUnitRegistered(m.name);
-      const rfid = legacyRfid(body.rfid_value);
-      const now = clock();
-      const rec = core.store.ensureMachine(m.name);
-      core.checkin(m, now);
-      let meaningful = false;
-      if (rec.kind === 'none') {
-        rec.kind = 'legacy';
-        meaningful = true;
-      }
-      // telemetry sent as null (or left out) keeps the value last reported, as dm_mac does
-      const t = rec.telemetry;
-      t.wifi_signal_db = num(body.wifi_signal_db) ?? t.wifi_signal_db;
-      t.wifi_signal_percent = num(body.wifi_signal_percent) ?? t.wifi_signal_percent;
-      t.internal_temperature_c = num(body.internal_temperature_c) ?? t.internal_temperature_c;
-      t.amps = num(body.amps) ?? t.amps;
-      if (typeof body.second_relay_state === 'boolean') rec.second_relay_reported = body.second_relay_state;
-      const uptime = num(body.uptime);
-      const before = rec.state;
-      const pressed = body.oops === true;
-      // A press is new when the previous update had the button up; unknown (first update since
-      // the server started) counts as new unless the machine is oopsed already.
-      const wasDown = buttonDown.has(m.name) ? buttonDown.get(m.name) === true : rec.state.oopsed;
-      buttonDown.set(m.name, pressed);
-      const d = applyLegacyUpdate(
-        m,
-        rec.state,
-        { oops: pressed, rfid, uptime: uptime ?? 0, prev_uptime: uptime === null ? null : rec.uptime_s, fresh_press: pressed && !wasDown },
-        core.lookupFor(m),
-        { now },
-      );
-      rec.state = d.state;
-      rec.outputs = d.outputs;
-      if (uptime !== null) rec.uptime_s = uptime;
-      // A logout names the member as users.json names them now (a reload during the session may
-      // have renamed them), as dm_mac does; a member no longer listed keeps the name they had.
-      for (const e of d.log) {
-        if (e.type !== 'session_end' || !e.account_id) continue;
-        const member = core.users.find((u) => u.account_id === e.account_id);
-        if (member) e.full_name = member.full_name;
-      }
-      // last_update: only an update that changed something (oops press, card in/out, config reset)
-      if (d.touched) rec.last_update = now;
-      if (d.log.length > 0 || !sameJson(d.state, before)) meaningful = true;
-      if (meaningful) {
-        core.recordLog(m, d.log, 'legacy', null);
-        await core.persist(m, false, request.receivedAt);
-      } else {
-        core.store.markDirty(m.name);
-      }
-      core.feed.touch(m.name);
-      const o = d.outputs;
-      return {
-        relay: o.relay,
-        display: o.display,
-        oops_led: o.oops_led,
-        status_led_rgb: o.status_led_rgb,
-        status_led_brightness: o.status_led_brightness,
-        second_relay: o.second_relay,
-      };
-    },
+    async (request) => update(request.body, request.receivedAt),
   );
 
   const adminFlag = (path: string, set: CommandType, clear: CommandType, what: string): void => {
