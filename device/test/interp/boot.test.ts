@@ -1,3 +1,4 @@
+// @timeout 600 (the real interpreter runs in real time; on a busy machine it can pass the runner's default)
 // The real interpreter: the BUILT firmware boots from Storage (.boot0 stand-in, then .bootcde) at
 // 16,383 and 12,000 variables; with no config it shows `Not configured`, a config written later
 // starts it without a reboot; it syncs with the real server and takes its list.

@@ -1,3 +1,4 @@
+// @timeout 600 (the real interpreter runs in real time; on a busy machine it can pass the runner's default)
 // What the build gate refuses really fails in the interpreter, and what it lets through works:
 // snippets evaluated in a bare Espruino 2v29 (no firmware), checked against the gate's verdict.
 import { test } from 'uvu';

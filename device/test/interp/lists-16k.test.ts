@@ -1,3 +1,4 @@
+// @timeout 600 (the real interpreter runs in real time; on a busy machine it can pass the runner's default)
 // The list scenario (lists-scenario.ts) in the real interpreter at 16383 variables: a list too large
 // to travel inline downloaded in pieces into flash, a member far in it decided with the name from
 // flash, a delta (two added, one removed), a power cut; memory figures printed.

@@ -1,3 +1,4 @@
+// @timeout 600 (the real interpreter runs in real time; on a busy machine it can pass the runner's default)
 // Power cuts in the real interpreter (SIGKILL: RAM lost, flash kept): in the middle of a session
 // the unit comes back with its relays off, the card left in the reader stays logged out until it
 // is taken out, and the events of before the cut reach the server exactly once. A counter left out

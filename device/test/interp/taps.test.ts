@@ -1,3 +1,4 @@
+// @timeout 600 (the real interpreter runs in real time; on a busy machine it can pass the runner's default)
 // Taps in the real interpreter against the real server: granted (both relays), unauthorized,
 // unknown, removal, oops and the admin's clear; a reader declared as 26-bit decides at the last
 // bit (the relay switches inside that bit's handling, no end-of-frame wait) and undoes a decision
