@@ -131,6 +131,9 @@ async function main() {
     for (const ws of WORKSPACES) {
       if (existsSync(join(root, ws, 'src'))) await step(`typecheck ${ws} (tsc, strict)`, 'npx', ['tsc', '-p', ws]);
     }
+    if (existsSync(join(root, 'server/web/tsconfig.json'))) {
+      await step('typecheck dashboard pages (server/web against the DOM)', 'npx', ['tsc', '-p', 'server/web']);
+    }
     if (existsSync(join(root, 'device/build/chip-check.ts'))) {
       await step('typecheck chip code (device/src + shared chip entry against ES5 + Espruino)', 'npx', ['tsx', 'device/build/chip-check.ts']);
     }

@@ -1,39 +1,6 @@
 // What the server sends (dashboard/fleet-view.ts and the admin API), as the page reads it.
 
-export interface DashRow {
-  name: string;
-  display_name: string;
-  kind: 'fobgate' | 'legacy' | 'none';
-  registered: boolean;
-  online: boolean;
-  since: number | null;
-  last_checkin: number | null;
-  relay: boolean;
-  second_relay_name: string | null;
-  second_relay: boolean;
-  oopsed: boolean;
-  locked_out: boolean;
-  lockout_pending: boolean;
-  user: { account_id: string | null; full_name: string } | null;
-  session_start: number | null;
-  override: boolean;
-  display: string;
-  firmware: string | null;
-  list_version_held: number | null;
-  list_version_latest: number;
-  list_unrecognized: boolean;
-  wifi_signal_db: number | null;
-  wifi_signal_percent: number | null;
-  last_event: { type: string; at: number; summary: string } | null;
-  dropped_events: number;
-  commands_pending: number;
-}
-
-export interface FleetSnapshot {
-  time: number;
-  list_version_latest: number;
-  machines: DashRow[];
-}
+export type { BoardRow, DashRow, FleetSnapshot } from '../../src/dashboard/wire-rows.js';
 
 export interface SessionInfo {
   admin: string;
@@ -105,12 +72,4 @@ export interface UserRecord {
   full_name: string;
   fob_codes: string[];
   authorizations: string[];
-}
-
-export interface BoardRow {
-  name: string;
-  display_name: string;
-  status: 'free' | 'in_use' | 'oops' | 'maintenance' | 'offline';
-  user: string | null;
-  since: number | null;
 }
