@@ -7,7 +7,7 @@ import {
   type FleetResponse,
   type FleetRow,
 } from '@fobgate/shared';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { runAdminAction } from '../admin-actions.js';
 import { actorBy } from '../actor.js';
 import { fleetRow } from '../fleet-rows.js';

@@ -3,7 +3,7 @@
 // the API root and /metrics.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyLegacyUpdate, canonicalFob, diffUsers, UNKNOWN_USER, type CommandType, type MachineConfig, type MachineState, type Outputs } from '@fobgate/shared';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
 import { leanJsonRoute } from '../lean-json-route.js';
 import { sameJson } from '../same-json.js';
