@@ -28,7 +28,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { adminAdminsRoutes } from './routes/admin-admins.js';
 import { slackCommandRoutes } from './routes/slack-commands.js';
 import { eventLogFields, eventLogLine } from './logging.js';
-import { createServices, type AppDeps } from './services.js';
+import { createServices, type AppDeps, type AppServices } from './services.js';
 
 export type { AppConfig, AppDeps, AppServices, DashboardServices } from './services.js';
 
@@ -103,6 +103,121 @@ function validationMessage(err: FastifyError): string {
   return `${where}: ${v.message ?? 'is invalid'}`;
 }
 
+/** The only body parser: JSON, keeping the raw bytes (unit signatures); empty or bad JSON is a 400. */
+function installJsonParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    req.rawBody = buf;
+    if (buf.length === 0) {
+      done(errors.badRequest('request body is empty: send a JSON document'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(buf.toString('utf8')));
+    } catch (e) {
+      done(errors.badJson((e as Error).message), undefined);
+    }
+  });
+}
+
+/** One error handler: every error becomes a JSON `{"error", "code"}` answer (dm_mac routes: `{"error"}`). */
+function installErrorHandler(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const legacy = request.routeOptions.config?.legacy === true;
+    let status: number;
+    let body: { error: string; code?: string; action_applied?: boolean; retry_after_s?: number };
+    if (isServerError(err)) {
+      status = err.statusCode;
+      body = Object.assign({ error: err.message, code: err.code }, err.extra);
+      if (err.extra.retry_after_s !== undefined) void reply.header('retry-after', String(err.extra.retry_after_s));
+    } else if (err.validation) {
+      status = 400;
+      body = { error: validationMessage(err), code: 'BAD_REQUEST' };
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      status = 413;
+      body = { error: errors.bodyTooLarge(request.routeOptions.bodyLimit ?? bodyLimit).message, code: 'BODY_TOO_LARGE' };
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const type = String(request.headers['content-type'] ?? '');
+      status = 415;
+      body = { error: errors.unsupportedMediaType(type).message, code: 'UNSUPPORTED_MEDIA_TYPE' };
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      // A plugin's own 4xx (the docs UI's file server answers "Forbidden" for any file it lacks).
+      const e = errors.clientError(err.statusCode, err.message, `${request.method} ${request.url.split('?')[0]}`);
+      status = e.statusCode;
+      body = { error: e.message, code: e.code };
+    } else {
+      request.log.error({ err }, 'unhandled error');
+      status = 500;
+      body = { error: 'internal error', code: 'INTERNAL' };
+    }
+    // dm_mac's bodies carry only its keys; so does the save-timeout answer everywhere.
+    if (legacy || body.code === 'SAVE_TIMEOUT' || body.code === 'SAVE_FAILED') delete body.code;
+    void reply.code(status).type('application/json').send(body);
+  });
+}
+
+/** A path that exists but not for this method: 405 with `Allow` (dm_mac answers so), not 404. */
+function installNotFoundHandler(app: FastifyInstance): void {
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => {
+    routes.add(route.url, route.method, route.config?.legacy === true);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = routes.allowed(path);
+    // A route that serves this method and still found nothing (the docs file server lacking a
+    // file) is a 404, not a 405.
+    const servedHere = allowed.methods.indexOf(request.method) >= 0 || (request.method === 'HEAD' && allowed.methods.indexOf('GET') >= 0);
+    if (allowed.methods.length > 0 && !servedHere) {
+      // a GET route answers HEAD too; OPTIONS answers with the list
+      const served = new Set(allowed.methods);
+      if (served.has('GET')) served.add('HEAD');
+      const methods = Array.from(served).sort();
+      void reply.header('allow', Array.from(served.add('OPTIONS')).sort().join(', '));
+      if (request.method === 'OPTIONS') {
+        void reply.code(200).send();
+        return;
+      }
+      const e = errors.methodNotAllowed(request.method, path, methods);
+      void reply.code(405).type('application/json').send(allowed.legacy ? { error: e.message } : { error: e.message, code: e.code });
+      return;
+    }
+    const e = errors.routeNotFound(request.method, path);
+    void reply.code(404).type('application/json').send({ error: e.message, code: e.code });
+  });
+}
+
+/** OpenAPI and its UI, then every route plugin (the order is the order of the OpenAPI document). */
+async function registerRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'fobgate server',
+        description:
+          'Machine access control: dm_mac-compatible legacy API, fobgate unit sync (HMAC-signed), admin API (Bearer token).',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { admin: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(docsRoutes, { services });
+  await app.register(legacyRoutes, { services });
+  await app.register(syncRoutes, { services });
+  await app.register(listRoutes, { services });
+  await app.register(adminRoutes, { services });
+  await app.register(adminLogRoutes, { services });
+  await app.register(adminUsersRoutes, { services });
+  await app.register(adminUnitRoutes, { services });
+  await app.register(adminAdminsRoutes, { services });
+  await app.register(dashboardRoutes, { services });
+  await app.register(slackCommandRoutes, { services });
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // the event log's threads start before the first request needs them
   await deps.events.ready();
@@ -144,110 +259,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // offline/online, unit housekeeping), never per heartbeat.
   core.onEvent = (e) => app.log.info(eventLogFields(e), eventLogLine(e));
   core.onWarning = (fields, message) => app.log.warn(fields, message);
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const buf = body as Buffer;
-    req.rawBody = buf;
-    if (buf.length === 0) {
-      done(errors.badRequest('request body is empty: send a JSON document'), undefined);
-      return;
-    }
-    try {
-      done(null, JSON.parse(buf.toString('utf8')));
-    } catch (e) {
-      done(errors.badJson((e as Error).message), undefined);
-    }
-  });
-
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const legacy = request.routeOptions.config?.legacy === true;
-    let status: number;
-    let body: { error: string; code?: string; action_applied?: boolean; retry_after_s?: number };
-    if (isServerError(err)) {
-      status = err.statusCode;
-      body = Object.assign({ error: err.message, code: err.code }, err.extra);
-      if (err.extra.retry_after_s !== undefined) void reply.header('retry-after', String(err.extra.retry_after_s));
-    } else if (err.validation) {
-      status = 400;
-      body = { error: validationMessage(err), code: 'BAD_REQUEST' };
-    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      status = 413;
-      body = { error: errors.bodyTooLarge(request.routeOptions.bodyLimit ?? bodyLimit).message, code: 'BODY_TOO_LARGE' };
-    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      const type = String(request.headers['content-type'] ?? '');
-      status = 415;
-      body = { error: errors.unsupportedMediaType(type).message, code: 'UNSUPPORTED_MEDIA_TYPE' };
-    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      // A plugin's own 4xx (the docs UI's file server answers "Forbidden" for any file it lacks).
-      const e = errors.clientError(err.statusCode, err.message, `${request.method} ${request.url.split('?')[0]}`);
-      status = e.statusCode;
-      body = { error: e.message, code: e.code };
-    } else {
-      request.log.error({ err }, 'unhandled error');
-      status = 500;
-      body = { error: 'internal error', code: 'INTERNAL' };
-    }
-    // dm_mac's bodies carry only its keys; so does the save-timeout answer everywhere.
-    if (legacy || body.code === 'SAVE_TIMEOUT' || body.code === 'SAVE_FAILED') delete body.code;
-    void reply.code(status).type('application/json').send(body);
-  });
-
-  // A path that exists but not for this method: 405 with `Allow` (dm_mac answers so), not 404.
-  const routes = new RouteMethods();
-  app.addHook('onRoute', (route) => {
-    routes.add(route.url, route.method, route.config?.legacy === true);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    const allowed = routes.allowed(path);
-    // A route that serves this method and still found nothing (the docs file server lacking a
-    // file) is a 404, not a 405.
-    const servedHere = allowed.methods.indexOf(request.method) >= 0 || (request.method === 'HEAD' && allowed.methods.indexOf('GET') >= 0);
-    if (allowed.methods.length > 0 && !servedHere) {
-      // a GET route answers HEAD too; OPTIONS answers with the list
-      const served = new Set(allowed.methods);
-      if (served.has('GET')) served.add('HEAD');
-      const methods = Array.from(served).sort();
-      void reply.header('allow', Array.from(served.add('OPTIONS')).sort().join(', '));
-      if (request.method === 'OPTIONS') {
-        void reply.code(200).send();
-        return;
-      }
-      const e = errors.methodNotAllowed(request.method, path, methods);
-      void reply.code(405).type('application/json').send(allowed.legacy ? { error: e.message } : { error: e.message, code: e.code });
-      return;
-    }
-    const e = errors.routeNotFound(request.method, path);
-    void reply.code(404).type('application/json').send({ error: e.message, code: e.code });
-  });
-
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'fobgate server',
-        description:
-          'Machine access control: dm_mac-compatible legacy API, fobgate unit sync (HMAC-signed), admin API (Bearer token).',
-        version: '0.1.0',
-      },
-      components: {
-        securitySchemes: { admin: { type: 'http', scheme: 'bearer' } },
-      },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-
-  await app.register(docsRoutes, { services });
-  await app.register(legacyRoutes, { services });
-  await app.register(syncRoutes, { services });
-  await app.register(listRoutes, { services });
-  await app.register(adminRoutes, { services });
-  await app.register(adminLogRoutes, { services });
-  await app.register(adminUsersRoutes, { services });
-  await app.register(adminUnitRoutes, { services });
-  await app.register(adminAdminsRoutes, { services });
-  await app.register(dashboardRoutes, { services });
-  await app.register(slackCommandRoutes, { services });
+  installJsonParser(app);
+  installErrorHandler(app, bodyLimit);
+  installNotFoundHandler(app);
+  await registerRoutes(app, services);
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();
