@@ -1,6 +1,7 @@
 // buildApp(deps): the fastify application with every route, one error handler turning every bad
 // input into a 4xx JSON `{"error": ...}`, a JSON parser that keeps the raw body (unit signatures),
-// OpenAPI + docs UI, metrics and the liveness timer. Nothing here reads the environment.
+// OpenAPI + docs UI, metrics and the liveness timer; the services the routes get are built in
+// services.ts. Nothing here reads the environment.
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -8,20 +9,11 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type FastifyServerOptions,
 } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Registry } from 'prom-client';
-import type { Adapter } from 'lowdb';
-import type { MachinesConfig, UserRecord } from '@fobgate/shared';
-import { ANSWER_MARGIN_MS, Core } from './core.js';
-import type { Store } from './store.js';
-import type { EventLog } from './event-log.js';
-import type { Notifier } from './notifier.js';
-import type { TimeoutTrackerOptions } from './timeout-tracker.js';
 import { errors, isServerError, type ServerError } from './errors.js';
 import { legacyRoutes } from './routes/legacy.js';
 import { syncRoutes } from './routes/sync.js';
@@ -31,131 +23,14 @@ import { adminLogRoutes } from './routes/admin-log.js';
 import { adminUsersRoutes } from './routes/admin-users.js';
 import { adminUnitRoutes } from './routes/admin-units.js';
 import { docsRoutes } from './routes/docs.js';
-import { ListCache } from './lists.js';
-import { ListVersionGuard } from './list-versions.js';
-import { UnitDrops } from './unit-drops.js';
-import { UnitBudget, type UnitLimits } from './unit-budget.js';
-import { createAtomicFileAdapter } from './atomic-file.js';
 import { RouteMethods } from './route-methods.js';
-import { BoundedSaver, type SetTimer } from './bounded-save.js';
-import { dirname, join } from 'node:path';
-import { AdminAuth } from './admin-auth.js';
-import { AdminTokens } from './dashboard/admin-tokens.js';
-import { SessionStore, openSessionsDoc } from './dashboard/sessions.js';
-import { LivenessTracker } from './dashboard/liveness.js';
-import { FleetView } from './dashboard/fleet-view.js';
-import type { SseHub, HubOptions } from './dashboard/sse-hub.js';
-import type { DashboardOptions, SlackCommandOptions } from './dashboard/settings.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { adminAdminsRoutes } from './routes/admin-admins.js';
 import { slackCommandRoutes } from './routes/slack-commands.js';
-import { clearButtonBlocks } from './slack/blocks.js';
 import { eventLogFields, eventLogLine } from './logging.js';
-import { UsersHistory } from './users-history.js';
+import { createServices, type AppDeps, type AppServices } from './services.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The request body exactly as received (signature checks). */
-    rawBody?: Buffer;
-    /** performance.now() when the request arrived (the save budget counts from here). */
-    receivedAt?: number;
-  }
-  interface FastifyInstance {
-    /** The app's services (tests and tools look inside: the fleet feed, stream statistics). */
-    fobgate: AppServices;
-  }
-  interface FastifyContextConfig {
-    /** dm_mac route: error bodies carry only dm_mac's keys. */
-    legacy?: boolean;
-  }
-}
-
-export interface AppConfig {
-  users: UserRecord[];
-  machines: MachinesConfig;
-  /** users.json (reload-users re-reads it; PUT users writes it), or null: users only in memory. */
-  usersPath: string | null;
-  /** How users.json is named in error messages (default: the path). */
-  usersLabel?: string;
-}
-
-export interface AppDeps {
-  store: Store;
-  events: EventLog;
-  notifier: Notifier;
-  config: AppConfig;
-  adminToken: string;
-  clock?: () => number;
-  /** prom-client registry (default: a new one per app). */
-  registry?: Registry;
-  /** fastify's logger option (false in tests). */
-  logger?: FastifyServerOptions['logger'];
-  /** Log every request (fastify's request logging); off by default: events are logged instead. */
-  accessLog?: boolean;
-  /** Per-request save budget, ms (2000). */
-  budgetMs?: number;
-  /**
-   * Arms the save-budget timers of requests and users.json writes (default: real, unref'd
-   * timers). The store's own budget timers are StoreOptions.setTimer.
-   */
-  budgetTimer?: SetTimer;
-  /** Silence after which a machine is offline, ms (120 000). */
-  offlineAfterMs?: number;
-  /** How often offline machines are looked for, ms (5000). */
-  tickMs?: number;
-  /** Largest accepted request body, bytes (1 MiB). */
-  bodyLimit?: number;
-  timeouts?: TimeoutTrackerOptions;
-  /** Where PUT /api/admin/users writes users.json (default: atomic file at usersPath). */
-  usersAdapter?: Adapter<UserRecord[]>;
-  /** Folder keeping every replaced users.json (default: users-history/ beside usersPath; null: none). */
-  usersHistoryDir?: string | null;
-  /** Revisions the users history keeps (50). */
-  usersHistoryKeep?: number;
-  /** Sync period told to units, s (5). */
-  syncIntervalS?: number;
-  /** What one unit may send (defaults: DEFAULT_UNIT_LIMITS in unit-budget.ts). */
-  unitLimits?: Partial<UnitLimits>;
-  /** The most list bytes sent inside a sync answer whatever a unit declares (4096); larger updates are downloaded from /api/v1/list. */
-  listInlineMaxBytes?: number;
-  /** Dashboard sessions, status board, where admins.json lives (defaults: see DashboardOptions). */
-  dashboard?: DashboardOptions;
-  /** Event-stream buffering bounds (defaults: see HubOptions). */
-  streams?: HubOptions;
-  /** Slack slash commands and buttons; null or absent: /slack/* answers 404. */
-  slackCommands?: SlackCommandOptions | null;
-}
-
-export interface DashboardServices {
-  options: DashboardOptions;
-  view: FleetView;
-  liveness: LivenessTracker;
-  hub: HubOptions;
-  hubs: SseHub<unknown>[];
-  /** Ends the event streams of one session (sign-out, admin removed). */
-  endStreams: (sessionKey: string) => void;
-}
-
-export interface AppServices {
-  core: Core;
-  lists: ListCache;
-  /** Checks the list versions units report against what this server issued. */
-  listGuard: ListVersionGuard;
-  /** Events units lost to buffer overflow: metrics, fleet fields, Slack. */
-  drops: UnitDrops;
-  /** What one unit may send per minute (429 beyond it). */
-  budget: UnitBudget;
-  deps: AppDeps;
-  registry: Registry;
-  clock: () => number;
-  /** Writes users.json within the budget. */
-  saveUsers: ((users: UserRecord[]) => Promise<'saved' | 'timeout' | 'error'>) | null;
-  /** Who may use the admin routes: ADMIN_TOKEN, per-admin tokens, dashboard sessions. */
-  auth: AdminAuth;
-  dashboard: DashboardServices;
-  /** Every replaced users list (null when users live only in memory). */
-  usersHistory: UsersHistory | null;
-}
+export type { AppConfig, AppDeps, AppServices, DashboardServices } from './services.js';
 
 /** fastify's logging without the two access-log lines per request (errors still logged). */
 class EventsOnlyLogController extends LogController {
@@ -228,83 +103,127 @@ function validationMessage(err: FastifyError): string {
   return `${where}: ${v.message ?? 'is invalid'}`;
 }
 
+/** The only body parser: JSON, keeping the raw bytes (unit signatures); empty or bad JSON is a 400. */
+function installJsonParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    req.rawBody = buf;
+    if (buf.length === 0) {
+      done(errors.badRequest('request body is empty: send a JSON document'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(buf.toString('utf8')));
+    } catch (e) {
+      done(errors.badJson((e as Error).message), undefined);
+    }
+  });
+}
+
+/** One error handler: every error becomes a JSON `{"error", "code"}` answer (dm_mac routes: `{"error"}`). */
+function installErrorHandler(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const legacy = request.routeOptions.config?.legacy === true;
+    let status: number;
+    let body: { error: string; code?: string; action_applied?: boolean; retry_after_s?: number };
+    if (isServerError(err)) {
+      status = err.statusCode;
+      body = Object.assign({ error: err.message, code: err.code }, err.extra);
+      if (err.extra.retry_after_s !== undefined) void reply.header('retry-after', String(err.extra.retry_after_s));
+    } else if (err.validation) {
+      status = 400;
+      body = { error: validationMessage(err), code: 'BAD_REQUEST' };
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      status = 413;
+      body = { error: errors.bodyTooLarge(request.routeOptions.bodyLimit ?? bodyLimit).message, code: 'BODY_TOO_LARGE' };
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const type = String(request.headers['content-type'] ?? '');
+      status = 415;
+      body = { error: errors.unsupportedMediaType(type).message, code: 'UNSUPPORTED_MEDIA_TYPE' };
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      // A plugin's own 4xx (the docs UI's file server answers "Forbidden" for any file it lacks).
+      const e = errors.clientError(err.statusCode, err.message, `${request.method} ${request.url.split('?')[0]}`);
+      status = e.statusCode;
+      body = { error: e.message, code: e.code };
+    } else {
+      request.log.error({ err }, 'unhandled error');
+      status = 500;
+      body = { error: 'internal error', code: 'INTERNAL' };
+    }
+    // dm_mac's bodies carry only its keys; so does the save-timeout answer everywhere.
+    if (legacy || body.code === 'SAVE_TIMEOUT' || body.code === 'SAVE_FAILED') delete body.code;
+    void reply.code(status).type('application/json').send(body);
+  });
+}
+
+/** A path that exists but not for this method: 405 with `Allow` (dm_mac answers so), not 404. */
+function installNotFoundHandler(app: FastifyInstance): void {
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => {
+    routes.add(route.url, route.method, route.config?.legacy === true);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = routes.allowed(path);
+    // A route that serves this method and still found nothing (the docs file server lacking a
+    // file) is a 404, not a 405.
+    const servedHere = allowed.methods.indexOf(request.method) >= 0 || (request.method === 'HEAD' && allowed.methods.indexOf('GET') >= 0);
+    if (allowed.methods.length > 0 && !servedHere) {
+      // a GET route answers HEAD too; OPTIONS answers with the list
+      const served = new Set(allowed.methods);
+      if (served.has('GET')) served.add('HEAD');
+      const methods = Array.from(served).sort();
+      void reply.header('allow', Array.from(served.add('OPTIONS')).sort().join(', '));
+      if (request.method === 'OPTIONS') {
+        void reply.code(200).send();
+        return;
+      }
+      const e = errors.methodNotAllowed(request.method, path, methods);
+      void reply.code(405).type('application/json').send(allowed.legacy ? { error: e.message } : { error: e.message, code: e.code });
+      return;
+    }
+    const e = errors.routeNotFound(request.method, path);
+    void reply.code(404).type('application/json').send({ error: e.message, code: e.code });
+  });
+}
+
+/** OpenAPI and its UI, then every route plugin (the order is the order of the OpenAPI document). */
+async function registerRoutes(app: FastifyInstance, services: AppServices): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'fobgate server',
+        description:
+          'Machine access control: dm_mac-compatible legacy API, fobgate unit sync (HMAC-signed), admin API (Bearer token).',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { admin: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(docsRoutes, { services });
+  await app.register(legacyRoutes, { services });
+  await app.register(syncRoutes, { services });
+  await app.register(listRoutes, { services });
+  await app.register(adminRoutes, { services });
+  await app.register(adminLogRoutes, { services });
+  await app.register(adminUsersRoutes, { services });
+  await app.register(adminUnitRoutes, { services });
+  await app.register(adminAdminsRoutes, { services });
+  await app.register(dashboardRoutes, { services });
+  await app.register(slackCommandRoutes, { services });
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // the event log's threads start before the first request needs them
   await deps.events.ready();
-  const clock = deps.clock ?? Date.now;
-  const registry = deps.registry ?? new Registry();
-  const budgetMs = deps.budgetMs ?? 2000;
+  const { services, close: closeServices } = await createServices(deps);
+  const { core } = services;
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
-  const core = new Core({
-    store: deps.store,
-    events: deps.events,
-    clock,
-    notifier: deps.notifier,
-    registry,
-    users: deps.config.users,
-    machines: deps.config.machines,
-    usersPath: deps.config.usersPath,
-    budgetMs,
-    budgetTimer: deps.budgetTimer,
-    offlineAfterMs: deps.offlineAfterMs ?? 120000,
-    timeouts: deps.timeouts,
-  });
-  if (core.syncConfigDigest()) deps.store.markDirty();
-  deps.store.observeSaveDuration((seconds) => core.metrics.saveDuration(seconds));
-  const lists = new ListCache(core, deps.listInlineMaxBytes);
-
-  let usersSaver: BoundedSaver<UserRecord[]> | null = null;
-  const usersAdapter =
-    deps.usersAdapter ?? (deps.config.usersPath ? createAtomicFileAdapter<UserRecord[]>(deps.config.usersPath) : null);
-  if (usersAdapter) {
-    usersSaver = new BoundedSaver<UserRecord[]>({ adapter: usersAdapter, budgetMs: Math.max(1, budgetMs - ANSWER_MARGIN_MS), setTimer: deps.budgetTimer });
-  }
-  const dashOptions = deps.dashboard ?? {};
-  const ownDir = dashOptions.stateDir === undefined ? dirname(deps.store.journalPath) : dashOptions.stateDir;
-  const tokens = await AdminTokens.open(ownDir ? join(ownDir, 'admins.json') : null, clock);
-  const sessionsDoc = await openSessionsDoc(ownDir ? join(ownDir, 'sessions.json') : null);
-  const sessions = new SessionStore(clock, {
-    idleMs: dashOptions.sessionIdleMs,
-    maxMs: dashOptions.sessionMaxMs,
-    saved: sessionsDoc.data.sessions,
-    onChange: () => {
-      sessionsDoc.data = { format: 1, sessions: sessions.all() };
-      void sessionsDoc.save().catch(() => undefined);
-    },
-  });
-  const liveness = await LivenessTracker.open(core, ownDir ? join(ownDir, 'dashboard.json') : null);
-  liveness.follow(core.feed);
-  const historyDir =
-    deps.usersHistoryDir !== undefined
-      ? deps.usersHistoryDir
-      : deps.config.usersPath
-        ? join(dirname(deps.config.usersPath), 'users-history')
-        : null;
-  const services: AppServices = {
-    core,
-    lists,
-    listGuard: new ListVersionGuard(core, registry),
-    drops: new UnitDrops(core, registry),
-    budget: new UnitBudget(core, registry, deps.unitLimits),
-    deps,
-    registry,
-    clock,
-    saveUsers: usersSaver ? (users) => usersSaver!.save(() => users) : null,
-    auth: new AdminAuth(deps.adminToken, tokens, sessions),
-    dashboard: {
-      options: dashOptions,
-      view: new FleetView(core, liveness, () => services.listGuard),
-      liveness,
-      hub: deps.streams ?? {},
-      hubs: [],
-      endStreams: () => undefined,
-    },
-    usersHistory: historyDir ? new UsersHistory(historyDir, deps.usersHistoryKeep) : null,
-  };
-  if (deps.slackCommands && deps.notifier.decorate) {
-    // Oops alerts in the control channel get a "Clear" button (answered by /slack/interactivity).
-    deps.notifier.decorate((channel, text) => (channel === 'control' ? clearButtonBlocks(core, text) : null));
-  }
 
   const app = Fastify({
     logger: deps.logger ?? false,
@@ -340,121 +259,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // offline/online, unit housekeeping), never per heartbeat.
   core.onEvent = (e) => app.log.info(eventLogFields(e), eventLogLine(e));
   core.onWarning = (fields, message) => app.log.warn(fields, message);
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const buf = body as Buffer;
-    req.rawBody = buf;
-    if (buf.length === 0) {
-      done(errors.badRequest('request body is empty: send a JSON document'), undefined);
-      return;
-    }
-    try {
-      done(null, JSON.parse(buf.toString('utf8')));
-    } catch (e) {
-      done(errors.badJson((e as Error).message), undefined);
-    }
-  });
-
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const legacy = request.routeOptions.config?.legacy === true;
-    let status: number;
-    let body: { error: string; code?: string; action_applied?: boolean; retry_after_s?: number };
-    if (isServerError(err)) {
-      status = err.statusCode;
-      body = Object.assign({ error: err.message, code: err.code }, err.extra);
-      if (err.extra.retry_after_s !== undefined) void reply.header('retry-after', String(err.extra.retry_after_s));
-    } else if (err.validation) {
-      status = 400;
-      body = { error: validationMessage(err), code: 'BAD_REQUEST' };
-    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      status = 413;
-      body = { error: errors.bodyTooLarge(request.routeOptions.bodyLimit ?? bodyLimit).message, code: 'BODY_TOO_LARGE' };
-    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      const type = String(request.headers['content-type'] ?? '');
-      status = 415;
-      body = { error: errors.unsupportedMediaType(type).message, code: 'UNSUPPORTED_MEDIA_TYPE' };
-    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      // A plugin's own 4xx (the docs UI's file server answers "Forbidden" for any file it lacks).
-      const e = errors.clientError(err.statusCode, err.message, `${request.method} ${request.url.split('?')[0]}`);
-      status = e.statusCode;
-      body = { error: e.message, code: e.code };
-    } else {
-      request.log.error({ err }, 'unhandled error');
-      status = 500;
-      body = { error: 'internal error', code: 'INTERNAL' };
-    }
-    // dm_mac's bodies carry only its keys; so does the save-timeout answer everywhere.
-    if (legacy || body.code === 'SAVE_TIMEOUT' || body.code === 'SAVE_FAILED') delete body.code;
-    void reply.code(status).type('application/json').send(body);
-  });
-
-  // A path that exists but not for this method: 405 with `Allow` (dm_mac answers so), not 404.
-  const routes = new RouteMethods();
-  app.addHook('onRoute', (route) => {
-    routes.add(route.url, route.method, route.config?.legacy === true);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    const allowed = routes.allowed(path);
-    // A route that serves this method and still found nothing (the docs file server lacking a
-    // file) is a 404, not a 405.
-    const servedHere = allowed.methods.indexOf(request.method) >= 0 || (request.method === 'HEAD' && allowed.methods.indexOf('GET') >= 0);
-    if (allowed.methods.length > 0 && !servedHere) {
-      // a GET route answers HEAD too; OPTIONS answers with the list
-      const served = new Set(allowed.methods);
-      if (served.has('GET')) served.add('HEAD');
-      const methods = Array.from(served).sort();
-      void reply.header('allow', Array.from(served.add('OPTIONS')).sort().join(', '));
-      if (request.method === 'OPTIONS') {
-        void reply.code(200).send();
-        return;
-      }
-      const e = errors.methodNotAllowed(request.method, path, methods);
-      void reply.code(405).type('application/json').send(allowed.legacy ? { error: e.message } : { error: e.message, code: e.code });
-      return;
-    }
-    const e = errors.routeNotFound(request.method, path);
-    void reply.code(404).type('application/json').send({ error: e.message, code: e.code });
-  });
-
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'fobgate server',
-        description:
-          'Machine access control: dm_mac-compatible legacy API, fobgate unit sync (HMAC-signed), admin API (Bearer token).',
-        version: '0.1.0',
-      },
-      components: {
-        securitySchemes: { admin: { type: 'http', scheme: 'bearer' } },
-      },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-
-  await app.register(docsRoutes, { services });
-  await app.register(legacyRoutes, { services });
-  await app.register(syncRoutes, { services });
-  await app.register(listRoutes, { services });
-  await app.register(adminRoutes, { services });
-  await app.register(adminLogRoutes, { services });
-  await app.register(adminUsersRoutes, { services });
-  await app.register(adminUnitRoutes, { services });
-  await app.register(adminAdminsRoutes, { services });
-  await app.register(dashboardRoutes, { services });
-  await app.register(slackCommandRoutes, { services });
+  installJsonParser(app);
+  installErrorHandler(app, bodyLimit);
+  installNotFoundHandler(app);
+  await registerRoutes(app, services);
 
   const tick = setInterval(() => core.tick(), deps.tickMs ?? 5000);
   tick.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(tick);
-    core.feed.close();
-    await liveness.close();
-    await tokens.close();
-    await sessionsDoc.close();
-    if (usersSaver) usersSaver.close();
+    await closeServices();
     try {
       await deps.store.close();
     } finally {

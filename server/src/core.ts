@@ -1,6 +1,6 @@
 // The server's services behind the routes: config in memory (users, fob index, machines), the
-// audit path (decision log events -> event log, Slack, metrics), bounded persistence with
-// save-timeout accounting and alerts, machine liveness, and the global list version.
+// audit path (decision log events -> event log, Slack, metrics), persistence within the save
+// budget (delegated to save-budget.ts), machine liveness, and the global list version.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Registry } from 'prom-client';
@@ -18,7 +18,7 @@ import {
   type OopsSource,
   type UnitCommand,
 } from '@fobgate/shared';
-import type { Store, SaveResult, UnitRecord } from './store.js';
+import type { Store, UnitRecord } from './store.js';
 import { realTimer, type SetTimer } from './bounded-save.js';
 import type { EventLog, NewEvent } from './event-log.js';
 import type { Notifier } from './notifier.js';
@@ -27,19 +27,17 @@ import { createTimeoutTracker, type TimeoutTrackerOptions, type TimeoutTracker }
 import { createOfflineMonitor, type OfflineMonitor } from './offline-monitor.js';
 import {
   messagesFor,
-  saveTimeoutMachineText,
-  saveTimeoutFleetText,
   offlineText,
   backOnlineText,
 } from './slack-messages.js';
 import { errors } from './errors.js';
 import { FleetFeed } from './dashboard/fleet-feed.js';
 import { sameJson } from './same-json.js';
+import { SaveBudget } from './save-budget.js';
 
 export type EventSource = StoredEvent['source'];
 
-/** Part of the save budget kept for answering (scheduling, serialising, the network). */
-export const ANSWER_MARGIN_MS = 80;
+export { ANSWER_MARGIN_MS } from './save-budget.js';
 
 export interface AdminOutcome {
   /** True for a fobgate unit: the action waits as a command for its next sync. */
@@ -93,13 +91,13 @@ export class Core {
   readonly metrics: AppMetrics;
   readonly startedAt: number;
   readonly budgetMs: number;
-  private readonly budgetTimer: SetTimer;
   readonly usersPath: string | null;
   readonly tracker: TimeoutTracker;
   readonly monitor: OfflineMonitor;
   /** Fleet change feed (dashboard streams, status board): see dashboard/fleet-feed.ts. */
   readonly feed = new FleetFeed();
-  private readonly fleetWindowMs: number;
+  /** Saves within the request's budget, counting and alerting on timeouts. */
+  private readonly saves: SaveBudget;
   users: UserRecord[] = [];
   machines: MachinesConfig;
   private fobIndex: { [fob: string]: UserRecord } = {};
@@ -118,15 +116,26 @@ export class Core {
     this.clock = o.clock;
     this.notifier = o.notifier;
     this.budgetMs = o.budgetMs;
-    this.budgetTimer = o.budgetTimer ?? realTimer;
     this.usersPath = o.usersPath;
     this.startedAt = o.clock();
     this.machines = o.machines;
     this.machinesLoadedAt = this.startedAt;
     this.setUsers(o.users);
     this.tracker = createTimeoutTracker(o.timeouts);
-    this.fleetWindowMs = o.timeouts?.windowMs ?? 60000;
     this.tracker.restore(this.store.saveTimeouts());
+    this.saves = new SaveBudget({
+      store: this.store,
+      events: this.events,
+      clock: this.clock,
+      notifier: this.notifier,
+      tracker: this.tracker,
+      budgetMs: this.budgetMs,
+      budgetTimer: o.budgetTimer ?? realTimer,
+      fleetWindowMs: o.timeouts?.windowMs ?? 60000,
+      warn: (fields, message) => {
+        if (this.onWarning) this.onWarning(fields, message);
+      },
+    });
     this.monitor = createOfflineMonitor({ offlineAfterMs: o.offlineAfterMs });
     for (const name of this.machines.names) {
       const r = this.store.machine(name);
@@ -308,50 +317,11 @@ export class Core {
   }
 
   /**
-   * Makes the state (and events appended so far) durable within the budget, counted from when
-   * the request arrived (`receivedAt`, performance.now() ms) less a margin for answering, so the
-   * answer leaves within the budget. On a timeout the change stays applied in memory, the timeout
-   * is counted for `m` and the request gets 503.
+   * Makes the state (and events appended so far) durable within the budget counted from
+   * `receivedAt`; a timeout is counted for `m` and answered 503 (see save-budget.ts).
    */
-  async persist(m: MachineConfig | null, adminRoute: boolean, receivedAt?: number): Promise<void> {
-    const elapsed = receivedAt === undefined ? 0 : Math.max(0, performance.now() - receivedAt);
-    const wait = Math.max(0, this.budgetMs - ANSWER_MARGIN_MS - elapsed);
-    let cancel: () => void = () => undefined;
-    const deadline = new Promise<['timeout', 'timeout']>((resolve) => {
-      cancel = this.budgetTimer(() => resolve(['timeout', 'timeout']), wait);
-    });
-    const events: Promise<SaveResult> =
-      this.events.pendingCount > 0
-        ? this.events.flush().then(
-            () => 'saved' as const,
-            () => 'error' as const,
-          )
-        : Promise.resolve('saved' as const);
-    let state: SaveResult;
-    let log: SaveResult;
-    try {
-      [state, log] = await Promise.race([Promise.all([this.store.save(m ? m.name : null), events]), deadline]);
-    } finally {
-      cancel();
-    }
-    if (state === 'saved' && log === 'saved') return;
-    if (state === 'timeout' || log === 'timeout') {
-      if (m) this.saveTimedOut(m);
-      throw errors.saveTimeout(adminRoute);
-    }
-    throw errors.saveFailed(adminRoute);
-  }
-
-  private saveTimedOut(m: MachineConfig): void {
-    const now = this.clock();
-    const rec = this.tracker.record(m.name, now);
-    this.store.setSaveTimeouts(m.name, rec.count);
-    this.store.markDirty(m.name);
-    if (this.onWarning) this.onWarning({ machine: m.name, save_timeouts: rec.count }, `state save timeout on ${m.name}`);
-    if (rec.machineAlert) this.notifier.notify('control', saveTimeoutMachineText(m.display_name, rec.count, this.budgetMs), 'urgent');
-    if (rec.fleetAlert) {
-      this.notifier.notify('control', saveTimeoutFleetText(rec.fleetAlert.length, this.fleetWindowMs / 1000), 'urgent');
-    }
+  persist(m: MachineConfig | null, adminRoute: boolean, receivedAt?: number): Promise<void> {
+    return this.saves.persist(m, adminRoute, receivedAt);
   }
 
   /** A request from machine `m` arrived: liveness, back-online alert. */

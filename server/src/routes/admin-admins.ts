@@ -3,7 +3,7 @@
 // ADMIN_TOKEN does (admin API, dm_mac's admin routes, dashboard sign-in) and names them in the
 // audit log and Slack. Removing an admin revokes the token and signs out their dashboard sessions.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
 import { serverEvent } from '../core.js';
 import { ADMIN_NAME_RE, MAIN_ADMIN } from '../dashboard/admin-tokens.js';

@@ -4,7 +4,7 @@
 // and training follow-up. Every query runs in the event log's reader thread, never on the thread
 // that answers heartbeats.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
 import type { EventQuery, UsageKey, UsageQuery, UsageRow } from '../event-log.js';
 import { errorResponses } from './schemas.js';

@@ -3,7 +3,7 @@
 // and withdraw a pending key after a flash that failed.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UnitKeyStatus, UnitRegistration } from '@fobgate/shared';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { cancelPendingUnit, registerPendingUnit, unitKeyStatus, verifyPendingUnit } from '../unit-keys.js';
 import { errorResponses, machineNameParams } from './schemas.js';
 

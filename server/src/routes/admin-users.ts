@@ -15,7 +15,7 @@ import {
   type UsersReplaceResult,
   type UsersRevision,
 } from '@fobgate/shared';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
 import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
 import { errorResponses } from './schemas.js';

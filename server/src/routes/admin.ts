@@ -7,7 +7,7 @@ import {
   type FleetResponse,
   type FleetRow,
 } from '@fobgate/shared';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { runAdminAction } from '../admin-actions.js';
 import { actorBy } from '../actor.js';
 import { fleetRow } from '../fleet-rows.js';
@@ -58,16 +58,9 @@ const actionBody = {
   },
 } as const;
 
-export async function adminRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, clock, listGuard, auth } = opts.services;
-
-  // Every route of this plugin (an encapsulated context: the hook reaches no other route) needs
-  // the token. Not decided on request.url: the router matches percent-decoded paths, so
-  // /api/%61dmin/... reaches these routes under a url that does not start with /api/admin/.
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    request.admin = auth.require(request);
-  });
-
+/** GET /api/admin/machines: the fleet view. */
+function fleetRoute(app: FastifyInstance, services: AppServices): void {
+  const { core, clock, listGuard } = services;
   app.get(
     '/api/admin/machines',
     {
@@ -94,7 +87,11 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
       return { time: clock(), list_version_latest: latest, machines: rows };
     },
   );
+}
 
+/** Oops / clear and lockout / unlock of one machine (POST sets, DELETE clears). */
+function machineActionRoutes(app: FastifyInstance, services: AppServices): void {
+  const { core } = services;
   const action = (path: string, set: CommandType, clear: CommandType, what: string): void => {
     const schema = (summary: string, withBody: boolean) => ({
       tags,
@@ -126,4 +123,18 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: AppSer
   };
   action('/api/admin/machines/:name/oops', 'oops', 'clear_oops', 'Oops a machine');
   action('/api/admin/machines/:name/lockout', 'lockout', 'unlock', 'Lock a machine out for maintenance');
+}
+
+export async function adminRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
+  const { auth } = opts.services;
+
+  // Every route of this plugin (an encapsulated context: the hook reaches no other route) needs
+  // the token. Not decided on request.url: the router matches percent-decoded paths, so
+  // /api/%61dmin/... reaches these routes under a url that does not start with /api/admin/.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    request.admin = auth.require(request);
+  });
+
+  fleetRoute(app, opts.services);
+  machineActionRoutes(app, opts.services);
 }

@@ -6,7 +6,7 @@
 // security headers (dashboard/headers.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
 import { SESSION_COOKIE, type DashboardSession } from '../dashboard/sessions.js';
 import { SECURITY_HEADERS, setSecurityHeaders } from '../dashboard/headers.js';

@@ -5,7 +5,7 @@
 // digest and signature the (signed) sync answer announced.
 import type { FastifyInstance } from 'fastify';
 import { LIST_PATH, ListRequestSchema, type ListRequest } from '@fobgate/shared';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
 import { takeCounter, unitSignatureCheck } from './unit-auth.js';
 import { errorResponses } from './schemas.js';

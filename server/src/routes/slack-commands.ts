@@ -6,7 +6,7 @@
 // request's response_url. Off (404) unless SLACK_SIGNING_SECRET and SLACK_CONTROL_CHANNEL_ID
 // are set. No Slack SDK: the signature is node:crypto, replies are plain fetch.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
 import { SlackVerifier } from '../slack/verify.js';
 import { SlackCommands, channelRefusal, type SlackUser } from '../slack/commands.js';

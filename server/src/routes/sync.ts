@@ -21,7 +21,7 @@ import {
   type SyncResponse,
   type UnitStateReport,
 } from '@fobgate/shared';
-import type { AppServices } from '../app.js';
+import type { AppServices } from '../services.js';
 import type { Core } from '../core.js';
 import { storedFromLog } from '../core.js';
 import { sameJson } from '../same-json.js';
