@@ -6,6 +6,7 @@
 import { Agent } from 'node:http';
 import { SIGNATURE_HEADER, SYNC_PATH, verifyList, type SyncRequest } from '@fobgate/shared';
 import { hmacHex, sha256Hex } from '../src/auth.js';
+import { idleSyncRequest } from '../test/helpers.js';
 import { cpuSeconds, fmt, header, line, pct, pinSelf, post, share, startCeiling, startFleetServer } from './kit.js';
 
 const UNITS = 200;
@@ -21,30 +22,15 @@ interface Unit {
 
 function request(u: Unit): SyncRequest {
   u.counter++;
-  return {
+  return idleSyncRequest({
     machine: u.machine,
     counter: u.counter,
     fw: 'bench-1.0',
     up: 600000 + u.counter,
-    boot_count: 1,
     list_version: u.listVersion,
     list_digest: u.listDigest,
     command_ack: 0,
-    state: {
-      relay: false,
-      second_relay: false,
-      oopsed: false,
-      locked_out: false,
-      rfid: null,
-      session_fob: null,
-      session_start: 0,
-      look: 'idle',
-      display: 'Please Insert\nRFID Card',
-    },
-    telemetry: { wifi_signal_db: -55, free_vars: 1200, temp_c10: 412 },
-    events: [],
-    dropped_events: 0,
-  };
+  });
 }
 
 /** Every unit syncing in a loop for `seconds`: answers per second and latency percentiles. */

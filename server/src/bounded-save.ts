@@ -125,13 +125,7 @@ export class BoundedSaver<T> {
       return Promise.resolve('error');
     }
     return new Promise<SaveOutcome>((resolve) => {
-      const waiter: Waiter = { settled: false, resolve, cancelTimer: () => {} };
-      this.open.add(waiter);
-      waiter.cancelTimer = this.setTimer(() => {
-        if (waiter.settled) return;
-        this.counters.timeouts++;
-        this.settle(waiter, 'timeout');
-      }, this.budgetMs);
+      const waiter = this.waiter(resolve);
       if (this.writing === null) {
         this.start({ waiters: [waiter], snapshot });
       } else if (this.next === null) {
@@ -153,15 +147,21 @@ export class BoundedSaver<T> {
     const batch = this.next ?? this.writing;
     if (batch === null) return Promise.resolve('saved');
     return new Promise<SaveOutcome>((resolve) => {
-      const waiter: Waiter = { settled: false, resolve, cancelTimer: () => {} };
-      this.open.add(waiter);
-      waiter.cancelTimer = this.setTimer(() => {
-        if (waiter.settled) return;
-        this.counters.timeouts++;
-        this.settle(waiter, 'timeout');
-      }, this.budgetMs);
+      const waiter = this.waiter(resolve);
       batch.waiters.push(waiter);
     });
+  }
+
+  /** A caller's wait: open until its batch settles it, or 'timeout' when its budget runs out. */
+  private waiter(resolve: (o: SaveOutcome) => void): Waiter {
+    const waiter: Waiter = { settled: false, resolve, cancelTimer: () => {} };
+    this.open.add(waiter);
+    waiter.cancelTimer = this.setTimer(() => {
+      if (waiter.settled) return;
+      this.counters.timeouts++;
+      this.settle(waiter, 'timeout');
+    }, this.budgetMs);
+    return waiter;
   }
 
   stats(): SaverStats {

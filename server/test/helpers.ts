@@ -307,6 +307,28 @@ export async function postUpdate(app: FastifyInstance, body: Record<string, unkn
   return app.inject({ method: 'POST', url: '/api/machine/update', payload: body });
 }
 
+/** The sync request of an idle unit (no card, relays off, nothing to report) with these fields. */
+export function idleSyncRequest(fields: Pick<SyncRequest, 'machine' | 'counter' | 'fw' | 'up' | 'list_version' | 'list_digest' | 'command_ack'> & Partial<SyncRequest>): SyncRequest {
+  return {
+    boot_count: 1,
+    state: {
+      relay: false,
+      second_relay: false,
+      oopsed: false,
+      locked_out: false,
+      rfid: null,
+      session_fob: null,
+      session_start: 0,
+      look: 'idle',
+      display: 'Please Insert\nRFID Card',
+    },
+    telemetry: { wifi_signal_db: -55, free_vars: 1200, temp_c10: 412 },
+    events: [],
+    dropped_events: 0,
+    ...fields,
+  };
+}
+
 /** A fobgate unit for the tests: registers, builds and signs sync requests, verifies answers. */
 export class TestUnit {
   key = '';
@@ -327,32 +349,17 @@ export class TestUnit {
 
   request(over: Partial<SyncRequest> = {}): SyncRequest {
     this.counter++;
-    return {
+    return idleSyncRequest({
       machine: this.machine,
       counter: this.counter,
       fw: 'test-1.0',
       up: 60000,
-      boot_count: 1,
       list_version: this.listVersion,
       list_digest: this.listDigest,
       list_inline_max: this.listInlineMax,
       command_ack: this.commandAck,
-      state: {
-        relay: false,
-        second_relay: false,
-        oopsed: false,
-        locked_out: false,
-        rfid: null,
-        session_fob: null,
-        session_start: 0,
-        look: 'idle',
-        display: 'Please Insert\nRFID Card',
-      },
-      telemetry: { wifi_signal_db: -55, free_vars: 1200, temp_c10: 412 },
-      events: [],
-      dropped_events: 0,
       ...over,
-    };
+    });
   }
 
   /** Sends a raw body signed with `key` (default: the unit's). */
