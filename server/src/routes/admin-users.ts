@@ -17,7 +17,8 @@ import {
 } from '@fobgate/shared';
 import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
-import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
+import { ANSWER_MARGIN_MS } from '../save-budget.js';
+import { serverEvent } from '../audit-records.js';
 import { errorResponses } from './schemas.js';
 
 /** Largest users list an admin may PUT (the rest of the API keeps the app's smaller limit). */

@@ -22,8 +22,8 @@ import {
   type UnitStateReport,
 } from '@fobgate/shared';
 import type { AppServices } from '../services.js';
-import type { Core } from '../core.js';
-import { storedFromLog } from '../core.js';
+import type { Core } from '../core-services.js';
+import { storedFromLog } from '../audit-records.js';
 import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
 import { requestSignature, takeCounter, unitSignatureCheck } from './unit-auth.js';
