@@ -1,3 +1,4 @@
+/* eslint max-lines: ['error', 450] -- the safety properties of one function (purity, fail-closed, invariants, source gate), read together */
 // The decision is pure and never throws: inputs are never mutated, garbage fails closed (relays
 // off), and random event sequences keep the safety invariants. Also a source gate: the decision
 // code uses no bitwise operators (Lua target) and no syntax the on-chip interpreter lacks.
