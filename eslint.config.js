@@ -76,12 +76,12 @@ export default tseslint.config(
   },
   {
     // NOT YET SPLIT (issue 12, in progress): each entry goes when its file is split.
-    files: ['device/build/gate.ts', 'device/sim/cli.ts', 'device/sim/espruino-globals.ts', 'server/src/notifier.ts', 'server/test/disk-stall.test.ts', 'server/test/hostile-input.test.ts'],
+    files: ['device/build/gate.ts', 'device/sim/cli.ts', 'device/sim/espruino-globals.ts', 'server/test/disk-stall.test.ts', 'server/test/hostile-input.test.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
   {
     // NOT YET SPLIT (issue 12, in progress): each entry goes when its file is split.
-    files: ['server/src/event-db.ts', 'server/src/notifier.ts', 'shared/src/authlist-list.ts', 'shared/src/decision.ts'],
+    files: ['server/src/event-db.ts', 'shared/src/authlist-list.ts', 'shared/src/decision.ts'],
     rules: { 'max-lines': 'off' },
   },
 );

@@ -15,7 +15,7 @@ import {
 } from './config-loader.js';
 import { Store } from './store.js';
 import { EventLog } from './event-log.js';
-import { createNotifier } from './notifier.js';
+import { createNotifier } from './webhook-notifier.js';
 import { buildApp } from './app.js';
 import { readDashboardSettings } from './dashboard/settings.js';
 import { loggerOptions, readLogSettings } from './logging.js';
