@@ -13,7 +13,7 @@ import type { Store } from './store.js';
 import type { EventLog } from './event-log.js';
 import type { Notifier } from './notifier.js';
 import type { TimeoutTrackerOptions } from './timeout-tracker.js';
-import { ListCache } from './lists.js';
+import { ListCache } from './machine-lists.js';
 import { ListVersionGuard } from './list-versions.js';
 import { UnitDrops } from './unit-drops.js';
 import { UnitBudget, type UnitLimits } from './unit-budget.js';

@@ -333,11 +333,20 @@ function outputsOfClean(machine: DecisionMachine, s: MachineState): Outputs {
 
 // ---------------------------------------------------------------- the decision
 
-/** The working copy of one decision. */
+/**
+ * The working copy of one decision, passed as `st` to each of its steps. The one-letter fields
+ * are deliberate: this code runs on the chip, where Espruino keeps the firmware's source text in
+ * its memory, so every character of a name costs; `st.state` instead of `st.s` made firmware.js
+ * 84 bytes longer, and the firmware sits at the edge of the chip's memory (`npm run build`).
+ */
 interface Step {
+  /** The machine's config. */
   m: DecisionMachine;
+  /** The machine's state being decided (a clean copy: the caller's is never mutated). */
   s: MachineState;
+  /** What the decision logged, in order. */
   log: LogEvent[];
+  /** Epoch ms of the event. */
   now: number;
 }
 
