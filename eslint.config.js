@@ -46,7 +46,15 @@ export default tseslint.config(
     // Tests feed deliberately malformed values (wrong types, missing fields) through typed APIs,
     // and the decision core reads state and events that arrive unvalidated (from flash, a unit
     // or a legacy ESPHome update) and checks every field itself before use.
-    files: ['**/*.test.ts', '**/test/**/*.ts', 'shared/src/decision.ts', 'shared/src/legacy-update.ts'],
+    files: [
+      '**/*.test.ts',
+      '**/test/**/*.ts',
+      'shared/src/decision.ts',
+      'shared/src/decision-subjects.ts',
+      'shared/src/machine-state.ts',
+      'shared/src/machine-outputs.ts',
+      'shared/src/legacy-update.ts',
+    ],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
@@ -81,7 +89,7 @@ export default tseslint.config(
   },
   {
     // NOT YET SPLIT (issue 12, in progress): each entry goes when its file is split.
-    files: ['server/src/event-db.ts', 'shared/src/authlist-list.ts', 'shared/src/decision.ts'],
+    files: ['server/src/event-db.ts'],
     rules: { 'max-lines': 'off' },
   },
 );
