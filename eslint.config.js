@@ -84,7 +84,7 @@ export default tseslint.config(
   },
   {
     // NOT YET SPLIT (issue 12, in progress): each entry goes when its file is split.
-    files: ['device/build/gate.ts', 'device/sim/cli.ts', 'device/sim/espruino-globals.ts', 'server/test/disk-stall.test.ts', 'server/test/hostile-input.test.ts'],
+    files: ['device/sim/cli.ts', 'device/sim/espruino-globals.ts', 'server/test/disk-stall.test.ts', 'server/test/hostile-input.test.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
 );
