@@ -19,7 +19,18 @@ export default tseslint.config(
       // `const self = this` is how a prom-client collect() callback (whose `this` is the metric)
       // or a simulated module's methods reach their owner; any other alias is a mistake.
       '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self'] }],
+      // A function longer than a screen does more than one thing: name its parts. Blank lines and
+      // comments do not count; an IIFE is a module's scope (plain JS for the interpreter), not a
+      // function to split, and its inner functions are still checked.
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
     },
+  },
+  {
+    // A source file over 400 lines holds more than one thing: split it, or say at its top why
+    // it stays whole (`/* eslint max-lines: ['error', N] -- why */`), where a split would hurt
+    // reading more than the length does.
+    files: ['**/src/**/*.ts', '**/src/**/*.js', '**/src/**/*.mjs'],
+    rules: { 'max-lines': ['error', { max: 400 }] },
   },
   {
     files: ['**/*.ts'],
@@ -35,7 +46,15 @@ export default tseslint.config(
     // Tests feed deliberately malformed values (wrong types, missing fields) through typed APIs,
     // and the decision core reads state and events that arrive unvalidated (from flash, a unit
     // or a legacy ESPHome update) and checks every field itself before use.
-    files: ['**/*.test.ts', '**/test/**/*.ts', 'shared/src/decision.ts', 'shared/src/legacy-update.ts'],
+    files: [
+      '**/*.test.ts',
+      '**/test/**/*.ts',
+      'shared/src/decision.ts',
+      'shared/src/decision-subjects.ts',
+      'shared/src/machine-state.ts',
+      'shared/src/machine-outputs.ts',
+      'shared/src/legacy-update.ts',
+    ],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
@@ -48,5 +67,26 @@ export default tseslint.config(
     // Plain JavaScript the interpreter runs as it is: Espruino's globals.
     files: ['device/test/interp/**/*.js'],
     languageOptions: { globals: { E: 'readonly', I2C1: 'readonly', Modules: 'readonly', getTime: 'readonly', print: 'readonly', require: 'readonly' } },
+  },
+  {
+    // The firmware's own files, left as they are for now: the firmware sits at the edge of the
+    // chip's memory (a longer or re-shaped firmware.js has tipped the real interpreter into
+    // LOW_MEMORY before), and its sources belong to the firmware work, which splits them with
+    // the interpreter tier measuring each step. Remove an entry once its file is split.
+    files: ['device/src/unit.ts', 'device/src/sync-client.ts', 'device/src/unit.test.ts'],
+    rules: { 'max-lines': 'off' },
+  },
+  {
+    // Same firmware reason: Unit's constructor wires every driver and policy of the unit (120
+    // lines) and espruinoPlatform builds the chip's HAL object (99 lines) in one scope.
+    files: ['device/src/unit.ts', 'device/src/hal-espruino.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // NOT YET SPLIT (issue 12): functions over 80 lines still to be cut into named parts
+    // (espruinoGlobals builds the simulated interpreter's globals in one 208-line scope; three
+    // hostile-input scenarios of 83-170 lines). Delete an entry when its file is split.
+    files: ['device/sim/espruino-globals.ts', 'server/test/hostile-input.test.ts'],
+    rules: { 'max-lines-per-function': 'off' },
   },
 );

@@ -15,18 +15,6 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORKSPACES = ['shared', 'server', 'device', 'scripts'];
 
-/**
- * Cycles that were already there when this check arrived, each tolerated exactly as it is (the
- * same files, no more) until the change named beside it removes it; any other cycle, or one of
- * these growing, fails. When one is gone the check says so: delete its entry then.
- */
-const KNOWN_CYCLES = [
-  {
-    files: ['server/src/state-migration.ts', 'server/src/store.ts'],
-    why: "state-migration.ts imports store.ts's document types; they belong in a module of their own (store layout work)",
-  },
-];
-
 function tsFiles(dir, acc) {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
@@ -151,23 +139,16 @@ export function importGraph(rootDir, dirs) {
 function main() {
   const { graph, files, edges } = importGraph(root, WORKSPACES);
   const rel = (f) => relative(root, f).split(sep).join('/');
-  const cycles = cyclesOf(graph).map((comp) => ({ comp, files: comp.map(rel).sort() }));
-  const same = (a, b) => a.length === b.length && a.every((f, i) => f === b[i]);
-  const known = (c) => KNOWN_CYCLES.find((k) => same(k.files.slice().sort(), c.files));
+  const cycles = cyclesOf(graph).map((comp) => ({ comp }));
   const describe = (c) => {
     const path = pathThrough(graph, c.comp);
     const text = path.map((p, i) => (i === 0 ? rel(p.file) : (p.typeOnly ? ' -(type)-> ' : ' -> ') + rel(p.file))).join('');
     const more = c.comp.length - (path.length - 1);
     return `${c.comp.length} files: ${text}${more > 0 ? ` (+${more} more files in the same cycle)` : ''}`;
   };
-  const fresh = cycles.filter((c) => !known(c));
-  const tolerated = cycles.filter((c) => known(c));
-  const gone = KNOWN_CYCLES.filter((k) => !cycles.some((c) => same(k.files.slice().sort(), c.files)));
-  console.log(`import cycles: ${fresh.length === 0 ? 'none new' : fresh.length + ' new'}, ${tolerated.length} known (${files} files, ${edges} imports)`);
-  for (const c of fresh) console.log(`  NEW ${describe(c)}`);
-  for (const c of tolerated) console.log(`  known ${describe(c)}: ${known(c).why}`);
-  for (const k of gone) console.log(`  gone: the known cycle through ${k.files[0]} no longer exists: delete it from KNOWN_CYCLES in tools/import-cycles.mjs`);
-  return fresh.length === 0 ? 0 : 1;
+  console.log(`import cycles: ${cycles.length === 0 ? 'none' : cycles.length} (${files} files, ${edges} imports)`);
+  for (const c of cycles) console.log(`  CYCLE ${describe(c)}`);
+  return cycles.length === 0 ? 0 : 1;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.exit(main());

@@ -72,7 +72,7 @@ async function step(label, cmd, args) {
   if (r.code === 0) {
     stepsOk++;
     console.log(`ok   ${label}`);
-    const report = r.out.split('\n').filter((l) => /^(size|gate|budget|chip types|import cycles|known|gone)/i.test(l.trim()));
+    const report = r.out.split('\n').filter((l) => /^(size|gate|budget|chip types|import cycles|cycle )/i.test(l.trim()));
     for (const l of report) console.log(`     ${l.trim()}`);
   } else {
     stepFailures.push(label);

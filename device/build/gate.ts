@@ -120,22 +120,139 @@ export interface GateOptions {
   builtins: string[];
 }
 
+type Report = (n: Node, token: string, reason: string) => void;
+
+/** A reference to a banned global or an unsupported TypeScript helper (property names are not references). */
+function identifierIssue(n: Node, parent: Node | null, key: string, report: Report): void {
+    const name = n.name as string;
+    // property names (a.Map, {Map: 1}) are not references to the global
+    const isPropName =
+      parent !== null &&
+      ((parent.type === 'MemberExpression' && key === 'property' && !parent.computed) ||
+        (parent.type === 'Property' && key === 'key' && !parent.computed));
+    if (!isPropName) {
+      if (Object.prototype.hasOwnProperty.call(BANNED_GLOBALS, name)) report(n, name, BANNED_GLOBALS[name]);
+      else if (Object.prototype.hasOwnProperty.call(UNSUPPORTED_HELPERS, name)) {
+        report(n, name, 'TypeScript helper ' + name + ' comes from ' + UNSUPPORTED_HELPERS[name] + ', which Espruino cannot run');
+      }
+    }
+}
+
+/** Banned members (Math, Number, X.prototype, Object.prototype.X) and banned methods. */
+function memberIssue(n: Node, report: Report): void {
+    const obj = n.object as Node;
+    const prop = propName(n);
+    if (prop !== null) {
+      if (obj.type === 'Identifier') {
+        const o = obj.name as string;
+        const banned = Object.prototype.hasOwnProperty.call(BANNED_MEMBERS, o) ? BANNED_MEMBERS[o] : null;
+        if (banned && Object.prototype.hasOwnProperty.call(banned, prop)) report(n, o + '.' + prop, banned[prop]);
+        else if (o === 'Math' && ESPRUINO_MATH.indexOf(prop) < 0) {
+          report(n, 'Math.' + prop, 'Math.' + prop + ' is not available (Espruino\'s Math has only ' + ESPRUINO_MATH.join(', ') + ')');
+        } else if (o === 'Number' && prop !== 'prototype' && ESPRUINO_NUMBER_STATICS.indexOf(prop) < 0) {
+          report(n, 'Number.' + prop, 'Number.' + prop + ' is not available (Espruino\'s Number has only ' + ESPRUINO_NUMBER_STATICS.join(', ') + '; use the globals isFinite/isNaN/parseInt)');
+        }
+        if (prop === 'prototype' && PROTOTYPE_BANNED.indexOf(o) >= 0) {
+          report(n, o + '.prototype', 'reading a method through ' + o + '.prototype gives undefined on Espruino (only Object.prototype works); call it on an instance, e.g. [].slice.call(x)');
+        }
+      }
+      // Object.prototype.X where only hasOwnProperty and toString are readable
+      if (obj.type === 'MemberExpression' && propName(obj) === 'prototype' && (obj.object as Node).type === 'Identifier' &&
+        (obj.object as Node).name === 'Object' && OBJECT_PROTOTYPE_READABLE.indexOf(prop) < 0) {
+        report(n, 'Object.prototype.' + prop, 'only Object.prototype.hasOwnProperty and .toString can be read through the prototype on Espruino');
+      }
+      if (Object.prototype.hasOwnProperty.call(BANNED_METHODS, prop)) report(n.property as Node, '.' + prop, BANNED_METHODS[prop]);
+    }
+}
+
+/** require() of a module no board has built in. */
+function requireIssue(n: Node, builtins: string[], report: Report): void {
+    const callee = n.callee as Node;
+    if (callee.type === 'Identifier' && callee.name === 'require') {
+      const arg = (n.arguments as Node[])[0];
+      if (arg && arg.type === 'Literal' && typeof arg.value === 'string') {
+        if (builtins.indexOf(arg.value) < 0) {
+          report(n, 'require("' + arg.value + '")', 'not a built-in module of any board in device/board/: bundle it instead');
+        }
+      }
+    }
+}
+
+/** Assigning to .length (a constant on Espruino 2v29). */
+function lengthAssignIssue(n: Node, report: Report): void {
+    // `arr.length = 0` (or --, +=) throws "Assignment to a constant" in Espruino 2v29
+    const target = (n.type === 'AssignmentExpression' ? n.left : n.argument) as Node;
+    if (target.type === 'MemberExpression' && propName(target) === 'length') {
+      report(target, '.length' + (n.type === 'AssignmentExpression' ? ' ' + (n.operator as string) : (n.operator as string)), 'assigning to .length throws "Assignment to a constant" on Espruino 2v29: empty an array with splice(0) or make a new one');
+    }
+}
+
+/** A function declared after other statements of its block (Espruino does not hoist). */
+function hoistIssue(n: Node, report: Report): void {
+    const list = (n.type === 'SwitchCase' ? n.consequent : n.body) as Node[];
+    let seenOther = false;
+    for (const s of list) {
+      if (s.type === 'FunctionDeclaration') {
+        if (seenOther) report(s, 'function ' + (s.id as Node).name, 'function declared after other statements (Espruino does not hoist)');
+      } else if (!(s.type === 'ExpressionStatement' && typeof s.directive === 'string')) seenOther = true;
+    }
+}
+
+/** The issues of one node (its children are visited by the caller). */
+function nodeIssues(n: Node, parent: Node | null, key: string, opts: GateOptions, report: Report): void {
+  switch (n.type) {
+    case 'Identifier':
+      identifierIssue(n, parent, key, report);
+      break;
+    case 'MemberExpression':
+      memberIssue(n, report);
+      break;
+    case 'CallExpression':
+      requireIssue(n, opts.builtins, report);
+      break;
+    case 'AssignmentExpression':
+    case 'UpdateExpression':
+      lengthAssignIssue(n, report);
+      break;
+    case 'LabeledStatement':
+      report(n, (n.label as Node).name + ':', 'labels are not supported by Espruino');
+      break;
+    case 'ArrayExpression': {
+      const els = n.elements as Array<Node | null>;
+      if (els.some((e) => e === null)) report(n, '[ , ]', 'array literal with a hole (a SyntaxError in a skipped switch case on Espruino)');
+      break;
+    }
+    case 'Program':
+    case 'BlockStatement':
+    case 'SwitchCase':
+      hoistIssue(n, report);
+      break;
+    default:
+      break;
+  }
+}
+
+/** A parse error as the one issue of code that is not ES5. */
+function parseIssue(code: string, e: unknown): GateIssue {
+  const err = e as { message: string; loc?: { line: number; column: number }; pos?: number };
+  const line = err.loc ? err.loc.line : 0;
+  const column = err.loc ? err.loc.column + 1 : 0;
+  const pos = typeof err.pos === 'number' ? err.pos : 0;
+  return {
+    line: line,
+    column: column,
+    token: code.slice(pos, pos + 20).split('\n')[0],
+    reason: 'not ECMAScript 5: ' + err.message.replace(/\s*\(\d+:\d+\)$/, ''),
+  };
+}
+
 /** Checks ES5 syntax and banned APIs; an empty list means the code passes. */
 export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
   let ast: Node;
   try {
     ast = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script', locations: true }) as unknown as Node;
   } catch (e) {
-    const err = e as { message: string; loc?: { line: number; column: number }; pos?: number };
-    const line = err.loc ? err.loc.line : 0;
-    const column = err.loc ? err.loc.column + 1 : 0;
-    const pos = typeof err.pos === 'number' ? err.pos : 0;
-    return [{
-      line: line,
-      column: column,
-      token: code.slice(pos, pos + 20).split('\n')[0],
-      reason: 'not ECMAScript 5: ' + err.message.replace(/\s*\(\d+:\d+\)$/, ''),
-    }];
+    return [parseIssue(code, e)];
   }
   const issues: GateIssue[] = [];
   // The interpreter's strings are 8-bit: source text must be ASCII (escape anything else).
@@ -144,105 +261,19 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
     const m = /[\u0080-\uffff]/.exec(lines[i]);
     if (m) issues.push({ line: i + 1, column: m.index + 1, token: m[0], reason: 'non-ASCII character (write it as \\uXXXX)' });
   }
-  function report(n: Node, token: string, reason: string): void {
+  const report: Report = (n, token, reason) => {
     const at = n.loc ? n.loc.start : { line: 0, column: 0 };
     issues.push({ line: at.line, column: at.column + 1, token: token, reason: reason });
-  }
-
-  function visit(n: Node, parent: Node | null, key: string): void {
-    switch (n.type) {
-      case 'Identifier': {
-        const name = n.name as string;
-        // property names (a.Map, {Map: 1}) are not references to the global
-        const isPropName =
-          parent !== null &&
-          ((parent.type === 'MemberExpression' && key === 'property' && !parent.computed) ||
-            (parent.type === 'Property' && key === 'key' && !parent.computed));
-        if (!isPropName) {
-          if (Object.prototype.hasOwnProperty.call(BANNED_GLOBALS, name)) report(n, name, BANNED_GLOBALS[name]);
-          else if (Object.prototype.hasOwnProperty.call(UNSUPPORTED_HELPERS, name)) {
-            report(n, name, 'TypeScript helper ' + name + ' comes from ' + UNSUPPORTED_HELPERS[name] + ', which Espruino cannot run');
-          }
-        }
-        break;
-      }
-      case 'MemberExpression': {
-        const obj = n.object as Node;
-        const prop = propName(n);
-        if (prop !== null) {
-          if (obj.type === 'Identifier') {
-            const o = obj.name as string;
-            const banned = Object.prototype.hasOwnProperty.call(BANNED_MEMBERS, o) ? BANNED_MEMBERS[o] : null;
-            if (banned && Object.prototype.hasOwnProperty.call(banned, prop)) report(n, o + '.' + prop, banned[prop]);
-            else if (o === 'Math' && ESPRUINO_MATH.indexOf(prop) < 0) {
-              report(n, 'Math.' + prop, 'Math.' + prop + ' is not available (Espruino\'s Math has only ' + ESPRUINO_MATH.join(', ') + ')');
-            } else if (o === 'Number' && prop !== 'prototype' && ESPRUINO_NUMBER_STATICS.indexOf(prop) < 0) {
-              report(n, 'Number.' + prop, 'Number.' + prop + ' is not available (Espruino\'s Number has only ' + ESPRUINO_NUMBER_STATICS.join(', ') + '; use the globals isFinite/isNaN/parseInt)');
-            }
-            if (prop === 'prototype' && PROTOTYPE_BANNED.indexOf(o) >= 0) {
-              report(n, o + '.prototype', 'reading a method through ' + o + '.prototype gives undefined on Espruino (only Object.prototype works); call it on an instance, e.g. [].slice.call(x)');
-            }
-          }
-          // Object.prototype.X where only hasOwnProperty and toString are readable
-          if (obj.type === 'MemberExpression' && propName(obj) === 'prototype' && (obj.object as Node).type === 'Identifier' &&
-            (obj.object as Node).name === 'Object' && OBJECT_PROTOTYPE_READABLE.indexOf(prop) < 0) {
-            report(n, 'Object.prototype.' + prop, 'only Object.prototype.hasOwnProperty and .toString can be read through the prototype on Espruino');
-          }
-          if (Object.prototype.hasOwnProperty.call(BANNED_METHODS, prop)) report(n.property as Node, '.' + prop, BANNED_METHODS[prop]);
-        }
-        break;
-      }
-      case 'CallExpression': {
-        const callee = n.callee as Node;
-        if (callee.type === 'Identifier' && callee.name === 'require') {
-          const arg = (n.arguments as Node[])[0];
-          if (arg && arg.type === 'Literal' && typeof arg.value === 'string') {
-            if (opts.builtins.indexOf(arg.value) < 0) {
-              report(n, 'require("' + arg.value + '")', 'not a built-in module of any board in device/board/: bundle it instead');
-            }
-          }
-        }
-        break;
-      }
-      case 'AssignmentExpression':
-      case 'UpdateExpression': {
-        // `arr.length = 0` (or --, +=) throws "Assignment to a constant" in Espruino 2v29
-        const target = (n.type === 'AssignmentExpression' ? n.left : n.argument) as Node;
-        if (target.type === 'MemberExpression' && propName(target) === 'length') {
-          report(target, '.length' + (n.type === 'AssignmentExpression' ? ' ' + (n.operator as string) : (n.operator as string)), 'assigning to .length throws "Assignment to a constant" on Espruino 2v29: empty an array with splice(0) or make a new one');
-        }
-        break;
-      }
-      case 'LabeledStatement':
-        report(n, (n.label as Node).name + ':', 'labels are not supported by Espruino');
-        break;
-      case 'ArrayExpression': {
-        const els = n.elements as Array<Node | null>;
-        if (els.some((e) => e === null)) report(n, '[ , ]', 'array literal with a hole (a SyntaxError in a skipped switch case on Espruino)');
-        break;
-      }
-      case 'Program':
-      case 'BlockStatement':
-      case 'SwitchCase': {
-        const list = (n.type === 'SwitchCase' ? n.consequent : n.body) as Node[];
-        let seenOther = false;
-        for (const s of list) {
-          if (s.type === 'FunctionDeclaration') {
-            if (seenOther) report(s, 'function ' + (s.id as Node).name, 'function declared after other statements (Espruino does not hoist)');
-          } else if (!(s.type === 'ExpressionStatement' && typeof s.directive === 'string')) seenOther = true;
-        }
-        break;
-      }
-      default:
-        break;
-    }
+  };
+  const visit = (n: Node, parent: Node | null, key: string): void => {
+    nodeIssues(n, parent, key, opts, report);
     for (const k of Object.keys(n)) {
       if (k === 'loc' || k === 'type') continue;
       const v = n[k];
       if (isNode(v)) visit(v, n, k);
       else if (Array.isArray(v)) for (const c of v) if (isNode(c)) visit(c, n, k);
     }
-  }
+  };
   visit(ast, null, '');
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
   return issues;

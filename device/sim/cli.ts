@@ -135,34 +135,14 @@ export function renderUnit(unit: UnitSim, machine: string, color: boolean): stri
   ].join('\n');
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
-  const parsed = parseArgs(argv, cwd);
-  if (!parsed.ok) {
-    process.stderr.write((parsed.error ? 'sim: ' + parsed.error + '\n' : '') + USAGE + '\n');
-    return parsed.error ? 2 : 0;
-  }
-  const o = parsed.value;
-  const token = env.ADMIN_TOKEN;
-  if (o.register && !token) {
-    process.stderr.write('sim: --register needs ADMIN_TOKEN in the environment\n');
-    return 2;
-  }
-  try {
-    ensureFirmware();
-  } catch (e) {
-    process.stderr.write('sim: ' + (e as Error).message + '\n');
-    return 1;
-  }
-  mkdirSync(dirname(o.flash), { recursive: true, mode: 0o700 }); // the flash file holds the unit key
-  const unit = new UnitSim({ storagePath: o.flash, profile: o.profile });
-  if (o.erase) unit.storage.eraseAll();
+/** The unit's key: a new registration, --key, or the one its flash holds for this machine and server; else the exit code. */
+async function unitKey(o: CliOptions, unit: UnitSim, token: string | undefined): Promise<string | number> {
   let key = o.key;
   if (o.register) {
     try {
       key = await register(o, token!);
     } catch (e) {
       process.stderr.write('sim: ' + (e as Error).message + '\n');
-      unit.close();
       return 1;
     }
   }
@@ -177,30 +157,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
   }
   if (!key) {
     process.stderr.write('sim: no key for ' + o.machine + ': give --key, or --register with ADMIN_TOKEN set\n');
-    unit.close();
     return 2;
   }
-  unit.flash({
-    config: {
-      machine: o.machine,
-      server_url: o.server,
-      key,
-      wifi: o.profile === 'esp32' ? { ssid: 'simulated', password: 'simulated' } : null,
-      profile: o.profile,
-      pins: {},
-      i2c_address: 0x27,
-      sync_interval_s: 5,
-    },
-  });
-  const fobs = await presets(o, token);
-  const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
-  unit.boot();
-  unit.clock.startRealTime(10);
+  return key;
+}
 
+/** The running unit on the terminal: its screen redrawn, fobs typed in (or piped), until q. */
+function interact(unit: UnitSim, machine: string, fobs: Preset[], tty: boolean): Promise<number> {
   let last = '';
   let typed = '';
   const draw = (force: boolean): void => {
-    const screen = renderUnit(unit, o.machine, tty);
+    const screen = renderUnit(unit, machine, tty);
     const keys = fobs.length ? '\npresets: ' + fobs.map((f, i) => i + 1 + '=' + f.name).join('  ') : '';
     const out = screen + keys + '\n' + (tty ? '> ' + typed : '');
     if (!force && out === last) return;
@@ -219,7 +186,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     })();
   };
 
-  return await new Promise<number>((done) => {
+  return new Promise<number>((done) => {
     const quit = (): void => {
       clearInterval(drawTimer);
       if (tty) process.stdin.setRawMode(false);
@@ -265,6 +232,52 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     }
     draw(true);
   });
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  const parsed = parseArgs(argv, cwd);
+  if (!parsed.ok) {
+    process.stderr.write((parsed.error ? 'sim: ' + parsed.error + '\n' : '') + USAGE + '\n');
+    return parsed.error ? 2 : 0;
+  }
+  const o = parsed.value;
+  const token = env.ADMIN_TOKEN;
+  if (o.register && !token) {
+    process.stderr.write('sim: --register needs ADMIN_TOKEN in the environment\n');
+    return 2;
+  }
+  try {
+    ensureFirmware();
+  } catch (e) {
+    process.stderr.write('sim: ' + (e as Error).message + '\n');
+    return 1;
+  }
+  mkdirSync(dirname(o.flash), { recursive: true, mode: 0o700 }); // the flash file holds the unit key
+  const unit = new UnitSim({ storagePath: o.flash, profile: o.profile });
+  if (o.erase) unit.storage.eraseAll();
+  const key = await unitKey(o, unit, token);
+  if (typeof key === 'number') {
+    unit.close();
+    return key;
+  }
+  unit.flash({
+    config: {
+      machine: o.machine,
+      server_url: o.server,
+      key,
+      wifi: o.profile === 'esp32' ? { ssid: 'simulated', password: 'simulated' } : null,
+      profile: o.profile,
+      pins: {},
+      i2c_address: 0x27,
+      sync_interval_s: 5,
+    },
+  });
+  const fobs = await presets(o, token);
+  const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
+  unit.boot();
+  unit.clock.startRealTime(10);
+
+  return interact(unit, o.machine, fobs, tty);
 }
 
 const invokedDirectly = process.argv[1] && existsSync(process.argv[1]) && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

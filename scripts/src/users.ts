@@ -95,6 +95,66 @@ export function pickup(f: FleetResponse, version: number): { lines: string[]; wa
 
 type Client = NonNullable<ReturnType<typeof clientFrom>>;
 
+/** The subcommand and its argument, or what is wrong with them (a usage message). */
+function commandOf(positionals: string[]): { cmd: 'import' | 'history' | 'rollback'; arg: string | undefined; revision: number | null } | string {
+  const [cmd, arg, extra] = positionals;
+  if (cmd === 'import') {
+    if (!arg || extra !== undefined) return 'expected "import <file>"';
+    return { cmd, arg, revision: null };
+  }
+  if (cmd === 'history') {
+    if (arg !== undefined) return '"history" takes no argument';
+    return { cmd, arg, revision: null };
+  }
+  if (cmd === 'rollback') {
+    if (extra !== undefined) return 'expected "rollback [revision]"';
+    if (arg === undefined) return { cmd, arg, revision: null };
+    if (!/^[1-9][0-9]{0,8}$/.test(arg)) return `revision must be a whole number (see "users -- history"), got "${arg}"`;
+    return { cmd, arg, revision: Number(arg) };
+  }
+  return 'expected "import <file>", "history" or "rollback [revision]"';
+}
+
+/** The members file, read and checked here (nothing is sent when it has a problem): the members, or the exit code. */
+function readImport(file: string, io: Io): UserRecord[] | number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    io.err(`users: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    return EXIT.USAGE;
+  }
+  const read = readMembers(text, file);
+  for (const w of read.warnings) io.err(`warning: ${w}`);
+  if (!read.users) {
+    for (const e of read.errors) io.err(`error: ${e}`);
+    io.err(`users: ${read.errors.length} problem(s) in ${file}; nothing was sent to the server`);
+    return EXIT.FAILED;
+  }
+  io.out(`${file}: ${read.users.length} members, valid`);
+  return read.users;
+}
+
+/** Which units hold the new list version; with `wait`, until every online unit does (or the timeout). */
+async function reportPickup(client: Client, version: number, wait: boolean, timeoutS: number, intervalS: number, io: Io): Promise<number> {
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const p = pickup(await client.fleet(), version);
+    if (!wait || p.waiting.length === 0) {
+      for (const l of p.lines) io.out(l);
+      if (wait) io.out('Every online unit holds the new list.');
+      return EXIT.OK;
+    }
+    if (Date.now() >= deadline) {
+      for (const l of p.lines) io.out(l);
+      io.err(`users: after ${timeoutS} s, ${p.waiting.length} online unit(s) still do not hold v${version}: ${p.waiting.join(', ')}`);
+      return EXIT.TIMEOUT;
+    }
+    io.err(`waiting for ${p.waiting.length} unit(s): ${p.waiting.join(', ')}`);
+    await new Promise((r) => setTimeout(r, intervalS * 1000));
+  }
+}
+
 export async function usersMain(argv: string[], io: Io = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let args;
   try {
@@ -107,25 +167,12 @@ export async function usersMain(argv: string[], io: Io = consoleIo, env: NodeJS.
     io.out(USERS_HELP);
     return EXIT.OK;
   }
-  const [cmd, arg, extra] = args.positionals;
-  const usage = (msg: string) => {
-    io.err(`users: ${msg} (see --help)`);
+  const command = commandOf(args.positionals);
+  if (typeof command === 'string') {
+    io.err(`users: ${command} (see --help)`);
     return EXIT.USAGE;
-  };
-  let revision: number | null = null;
-  if (cmd === 'import') {
-    if (!arg || extra !== undefined) return usage('expected "import <file>"');
-  } else if (cmd === 'history') {
-    if (arg !== undefined) return usage('"history" takes no argument');
-  } else if (cmd === 'rollback') {
-    if (extra !== undefined) return usage('expected "rollback [revision]"');
-    if (arg !== undefined) {
-      if (!/^[1-9][0-9]{0,8}$/.test(arg)) return usage(`revision must be a whole number (see "users -- history"), got "${arg}"`);
-      revision = Number(arg);
-    }
-  } else {
-    return usage('expected "import <file>", "history" or "rollback [revision]"');
   }
+  const { cmd, arg, revision } = command;
   let timeoutS: number;
   let intervalS: number;
   try {
@@ -137,22 +184,9 @@ export async function usersMain(argv: string[], io: Io = consoleIo, env: NodeJS.
   }
   let members: UserRecord[] | null = null;
   if (cmd === 'import') {
-    let text: string;
-    try {
-      text = readFileSync(arg, 'utf8');
-    } catch (e) {
-      io.err(`users: cannot read ${arg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-      return EXIT.USAGE;
-    }
-    const read = readMembers(text, arg);
-    for (const w of read.warnings) io.err(`warning: ${w}`);
-    if (!read.users) {
-      for (const e of read.errors) io.err(`error: ${e}`);
-      io.err(`users: ${read.errors.length} problem(s) in ${arg}; nothing was sent to the server`);
-      return EXIT.FAILED;
-    }
-    members = read.users;
-    io.out(`${arg}: ${members.length} members, valid`);
+    const read = readImport(arg!, io);
+    if (typeof read === 'number') return read;
+    members = read;
   }
   const client = clientFrom(str(args, 'server'), str(args, 'token'), env);
   if (!client) {
@@ -185,22 +219,7 @@ export async function usersMain(argv: string[], io: Io = consoleIo, env: NodeJS.
       io.out(`The previous members list is kept as revision ${result.previous_revision} (undo: npm run users -- rollback ${result.previous_revision}).`);
     }
     io.out(`New authorization list version: ${result.version}`);
-    const deadline = Date.now() + timeoutS * 1000;
-    for (;;) {
-      const p = pickup(await client.fleet(), result.version);
-      if (!args.flags.wait || p.waiting.length === 0) {
-        for (const l of p.lines) io.out(l);
-        if (args.flags.wait) io.out('Every online unit holds the new list.');
-        return EXIT.OK;
-      }
-      if (Date.now() >= deadline) {
-        for (const l of p.lines) io.out(l);
-        io.err(`users: after ${timeoutS} s, ${p.waiting.length} online unit(s) still do not hold v${result.version}: ${p.waiting.join(', ')}`);
-        return EXIT.TIMEOUT;
-      }
-      io.err(`waiting for ${p.waiting.length} unit(s): ${p.waiting.join(', ')}`);
-      await new Promise((r) => setTimeout(r, intervalS * 1000));
-    }
+    return await reportPickup(client, result.version, args.flags.wait === true, timeoutS, intervalS, io);
   } catch (e) {
     if (e instanceof AdminError) {
       io.err(`users: ${e.message}`);

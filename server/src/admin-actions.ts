@@ -2,7 +2,7 @@
 // the dashboard (through the admin API), Slack commands and buttons. The action is applied (or
 // queued for a fobgate unit) and made durable within the budget like any admin request.
 import type { CommandType, MachineConfig, OopsSource } from '@fobgate/shared';
-import type { Core } from './core.js';
+import type { Core } from './core-services.js';
 
 export interface ActionResult {
   success: true;

@@ -286,4 +286,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 // package name).
 export { Store } from './store.js';
 export { EventLog } from './event-log.js';
-export { createNotifier } from './notifier.js';
+export { createNotifier } from './webhook-notifier.js';

@@ -5,6 +5,7 @@
 // main thread at start-up for the schema and the id to continue from), never on a request path.
 import Database from 'better-sqlite3';
 import type { StoredEvent, StoredSession } from '@fobgate/shared';
+import type { EventQuery, Page, UsageQuery, UsageRow } from './event-queries.js';
 
 type DB = Database.Database;
 
@@ -61,56 +62,8 @@ CREATE TABLE IF NOT EXISTS usage_monthly (
 CREATE TABLE IF NOT EXISTS last_event (machine TEXT PRIMARY KEY, event_id INTEGER NOT NULL);
 `;
 
-export type NewEvent = Omit<StoredEvent, 'id'>;
-
-export interface EventQuery {
-  machine?: string;
-  /** account_id, fob code or full name (case-insensitive). */
-  member?: string;
-  /** Epoch ms, inclusive: events by time, sessions by start. */
-  from?: number;
-  to?: number;
-  /** Page size (newest first). */
-  limit?: number;
-  /** Keyset cursor: only rows strictly older than this (time, id) pair (the previous page's `next`). */
-  before?: { at: number; id: number };
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Cursor of the next (older) page, or null when this one was the last. */
-  next: { at: number; id: number } | null;
-}
-
-export interface UsageQuery {
-  /** YYYY-MM, inclusive. */
-  fromMonth?: string;
-  toMonth?: string;
-  machine?: string;
-  /** account id or full name (case-insensitive). */
-  member?: string;
-  /** Rows after this one in the report's order (the previous page's last row). */
-  after?: UsageKey;
-  /** Most rows answered (default 100,000). */
-  limit?: number;
-}
-
-/** A row's place in the usage report's order: month, name (any case), account id, machine. */
-export interface UsageKey {
-  month: string;
-  full_name: string;
-  account_id: string;
-  machine: string;
-}
-
-export interface UsageRow {
-  month: string;
-  machine: string;
-  account_id: string;
-  full_name: string;
-  sessions: number;
-  total_ms: number;
-}
+// The query and row shapes live in event-queries.ts; re-exported for the log's users.
+export type { NewEvent, EventQuery, Page, UsageQuery, UsageKey, UsageRow } from './event-queries.js';
 
 /** Pages written to the WAL before it is checkpointed into the database (SQLite's default). */
 export const WAL_CHECKPOINT_PAGES = 1000;

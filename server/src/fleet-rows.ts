@@ -2,7 +2,7 @@
 // dashboard show it: built from the configured machine, its mirrored record, its unit, its
 // liveness and its last audit event.
 import { outputsOf, type FleetRow, type StoredEvent } from '@fobgate/shared';
-import type { Core } from './core.js';
+import type { Core } from './core-services.js';
 
 /** "session start by Ada Maker [authorized]" */
 export function summaryOf(e: StoredEvent): string {

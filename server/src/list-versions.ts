@@ -16,8 +16,8 @@
 // unrecognised reports are audited and alerted at most once per machine per interval.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MachineConfig } from '@fobgate/shared';
-import type { Core } from './core.js';
-import { serverEvent } from './core.js';
+import type { Core } from './core-services.js';
+import { serverEvent } from './audit-records.js';
 import { listRecoveredText, listUnrecognizedText } from './slack-messages.js';
 
 /** Clock versions count seconds from here (2^31-1 seconds later is the year 2088). */

@@ -15,7 +15,7 @@ import {
 } from './config-loader.js';
 import { Store } from './store.js';
 import { EventLog } from './event-log.js';
-import { createNotifier } from './notifier.js';
+import { createNotifier } from './webhook-notifier.js';
 import { buildApp } from './app.js';
 import { readDashboardSettings } from './dashboard/settings.js';
 import { loggerOptions, readLogSettings } from './logging.js';
@@ -26,10 +26,8 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-async function main(env: Env, cwd: string): Promise<void> {
-  // Everything this process creates (state, users.json and its history, the event store, their
-  // temp and journal files) is for its own user only, whatever umask it was started with.
-  process.umask(PRIVATE_UMASK);
+/** Settings, data folder and config files, each checked (a problem stops start-up, exit 1). */
+function loadStartup(env: Env, cwd: string) {
   const settings = readSettings(env);
   if (!settings.ok) fail(settings.message);
   const logging = readLogSettings(env, process.argv.slice(2), process.stdout.isTTY === true);
@@ -50,9 +48,64 @@ async function main(env: Env, cwd: string): Promise<void> {
   if (!users.ok) fail(users.message);
   const token = loadAdminToken(env, paths.tokenPath);
   if (!token.ok) fail(token.message);
-  const s = settings.value;
   const dash = readDashboardSettings(env);
   if (!dash.ok) fail(dash.message);
+  return { s: settings.value, logging: logging.value, paths, created, secured, machinesLabel, usersLabel, machines, users, token: token.value, dash: dash.value };
+}
+
+type Startup = ReturnType<typeof loadStartup>;
+
+/** What the server runs with, printed once it listens (never the admin token itself). */
+function printBanner(address: string, st: Startup, cwd: string, out: (line: string) => void): void {
+  const { s, paths, created, secured, machinesLabel, usersLabel, machines, users, token, dash } = st;
+  out(`fobgate server listening on ${address}`);
+  out(`  dashboard:    ${address}/ (sign in with the admin token)`);
+  if (dash.dashboard.board !== 'off') out(`  status board: ${address}/board`);
+  out(`  API docs:     ${address}/docs`);
+  for (const f of created) out(`  created example config ${displayPath(f, cwd)} (edit it, then restart)`);
+  out(`  machines:     ${machinesLabel} (${machines.value.names.length} machines)`);
+  out(`  users:        ${usersLabel} (${users.value.length} users)`);
+  out(`  state:        ${displayPath(paths.stateDir, cwd)}`);
+  // The token itself is never printed (console output ends up in journals and CI logs).
+  const tokenFile = displayPath(paths.tokenPath, cwd);
+  if (token.source === 'env') out('  admin token:  from ADMIN_TOKEN');
+  else if (token.source === 'generated') out(`  admin token:  new, written to ${tokenFile} (only your user can read it; the tools read it there)`);
+  else out(`  admin token:  in ${tokenFile} (set ADMIN_TOKEN to choose your own)`);
+  for (const p of secured.tightened) out(`  made private: ${displayPath(p, cwd)} was readable by other users`);
+  for (const p of secured.failed) out(`  warning: ${displayPath(p, cwd)} is readable by other users and cannot be changed by this user`);
+  for (const w of machines.warnings.concat(users.warnings)) out(`  warning: ${w}`);
+  if (!s.slackControlUrl && !s.slackOopsUrl) out('  Slack:        off (set SLACK_CONTROL_WEBHOOK_URL / SLACK_OOPS_WEBHOOK_URL)');
+  out(
+    dash.slack
+      ? `  Slack commands: ${address}/slack/commands, buttons ${address}/slack/interactivity (control channel ${dash.slack.controlChannelId})`
+      : '  Slack commands: off (set SLACK_SIGNING_SECRET and SLACK_CONTROL_CHANNEL_ID)',
+  );
+}
+
+/** SIGINT / SIGTERM close the app (its saves and streams end), or exit after 5 s whatever. */
+function stopOnSignals(app: { close(): Promise<unknown> }, out: (line: string) => void): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    out(`fobgate server stopping (${signal})`);
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(env: Env, cwd: string): Promise<void> {
+  // Everything this process creates (state, users.json and its history, the event store, their
+  // temp and journal files) is for its own user only, whatever umask it was started with.
+  process.umask(PRIVATE_UMASK);
+  const st = loadStartup(env, cwd);
+  const { s, paths } = st;
 
   let store: Store;
   try {
@@ -72,16 +125,16 @@ async function main(env: Env, cwd: string): Promise<void> {
     store,
     events,
     notifier,
-    config: { users: users.value, machines: machines.value, usersPath: paths.usersPath, usersLabel },
+    config: { users: st.users.value, machines: st.machines.value, usersPath: paths.usersPath, usersLabel: st.usersLabel },
     usersHistoryDir: paths.usersHistoryDir,
     usersHistoryKeep: s.usersHistoryKeep,
-    adminToken: token.value.token,
+    adminToken: st.token.token,
     budgetMs: s.saveBudgetMs,
     offlineAfterMs: s.offlineAfterS * 1000,
-    dashboard: dash.value.dashboard,
-    slackCommands: dash.value.slack,
-    logger: loggerOptions(logging.value),
-    accessLog: logging.value.accessLog,
+    dashboard: st.dash.dashboard,
+    slackCommands: st.dash.slack,
+    logger: loggerOptions(st.logging),
+    accessLog: st.logging.accessLog,
   });
 
   logSlack = (level, line) => app.log[level]({ slack: true }, line);
@@ -89,43 +142,8 @@ async function main(env: Env, cwd: string): Promise<void> {
   // somaxconn) keeps 2,000 simultaneous connects from waiting out SYN retries.
   const address = await app.listen({ host: s.host, port: s.port, backlog: 4096 });
   const out = (line: string) => process.stdout.write(line + '\n');
-  out(`fobgate server listening on ${address}`);
-  out(`  dashboard:    ${address}/ (sign in with the admin token)`);
-  if (dash.value.dashboard.board !== 'off') out(`  status board: ${address}/board`);
-  out(`  API docs:     ${address}/docs`);
-  for (const f of created) out(`  created example config ${displayPath(f, cwd)} (edit it, then restart)`);
-  out(`  machines:     ${machinesLabel} (${machines.value.names.length} machines)`);
-  out(`  users:        ${usersLabel} (${users.value.length} users)`);
-  out(`  state:        ${displayPath(paths.stateDir, cwd)}`);
-  // The token itself is never printed (console output ends up in journals and CI logs).
-  const tokenFile = displayPath(paths.tokenPath, cwd);
-  if (token.value.source === 'env') out('  admin token:  from ADMIN_TOKEN');
-  else if (token.value.source === 'generated') out(`  admin token:  new, written to ${tokenFile} (only your user can read it; the tools read it there)`);
-  else out(`  admin token:  in ${tokenFile} (set ADMIN_TOKEN to choose your own)`);
-  for (const p of secured.tightened) out(`  made private: ${displayPath(p, cwd)} was readable by other users`);
-  for (const p of secured.failed) out(`  warning: ${displayPath(p, cwd)} is readable by other users and cannot be changed by this user`);
-  for (const w of machines.warnings.concat(users.warnings)) out(`  warning: ${w}`);
-  if (!s.slackControlUrl && !s.slackOopsUrl) out('  Slack:        off (set SLACK_CONTROL_WEBHOOK_URL / SLACK_OOPS_WEBHOOK_URL)');
-  out(
-    dash.value.slack
-      ? `  Slack commands: ${address}/slack/commands, buttons ${address}/slack/interactivity (control channel ${dash.value.slack.controlChannelId})`
-      : '  Slack commands: off (set SLACK_SIGNING_SECRET and SLACK_CONTROL_CHANNEL_ID)',
-  );
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    out(`fobgate server stopping (${signal})`);
-    const force = setTimeout(() => process.exit(0), 5000);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  printBanner(address, st, cwd, out);
+  stopOnSignals(app, out);
 }
 
 main(process.env, process.cwd()).catch((e: unknown) => {

@@ -8,7 +8,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { journalLine } from './state-journal.js';
-import type { MachineDoc, PersistedState, ServerDoc } from './store.js';
+import { SERVER_KEY, machineKey, type MachineDoc, type PersistedState, type ServerDoc } from './state-documents.js';
 
 export interface MigrationResult {
   migrated: boolean;
@@ -25,7 +25,7 @@ export function documentsOf(old: PersistedState): Array<[string, ServerDoc | Mac
     list_day: typeof old.list_day === 'string' ? old.list_day : '',
     next_command_id: typeof old.next_command_id === 'number' ? old.next_command_id : 1,
   };
-  const out: Array<[string, ServerDoc | MachineDoc]> = [['server', server]];
+  const out: Array<[string, ServerDoc | MachineDoc]> = [[SERVER_KEY, server]];
   const machines = old.machines && typeof old.machines === 'object' ? old.machines : {};
   const units = old.units && typeof old.units === 'object' ? old.units : {};
   const timeouts = old.save_timeouts && typeof old.save_timeouts === 'object' ? old.save_timeouts : {};
@@ -33,7 +33,7 @@ export function documentsOf(old: PersistedState): Array<[string, ServerDoc | Mac
   const names = new Set([...Object.keys(machines), ...Object.keys(units), ...Object.keys(pending), ...Object.keys(timeouts)]);
   for (const name of names) {
     out.push([
-      `machine/${name}`,
+      machineKey(name),
       {
         record: Object.prototype.hasOwnProperty.call(machines, name) ? machines[name] : null,
         unit: Object.prototype.hasOwnProperty.call(units, name) ? units[name] : null,

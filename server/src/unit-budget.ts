@@ -9,8 +9,8 @@
 import type { FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { MachineConfig } from '@fobgate/shared';
-import type { Core } from './core.js';
-import { serverEvent } from './core.js';
+import type { Core } from './core-services.js';
+import { serverEvent } from './audit-records.js';
 import { errors } from './errors.js';
 import { unitOverBudgetText } from './slack-messages.js';
 

@@ -4,7 +4,7 @@
 // machine per DROP_ALERT_INTERVAL_MS (a later growth reports everything since the last alert).
 import { Counter, type Registry } from 'prom-client';
 import type { MachineConfig } from '@fobgate/shared';
-import type { Core } from './core.js';
+import type { Core } from './core-services.js';
 import type { UnitRecord } from './store.js';
 import { eventsLostText } from './slack-messages.js';
 

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { MachineConfig, UnitKeyStatus } from '@fobgate/shared';
 import { newUnitKey, signatureValid } from './auth.js';
-import { serverEvent, type Core } from './core.js';
+import type { Core } from './core-services.js';
+import { serverEvent } from './audit-records.js';
 import { errors } from './errors.js';
 import type { UnitRecord } from './store.js';
 

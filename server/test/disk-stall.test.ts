@@ -54,18 +54,8 @@ test.after(async () => {
   if (rx) await rx.close();
 });
 
-test('a hung state write: every request answered within budget, reads fast, alerts once', async () => {
-  rx = await startSlackReceiver();
-  fleet = await startFleet({
-    machines: WRITERS + 2,
-    users: 20,
-    slackControlUrl: rx.url('/control'),
-    slackOopsUrl: rx.url('/oops'),
-    deps: { budgetMs: BUDGET_MS },
-  });
-  const f = fleet;
-  const writers = f.machineNames.slice(0, WRITERS);
-  const heartbeaters = f.machineNames.slice(WRITERS);
+/** Every machine checked in, and the writers' card-in / card-out paths run once before the disk gets stuck; the uptimes sent so far. */
+async function warmUp(f: Fleet, writers: string[]): Promise<Record<string, number>> {
   const uptime: Record<string, number> = {};
   for (const m of f.machineNames) {
     uptime[m] = 100;
@@ -81,12 +71,14 @@ test('a hung state write: every request answered within budget, reads fast, aler
     }
   }
 
-  const storedEvents = async () => {
-    const r = await timedGet(`${f.url}/api/admin/events?limit=10000`, f.adminToken);
-    return (JSON.parse(r.text) as { events: unknown[] }).events.length;
-  };
-  const eventsBefore = await storedEvents();
-  f.stall();
+  return uptime;
+}
+
+/**
+ * While the disk is stuck: writers toggle the card (every update a change), heartbeaters send
+ * updates that change nothing, a reader polls /metrics and the machines; every answer is kept.
+ */
+async function runStalled(f: Fleet, writers: string[], heartbeaters: string[], uptime: Record<string, number>) {
   const answers: Answer[] = [];
   const beats: Answer[] = [];
   const reads: Array<{ what: string; status: number; ms: number }> = [];
@@ -120,6 +112,51 @@ test('a hung state write: every request answered within budget, reads fast, aler
     }
   };
   await Promise.all([...writers.map(writerLoop), ...heartbeaters.map(heartbeatLoop), readLoop()]);
+  return { answers, beats, reads };
+}
+
+/** Slack: the per-machine alert exactly once per writer at 2 timeouts, the fleet alert once. */
+async function assertAlertsOnce(receiver: SlackReceiver): Promise<void> {
+  const deadline = Date.now() + 30000;
+  const alerts = () => receiver.messages.filter((x) => x.path === '/control' && /state-save timeout/i.test(x.text));
+  while (alerts().length < WRITERS + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < WRITERS; i++) {
+    const dn = `Machine ${i}`;
+    const mine = alerts().filter((x) => x.text.startsWith(`:warning: Machine \`${dn}\``));
+    assert.is(mine.length, 1, `one alert for ${dn}`);
+    // on the wire `>` is escaped as Slack asks (`&gt;`); Slack shows dm_mac's text
+    assert.is(
+      mine[0].text,
+      `:warning: Machine \`${dn}\` had a state-save timeout (&gt;2.0s); lifetime count is now 2. Disk may be hung; firmware was returned HTTP 503.`,
+    );
+  }
+  const fleetAlerts = alerts().filter((x) => x.text.startsWith(':rotating_light: Fleet-wide state-save timeouts:'));
+  assert.is(fleetAlerts.length, 1, 'one fleet alert');
+  assert.is(alerts().length, WRITERS + 1);
+}
+
+test('a hung state write: every request answered within budget, reads fast, alerts once', async () => {
+  rx = await startSlackReceiver();
+  fleet = await startFleet({
+    machines: WRITERS + 2,
+    users: 20,
+    slackControlUrl: rx.url('/control'),
+    slackOopsUrl: rx.url('/oops'),
+    deps: { budgetMs: BUDGET_MS },
+  });
+  const f = fleet;
+  const writers = f.machineNames.slice(0, WRITERS);
+  const heartbeaters = f.machineNames.slice(WRITERS);
+  const uptime = await warmUp(f, writers);
+
+  const storedEvents = async () => {
+    const r = await timedGet(`${f.url}/api/admin/events?limit=10000`, f.adminToken);
+    return (JSON.parse(r.text) as { events: unknown[] }).events.length;
+  };
+  const eventsBefore = await storedEvents();
+  f.stall();
+  const { answers, beats, reads } = await runStalled(f, writers, heartbeaters, uptime);
 
   // every request of every machine answered while the disk stays stuck: 200 or the clean 503
   for (const a of answers) {
@@ -150,24 +187,7 @@ test('a hung state write: every request answered within budget, reads fast, aler
   for (const m of writers) assert.is(timeoutsMetric(metrics, m), timeouts[m], `mac_state_save_timeouts_total for ${m}`);
   for (const m of heartbeaters) assert.is(timeoutsMetric(metrics, m), 0, `no timeouts for ${m}`);
 
-  // Slack: the per-machine alert exactly once per machine at 2 timeouts, the fleet alert once
-  const deadline = Date.now() + 30000;
-  const alerts = () => rx!.messages.filter((x) => x.path === '/control' && /state-save timeout/i.test(x.text));
-  while (alerts().length < WRITERS + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 200));
-  for (let i = 0; i < WRITERS; i++) {
-    const dn = `Machine ${i}`;
-    const mine = alerts().filter((x) => x.text.startsWith(`:warning: Machine \`${dn}\``));
-    assert.is(mine.length, 1, `one alert for ${dn}`);
-    // on the wire `>` is escaped as Slack asks (`&gt;`); Slack shows dm_mac's text
-    assert.is(
-      mine[0].text,
-      `:warning: Machine \`${dn}\` had a state-save timeout (&gt;2.0s); lifetime count is now 2. Disk may be hung; firmware was returned HTTP 503.`,
-    );
-  }
-  const fleetAlerts = alerts().filter((x) => x.text.startsWith(':rotating_light: Fleet-wide state-save timeouts:'));
-  assert.is(fleetAlerts.length, 1, 'one fleet alert');
-  assert.is(alerts().length, WRITERS + 1);
+  await assertAlertsOnce(rx);
 
   // the disk comes back: the stuck write ends, the newest state is written, saves answer 200
   f.release();

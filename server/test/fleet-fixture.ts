@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../src/app.js';
 import { Store, type StoreOptions } from '../src/store.js';
 import { EventLog } from '../src/event-log.js';
-import { createNotifier } from '../src/notifier.js';
+import { createNotifier } from '../src/webhook-notifier.js';
 import { loadMachinesFile, loadUsersFile } from '../src/config-loader.js';
 import { stallTimers } from './helpers.js';
 

@@ -18,7 +18,7 @@ import {
 } from '@fobgate/shared';
 import { AUTH, TestUnit, USERS_RAW, makeApp, removeDir, user, usersConfig, type TestApp } from './helpers.js';
 import { hmacHex, sha256Hex } from '../src/auth.js';
-import { LIST_INLINE_MAX_BYTES } from '../src/lists.js';
+import { LIST_INLINE_MAX_BYTES } from '../src/machine-lists.js';
 
 let t: TestApp;
 let unit: TestUnit;

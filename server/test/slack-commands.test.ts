@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeApp, postUpdate, update, AUTH, TestUnit, type TestApp } from './helpers.js';
-import { createNotifier } from '../src/notifier.js';
+import { createNotifier } from '../src/webhook-notifier.js';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5'.replace(/[yz]/g, 'e');
 const CONTROL = 'C0CONTROL1';

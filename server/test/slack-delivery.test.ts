@@ -3,7 +3,7 @@
 // what was given up once the give-up time has passed (fake clock for the notifier's timers).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createNotifier } from '../src/notifier.js';
+import { createNotifier } from '../src/webhook-notifier.js';
 import { startSlackReceiver } from './slack-receiver.js';
 import { createFakeClock, flush } from './fake-clock.js';
 import { makeApp, postUpdate, removeDir, update } from './helpers.js';

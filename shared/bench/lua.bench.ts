@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { buildList, diffLists, applyDelta, signList, verifyList, findFob, fobAt, type ListEntry } from '../src/authlist.js';
 import { pureSha256Hex, pureSha256 } from '../src/sha256.js';
 import { makeHmacSha256 } from '../src/hmac.js';
-import { coreLua, ENCODE_LUA } from '../lua/test/core.js';
+import { coreLua, ENCODE_LUA } from '../lua/test/compiled-core.js';
 import { luaLiteral } from '../lua/test/golden.js';
 import { debianHost, wasmHostFor, type LuaHost } from '../lua/test/lua-hosts.js';
 

@@ -1,3 +1,4 @@
+/* eslint max-lines: ['error', 850] -- one test per rule of users.json / machines.json (51 tests, each read alone), kept with the schemas' order */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {

@@ -1,3 +1,4 @@
+/* eslint max-lines: ['error', 800] -- one test per row of dm_mac's looks table and per rule, in the table's order: a split would hide which rows are covered */
 // The decision state machine against dm_mac's looks table and rules (docs/dm-mac-compat.md), one test per
 // row and rule; the seven deliberate differences are pinned in decision-differences.test.ts.
 import { test } from 'uvu';

@@ -2,436 +2,48 @@
 // (new state, outputs, log events), run by the unit offline and by the server for legacy units.
 // It reproduces dm_mac's looks and rules except the seven deliberate differences (docs/dm-mac-compat.md).
 // Espruino- and Lua-safe: no bitwise operators, no destructuring/spread/default params/Map/Set.
-import type { UserRecord } from './config-types.js';
+// Its parts: lcd-text.ts (what the LCD shows), member-dates.ts (expiry), decision-subjects.ts (who
+// holds a fob), machine-state.ts (fresh and clean states), machine-outputs.ts (outputs, second
+// relay); they are re-exported here, so the decision's API stays one module.
 import type {
   DecideContext,
   Decision,
   DecisionMachine,
-  DenyReason,
   LogEvent,
-  Look,
   MachineEvent,
   MachineState,
-  Outputs,
   SecondRelayMode,
-  SessionEndReason,
   Subject,
-  SubjectMachine,
 } from './decision-types.js';
+import { cleanSubject } from './decision-subjects.js';
+import { alwaysOn, blocked, deny, endSession, rest, setRfid, startSession, type Step } from './decision-steps.js';
+import { cleanState, initialState, restLookOf } from './machine-state.js';
+import { outputsOf, outputsOfClean, secondModeOf, secondOn } from './machine-outputs.js';
 
-/** LCD width in characters (16x2 HD44780). */
-export const LCD_WIDTH = 16;
+export {
+  LCD_WIDTH,
+  DISPLAY_IDLE,
+  DISPLAY_UNAUTHORIZED,
+  DISPLAY_UNKNOWN,
+  DISPLAY_OOPS,
+  DISPLAY_LOCKED_OUT,
+  DISPLAY_ALWAYS_ON,
+  DISPLAY_STALE,
+  DISPLAY_EXPIRED,
+  WELCOME_PREFIX,
+  OVERRIDE_PREFIX,
+  LOCKOUT_PENDING_PREFIX,
+  lcdSafeName,
+} from './lcd-text.js';
+export { ymdToDays, isExpired } from './member-dates.js';
+export { subjectFor } from './decision-subjects.js';
+export { LOOKS, initialState, isLook, cleanState } from './machine-state.js';
+export { outputsOf } from './machine-outputs.js';
 
-export const DISPLAY_IDLE = 'Please Insert\nRFID Card';
-export const DISPLAY_UNAUTHORIZED = 'Unauthorized';
-export const DISPLAY_UNKNOWN = 'Unknown RFID';
-export const DISPLAY_OOPS = 'Oops!! Please\ncheck/post Slack';
-export const DISPLAY_LOCKED_OUT = 'Down for\nmaintenance';
-export const DISPLAY_ALWAYS_ON = 'Always On';
-export const DISPLAY_STALE = 'List too old\nMaintainers only';
-export const DISPLAY_EXPIRED = 'Membership\nexpired';
-export const WELCOME_PREFIX = 'Welcome,\n';
-export const OVERRIDE_PREFIX = 'OVERRIDE BY\n';
-export const LOCKOUT_PENDING_PREFIX = 'Lockout pending\n';
 /** `by` of a button oops when no known member is at the machine (difference 6). */
 export const UNKNOWN_USER = 'unknown user';
 
-/** Every look a machine can have (the server checks a unit's reported look against it). */
-export const LOOKS: Look[] = ['idle', 'welcome', 'unauthorized', 'unknown', 'oops', 'locked_out', 'always_on', 'override', 'stale', 'expired'];
-const MODES: SecondRelayMode[] = ['off', 'always', 'granted', 'warn', 'denied'];
-
-/** A fresh machine: idle, relays off, no flags. */
-export function initialState(): MachineState {
-  return {
-    oopsed: false,
-    locked_out: false,
-    lockout_pending: false,
-    lockout_by: '',
-    rfid: null,
-    rfid_since: null,
-    user: null,
-    holder: null,
-    override: false,
-    session_start: null,
-    relay: false,
-    second_relay: false,
-    second_mode: 'off',
-    look: 'idle',
-    look_name: '',
-  };
-}
-
-/** A name the LCD can show: printable ASCII only (others become '?'), at most 16 characters. */
-export function lcdSafeName(name: string): string {
-  const s = typeof name === 'string' ? name : '';
-  // the common case, a clean short name, is returned as it is (no string built char by char:
-  // this runs several times per decision, on the unit's tap path)
-  let clean = s.length <= LCD_WIDTH;
-  for (let i = 0; clean && i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 32 || c > 126) clean = false;
-  }
-  if (clean) return s;
-  let out = '';
-  for (let i = 0; i < s.length && out.length < LCD_WIDTH; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 32 && c <= 126) {
-      out += s.charAt(i);
-    } else {
-      // a UTF-16 surrogate pair is one character: one '?'
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) i++;
-      }
-      out += '?';
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------- dates (pure YYYY-MM-DD)
-
-function isLeap(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-}
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return isLeap(y) ? 29 : 28;
-  if (m === 4 || m === 6 || m === 9 || m === 11) return 30;
-  return 31;
-}
-
-/** The number written by s[from..to) in decimal digits only, or -1. */
-function digits(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return -1;
-    n = n * 10 + (c - 48);
-  }
-  return n;
-}
-
-/** Days since 1970-01-01 of a strict `YYYY-MM-DD` date, or null when it is not a real date. */
-export function ymdToDays(ymd: string): number | null {
-  if (typeof ymd !== 'string' || ymd.length !== 10 || ymd.charAt(4) !== '-' || ymd.charAt(7) !== '-') return null;
-  const y0 = digits(ymd, 0, 4);
-  const m = digits(ymd, 5, 7);
-  const d = digits(ymd, 8, 10);
-  if (y0 < 0 || m < 0 || d < 0) return null;
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y0, m)) return null;
-  // civil-from-days inverse (proleptic Gregorian), integer arithmetic with Math.floor only
-  const y = m <= 2 ? y0 - 1 : y0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = m > 2 ? m - 3 : m + 9;
-  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/**
- * Expired when expiry checking is on (graceDays a number) and today is more than graceDays days
- * after expiration. A date that cannot be read fails closed (expired).
- */
-export function isExpired(expirationYmd: string, todayYmd: string, graceDays: number | null | undefined): boolean {
-  if (typeof graceDays !== 'number' || !(graceDays === graceDays)) return false;
-  const exp = ymdToDays(expirationYmd);
-  const today = ymdToDays(todayYmd);
-  if (exp === null || today === null) return true;
-  return today - exp > graceDays;
-}
-
-// ---------------------------------------------------------------- subjects
-
-function holdsAny(held: unknown, wanted: unknown): boolean {
-  if (!Array.isArray(held) || !Array.isArray(wanted)) return false;
-  for (let i = 0; i < wanted.length; i++) {
-    if (typeof wanted[i] === 'string' && held.indexOf(wanted[i]) >= 0) return true;
-  }
-  return false;
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-/** The holder of `fob` as `machine` sees it, from the member's record (server side). */
-export function subjectFor(user: UserRecord, machine: SubjectMachine, fob: string, todayYmd: string): Subject {
-  const u: any = user !== null && typeof user === 'object' ? user : {};
-  const m: any = machine !== null && typeof machine === 'object' ? machine : {};
-  const sr = m.second_relay !== null && typeof m.second_relay === 'object' ? m.second_relay : null;
-  // the preferred name as dm_mac shows it; first/full name only when it is blank
-  let name = lcdSafeName(str(u.preferred_name));
-  if (name.trim() === '') name = lcdSafeName(str(u.first_name));
-  if (name.trim() === '') name = lcdSafeName(str(u.full_name));
-  return {
-    fob: str(fob),
-    account_id: str(u.account_id),
-    name: name,
-    full_name: str(u.full_name),
-    main: holdsAny(u.authorizations, m.authorizations_or),
-    second: sr !== null && holdsAny(u.authorizations, sr.authorizations_or),
-    override: u.oops_override === true,
-    expired: isExpired(str(u.expiration_ymd), todayYmd, m.expiry_grace_days),
-  };
-}
-
-/** A valid copy of a subject, or null (unknown fob, or garbage). */
-function cleanSubject(x: unknown): Subject | null {
-  if (x === null || typeof x !== 'object') return null;
-  const o: any = x;
-  if (typeof o.fob !== 'string' || o.fob === '') return null;
-  return {
-    fob: o.fob,
-    account_id: str(o.account_id),
-    name: lcdSafeName(str(o.name)),
-    full_name: str(o.full_name),
-    main: o.main === true,
-    second: o.second === true,
-    override: o.override === true,
-    expired: o.expired === true,
-  };
-}
-
-// ---------------------------------------------------------------- state hygiene
-
-export function isLook(x: unknown): x is Look {
-  return typeof x === 'string' && LOOKS.indexOf(x as Look) >= 0;
-}
-
-/** Oopsed and locked out at once shows the lockout look (the oops LED says the rest). */
-function restLookOf(oopsed: boolean, locked: boolean, alwaysOn: boolean): Look {
-  if (locked) return 'locked_out';
-  if (oopsed) return 'oops';
-  return alwaysOn ? 'always_on' : 'idle';
-}
-
-/**
- * A consistent copy of a state. Anything that is not a real state, or a combination that no rule
- * can produce (a relay on under a look that does not run the machine, a normal session on an
- * oopsed machine ...), fails closed: relays off, the look of the flags that are set.
- */
-export function cleanState(x: unknown): MachineState {
-  const s = initialState();
-  if (x === null || typeof x !== 'object') return s;
-  const o: any = x;
-  s.oopsed = o.oopsed === true;
-  s.locked_out = o.locked_out === true;
-  s.rfid = typeof o.rfid === 'string' && o.rfid !== '' ? o.rfid : null;
-  s.rfid_since = typeof o.rfid_since === 'number' ? o.rfid_since : null;
-  const user = cleanSubject(o.user);
-  const look: Look = isLook(o.look) ? o.look : 'idle';
-  const blocked = s.oopsed || s.locked_out;
-  let ok = false;
-  if (user !== null && o.relay === true) {
-    // an override session only runs under the oops or lockout it overrides
-    if (o.override === true) ok = look === 'override' && blocked;
-    else ok = look === 'welcome' && !blocked;
-  }
-  if (ok) {
-    s.user = user;
-    s.override = o.override === true;
-    s.session_start = typeof o.session_start === 'number' ? o.session_start : null;
-    s.relay = true;
-    s.look = look;
-    s.look_name = lcdSafeName(str(o.look_name));
-    s.lockout_pending = !s.override && o.lockout_pending === true;
-    s.lockout_by = s.lockout_pending ? str(o.lockout_by) : '';
-  } else {
-    // no (valid) session; a lockout waiting for a session's end takes effect now
-    if (o.lockout_pending === true) s.locked_out = true;
-    if (s.oopsed || s.locked_out) {
-      s.look = restLookOf(s.oopsed, s.locked_out, false);
-    } else if (look === 'welcome' || look === 'override') {
-      s.look = 'idle';
-    } else {
-      s.look = look;
-      s.relay = look === 'always_on' && o.relay === true;
-      if (look === 'always_on' && !s.relay) s.look = 'idle';
-      // the card holder of an always-on machine: only the member whose card is in the reader
-      const holder = cleanSubject(o.holder);
-      if (s.relay && holder !== null && holder.fob === s.rfid) s.holder = holder;
-    }
-  }
-  s.second_mode = s.relay && typeof o.second_mode === 'string' && MODES.indexOf(o.second_mode) >= 0 ? o.second_mode : 'off';
-  s.second_relay = s.relay && o.second_relay === true;
-  return s;
-}
-
-// ---------------------------------------------------------------- outputs
-
-function hasSecondRelay(machine: unknown): boolean {
-  if (machine === null || typeof machine !== 'object') return false;
-  const sr = (machine as any).second_relay;
-  return sr !== null && typeof sr === 'object';
-}
-
-/**
- * The second relay's verdict: off with the main relay; on with it when always-enabled; otherwise
- * it needs a person at the machine (the session's member, or the card holder of an always-on
- * machine): granted, warn-only or denied for them, and off for nobody.
- */
-function secondModeOf(machine: DecisionMachine, s: MachineState): SecondRelayMode {
-  if (!s.relay || !hasSecondRelay(machine)) return 'off';
-  const sr: any = machine.second_relay;
-  if (sr.always_enabled === true) return 'always';
-  const person = s.user !== null ? s.user : s.holder;
-  if (person === null || person === undefined) return 'off';
-  if (person.second === true) return 'granted';
-  if (sr.unauthorized_warn_only === true) return 'warn';
-  return 'denied';
-}
-
-function secondOn(mode: SecondRelayMode): boolean {
-  return mode === 'always' || mode === 'granted' || mode === 'warn';
-}
-
-function displayOf(s: MachineState): string {
-  const look = s.look;
-  if (look === 'welcome') return (s.lockout_pending ? LOCKOUT_PENDING_PREFIX : WELCOME_PREFIX) + lcdSafeName(s.look_name);
-  if (look === 'override') return OVERRIDE_PREFIX + lcdSafeName(s.look_name);
-  if (look === 'unauthorized') return DISPLAY_UNAUTHORIZED;
-  if (look === 'unknown') return DISPLAY_UNKNOWN;
-  if (look === 'oops') return DISPLAY_OOPS;
-  if (look === 'locked_out') return DISPLAY_LOCKED_OUT;
-  if (look === 'always_on') return DISPLAY_ALWAYS_ON;
-  if (look === 'stale') return DISPLAY_STALE;
-  if (look === 'expired') return DISPLAY_EXPIRED;
-  return DISPLAY_IDLE;
-}
-
-function rgbOf(look: Look): [number, number, number] {
-  if (look === 'welcome' || look === 'override' || look === 'always_on') return [0, 1, 0];
-  if (look === 'unknown' || look === 'oops') return [1, 0, 0];
-  if (look === 'unauthorized' || look === 'locked_out' || look === 'stale' || look === 'expired') return [1, 0.5, 0];
-  return [0, 0, 0];
-}
-
-/** The six dm_mac outputs of a state (relay, second_relay, display, oops_led, LED rgb+brightness). */
-export function outputsOf(machine: DecisionMachine, state: MachineState): Outputs {
-  let s: MachineState;
-  try {
-    s = cleanState(state);
-  } catch (e) {
-    s = initialState();
-  }
-  return outputsOfClean(machine, s);
-}
-
-/** outputsOf for a state that is already clean (the decision's own working copy). */
-function outputsOfClean(machine: DecisionMachine, s: MachineState): Outputs {
-  return {
-    relay: s.relay,
-    second_relay: s.relay && s.second_relay && hasSecondRelay(machine),
-    display: displayOf(s),
-    oops_led: s.oopsed,
-    status_led_rgb: rgbOf(s.look),
-    status_led_brightness: s.look === 'idle' ? 0 : 0.5,
-  };
-}
-
 // ---------------------------------------------------------------- the decision
-
-/** The working copy of one decision. */
-interface Step {
-  m: DecisionMachine;
-  s: MachineState;
-  log: LogEvent[];
-  now: number;
-}
-
-function blocked(st: Step): boolean {
-  return st.s.oopsed || st.s.locked_out;
-}
-
-function alwaysOn(st: Step): boolean {
-  return st.m.always_enabled === true;
-}
-
-/** Relays and look of a machine with no session: oops, lockout, always-on or idle. */
-function rest(st: Step): void {
-  const s = st.s;
-  s.look = restLookOf(s.oopsed, s.locked_out, alwaysOn(st));
-  s.relay = s.look === 'always_on';
-  s.look_name = '';
-  if (!s.relay) s.holder = null;
-}
-
-function endSession(st: Step, reason: SessionEndReason): void {
-  const s = st.s;
-  const u = s.user;
-  if (u === null) return;
-  const start = typeof s.session_start === 'number' ? s.session_start : st.now;
-  const dur = st.now - start;
-  st.log.push({
-    type: 'session_end',
-    at: st.now,
-    fob: u.fob,
-    account_id: u.account_id,
-    full_name: u.full_name,
-    duration_ms: dur > 0 ? dur : 0,
-    reason: reason,
-    override: s.override,
-  });
-  s.user = null;
-  s.override = false;
-  s.session_start = null;
-  s.relay = false;
-  s.look_name = '';
-  if (s.lockout_pending) {
-    const by = s.lockout_by;
-    s.lockout_pending = false;
-    s.lockout_by = '';
-    s.locked_out = true;
-    st.log.push({ type: 'locked_out', at: st.now, by: typeof by === 'string' ? by : '', pending: false });
-  }
-}
-
-function startSession(st: Step, u: Subject, override: boolean): void {
-  const s = st.s;
-  s.user = u;
-  s.override = override;
-  s.session_start = st.now;
-  s.relay = true;
-  s.look = override ? 'override' : 'welcome';
-  s.look_name = u.name;
-  st.log.push({
-    type: 'session_start',
-    at: st.now,
-    fob: u.fob,
-    account_id: u.account_id,
-    full_name: u.full_name,
-    override: override,
-    authorized: u.main,
-  });
-}
-
-/** Log a refusal; the look changes only when the machine is neither oopsed nor locked out. */
-function deny(st: Step, fob: string, u: Subject | null, reason: DenyReason, look: Look): void {
-  const e: LogEvent = {
-    type: 'denied',
-    at: st.now,
-    fob: fob,
-    account_id: u === null ? null : u.account_id,
-    full_name: u === null ? null : u.full_name,
-    reason: reason,
-  };
-  if (blocked(st)) e.blocked = true;
-  st.log.push(e);
-  if (!blocked(st)) {
-    st.s.look = look;
-    st.s.relay = false;
-    st.s.look_name = '';
-  }
-}
-
-function setRfid(st: Step, rfid: string | null): void {
-  if (st.s.rfid !== rfid) {
-    st.s.rfid = rfid;
-    st.s.rfid_since = st.now;
-  }
-}
 
 /**
  * A card arrives. In order: the same card again is no change; a different card ends a running

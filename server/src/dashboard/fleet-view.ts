@@ -3,7 +3,7 @@
 // (kept across restarts by the liveness tracker) or offline (its last check-in), the session's
 // start, the second relay's name, a lockout waiting for the session, dropped events, commands
 // waiting for the unit.
-import type { Core } from '../core.js';
+import type { Core } from '../core-services.js';
 import { fleetRow, type ListGuardView } from '../fleet-rows.js';
 import type { LivenessTracker } from './liveness.js';
 import type { BoardRow, DashRow, FleetSnapshot } from './wire-rows.js';

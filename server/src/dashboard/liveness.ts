@@ -3,7 +3,7 @@
 // record: they have been silent since their last check-in (state.json keeps it). Fed by the
 // fleet change feed; written at most every few seconds, only after a machine came online or went
 // offline (and on close), so it never competes with the state saves that have a budget.
-import type { Core } from '../core.js';
+import type { Core } from '../core-services.js';
 import type { FleetFeed, FleetTouch } from './fleet-feed.js';
 import { JsonDoc } from './json-doc.js';
 

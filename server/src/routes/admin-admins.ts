@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
-import { serverEvent } from '../core.js';
+import { serverEvent } from '../audit-records.js';
 import { ADMIN_NAME_RE, MAIN_ADMIN } from '../dashboard/admin-tokens.js';
 import { errorResponses } from './schemas.js';
 

@@ -5,6 +5,7 @@
 // that answers heartbeats.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../services.js';
+import type { Core } from '../core-services.js';
 import { errors } from '../errors.js';
 import type { EventQuery, UsageKey, UsageQuery, UsageRow } from '../event-log.js';
 import { errorResponses } from './schemas.js';
@@ -176,7 +177,13 @@ export async function adminLogRoutes(app: FastifyInstance, opts: { services: App
   app.addHook('onRequest', async (request: FastifyRequest) => {
     request.admin = auth.require(request);
   });
+  eventsRoute(app, core);
+  sessionsRoute(app, core);
+  usageRoute(app, core);
+}
 
+/** GET /api/admin/events: the audit log, paged. */
+function eventsRoute(app: FastifyInstance, core: Core): void {
   app.get<{ Querystring: RawLogQuery }>(
     '/api/admin/events',
     {
@@ -199,7 +206,10 @@ export async function adminLogRoutes(app: FastifyInstance, opts: { services: App
       return { events: page.items, next: cursorOf(page.next) };
     },
   );
+}
 
+/** GET /api/admin/sessions: machine sessions, paged. */
+function sessionsRoute(app: FastifyInstance, core: Core): void {
   app.get<{ Querystring: RawLogQuery }>(
     '/api/admin/sessions',
     {
@@ -222,7 +232,10 @@ export async function adminLogRoutes(app: FastifyInstance, opts: { services: App
       return { sessions: page.items, next: cursorOf(page.next) };
     },
   );
+}
 
+/** GET /api/admin/usage: usage per member, machine and month, as JSON pages or one CSV. */
+function usageRoute(app: FastifyInstance, core: Core): void {
   app.get<{ Querystring: RawUsageQuery }>(
     '/api/admin/usage',
     {

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UnitKeyStatus, UnitRegistration } from '@fobgate/shared';
 import type { AppServices } from '../services.js';
+import type { Core } from '../core-services.js';
 import { cancelPendingUnit, registerPendingUnit, unitKeyStatus, verifyPendingUnit } from '../unit-keys.js';
 import { errorResponses, machineNameParams } from './schemas.js';
 
@@ -27,7 +28,13 @@ export async function adminUnitRoutes(app: FastifyInstance, opts: { services: Ap
   app.addHook('onRequest', async (request: FastifyRequest) => {
     request.admin = auth.require(request);
   });
+  registerUnitRoute(app, core);
+  unitKeyStatusRoute(app, core);
+  pendingKeyRoutes(app, core);
+}
 
+/** POST /api/admin/units: a machine's next unit gets a pending key. */
+function registerUnitRoute(app: FastifyInstance, core: Core): void {
   app.post<{ Body: { machine: string; hold_until_verified?: boolean } }>(
     '/api/admin/units',
     {
@@ -70,7 +77,10 @@ export async function adminUnitRoutes(app: FastifyInstance, opts: { services: Ap
       return reg;
     },
   );
+}
 
+/** GET /api/admin/units/:name: the key the machine accepts and the pending one (ids only). */
+function unitKeyStatusRoute(app: FastifyInstance, core: Core): void {
   app.get<{ Params: { name: string } }>(
     '/api/admin/units/:name',
     {
@@ -87,7 +97,10 @@ export async function adminUnitRoutes(app: FastifyInstance, opts: { services: Ap
     },
     async (request): Promise<UnitKeyStatus> => unitKeyStatus(core, core.machineOr404(request.params.name)),
   );
+}
 
+/** The pending key after a flash: verified (the upload's digests matched) or withdrawn. */
+function pendingKeyRoutes(app: FastifyInstance, core: Core): void {
   app.post<{ Params: { name: string } }>(
     '/api/admin/units/:name/pending/verified',
     {

@@ -16,8 +16,10 @@ import {
   type UsersRevision,
 } from '@fobgate/shared';
 import type { AppServices } from '../services.js';
+import type { Core } from '../core-services.js';
 import { errors } from '../errors.js';
-import { ANSWER_MARGIN_MS, serverEvent } from '../core.js';
+import { ANSWER_MARGIN_MS } from '../save-budget.js';
+import { serverEvent } from '../audit-records.js';
 import { errorResponses } from './schemas.js';
 
 /** Largest users list an admin may PUT (the rest of the API keeps the app's smaller limit). */
@@ -119,16 +121,37 @@ interface ReplaceOptions {
   receivedAt?: number;
 }
 
-export async function adminUsersRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
-  const { core, deps, clock, saveUsers, usersHistory, auth } = opts.services;
-  const label = deps.config.usersLabel ?? 'users.json';
+type Replace = (users: UserRecord[], o: ReplaceOptions) => Promise<UsersReplaceResult>;
 
-  // Every route of this plugin needs the token (an encapsulated context, as in admin.ts).
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    request.admin = auth.require(request);
-  });
+/** What replacing `before` by `users` does: the diff, the version it gets, the removal check. */
+function replacementOf(before: UserRecord[], users: UserRecord[], listVersion: number, o: ReplaceOptions) {
+  const diff = diffUsers(before, users);
+  const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
+  const limit = removalLimit(before.length);
+  const confirm = removalsNeedConfirmation(diff.removed.length, before.length);
+  const result: UsersReplaceResult = {
+    version: listVersion + (changed ? 1 : 0),
+    added: diff.added,
+    removed: diff.removed,
+    added_members: names(diff.added, users),
+    removed_members: names(diff.removed, before),
+    members_before: before.length,
+    changed: diff.changed,
+    warnings: o.warnings,
+    removal_limit: limit,
+    removals_need_confirmation: confirm,
+    previous_revision: null,
+  };
+  return { diff, changed, limit, confirm, result };
+}
 
-  /** Replacements run one at a time: each diffs against, and keeps, the list really in force. */
+/**
+ * The users list replacement (an import or a rollback): checked, the list in force kept in the
+ * history, then the new one in force, audited and saved (users.json and the state) within the
+ * budget. Replacements run one at a time: each diffs against, and keeps, the list really in force.
+ */
+function usersReplacer(services: AppServices): Replace {
+  const { core, clock, saveUsers, usersHistory } = services;
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = queue.then(fn, fn);
@@ -136,26 +159,10 @@ export async function adminUsersRoutes(app: FastifyInstance, opts: { services: A
     return run;
   };
 
-  const replace = (users: UserRecord[], o: ReplaceOptions): Promise<UsersReplaceResult> =>
+  return (users, o) =>
     serial(async () => {
       const before = core.users;
-      const diff = diffUsers(before, users);
-      const changed = diff.added.length + diff.removed.length + diff.changed.length > 0;
-      const limit = removalLimit(before.length);
-      const confirm = removalsNeedConfirmation(diff.removed.length, before.length);
-      const result: UsersReplaceResult = {
-        version: core.store.data.list_version + (changed ? 1 : 0),
-        added: diff.added,
-        removed: diff.removed,
-        added_members: names(diff.added, users),
-        removed_members: names(diff.removed, before),
-        members_before: before.length,
-        changed: diff.changed,
-        warnings: o.warnings,
-        removal_limit: limit,
-        removals_need_confirmation: confirm,
-        previous_revision: null,
-      };
+      const { diff, changed, limit, confirm, result } = replacementOf(before, users, core.store.data.list_version, o);
       if (o.dryRun) return result;
       if (confirm && !o.allowRemovals) {
         throw errors.removalsNotConfirmed(
@@ -198,7 +205,24 @@ export async function adminUsersRoutes(app: FastifyInstance, opts: { services: A
       if (file === 'error') throw errors.saveFailed(true);
       return result;
     });
+}
 
+export async function adminUsersRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
+  const { services } = opts;
+  const label = services.deps.config.usersLabel ?? 'users.json';
+
+  // Every route of this plugin needs the token (an encapsulated context, as in admin.ts).
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    request.admin = services.auth.require(request);
+  });
+  const replace = usersReplacer(services);
+  usersListRoutes(app, services.core, replace, label);
+  usersHistoryRoute(app, services);
+  usersRollbackRoute(app, services, replace);
+}
+
+/** GET and PUT /api/admin/users: the list in force, and its replacement by an import. */
+function usersListRoutes(app: FastifyInstance, core: Core, replace: Replace, label: string): void {
   app.get(
     '/api/admin/users',
     {
@@ -250,7 +274,11 @@ export async function adminUsersRoutes(app: FastifyInstance, opts: { services: A
       });
     },
   );
+}
 
+/** GET /api/admin/users/history: the lists kept, newest first. */
+function usersHistoryRoute(app: FastifyInstance, services: AppServices): void {
+  const { core, usersHistory } = services;
   app.get(
     '/api/admin/users/history',
     {
@@ -281,7 +309,11 @@ export async function adminUsersRoutes(app: FastifyInstance, opts: { services: A
       revisions: usersHistory ? await usersHistory.list() : [],
     }),
   );
+}
 
+/** POST /api/admin/users/rollback: an earlier list back in force (kept as a replacement is). */
+function usersRollbackRoute(app: FastifyInstance, services: AppServices, replace: Replace): void {
+  const { core, usersHistory } = services;
   app.post<{ Body: { revision?: number; allow_removals?: boolean; dry_run?: boolean } }>(
     '/api/admin/users/rollback',
     {

@@ -34,6 +34,9 @@ interface ActionPayload {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+type Verify = (request: FastifyRequest) => Promise<void>;
+type Respond = (url: string, body: object, request: FastifyRequest) => void;
+
 export async function slackCommandRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
   const { core, deps, clock } = opts.services;
   const conf = deps.slackCommands;
@@ -47,8 +50,14 @@ export async function slackCommandRoutes(app: FastifyInstance, opts: { services:
     req.rawBody = buf;
     done(null, new URLSearchParams(buf.toString('utf8')));
   });
+  const verify = slackSignatureCheck(verifier);
+  slashCommandRoute(app, commands, verify);
+  interactivityRoute(app, commands, verify, slackResponder(prefixes), conf.controlChannelId);
+}
 
-  const verify = async (request: FastifyRequest) => {
+/** Refuses a request that is not a form signed by Slack (recently). */
+function slackSignatureCheck(verifier: SlackVerifier): Verify {
+  return async (request: FastifyRequest) => {
     const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== FORM) throw errors.unsupportedMediaType(type);
     const raw = request.rawBody ?? Buffer.alloc(0);
@@ -58,9 +67,11 @@ export async function slackCommandRoutes(app: FastifyInstance, opts: { services:
       throw errors.unauthorized(`Slack request refused: ${r.message}`);
     }
   };
+}
 
-  /** Posts a reply to Slack's response_url (only Slack's own URLs); failures are logged, never thrown. */
-  const respond = (url: string, body: object, request: FastifyRequest): void => {
+/** Posts a reply to Slack's response_url (only Slack's own URLs); failures are logged, never thrown. */
+function slackResponder(prefixes: string[]): Respond {
+  return (url: string, body: object, request: FastifyRequest): void => {
     if (!prefixes.some((p) => url.startsWith(p))) {
       request.log.warn('Slack response_url refused: not one of the allowed prefixes');
       return;
@@ -73,7 +84,10 @@ export async function slackCommandRoutes(app: FastifyInstance, opts: { services:
       .catch(() => request.log.warn('Slack response_url post failed'))
       .finally(() => clearTimeout(timer));
   };
+}
 
+/** POST /slack/commands: /fobgate and /oops-clear. */
+function slashCommandRoute(app: FastifyInstance, commands: SlackCommands, verify: Verify): void {
   app.post(
     '/slack/commands',
     {
@@ -92,7 +106,10 @@ export async function slackCommandRoutes(app: FastifyInstance, opts: { services:
       return { response_type: answer.response_type, text: slackEscape(answer.text), ...(answer.blocks ? { blocks: answer.blocks } : {}) };
     },
   );
+}
 
+/** POST /slack/interactivity: the Clear button under an oops alert and the /oops-clear menu. */
+function interactivityRoute(app: FastifyInstance, commands: SlackCommands, verify: Verify, respond: Respond, controlChannelId: string): void {
   app.post(
     '/slack/interactivity',
     {
@@ -122,7 +139,7 @@ export async function slackCommandRoutes(app: FastifyInstance, opts: { services:
       if (actionId !== CLEAR_ACTION && actionId !== CLEAR_SELECT_ACTION) return reply.code(200).send();
       const say = (text: string, replace: boolean) =>
         respond(responseUrl, { response_type: 'ephemeral', replace_original: replace, text: slackEscape(text) }, request);
-      if (channel !== conf.controlChannelId) {
+      if (channel !== controlChannelId) {
         say(channelRefusal(actionId === CLEAR_ACTION ? 'Clear' : '/oops-clear'), false);
         return reply.code(200).send();
       }

@@ -22,8 +22,9 @@ import {
   type UnitStateReport,
 } from '@fobgate/shared';
 import type { AppServices } from '../services.js';
-import type { Core } from '../core.js';
-import { storedFromLog } from '../core.js';
+import type { Core } from '../core-services.js';
+import type { MachineRecord, UnitRecord } from '../store.js';
+import { storedFromLog } from '../audit-records.js';
 import { sameJson } from '../same-json.js';
 import { hmacHex } from '../auth.js';
 import { requestSignature, takeCounter, unitSignatureCheck } from './unit-auth.js';
@@ -88,6 +89,78 @@ function mirrorState(core: Core, m: MachineConfig, prev: MachineState, r: UnitSt
   };
 }
 
+/** The unit's kind, firmware and the list it holds, as it reports them; true when one changed. */
+function recordUnitFacts(rec: MachineRecord, req: SyncRequest): boolean {
+  let changed = false;
+  if (rec.kind !== 'fobgate') {
+    rec.kind = 'fobgate';
+    changed = true;
+  }
+  if (rec.firmware !== req.fw || rec.boot_count !== req.boot_count) {
+    rec.firmware = req.fw;
+    rec.boot_count = req.boot_count;
+    changed = true;
+  }
+  if (rec.list_version_held !== req.list_version || rec.list_digest_held !== req.list_digest) {
+    rec.list_version_held = req.list_version;
+    rec.list_digest_held = req.list_digest;
+    changed = true;
+  }
+  return changed;
+}
+
+/** Uptime and telemetry (written with the next real change, never on their own). */
+function recordTelemetry(rec: MachineRecord, req: SyncRequest): void {
+  rec.uptime_s = req.up / 1000;
+  rec.telemetry.wifi_signal_db = req.telemetry.wifi_signal_db;
+  rec.telemetry.free_vars = req.telemetry.free_vars;
+  rec.telemetry.internal_temperature_c = req.telemetry.temp_c10 === null ? null : req.telemetry.temp_c10 / 10;
+}
+
+/**
+ * Stores the unit's events not stored yet, in seq order (the decisions' log events in `logs`, for
+ * Slack and the mirror); true when any was stored.
+ */
+function storeUnitEvents(core: Core, m: MachineConfig, unit: UnitRecord, rec: MachineRecord, req: SyncRequest, now: number, logs: LogEvent[]): boolean {
+  let stored = false;
+  const events = req.events.slice().sort((a, b) => a.seq - b.seq);
+  for (const ev of events) {
+    if (ev.seq <= unit.last_seq) continue;
+    const at = eventTime(ev, req.up, now);
+    const member = ev.fob ? core.userForFob(ev.fob) : null;
+    const log = logEventOf(ev, at, member);
+    // the unit does not say whether the session it ended was an override: the mirror knows
+    if (log && log.type === 'session_end' && rec.state.override && rec.state.user !== null && rec.state.user.fob === log.fob) {
+      log.override = true;
+    }
+    if (log) {
+      core.storeEvent(storedFromLog(m.name, log, 'unit', ev.seq));
+      logs.push(log);
+    } else {
+      core.storeEvent(housekeepingEvent(m.name, ev, at));
+    }
+    unit.last_seq = ev.seq;
+    stored = true;
+  }
+  return stored;
+}
+
+/** The unit's reported state and outputs become the server's mirror; true when the state changed. */
+function mirrorReport(core: Core, m: MachineConfig, rec: MachineRecord, r: UnitStateReport, now: number, logs: LogEvent[]): boolean {
+  const before = rec.state;
+  rec.state = mirrorState(core, m, rec.state, r, now, logs);
+  const base = outputsOf(m as DecisionMachine, rec.state);
+  rec.outputs = {
+    relay: r.relay,
+    second_relay: r.second_relay,
+    display: r.display,
+    oops_led: r.oopsed,
+    status_led_rgb: base.status_led_rgb,
+    status_led_brightness: base.status_led_brightness,
+  };
+  return !sameJson(rec.state, before);
+}
+
 export async function syncRoutes(app: FastifyInstance, opts: { services: AppServices }): Promise<void> {
   const { core, lists, listGuard, drops, budget, deps, clock } = opts.services;
   const syncInterval = deps.syncIntervalS ?? SYNC_INTERVAL_S;
@@ -120,49 +193,13 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
       budget.events(m, fresh, now);
       const rec = core.store.ensureMachine(m.name);
       const data = core.store.data;
-      let meaningful = false;
-
-      if (rec.kind !== 'fobgate') {
-        rec.kind = 'fobgate';
-        meaningful = true;
-      }
-      if (rec.firmware !== req.fw || rec.boot_count !== req.boot_count) {
-        rec.firmware = req.fw;
-        rec.boot_count = req.boot_count;
-        meaningful = true;
-      }
-      if (rec.list_version_held !== req.list_version || rec.list_digest_held !== req.list_digest) {
-        rec.list_version_held = req.list_version;
-        rec.list_digest_held = req.list_digest;
-        meaningful = true;
-      }
+      let meaningful = recordUnitFacts(rec, req);
       // What the unit holds is checked against what this server issued, never adopted.
       if (listGuard.check(m, req.list_version, req.list_digest, () => lists.current(m).digest, now) === 'recovered') meaningful = true;
-      rec.uptime_s = req.up / 1000;
-      rec.telemetry.wifi_signal_db = req.telemetry.wifi_signal_db;
-      rec.telemetry.free_vars = req.telemetry.free_vars;
-      rec.telemetry.internal_temperature_c = req.telemetry.temp_c10 === null ? null : req.telemetry.temp_c10 / 10;
+      recordTelemetry(rec, req);
 
-      const events = req.events.slice().sort((a, b) => a.seq - b.seq);
       const logs: LogEvent[] = [];
-      for (const ev of events) {
-        if (ev.seq <= unit.last_seq) continue;
-        const at = eventTime(ev, req.up, now);
-        const member = ev.fob ? core.userForFob(ev.fob) : null;
-        const log = logEventOf(ev, at, member);
-        // the unit does not say whether the session it ended was an override: the mirror knows
-        if (log && log.type === 'session_end' && rec.state.override && rec.state.user !== null && rec.state.user.fob === log.fob) {
-          log.override = true;
-        }
-        if (log) {
-          core.storeEvent(storedFromLog(m.name, log, 'unit', ev.seq));
-          logs.push(log);
-        } else {
-          core.storeEvent(housekeepingEvent(m.name, ev, at));
-        }
-        unit.last_seq = ev.seq;
-        meaningful = true;
-      }
+      if (storeUnitEvents(core, m, unit, rec, req, now, logs)) meaningful = true;
       if (drops.report(m, unit, req.dropped_events, now)) meaningful = true;
       core.announce(m, logs);
       const pending = unit.commands.filter((c) => c.id > req.command_ack);
@@ -171,19 +208,8 @@ export async function syncRoutes(app: FastifyInstance, opts: { services: AppServ
         meaningful = true;
       }
 
-      const before = rec.state;
       const rfidBefore = rec.state.rfid;
-      rec.state = mirrorState(core, m, rec.state, req.state, now, logs);
-      const base = outputsOf(m as DecisionMachine, rec.state);
-      rec.outputs = {
-        relay: req.state.relay,
-        second_relay: req.state.second_relay,
-        display: req.state.display,
-        oops_led: req.state.oopsed,
-        status_led_rgb: base.status_led_rgb,
-        status_led_brightness: base.status_led_brightness,
-      };
-      if (!sameJson(rec.state, before)) meaningful = true;
+      if (mirrorReport(core, m, rec, req.state, now, logs)) meaningful = true;
 
       // last_update moves when something happened at the machine (dm_mac's sense): the card in the
       // reader changed, the oops button was pressed, a session started or a card ended one.

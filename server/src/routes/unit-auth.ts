@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SIGNATURE_HEADER, type CounterRefusal, type MachineConfig } from '@fobgate/shared';
 import { hmacHex } from '../auth.js';
-import type { Core } from '../core.js';
+import type { Core } from '../core-services.js';
 import { errors } from '../errors.js';
 import type { UnitRecord } from '../store.js';
 import { promotePendingUnit, signingKey } from '../unit-keys.js';

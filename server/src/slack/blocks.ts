@@ -2,7 +2,7 @@
 // control channel, and the menu of oopsed / locked-out machines that `/oops-clear` without a
 // machine offers. Both are answered by the interactivity endpoint (routes/slack-commands.ts).
 import type { MachineConfig } from '@fobgate/shared';
-import type { Core } from '../core.js';
+import type { Core } from '../core-services.js';
 import { slackEscape } from '../notifier.js';
 
 export const CLEAR_ACTION = 'fobgate_clear';

@@ -7,8 +7,8 @@
 // dm_mac has them (docs/dm-mac-compat.md lists them).
 import { statSync } from 'node:fs';
 import type { CommandType, MachineConfig } from '@fobgate/shared';
-import type { Core } from '../core.js';
-import { serverEvent } from '../core.js';
+import type { Core } from '../core-services.js';
+import { serverEvent } from '../audit-records.js';
 import { runAdminAction, type ActionResult } from '../admin-actions.js';
 import { actorBy } from '../actor.js';
 import { isServerError } from '../errors.js';

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildList, diffLists, signList, FLAG_MAIN, FLAG_OVERRIDE, type ListEntry } from '../../src/authlist.js';
 import { encodeWiegand } from '../../src/wiegand.js';
-import { coreLua, ENCODE_LUA } from './core.js';
+import { coreLua, ENCODE_LUA } from './compiled-core.js';
 import { luaLiteral } from './golden.js';
 import { debianHost, wasmHostFor, NO_DEBIAN_LUA, type LuaHost } from './lua-hosts.js';
 

@@ -10,7 +10,7 @@ import * as tstl from 'typescript-to-lua';
 import { buildLua } from '../build.js';
 import { fobgateLuaPlugin } from '../plugin.js';
 import * as tsCore from '../fobgate_core.js';
-import { coreLua, ENCODE_LUA } from './core.js';
+import { coreLua, ENCODE_LUA } from './compiled-core.js';
 import { luaLiteral } from './golden.js';
 import { debianHost, wasmHosts, type LuaHost } from './lua-hosts.js';
 

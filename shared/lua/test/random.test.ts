@@ -10,7 +10,7 @@ import { canonicalFob } from '../../src/fob.js';
 import type { DecisionMachine, MachineEvent, MachineState, Subject } from '../../src/decision-types.js';
 // @ts-expect-error plain JavaScript module without types
 import { encodeValue } from './record/recorder.mjs';
-import { coreLua } from './core.js';
+import { coreLua } from './compiled-core.js';
 import { compare, replay, vectorLines, type RecordedCall, type Recording } from './golden.js';
 import { debianHost, NO_DEBIAN_LUA, wasmHostFor, type LuaHost } from './lua-hosts.js';
 

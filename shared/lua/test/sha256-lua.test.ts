@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { coreLua, ENCODE_LUA } from './core.js';
+import { coreLua, ENCODE_LUA } from './compiled-core.js';
 import { luaLiteral } from './golden.js';
 import { debianHost, wasmHosts, type LuaHost } from './lua-hosts.js';
 

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coreLua } from './core.js';
+import { coreLua } from './compiled-core.js';
 import {
   compare, luaModuleExports, recordTestFile, replay, sourceTestFiles, unreplayable, vectorLines, LUA_READINGS, type Recording,
 } from './golden.js';

@@ -14,7 +14,7 @@ import {
   type ListUpdate,
   type MachineConfig,
 } from '@fobgate/shared';
-import type { Core } from './core.js';
+import type { Core } from './core-services.js';
 import { hmacHex, sha256Hex } from './auth.js';
 
 /** Versions of each machine's list kept for deltas. */

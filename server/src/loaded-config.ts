@@ -1,0 +1,83 @@
+// The configuration in memory: users (with an index from fob code to user), machines, and when
+// each was loaded (the config metrics). Who may use a machine today is answered here: the fob's
+// user as the decision core's Subject.
+import { statSync } from 'node:fs';
+import { subjectFor, type MachineConfig, type MachinesConfig, type Subject, type UserRecord } from '@fobgate/shared';
+import { errors } from './errors.js';
+
+/** YYYY-MM-DD of an epoch ms in the server's local time zone. */
+export function ymdOf(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => (n < 10 ? '0' + n : String(n));
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export class LoadedConfig {
+  users: UserRecord[] = [];
+  machines: MachinesConfig;
+  /** users.json path (its mtime is a metric) or null when users live only in memory. */
+  readonly usersPath: string | null;
+  private readonly clock: () => number;
+  private fobIndex: { [fob: string]: UserRecord } = {};
+  /** How many fob codes the users hold (a metric). */
+  fobs = 0;
+  usersLoadedAt = 0;
+  usersMtime: number | null = null;
+  readonly machinesLoadedAt: number;
+
+  /** `loadedAt`: when the machines were loaded (the app's start). */
+  constructor(o: { users: UserRecord[]; machines: MachinesConfig; usersPath: string | null; clock: () => number; loadedAt: number }) {
+    this.clock = o.clock;
+    this.usersPath = o.usersPath;
+    this.machines = o.machines;
+    this.machinesLoadedAt = o.loadedAt;
+    this.setUsers(o.users);
+  }
+
+  /** Takes a new users list: the fob index, the load time and users.json's mtime follow it. */
+  setUsers(users: UserRecord[]): void {
+    this.users = users;
+    const index: { [fob: string]: UserRecord } = {};
+    let n = 0;
+    for (const u of users) {
+      for (const f of u.fob_codes) {
+        index[f] = u;
+        n++;
+      }
+    }
+    this.fobIndex = index;
+    this.fobs = n;
+    this.usersLoadedAt = this.clock();
+    this.usersMtime = null;
+    if (this.usersPath) {
+      try {
+        this.usersMtime = statSync(this.usersPath).mtimeMs;
+      } catch {
+        this.usersMtime = null;
+      }
+    }
+  }
+
+  machine(name: string): MachineConfig | null {
+    return Object.prototype.hasOwnProperty.call(this.machines.byName, name) ? this.machines.byName[name] : null;
+  }
+
+  machineOr404(name: string): MachineConfig {
+    const m = this.machine(name);
+    if (!m) throw errors.noSuchMachine(name);
+    return m;
+  }
+
+  today(): string {
+    return ymdOf(this.clock());
+  }
+
+  userForFob(fob: string): UserRecord | null {
+    return Object.prototype.hasOwnProperty.call(this.fobIndex, fob) ? this.fobIndex[fob] : null;
+  }
+
+  subject(m: MachineConfig, fob: string): Subject | null {
+    const u = this.userForFob(fob);
+    return u ? subjectFor(u, m, fob, this.today()) : null;
+  }
+}
