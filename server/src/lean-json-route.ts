@@ -145,11 +145,12 @@ function onError(this: Raw, err: Error & { statusCode?: number }): void {
   fail(this, r, null, undefined, err, true);
 }
 
+/**
+ * The reading of `raw` is over. Its listeners stay (removing three costs more than they do on a
+ * finished request): `data` cannot come after `end`, and a later `error` finds no reading.
+ */
 function detach(raw: Raw): Reading | undefined {
   const r = raw[READING];
-  raw.removeListener('data', onData);
-  raw.removeListener('end', onEnd);
-  raw.removeListener('error', onError);
   raw[READING] = undefined;
   return r;
 }
