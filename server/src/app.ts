@@ -29,6 +29,7 @@ import { adminAdminsRoutes } from './routes/admin-admins.js';
 import { slackCommandRoutes } from './routes/slack-commands.js';
 import { eventLogFields, eventLogLine } from './logging.js';
 import { createServices, type AppDeps, type AppServices } from './services.js';
+import { FrontDoor } from './front-door.js';
 
 export type { AppConfig, AppDeps, AppServices, DashboardServices } from './services.js';
 
@@ -224,6 +225,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { services, close: closeServices } = await createServices(deps);
   const { core } = services;
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  // heartbeats are answered ahead of fastify's router (front-door.ts), unless every request is logged
+  const frontDoor = new FrontDoor(deps.accessLog !== true);
 
   const app = Fastify({
     logger: deps.logger ?? false,
@@ -248,11 +251,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     clientErrorHandler,
+    serverFactory: frontDoor.serverFactory,
   });
 
   app.decorate('fobgate', services);
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.decorate('frontDoor', frontDoor);
+  app.addHook('onRequest', function stampReceivedAt(request, _reply, done) {
     request.receivedAt = performance.now();
+    done();
+  });
+  app.addHook('onRoute', (route) => {
+    const lean = route.config?.lean;
+    if (lean === undefined) return;
+    if (route.method !== 'POST') throw new Error(`${route.url}: the front door answers POST routes only`);
+    frontDoor.addPost(route.url, lean);
+  });
+  // fastify answers 503 from here on (return503OnClosing): the front door hands everything to it
+  app.addHook('preClose', (done) => {
+    frontDoor.closing = true;
     done();
   });
   // One line per meaningful event (what the audit log records: logins, oopses, lockouts,

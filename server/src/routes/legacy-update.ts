@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { applyLegacyUpdate, canonicalFob, type MachineConfig, type MachineState, type Outputs } from '@fobgate/shared';
 import type { AppServices } from '../services.js';
 import { errors } from '../errors.js';
-import { leanJsonRoute } from '../lean-json-route.js';
+import { LeanJsonRoute } from '../lean-json-route.js';
 import { sameJson } from '../same-json.js';
 import type { MachineRecord } from '../store.js';
 import { errorResponses } from './schemas.js';
@@ -178,10 +178,14 @@ function legacyUpdater(services: AppServices): (body: UpdateBody) => { answer: U
     if (!unchanged) meaningful = true;
     if (meaningful) core.recordLog(m, d.log, 'legacy', null);
     else core.store.markDirty(m.name);
-    const answer = answerOf(d.outputs);
-    if (isQuiet && unchanged && !d.touched) quiet.set(m.name, { state: before, machine: m, outputs: d.outputs, answer });
-    else quiet.delete(m.name);
-    return { answer, machine: m, save: meaningful };
+    if (isQuiet && unchanged && !d.touched) {
+      // frozen: the lean path keeps the text of an answer it will give again
+      const answer = Object.freeze({ ...answerOf(d.outputs), status_led_rgb: Object.freeze(d.outputs.status_led_rgb.slice()) as number[] });
+      quiet.set(m.name, { state: before, machine: m, outputs: d.outputs, answer });
+      return { answer, machine: m, save: meaningful };
+    }
+    quiet.delete(m.name);
+    return { answer: answerOf(d.outputs), machine: m, save: meaningful };
   };
 }
 
@@ -202,22 +206,20 @@ export function legacyUpdateRoute(app: FastifyInstance, services: AppServices): 
     });
   };
 
+  // Heartbeats are the server's most common request: they take the lean path, ahead of fastify
+  // (see lean-json-route.ts and front-door.ts); the handler below answers whatever it hands on.
+  const lean = new LeanJsonRoute<UpdateBody>(app.initialConfig.bodyLimit ?? 1024 * 1024, update);
   app.post<{ Body: UpdateBody }>(
     '/api/machine/update',
     {
-      config: LEGACY_CONFIG,
+      config: { ...LEGACY_CONFIG, lean: lean as LeanJsonRoute<unknown> },
       schema: {
         tags: LEGACY_TAGS,
         summary: 'State report from a dm_mac/ESPHome unit; answers what the unit must show',
         body: updateBody,
         response: { 200: updateResponse, ...errorResponses(403, 404, 503) },
       },
-      // Heartbeats are the server's most common request: they take the lean path (see
-      // lean-json-route.ts); the handler below answers whatever it hands on.
-      onRequest: leanJsonRoute<UpdateBody>({
-        bodyLimit: app.initialConfig.bodyLimit ?? 1024 * 1024,
-        handle: (body, request) => update(body, request.receivedAt),
-      }),
+      onRequest: lean.hook,
     },
     async (request) => update(request.body, request.receivedAt),
   );

@@ -1,0 +1,133 @@
+// Instructions per heartbeat, ours against the do-nothing ceiling, counted by valgrind's callgrind
+// (user-space instructions of every thread of the server process; the kernel's share of each
+// answer, the same for both, is not counted). Unlike requests per second this does not depend on
+// how busy the machine is, so it can compare two versions on a shared machine. Not part of
+// `npm run bench` (a run takes a few minutes):
+//
+//   node --import tsx server/bench/instructions.ts [warm-up requests] [counted requests]
+//
+// Each server runs under callgrind with instrumentation off; after the warm-up (so the JIT has
+// settled) instrumentation is switched on for exactly the counted requests (10 keep-alive connections,
+// the heartbeat bench's bodies), then off, and the total is divided by the requests. The main
+// thread's count is steadier: V8 may still be compiling on its background threads in the window.
+// KEEP=1 keeps the callgrind dumps (for callgrind_annotate).
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IDLE_ANSWER, fmt, heartbeatBody, line, loadNote, post } from './kit.js';
+
+const WARM = Number(process.argv[2] || 20000);
+const COUNTED = Number(process.argv[3] || 10000);
+const CONNECTIONS = 10;
+const here = dirname(fileURLToPath(import.meta.url));
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Counted {
+  child: ChildProcess;
+  url: string;
+  /** The fleet's machine names (none for the ceiling). */
+  machines: string[];
+  out: string;
+}
+
+async function start(script: string, args: string[], nodeArgs: string[], out: string): Promise<Counted> {
+  const child = fork(join(here, script), args, {
+    execPath: 'valgrind',
+    execArgv: ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${out}/cg.%p`, '-q', process.execPath, ...nodeArgs],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<{ url: string; machines?: string[] }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${script} exited early (code ${code})`)));
+    child.on('message', (m: { url?: string; machines?: string[] }) => {
+      if (m && typeof m.url === 'string') resolve(m as { url: string; machines?: string[] });
+    });
+  });
+  child.removeAllListeners('exit');
+  return { child, url: ready.url, machines: ready.machines ?? [], out };
+}
+
+/** `count` heartbeats over CONNECTIONS keep-alive connections; throws on anything but 200. */
+async function send(url: string, bodies: string[], count: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const a = await post(url, '/api/machine/update', bodies[i % bodies.length], agent);
+      if (a.status !== 200) throw new Error(`answer ${a.status}: ${a.body}`);
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  agent.destroy();
+}
+
+function control(pid: number, ...args: string[]): void {
+  execFileSync('callgrind_control', [...args, String(pid)], { stdio: 'ignore' });
+}
+
+/** Instructions in the dump files of `pid`: all threads, and the main thread's (thread 1). */
+function countIr(out: string, pid: number): { all: number; main: number } {
+  let all = 0;
+  let main = 0;
+  for (const f of readdirSync(out)) {
+    if (!f.startsWith(`cg.${pid}`)) continue;
+    const m = /^totals: (\d+)/m.exec(readFileSync(join(out, f), 'utf8'));
+    if (!m) continue;
+    all += Number(m[1]);
+    if (/-0*1$/.test(f)) main += Number(m[1]);
+  }
+  return { all, main };
+}
+
+/** Instructions per answer: all threads (V8's compiler and GC helpers too) and the main thread. */
+async function measure(name: string, s: Counted, bodies: string[]): Promise<{ all: number; main: number }> {
+  const pid = s.child.pid!;
+  await send(s.url, bodies, WARM);
+  control(pid, '-i', 'on');
+  await send(s.url, bodies, COUNTED);
+  control(pid, '-i', 'off');
+  control(pid, '-d');
+  const ir = countIr(s.out, pid);
+  const r = { all: ir.all / COUNTED, main: ir.main / COUNTED };
+  line(`   ${name}: ${fmt(r.all)} instructions per answer, ${fmt(r.main)} of them on the main thread`);
+  return r;
+}
+
+async function stop(s: Counted): Promise<void> {
+  await new Promise<void>((resolve) => {
+    s.child.once('exit', () => resolve());
+    s.child.send({ type: 'stop' });
+    s.child.kill('SIGTERM');
+  });
+}
+
+if (!has('valgrind') || !has('callgrind_control')) {
+  line('instructions: valgrind (callgrind) is not installed; nothing measured');
+  process.exit(0);
+}
+const out = mkdtempSync(join(tmpdir(), 'fobgate-callgrind-'));
+try {
+  line(`instructions per heartbeat under callgrind: 100 machines, 1,000 users, ${fmt(WARM)} warm-up + ${fmt(COUNTED)} counted requests, ${CONNECTIONS} connections; ${loadNote()}`);
+  const ceiling = await start('ceiling-server.mjs', [IDLE_ANSWER], [], out);
+  const c = await measure('ceiling (node:http, does nothing)', ceiling, [heartbeatBody('m0')]);
+  await stop(ceiling);
+  const fleet = await start('fleet-server.ts', ['100', '1000'], ['--import', 'tsx'], out);
+  const o = await measure('fobgate', fleet, fleet.machines.map((m) => heartbeatBody(m)));
+  await stop(fleet);
+  line(`   the ceiling's instructions as a share of ours: ${fmt((100 * c.all) / o.all, 0)} % (all threads), ${fmt((100 * c.main) / o.main, 0)} % (main thread)`);
+} finally {
+  if (!process.env.KEEP) rmSync(out, { recursive: true, force: true });
+  else line(`   dumps kept in ${out}`);
+}
