@@ -287,10 +287,14 @@ function secondOn(mode: SecondRelayMode): boolean {
   return mode === 'always' || mode === 'granted' || mode === 'warn';
 }
 
+/**
+ * The LCD text of a clean state. Its look_name is LCD-safe already (cleanState and the subject's
+ * cleaning make it so): not cleaned again here, on the unit's tap path.
+ */
 function displayOf(s: MachineState): string {
   const look = s.look;
-  if (look === 'welcome') return (s.lockout_pending ? LOCKOUT_PENDING_PREFIX : WELCOME_PREFIX) + lcdSafeName(s.look_name);
-  if (look === 'override') return OVERRIDE_PREFIX + lcdSafeName(s.look_name);
+  if (look === 'welcome') return (s.lockout_pending ? LOCKOUT_PENDING_PREFIX : WELCOME_PREFIX) + s.look_name;
+  if (look === 'override') return OVERRIDE_PREFIX + s.look_name;
   if (look === 'unauthorized') return DISPLAY_UNAUTHORIZED;
   if (look === 'unknown') return DISPLAY_UNKNOWN;
   if (look === 'oops') return DISPLAY_OOPS;
