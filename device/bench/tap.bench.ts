@@ -6,14 +6,16 @@
 // from a real server on loopback. Host speed is printed as a baseline: an ESP32 at 240 MHz is
 // several times slower than this host, so these are lower bounds.
 //
-//   npx tsx device/bench/tap.bench.ts [--members 10000] [--taps 25]
+//   npx tsx device/bench/tap.bench.ts [--members 10000] [--taps 25] [--steps-only]
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { E2EServer, ensureFirmware, member, startInterpUnit, untilListVersion, interpreterMissing, sleep } from '../test/interp/harness.js';
 import { InterpUnit, type TapResult } from '../test/interp/interp-unit.js';
+import { buildList, FLAG_MAIN } from '@fobgate/shared';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf('--' + name);
@@ -78,6 +80,15 @@ async function taps(u: InterpUnit, fobs: string[], count: number, trace: boolean
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+const STEP_MEMBERS = 10000;
+
+/** The list file of the per-step program: n members, fob 100000 + i * 1601 (as tap-steps-entry.ts). */
+function benchList(n: number): string {
+  const machine = { name: 'lathe', display_name: 'Lathe', unauthorized_warn_only: false, always_enabled: false, second_relay: null, offline_grace_hours: 72 };
+  const entries = [];
+  for (let i = 0; i < n; i++) entries.push({ fob: 100000 + i * 1601, flags: FLAG_MAIN, name: ('Member ' + i).substring(0, 16) });
+  return buildList(machine, entries, 1, 0, (s) => createHash('sha256').update(Buffer.from(s, 'latin1')).digest('hex')).text;
+}
 
 /**
  * Each step of the decision path on its own, many times, in a bare interpreter: a small program
@@ -88,7 +99,13 @@ async function steps(): Promise<Array<{ step: string; best: number; median: numb
   const u = new InterpUnit({ realtime: true });
   try {
     execFileSync('npx', ['tsx', join(HERE, '..', 'build', 'build.ts'), '--entry', join(HERE, 'tap-steps-entry.ts'), '--out', out], { stdio: 'pipe' });
-    await u.writeFiles({ '.bootcde': readFileSync(join(out, 'firmware.js'), 'latin1') });
+    const program = readFileSync(join(out, 'firmware.js'), 'latin1');
+    // --steps-in-ram: the program copied into RAM and run from there (the Linux build reads code
+    // in flash through a 16-byte buffer, one file read per refill; an ESP32 maps flash instead)
+    const files: Record<string, string> = process.argv.includes('--steps-in-ram')
+      ? { '.bootcde': 'eval(require("Storage").read("fgsteps")+"");', fgsteps: program }
+      : { '.bootcde': program };
+    await u.writeFiles({ ...files, fgbench: benchList(STEP_MEMBERS) });
     await u.powerCycle();
     await u.waitLine(/^STEPS DONE/, 300_000);
     return u.lines.filter((l) => l.startsWith('STEP ')).map((l) => JSON.parse(l.substring(5)));
@@ -105,6 +122,10 @@ async function main(): Promise<void> {
     return;
   }
   ensureFirmware();
+  if (process.argv.includes('--steps-only')) {
+    for (const e of await steps()) line(`  ${e.step}: best ${e.best.toFixed(3)} ms, median ${e.median.toFixed(3)} ms`);
+    return;
+  }
   const list = members(MEMBERS);
   const fobs = (list as Array<{ fob_codes: string[] }>).map((m) => m.fob_codes[0]);
   const server = new E2EServer({ members: list, machines: { lathe: { authorizations_or: ['Lathe'] } } });

@@ -84,6 +84,11 @@ test('modern TypeScript becomes gated ES5 that runs the same', async () => {
   assert.match(r.code, /require\("Storage"\)/);
   assert.not.match(r.code, /__require|Proxy/);
   assert.match(r.code, /^\/\/ fobgate firmware 9\.9\.9-test/);
+  // one named function, called by its name: an anonymous wrapper on the stack made Espruino copy
+  // the whole program into RAM for every Error created during boot (pipeline.ts, postProcess)
+  assert.match(r.code, /^\/\/ [^\n]*\nfunction fobgateFirmware\(\)\{\n/);
+  assert.match(r.code, /\n\}\nfobgateFirmware\(\);\n$/);
+  assert.not.match(r.code, /^\(function/m);
   assert.equal(runFirmware(r.code), [{
     greet: 'Hi Ada', greet2: 'Yo Bo+x,y', merged: { a: 1, b: 2, c: 3 }, a: 1, others: { b: 2, c: 3 },
     more: [1, 2, 3, 1, 2], first: 1, third: 3, closures: [0, 1, 2], ssid: 'none', area: 9,

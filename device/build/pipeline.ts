@@ -99,14 +99,25 @@ export function identifiersIn(code: string): string[] {
   return Object.keys(seen);
 }
 
+/** The one global the firmware defines: the function that holds it, called by name at the end. */
+export const FIRMWARE_FUNCTION = 'fobgateFirmware';
+
 /**
  * ES5 script -> firmware text: one function scope holding our helpers and the program, function
  * declarations hoisted, array holes filled.
+ *
+ * The wrapper is a NAMED function called by its name, never an anonymous `(function(){…})()`:
+ * Espruino 2v29 names each stack frame of an error after the expression that was called, and for
+ * an anonymous call that expression is the function itself, which it turns into text
+ * (jsvGetString -> jsvAsString). While the firmware boots, the wrapper is on the stack, so every
+ * Error created during boot (even a caught one, e.g. `Invalid pin`) copied the whole firmware
+ * into RAM: ~11,500 of 16,383 variables for 110 KB, enough to end the boot in LOW_MEMORY.
+ * Called by name, the frame is named "fobgateFirmware" (docs/on-chip.md, "Errors during boot").
  */
 export function postProcess(es5: string): { code: string; helpers: string[]; hoisted: number; holes: number } {
   const used = identifiersIn(es5);
   const prelude = helperPrelude(used);
-  const wrapped = '(function () {\n' + prelude.code + es5.replace(/\s+$/, '') + '\n})();\n';
+  const wrapped = 'function ' + FIRMWARE_FUNCTION + '() {\n' + prelude.code + es5.replace(/\s+$/, '') + '\n}\n' + FIRMWARE_FUNCTION + '();\n';
   const t = transformSource(wrapped, { hoist: true, holes: true });
   return { code: t.code, helpers: prelude.names, hoisted: t.hoisted, holes: t.holes };
 }

@@ -101,6 +101,24 @@ test('pins, watches and the clock map onto the interpreter globals', () => {
   uninstall();
 });
 
+test('a pin the board does not have (pinMode throws Invalid pin) is refused once and never written', () => {
+  const w = install([]);
+  g.pinMode = (pin: number, mode: string) => {
+    if (pin === 33) throw new Error('Invalid pin');
+    w.calls.push('mode ' + pin + ' ' + mode);
+  };
+  g.digitalWrite = (pin: number) => {
+    throw new Error('digitalWrite(' + pin + ') must not be called on a refused pin');
+  };
+  const p = espruinoPlatform();
+  const out = p.hal.output(33);
+  assert.is(out.refused, true);
+  out.write(true);
+  assert.is(p.hal.output(14).refused, undefined);
+  assert.equal(w.calls, ['mode 14 output']);
+  uninstall();
+});
+
 test('a watch the interpreter could not set (setWatch answers undefined) is never cleared: clearWatch(undefined) would drop every watch', () => {
   const w = install([]);
   const p = espruinoPlatform();

@@ -87,7 +87,9 @@ function output(pin: PinId): OutputPin {
   try {
     pinMode(pin, 'output');
   } catch (e) {
-    // an invalid pin throws on write too; the relay driver marks itself failed
+    // No such pin on this board (`Invalid pin`): checked once here, never written. Every write
+    // would throw again, and each Error costs a stack trace in RAM and time (docs/on-chip.md).
+    return { refused: true, write: () => {} };
   }
   return {
     write: (on) => {

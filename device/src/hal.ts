@@ -12,6 +12,11 @@ export type PinId = number;
 /** A digital output. */
 export interface OutputPin {
   write(on: boolean): void;
+  /**
+   * True when the board refused the pin when it was set up (no such pin): drivers mark themselves
+   * failed and never write to it. A write may still throw on a pin that was accepted.
+   */
+  refused?: boolean;
 }
 
 export type Edge = 'rising' | 'falling' | 'both';

@@ -353,6 +353,27 @@ test('a dead LCD is reported and the relay keeps working', () => {
   fw.stop();
 });
 
+test('a relay pin the board refused is reported once, never written, and the unit keeps deciding', () => {
+  const store = new FakeStore();
+  store.files[CONFIG_FILE] = config();
+  const rig = makeRig(store);
+  const dead = rig.board.out(P.relay);
+  dead.refused = true;
+  const fw = startFirmware(rig.platform);
+  const unit = fw.unit()!;
+  rig.time.advance(1);
+  answer(rig.http.last(), { list: fullUpdate(makeList(entries(), 5, MACHINE_TWO_RELAYS)) });
+  insert(rig, ALICE);
+  rig.time.advance(1000);
+  assert.is(unit.relay.isOn(), true, 'the decision stands');
+  assert.is(dead.attempts, 0, 'the refused pin was never written');
+  assert.is(lcd(unit), 'Welcome,\nAlice');
+  const errs = unit.ring.peek(100).filter((e) => e.type === 'error' && e.reason === 'relay');
+  assert.is(errs.length, 1);
+  assert.match(String(errs[0].detail), 'relay: on, FAILED');
+  fw.stop();
+});
+
 test('times on the wire are whole milliseconds even with a fractional clock; long texts are cut', () => {
   const { rig, fw, unit } = boot();
   rig.time.t += 0.375;

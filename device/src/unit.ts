@@ -133,6 +133,7 @@ export class Unit {
   /** First event seq of this boot (its events' wall time can be filled in once the clock is known). */
   private bootSeq = 0;
   private lcdReported = false;
+  private relayReported = false;
   /** The server refused the last request as malformed: the next one carries no events. */
   private withholdEvents = false;
   private loopTimer: TimerId | null = null;
@@ -334,6 +335,11 @@ export class Unit {
     if (this.lcd && this.lcd.failed && !this.lcdReported) {
       this.lcdReported = true;
       this.event({ type: 'error', at: 0, up: 0, reason: 'lcd', detail: 'LCD not answering on I2C; relays keep working' });
+    }
+    const second = this.second;
+    if ((this.relay.failed || (second !== null && second.failed)) && !this.relayReported) {
+      this.relayReported = true;
+      this.event({ type: 'error', at: 0, up: 0, reason: 'relay', detail: 'pin not working, no longer written: ' + this.relay.describe() + (second ? '; ' + second.describe() : '') });
     }
     this.lastLoop = now;
   }

@@ -14,7 +14,11 @@ import type {
 export class FakeOutputPin implements OutputPin {
   writes: boolean[] = [];
   throwOnWrite = false;
+  /** Tries to write; counts attempts even when they throw. */
+  attempts = 0;
+  refused?: boolean;
   write(on: boolean): void {
+    this.attempts++;
     if (this.throwOnWrite) throw new Error('pin write failed');
     this.writes.push(on);
   }

@@ -11,8 +11,11 @@ import { interpreterBinary, interpreterDir, removeInterpreterDir, startTelnetInt
 export interface InterpreterSuite {
   /** The real server of this file (started before the first test). */
   readonly server: ServerProcess;
-  /** Starts the real interpreter behind its TCP console (stopped after the file). */
-  startInterpreter(): Promise<TelnetInterpreter>;
+  /**
+   * Starts the real interpreter behind its TCP console (stopped after the file, its folder
+   * removed). `dir`: a folder whose espruino.flash is already prepared (e.g. a board stand-in).
+   */
+  startInterpreter(dir?: string): Promise<TelnetInterpreter>;
   /** Starts the machine's working unit: the built firmware in the simulator (stopped after the file). */
   startWorkingUnit(machine: string): Promise<SimUnit>;
 }
@@ -47,8 +50,8 @@ export function interpreterSuite(): InterpreterSuite | null {
     get server() {
       return running();
     },
-    async startInterpreter() {
-      const i = await startTelnetInterpreter(binary);
+    async startInterpreter(dir?: string) {
+      const i = await startTelnetInterpreter(binary, dir);
       interpreters.push(i);
       return i;
     },

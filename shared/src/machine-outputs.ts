@@ -16,7 +16,6 @@ import {
   LOCKOUT_PENDING_PREFIX,
   OVERRIDE_PREFIX,
   WELCOME_PREFIX,
-  lcdSafeName,
 } from './lcd-text.js';
 
 function hasSecondRelay(machine: unknown): boolean {
@@ -45,10 +44,14 @@ export function secondOn(mode: SecondRelayMode): boolean {
   return mode === 'always' || mode === 'granted' || mode === 'warn';
 }
 
+/**
+ * The LCD text of a clean state. Its look_name is LCD-safe already (cleanState and the subject's
+ * cleaning make it so): not cleaned again here, on the unit's tap path.
+ */
 function displayOf(s: MachineState): string {
   const look = s.look;
-  if (look === 'welcome') return (s.lockout_pending ? LOCKOUT_PENDING_PREFIX : WELCOME_PREFIX) + lcdSafeName(s.look_name);
-  if (look === 'override') return OVERRIDE_PREFIX + lcdSafeName(s.look_name);
+  if (look === 'welcome') return (s.lockout_pending ? LOCKOUT_PENDING_PREFIX : WELCOME_PREFIX) + s.look_name;
+  if (look === 'override') return OVERRIDE_PREFIX + s.look_name;
   if (look === 'unauthorized') return DISPLAY_UNAUTHORIZED;
   if (look === 'unknown') return DISPLAY_UNKNOWN;
   if (look === 'oops') return DISPLAY_OOPS;

@@ -15,6 +15,7 @@ export class OopsLed implements Driver {
   constructor(pin: OutputPin, timers: Timers) {
     this.pin = pin;
     this.timers = timers;
+    if (pin.refused) this.failed = true;
   }
 
   setup(): void {

@@ -29,14 +29,29 @@ test('active-low relay inverts the pin level', () => {
   assert.is(relay.describe(), 'second relay: on (active low)');
 });
 
-test('a throwing pin marks the relay failed without throwing', () => {
+test('a throwing pin marks the relay failed without throwing, and is not written again', () => {
   const pin = new FakeOutputPin();
   pin.throwOnWrite = true;
   const relay = new Relay(pin, { name: 'relay', activeLow: false });
   relay.setup();
   relay.set(true);
+  relay.set(false);
   assert.is(relay.failed, true);
+  assert.is(pin.attempts, 1, 'one failed write, then no more attempts');
+  assert.is(relay.isOn(), false);
   assert.match(relay.describe(), /FAILED/);
+});
+
+test('a pin the board refused at setup: relay failed from the start, never written', () => {
+  const pin = new FakeOutputPin();
+  pin.refused = true;
+  const relay = new Relay(pin, { name: 'relay', activeLow: false });
+  assert.is(relay.failed, true);
+  relay.setup();
+  relay.set(true);
+  assert.is(pin.attempts, 0);
+  assert.is(relay.isOn(), true, 'the decided state is still remembered');
+  assert.is(relay.describe(), 'relay: on, FAILED');
 });
 
 test('oops led: off at setup, steady on, blink on its own timer, set() stops blinking', () => {
@@ -69,6 +84,20 @@ test('oops led with a throwing pin is marked failed and stays quiet', () => {
   led.set(true);
   assert.is(led.failed, true);
   assert.is(led.isOn(), true);
+  assert.is(pin.attempts, 1);
+});
+
+test('oops led on a pin the board refused: failed from the start, never written', () => {
+  const time = new FakeTime();
+  const pin = new FakeOutputPin();
+  pin.refused = true;
+  const led = new OopsLed(pin, time);
+  led.setup();
+  led.blink(100);
+  time.advance(500);
+  led.set(false);
+  assert.is(led.failed, true);
+  assert.is(pin.attempts, 0);
 });
 
 test.run();

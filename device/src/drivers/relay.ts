@@ -18,15 +18,20 @@ export class Relay implements Driver {
   constructor(pin: OutputPin, opts: RelayOptions) {
     this.pin = pin;
     this.opts = opts;
+    if (pin.refused) this.failed = true;
   }
 
   setup(): void {
     this.set(false);
   }
 
-  /** Switches the relay; the state is remembered even if the pin write failed. */
+  /**
+   * Switches the relay; the state is remembered even if the pin write failed. A pin that failed
+   * (refused at setup, or a write threw) is not written again: a pin write never throws twice.
+   */
   set(on: boolean): void {
     this.on = on;
+    if (this.failed) return;
     try {
       this.pin.write(this.opts.activeLow ? !on : on);
     } catch (e) {

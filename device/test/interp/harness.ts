@@ -50,8 +50,15 @@ export async function startInterpUnit(server: E2EServer, machine: string, opts: 
   const key = (r.json as { key: string }).key;
   const config = unitConfig(server, machine, key, opts);
   const unit = new InterpUnit({ vars: opts.vars ?? 16383, echo: opts.echo, realtime: opts.realtime });
-  await unit.install({ config, sampleFromBoot: opts.sampleFromBoot });
-  await unit.waitBoot(30_000);
+  try {
+    await unit.install({ config, sampleFromBoot: opts.sampleFromBoot });
+    await unit.waitBoot(30_000);
+  } catch (e) {
+    // the caller never gets this unit to close: stop its interpreter and control server here, or
+    // they keep the test process alive until the runner kills it
+    await unit.close();
+    throw e;
+  }
   return { unit, key, config };
 }
 

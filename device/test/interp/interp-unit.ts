@@ -485,9 +485,18 @@ export class InterpUnit {
       list.push([name, this.files.size(name)]);
     }
     if (!this.proc) await this.start();
-    // a running program is stopped first (it may hold .bootcde's functions in flash)
-    this.type('reset()');
-    await this.evaluateBare('1', 20_000);
+    // a running program is stopped first (it may hold .bootcde's functions in flash); a line typed
+    // while a booting firmware keeps the interpreter busy can be lost to the Linux build's stdin
+    // thread: typed again when no answer came (reset() twice is harmless)
+    for (let attempt = 1; ; attempt++) {
+      this.type('reset()');
+      try {
+        await this.evaluateBare('1', 20_000);
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !this.proc) throw e;
+      }
+    }
     const id = this.nextId++;
     const m = JSON.stringify(MARK);
     const js =
@@ -532,6 +541,25 @@ export class InterpUnit {
     await this.writeFiles(files);
     if (opts.config !== undefined) this.setBoard(opts.config);
     await this.powerCycle();
+  }
+
+  /**
+   * Makes this unit's flash a board before anything else is flashed: the stand-in as `.boot0` (the
+   * pins, I2C and modules a real board has) and the port of this test's control server. A flash
+   * tool then writes `.bootcde` and the config into the same flash, e.g. through another
+   * interpreter's --telnet console in this folder; reports and commands come here all the same.
+   * `i2cFails`: nothing answers on I2C (an unplugged LCD): every I2C write throws an Error, as
+   * on the chip. Leaves the interpreter stopped.
+   */
+  async installBoard(opts: { i2cFails?: boolean; sampleFromBoot?: boolean } = {}): Promise<void> {
+    const files: Record<string, string> = {
+      '.boot0': readFileSync(STANDIN_PATH, 'latin1'),
+      '.fgctl': String(await this.control()),
+    };
+    if (opts.i2cFails) files['.fgi2c'] = 'fail';
+    if (opts.sampleFromBoot) files['.fgsample'] = '1';
+    await this.writeFiles(files);
+    await this.powerCut();
   }
 
   /** The board's wiring follows the config (pins, I2C address, relay polarity). */

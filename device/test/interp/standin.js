@@ -146,7 +146,10 @@
   };
   // I2C1 is a built-in object: replace its methods (replacing the object does not last).
   I2C1.setup = function () {};
+  // `.fgi2c` = "fail": nothing answers on the bus (an unplugged LCD), every write throws.
+  var i2cFails = S.read('.fgi2c') === 'fail';
   I2C1.writeTo = function (addr) {
+    if (i2cFails) throw new Error('I2C: no answer from ' + addr);
     var t = getTime();
     say('I ' + addr + ' ' + hex(bytesOf(arguments, 1)) + ' ' + t.toFixed(6));
   };
