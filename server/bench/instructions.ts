@@ -17,21 +17,12 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IDLE_ANSWER, fmt, heartbeatBody, line, loadNote, post } from './kit.js';
+import { IDLE_ANSWER, commandInstalled, fmt, heartbeatBody, line, loadNote, post } from './kit.js';
 
 const WARM = Number(process.argv[2] || 20000);
 const COUNTED = Number(process.argv[3] || 10000);
 const CONNECTIONS = 10;
 const here = dirname(fileURLToPath(import.meta.url));
-
-function has(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Counted {
   child: ChildProcess;
@@ -113,7 +104,7 @@ async function stop(s: Counted): Promise<void> {
   });
 }
 
-if (!has('valgrind') || !has('callgrind_control')) {
+if (!commandInstalled('valgrind') || !commandInstalled('callgrind_control')) {
   line('instructions: valgrind (callgrind) is not installed; nothing measured');
   process.exit(0);
 }

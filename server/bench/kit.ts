@@ -19,7 +19,8 @@ export const fmt = (n: number, digits = 0) =>
 export const pct = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 export const share = (ours: number, ceiling: number) => `${fmt((100 * ours) / ceiling, 0)} % of the ceiling`;
 
-function has(cmd: string): boolean {
+/** True when `cmd` is on the PATH. */
+export function commandInstalled(cmd: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
     return true;
@@ -29,8 +30,8 @@ function has(cmd: string): boolean {
 }
 
 export const cpus = availableParallelism();
-export const canPin = cpus >= 2 && has('taskset');
-export const wrkInstalled = has('wrk');
+export const canPin = cpus >= 2 && commandInstalled('taskset');
+export const wrkInstalled = commandInstalled('wrk');
 /** Core of the server under test and core of the load generator. */
 export const SERVER_CPU = 1;
 export const CLIENT_CPU = 0;
