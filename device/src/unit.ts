@@ -1,7 +1,7 @@
 // The unit: wires drivers, the cached list, the shared decision, the event ring, the sync client
 // and the watchdogs. Every fob, card removal and oops press is decided locally and the relays,
 // LCD and LEDs follow in the same tick; the network only carries news both ways.
-import { EVENT_DETAIL_MAX, EVENT_REASON_MAX, decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
+import { DEFAULT_OFFLINE_GRACE_HOURS, EVENT_DETAIL_MAX, EVENT_REASON_MAX, decide, findFob, initialState, makeHmacSha256, numberToFob, subjectFromEntry } from '@fobgate/shared';
 import type { DecisionMachine, DeviceEvent, LogEvent, MachineEvent, MachineState, Outputs, RawSha256, Subject, SyncResponse, UnitCommand } from '@fobgate/shared';
 import type { Hal, TimerId } from './hal.js';
 import type { BoardConfig } from './board-config.js';
@@ -37,7 +37,6 @@ export const PRESENT_WINDOW_MS = 1000;
 export const OUTAGE_REPORT_MS = 5 * 60000;
 /** Events sent per request. */
 export const EVENTS_PER_SYNC = 10;
-const DEFAULT_GRACE_HOURS = 72;
 const HOUR_MS = 3600000;
 const MAX_REASON = EVENT_REASON_MAX;
 const MAX_DETAIL = EVENT_DETAIL_MAX;
@@ -93,7 +92,7 @@ function intOrNull(n: number | null): number | null {
 }
 
 export class Unit {
-  private o: UnitOptions;
+  private options: UnitOptions;
   private hal: Hal;
   private cfg: BoardConfig;
   readonly relay: Relay;
@@ -140,7 +139,7 @@ export class Unit {
   private running = false;
 
   constructor(opts: UnitOptions) {
-    this.o = opts;
+    this.options = opts;
     this.hal = opts.hal;
     this.cfg = opts.config;
     const hal = opts.hal;
@@ -248,18 +247,18 @@ export class Unit {
       }),
       onWarn: (reason) => {
         this.warning = reason;
-        if (reason) this.o.log('fobgate: ' + reason + '; reboot waits until the relays are off');
+        if (reason) this.options.log('fobgate: ' + reason + '; reboot waits until the relays are off');
         this.show();
       },
       beforeReboot: (reason) => {
         this.saved.reboot_reason = 'watchdog, ' + reason;
         this.saveRecord();
         this.event({ type: 'error', at: 0, up: 0, reason: 'watchdog', detail: reason + ': rebooting' });
-        this.o.log('fobgate: ' + reason + ', rebooting');
+        this.options.log('fobgate: ' + reason + ', rebooting');
       },
       reboot: () => {
         this.stop();
-        this.o.reboot();
+        this.options.reboot();
       },
     });
   }
@@ -279,7 +278,7 @@ export class Unit {
     this.counter.load();
     const loaded = this.lists.load();
     this.freshness.boot(this.graceMs(), this.syncIntervalMs);
-    if (this.counter.discarded !== null) this.o.log('fobgate: request counter ' + String(this.counter.discarded).substring(0, 24) + ' in flash is out of range: starting over; the server names its own');
+    if (this.counter.discarded !== null) this.options.log('fobgate: request counter ' + String(this.counter.discarded).substring(0, 24) + ' in flash is out of range: starting over; the server names its own');
     if (this.oopsLed) this.oopsLed.setup();
     if (this.statusLed) this.statusLed.setup();
     if (this.lcd) this.lcd.setup();
@@ -292,18 +291,18 @@ export class Unit {
     this.bootSeq = this.ring.nextSeq();
     this.event({ type: 'boot', at: 0, up: 0, v: this.saved.boot, reason: cause, detail: FW_VERSION });
     if (loaded) this.event({ type: 'error', at: 0, up: 0, reason: loaded.code, detail: loaded.message });
-    for (const p of this.o.problems) this.event({ type: 'error', at: 0, up: 0, reason: 'module', detail: p });
+    for (const p of this.options.problems) this.event({ type: 'error', at: 0, up: 0, reason: 'module', detail: p });
     this.decideNow({ type: 'reboot', rfid: null }, null);
     this.reader.setup();
     this.ignoreUntilRemoved = this.reader.isPresent();
     this.button.setup();
-    this.o.network.start();
+    this.options.network.start();
     this.sync.start();
     this.watchdog.start();
     this.loopTimer = this.hal.timers.setInterval(() => {
       this.loop();
     }, LOOP_MS);
-    this.o.log('fobgate ' + FW_VERSION + ' on ' + this.cfg.machine + ': boot ' + this.saved.boot + ', list v' + this.lists.version() + ', ' + this.ring.pending() + ' events queued');
+    this.options.log('fobgate ' + FW_VERSION + ' on ' + this.cfg.machine + ': boot ' + this.saved.boot + ', list v' + this.lists.version() + ', ' + this.ring.pending() + ' events queued');
   }
 
   /** Clears every watch and timer (the relays stay as they are). */
@@ -316,7 +315,7 @@ export class Unit {
     this.sync.stop();
     this.lists.stop();
     this.watchdog.stop();
-    this.o.network.stop();
+    this.options.network.stop();
     if (this.lcd) this.lcd.stop();
     if (this.oopsLed) this.oopsLed.stop();
   }
@@ -325,7 +324,7 @@ export class Unit {
   loop(): void {
     const now = this.hal.clock.now();
     if (this.pendingFob && now - this.pendingAt > PRESENT_WINDOW_MS) this.pendingFob = '';
-    if (this.o.network.up()) this.linkDownSince = -1;
+    if (this.options.network.up()) this.linkDownSince = -1;
     else if (this.linkDownSince < 0) this.linkDownSince = now;
     this.freshness.update(this.graceMs());
     if (this.freshness.failed && !this.freshnessReported) {
@@ -359,8 +358,8 @@ export class Unit {
   /** The machine's offline grace (ms). */
   graceMs(): number {
     const list = this.lists.current();
-    const h = list ? list.machine.offline_grace_hours : DEFAULT_GRACE_HOURS;
-    return (typeof h === 'number' && h > 0 ? h : DEFAULT_GRACE_HOURS) * HOUR_MS;
+    const h = list ? list.machine.offline_grace_hours : DEFAULT_OFFLINE_GRACE_HOURS;
+    return (typeof h === 'number' && h > 0 ? h : DEFAULT_OFFLINE_GRACE_HOURS) * HOUR_MS;
   }
 
   /** The cached list is missing or past the machine's freshness deadline. */
@@ -378,14 +377,14 @@ export class Unit {
       unauthorized_warn_only: false,
       always_enabled: false,
       second_relay: null,
-      offline_grace_hours: DEFAULT_GRACE_HOURS,
+      offline_grace_hours: DEFAULT_OFFLINE_GRACE_HOURS,
     };
   }
 
   // ---- inputs ----
 
   private trace(step: string): void {
-    const t = this.o.trace;
+    const t = this.options.trace;
     if (t) t(step);
   }
 
@@ -552,8 +551,8 @@ export class Unit {
         display: o ? o.display : '',
       },
       telemetry: {
-        wifi_signal_db: this.o.network.signalDb(),
-        free_vars: intOrNull(this.o.freeVars()),
+        wifi_signal_db: this.options.network.signalDb(),
+        free_vars: intOrNull(this.options.freeVars()),
         temp_c10: null,
       },
       // A request the server refused as malformed may hold an event it cannot take: the next
@@ -613,7 +612,7 @@ export class Unit {
     if (e.code === 'SYNC_SIGNATURE' || e.code === 'SYNC_COUNTER' || e.code === 'SYNC_MALFORMED' || e.code === 'SYNC_REPLAYED' || e.code === 'SYNC_RATE_LIMITED') {
       this.event({ type: 'error', at: 0, up: 0, reason: e.code, detail: e.message });
     }
-    this.o.log('fobgate: sync failed: ' + e.message);
+    this.options.log('fobgate: sync failed: ' + e.message);
   }
 
   private saveRecord(): void {
