@@ -117,7 +117,6 @@ export class Unit {
   private wallOffset = 0;
   /** The list's age (offline-freshness rule). */
   readonly freshness: Freshness;
-  private freshnessReported = false;
   private syncIntervalMs: number;
   private lastLoop = 0;
   private linkDownSince = -1;
@@ -131,8 +130,8 @@ export class Unit {
   private ignoreUntilRemoved = false;
   /** First event seq of this boot (its events' wall time can be filled in once the clock is known). */
   private bootSeq = 0;
-  private lcdReported = false;
-  private relayReported = false;
+  /** Faults already reported as an error event (by reason): each is reported once per boot. */
+  private reported: { [reason: string]: boolean } = {};
   /** The server refused the last request as malformed: the next one carries no events. */
   private withholdEvents = false;
   private loopTimer: TimerId | null = null;
@@ -327,20 +326,19 @@ export class Unit {
     if (this.options.network.up()) this.linkDownSince = -1;
     else if (this.linkDownSince < 0) this.linkDownSince = now;
     this.freshness.update(this.graceMs());
-    if (this.freshness.failed && !this.freshnessReported) {
-      this.freshnessReported = true;
-      this.event({ type: 'error', at: 0, up: 0, reason: 'freshness', detail: 'flash refused the offline tally: offline time is counted in RAM only until a sync' });
-    }
-    if (this.lcd && this.lcd.failed && !this.lcdReported) {
-      this.lcdReported = true;
-      this.event({ type: 'error', at: 0, up: 0, reason: 'lcd', detail: 'LCD not answering on I2C; relays keep working' });
-    }
+    if (this.freshness.failed) this.reportOnce('freshness', 'flash refused the offline tally: offline time is counted in RAM only until a sync');
+    if (this.lcd && this.lcd.failed) this.reportOnce('lcd', 'LCD not answering on I2C; relays keep working');
     const second = this.second;
-    if ((this.relay.failed || (second !== null && second.failed)) && !this.relayReported) {
-      this.relayReported = true;
-      this.event({ type: 'error', at: 0, up: 0, reason: 'relay', detail: 'pin not working, no longer written: ' + this.relay.describe() + (second ? '; ' + second.describe() : '') });
-    }
+    // (its detail is built only until it has been reported)
+    if ((this.relay.failed || (second !== null && second.failed)) && !this.reported['relay']) this.reportOnce('relay', 'pin not working, no longer written: ' + this.relay.describe() + (second ? '; ' + second.describe() : ''));
     this.lastLoop = now;
+  }
+
+  /** A fault found by loop(), as one error event per boot. */
+  private reportOnce(reason: string, detail: string): void {
+    if (this.reported[reason]) return;
+    this.reported[reason] = true;
+    this.event({ type: 'error', at: 0, up: 0, reason: reason, detail: detail });
   }
 
   // ---- time ----
