@@ -32,7 +32,8 @@ export function interpreterSuite(): InterpreterSuite | null {
   const units: SimUnit[] = [];
   test.before(async () => {
     ensureFirmware();
-    server = await startServer();
+    // units sync every second here, as the working unit's own config says (the server's answer sets it)
+    server = await startServer({ SYNC_INTERVAL_S: '1' });
   });
   test.after(async () => {
     for (const u of units) u.stop();

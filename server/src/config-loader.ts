@@ -10,6 +10,7 @@ import {
   parseUsersJson,
   parseMachinesJson,
   formatIssue,
+  SYNC_INTERVAL_S,
   type UserRecord,
   type MachinesConfig,
   type ConfigIssue,
@@ -184,6 +185,8 @@ export interface ServerSettings {
   slackOopsUrl: string | null;
   /** Earlier users.json files kept (USERS_HISTORY_KEEP, default 50). */
   usersHistoryKeep: number;
+  /** Seconds between a unit's syncs, told to every unit in its sync answers (SYNC_INTERVAL_S). */
+  syncIntervalS: number;
 }
 
 function intSetting(env: Env, name: string, dflt: number, min: number, max: number): number | string {
@@ -213,7 +216,8 @@ export function readSettings(env: Env): Loaded<ServerSettings> {
   const budget = intSetting(env, 'SAVE_BUDGET_MS', 2000, 100, 60000);
   const retention = intSetting(env, 'EVENTS_RETENTION_DAYS', 0, 0, 100 * 366);
   const keep = intSetting(env, 'USERS_HISTORY_KEEP', 50, 1, 100000);
-  for (const v of [port, offline, budget, retention, keep]) if (typeof v === 'string') return { ok: false, message: v };
+  const syncInterval = intSetting(env, 'SYNC_INTERVAL_S', SYNC_INTERVAL_S, 1, 3600);
+  for (const v of [port, offline, budget, retention, keep, syncInterval]) if (typeof v === 'string') return { ok: false, message: v };
   const control = urlSetting(env, 'SLACK_CONTROL_WEBHOOK_URL');
   const oops = urlSetting(env, 'SLACK_OOPS_WEBHOOK_URL');
   for (const v of [control, oops]) if (v !== null && typeof v === 'object') return { ok: false, message: v.error };
@@ -228,6 +232,7 @@ export function readSettings(env: Env): Loaded<ServerSettings> {
       slackControlUrl: control as string | null,
       slackOopsUrl: oops as string | null,
       usersHistoryKeep: keep as number,
+      syncIntervalS: syncInterval as number,
     },
     warnings: [],
   };

@@ -131,6 +131,7 @@ async function main(env: Env, cwd: string): Promise<void> {
     adminToken: st.token.token,
     budgetMs: s.saveBudgetMs,
     offlineAfterMs: s.offlineAfterS * 1000,
+    syncIntervalS: s.syncIntervalS,
     dashboard: st.dash.dashboard,
     slackCommands: st.dash.slack,
     logger: loggerOptions(st.logging),

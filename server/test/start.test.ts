@@ -15,7 +15,7 @@ const TSX = import.meta.resolve('tsx');
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of ['USERS_CONFIG', 'MACHINES_CONFIG', 'MACHINE_STATE_DIR', 'HOST', 'PORT', 'ADMIN_TOKEN', 'FOBGATE_DATA_DIR',
-    'SLACK_CONTROL_WEBHOOK_URL', 'SLACK_OOPS_WEBHOOK_URL', 'OFFLINE_AFTER_S', 'SLACK_SIGNING_SECRET', 'SLACK_CONTROL_CHANNEL_ID',
+    'SLACK_CONTROL_WEBHOOK_URL', 'SLACK_OOPS_WEBHOOK_URL', 'OFFLINE_AFTER_S', 'SYNC_INTERVAL_S', 'SLACK_SIGNING_SECRET', 'SLACK_CONTROL_CHANNEL_ID',
     'STATUS_BOARD', 'DASHBOARD_SESSION_IDLE_MIN', 'DASHBOARD_SESSION_MAX_H', 'DASHBOARD_SECURE_COOKIE']) delete env[k];
   return { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra };
 }
@@ -126,6 +126,9 @@ test('a bad config file stops start-up with the validator message, exit code 1, 
     const port = start(cwd, { PORT: 'eighty' });
     assert.is(await port.exited, 1);
     assert.match(port.err(), 'PORT: must be a whole number');
+    const interval = start(cwd, { SYNC_INTERVAL_S: '0' });
+    assert.is(await interval.exited, 1);
+    assert.match(interval.err(), 'SYNC_INTERVAL_S: must be between 1 and 3600, got 0');
   } finally {
     removeDir(cwd);
   }
