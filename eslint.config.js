@@ -82,11 +82,4 @@ export default tseslint.config(
     files: ['device/src/unit.ts', 'device/src/hal-espruino.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
-  {
-    // NOT YET SPLIT (issue 12): functions over 80 lines still to be cut into named parts
-    // (espruinoGlobals builds the simulated interpreter's globals in one 208-line scope; three
-    // hostile-input scenarios of 83-170 lines). Delete an entry when its file is split.
-    files: ['device/sim/espruino-globals.ts', 'server/test/hostile-input.test.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
 );
