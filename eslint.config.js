@@ -69,15 +69,6 @@ export default tseslint.config(
     languageOptions: { globals: { E: 'readonly', I2C1: 'readonly', Modules: 'readonly', getTime: 'readonly', print: 'readonly', require: 'readonly' } },
   },
   {
-    // The firmware's own files, left as they are for now: the firmware sits at the edge of the
-    // chip's memory (a longer or re-shaped firmware.js has tipped the real interpreter into
-    // LOW_MEMORY before), and its sources belong to the firmware work, which splits them with
-    // the interpreter tier measuring each step: espruinoPlatform builds the chip's HAL object
-    // (99 lines) in one scope. Remove the entry once it is split.
-    files: ['device/src/hal-espruino.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
-  {
     // NOT YET SPLIT (issue 12): functions over 80 lines still to be cut into named parts
     // (espruinoGlobals builds the simulated interpreter's globals in one 208-line scope; three
     // hostile-input scenarios of 83-170 lines). Delete an entry when its file is split.
