@@ -68,18 +68,4 @@ export default tseslint.config(
     files: ['device/test/interp/**/*.js'],
     languageOptions: { globals: { E: 'readonly', I2C1: 'readonly', Modules: 'readonly', getTime: 'readonly', print: 'readonly', require: 'readonly' } },
   },
-  {
-    // The firmware's own files, left as they are for now: the firmware sits at the edge of the
-    // chip's memory (a longer or re-shaped firmware.js has tipped the real interpreter into
-    // LOW_MEMORY before), and its sources belong to the firmware work, which splits them with
-    // the interpreter tier measuring each step. Remove an entry once its file is split.
-    files: ['device/src/unit.ts', 'device/src/sync-client.ts', 'device/src/unit.test.ts'],
-    rules: { 'max-lines': 'off' },
-  },
-  {
-    // Same firmware reason: Unit's constructor wires every driver and policy of the unit (120
-    // lines) and espruinoPlatform builds the chip's HAL object (99 lines) in one scope.
-    files: ['device/src/unit.ts', 'device/src/hal-espruino.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
 );

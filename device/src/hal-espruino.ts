@@ -2,7 +2,7 @@
 // A built-in module that is missing is reported in `problems` and only its function degrades.
 // The globals and modules are typed once in device/types/espruino.d.ts.
 import type { RawSha256 } from '@fobgate/shared';
-import type { FlashStore, Hal, HttpRequest, I2cWrite, InputPin, NeopixelWrite, OutputPin, PinId, Pull, Timers } from './hal.js';
+import type { FlashStore, Hal, HttpRequest, I2cWrite, InputPin, NeopixelWrite, OutputPin, PinId, Pull, Timers, Watchdog } from './hal.js';
 import type { WifiModule } from './profiles.js';
 import type { FlashWriteAt } from './list-store.js';
 
@@ -188,6 +188,72 @@ const timers: Timers = {
   clearInterval: (id) => clearInterval(id),
 };
 
+/** The ESP32's task watchdog (a no-op where the build has none). */
+const watchdog: Watchdog = {
+  enable: (s) => {
+    try {
+      E.enableWatchdog(s, false);
+    } catch (e) {
+      // no watchdog on this build
+    }
+  },
+  kick: () => {
+    try {
+      E.kickWatchdog();
+    } catch (e) {
+      // no watchdog on this build
+    }
+  },
+};
+
+/** I2C1 set up on these pins, as a byte writer; null when the pins cannot be set up. */
+function i2cBus(sda: PinId, scl: PinId, bitrate: number): I2cWrite | null {
+  try {
+    I2C1.setup({ sda: sda, scl: scl, bitrate: bitrate });
+  } catch (e) {
+    return null;
+  }
+  return (addr, bytes) => {
+    I2C1.writeTo(addr, bytes);
+  };
+}
+
+/** A garbage collection pass: process.memory() runs one. */
+function collect(): void {
+  try {
+    (process as unknown as { memory(): unknown }).memory();
+  } catch (e) {
+    // no process.memory on this build
+  }
+}
+
+function freeVars(): number | null {
+  try {
+    // Node's type-check of this file (tests) sees Node's process: name Espruino's explicitly.
+    return (process as unknown as EspruinoProcess).memory(false).free;
+  } catch (e) {
+    return null;
+  }
+}
+
+/** A hard reboot where the build has one, else a soft restart (load()). */
+function reboot(): void {
+  try {
+    if (typeof E.reboot === 'function') {
+      E.reboot();
+      return;
+    }
+    const esp = require('ESP32');
+    if (esp && esp.reboot) {
+      esp.reboot();
+      return;
+    }
+  } catch (e) {
+    // fall through to a soft restart
+  }
+  load();
+}
+
 /** Builds the platform from the interpreter's globals and built-in modules. */
 export function espruinoPlatform(): Platform {
   const problems: string[] = [];
@@ -205,80 +271,26 @@ export function espruinoPlatform(): Platform {
   } catch (e) {
     wifi = null;
   }
-  const i2c = (sda: PinId, scl: PinId, bitrate: number): I2cWrite | null => {
-    if (!hasI2c) return null;
-    try {
-      I2C1.setup({ sda: sda, scl: scl, bitrate: bitrate });
-    } catch (e) {
-      return null;
-    }
-    return (addr, bytes) => {
-      I2C1.writeTo(addr, bytes);
-    };
-  };
   const hal: Hal = {
     output: output,
     input: input,
-    i2c: i2c,
+    i2c: hasI2c ? i2cBus : () => null,
     neopixel: neopixel,
     store: flashStore(storage),
     http: httpRequest(http),
     // Whole milliseconds: getTime() has microsecond fractions and the wire takes integers only.
     clock: { now: () => Math.floor(getTime() * 1000) },
     timers: timers,
-    watchdog: {
-      enable: (s) => {
-        try {
-          E.enableWatchdog(s, false);
-        } catch (e) {
-          // no watchdog on this build
-        }
-      },
-      kick: () => {
-        try {
-          E.kickWatchdog();
-        } catch (e) {
-          // no watchdog on this build
-        }
-      },
-    },
+    watchdog: watchdog,
   };
   return {
     hal: hal,
     sha256: crypto ? (s: string) => crypto.SHA256(s) : () => '',
     wifi: wifi,
     random: () => Math.random(),
-    collect: () => {
-      try {
-        (process as unknown as { memory(): unknown }).memory();
-      } catch (e) {
-        // no process.memory on this build
-      }
-    },
-    freeVars: () => {
-      try {
-        // Node's type-check of this file (tests) sees Node's process: name Espruino's explicitly.
-        return (process as unknown as EspruinoProcess).memory(false).free;
-      } catch (e) {
-        return null;
-      }
-    },
-    reboot: () => {
-      try {
-        if (typeof E.reboot === 'function') {
-          E.reboot();
-          return;
-        }
-        const esp = require('ESP32');
-        if (esp && esp.reboot) {
-          esp.reboot();
-          return;
-        }
-      } catch (e) {
-        // fall through to a soft restart
-      }
-      load();
-    },
+    collect: collect,
+    freeVars: freeVars,
+    reboot: reboot,
     log: (line) => {
       console.log(line);
     },

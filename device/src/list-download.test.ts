@@ -10,9 +10,10 @@ import type { ListEntry } from '@fobgate/shared';
 import { startFirmware } from './firmware.js';
 import type { Firmware } from './firmware.js';
 import { DEFAULT_PINS, CONFIG_FILE } from './board-config.js';
-import { SYNC_DEADLINE_MS, DOWNLOAD_MS_PER_KB, ANSWER_BASE_BYTES } from './sync-client.js';
+import { SYNC_DEADLINE_MS, ANSWER_BASE_BYTES } from './sync-client.js';
+import { DOWNLOAD_MS_PER_KB } from './list-download.js';
 import { INLINE_MAX_BYTES } from './list-updates.js';
-import type { Unit } from './unit.js';
+import type { Unit } from './unit-lifecycle.js';
 import {
   FakeStore, KEY, answer, config, deltaUpdate, fetchUpdate, fullUpdate, hmacNode, makeList, makeRig, playFrame, streamAnswer, STREAM_CHUNK,
 } from '../test/fake-hal.js';

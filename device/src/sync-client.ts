@@ -1,59 +1,31 @@
 // The unit's sync with the server: one signed request in flight at a time, a hard deadline per
 // request (the interpreter's http has none), exponential back-off with jitter while failing,
 // the wait a 429 asks for kept (for every request, or only for events while syncs go on),
-// and responses verified (signature over the raw body, echoed counter) before anyone uses them.
-// An answer is collected in RAM only up to a bound (the request's declared list budget plus room
-// for the rest); a list update too large for it is downloaded as the next request, its body
-// handed on chunk by chunk (to flash) and never collected.
-import { EVENTS_RATE_LIMITED, LIST_PATH, MAX_COUNTER, RETRY_AFTER_MAX_MS, SIGNATURE_HEADER, SYNC_PATH, constantTimeEqual } from '@fobgate/shared';
-import type { CounterRefusal, ListRequest, ListUpdate, SyncRequest, SyncResponse } from '@fobgate/shared';
+// and responses verified (signature over the raw body, echoed counter: sync-answers.ts) before
+// anyone uses them. An answer is collected in RAM only up to a bound (the request's declared list
+// budget plus room for the rest); a list update too large for it is downloaded as the next
+// request (list-download.ts), its body handed on chunk by chunk (to flash) and never collected.
+import { LIST_PATH, SIGNATURE_HEADER, SYNC_PATH } from '@fobgate/shared';
+import type { ListRequest, SyncRequest, SyncResponse } from '@fobgate/shared';
 import type { Clock, HttpRequest, HttpRequestOptions, HttpResponse, Timers, TimerId } from './hal.js';
 import type { ServerAddress } from './board-config.js';
 import { COUNTER_EXHAUSTED } from './request-counter.js';
 import type { RequestCounter } from './request-counter.js';
+import { BACKOFF_FIRST_MS, backoffMs } from './sync-backoff.js';
+import { refusalError, retryAfterOf, verifyResponse } from './sync-answers.js';
+import { syncError } from './sync-errors.js';
+import type { SyncError } from './sync-errors.js';
+import { asciiJson } from './ascii-json.js';
+import { DOWNLOAD_MS_PER_KB, ERROR_BODY_BYTES } from './list-download.js';
+import type { ListDownloadJob } from './list-download.js';
 
 export const SYNC_DEADLINE_MS = 10000;
-export const BACKOFF_FIRST_MS = 1000;
-export const BACKOFF_MAX_MS = 60000;
 /** How often a held sync looks again whether it may go. */
 export const HOLD_RECHECK_MS = 1000;
 /** A request call that kept the interpreter this long blocked it (ESP32 connect/DNS). */
 export const BLOCKING_MS = 500;
-/**
- * A list download ends in failure when no byte arrived for the request deadline (a stalled
- * server), or at the latest after the request deadline plus this per KiB announced: the unit
- * merges and checks every piece as it arrives, which takes a slow ESP32 far longer than Wi-Fi.
- */
-export const DOWNLOAD_MS_PER_KB = 2000;
 /** Bytes of a sync answer besides inline list data (commands, times, the update's fields). */
 export const ANSWER_BASE_BYTES = 4096;
-/** Bytes of an error answer kept (status 4xx/5xx, or a download that failed). */
-export const ERROR_BODY_BYTES = 1024;
-
-export type SyncErrorCode =
-  | 'SYNC_TIMEOUT'
-  | 'SYNC_NETWORK'
-  | 'SYNC_STATUS'
-  | 'SYNC_REPLAYED'
-  | 'SYNC_SIGNATURE'
-  | 'SYNC_COUNTER'
-  | 'SYNC_MALFORMED'
-  | 'SYNC_NO_COUNTER'
-  | 'SYNC_DOWNLOAD'
-  | 'SYNC_RATE_LIMITED';
-
-export interface SyncError {
-  code: SyncErrorCode;
-  message: string;
-  /** HTTP status when the server answered (0 otherwise). */
-  status?: number;
-  /** SYNC_REPLAYED only: the counter the server holds, from its signed refusal. */
-  held?: number;
-  /** 429: how long the server asks the unit to wait, ms (capped at RETRY_AFTER_MAX_MS). */
-  retryAfterMs?: number;
-  /** 429 for events only: keep them and go on syncing without them until then. */
-  eventsOnly?: boolean;
-}
 
 /** The request without its counter: the client stamps and signs it. */
 export type SyncBody = Omit<SyncRequest, 'counter'>;
@@ -90,159 +62,6 @@ export interface SyncClientOptions {
    * check's. A few seconds at most; decisions do not wait for it. Optional.
    */
   defer?: () => boolean;
-}
-
-/**
- * A list update to download (announced by a sync answer without inline data). The client sends
- * the signed request and hands every chunk of a 200 answer to `data` at its offset; exactly one
- * of `complete` or `failed` is called, and never after the deadline.
- */
-export interface ListDownloadJob {
-  machine: string;
-  update: ListUpdate;
-  /** Takes a piece of the update at `offset`; false: it could not be used (the download fails). */
-  data: (chunk: string, offset: number) => boolean;
-  /** All `update.bytes` arrived and were taken. True: the transfer is complete (its check may go on). */
-  complete: () => boolean;
-  /** The download failed before it completed (network, deadline, status, length, storage). */
-  failed: (e: SyncError) => void;
-}
-
-/** JSON with every non-ASCII character escaped, so bytes match on both sides. */
-export function asciiJson(value: unknown): string {
-  const s = JSON.stringify(value);
-  let plain = true;
-  for (let i = 0; i < s.length && plain; i++) if (s.charCodeAt(i) > 127) plain = false;
-  if (plain) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) out += s.charAt(i);
-    else {
-      const h = '000' + c.toString(16);
-      out += '\\u' + h.substring(h.length - 4);
-    }
-  }
-  return out;
-}
-
-function header(res: HttpResponse, name: string): string {
-  const h = res.headers || {};
-  for (const k in h) {
-    if (k.toLowerCase() === name) return String(h[k]);
-  }
-  return '';
-}
-
-function err(code: SyncErrorCode, message: string): SyncError {
-  return { code: code, message: message };
-}
-
-/**
- * What a 429 asks for: Retry-After (or the body's retry_after_s) in ms, capped at
- * RETRY_AFTER_MAX_MS because the answer is not signed (a forged one must not silence the unit for
- * long; nothing of it is persisted), and whether only events are refused (EVENTS_RATE_LIMITED).
- */
-export function retryAfterOf(res: HttpResponse): { ms: number; eventsOnly: boolean } {
-  let s = parseInt(header(res, 'retry-after'), 10);
-  let eventsOnly = false;
-  try {
-    const b = JSON.parse(String(res.body));
-    if (b && typeof b === 'object') {
-      if (!(s >= 0) && typeof b.retry_after_s === 'number') s = b.retry_after_s;
-      eventsOnly = b.code === EVENTS_RATE_LIMITED;
-    }
-  } catch (e) {
-    // not JSON: Retry-After alone
-  }
-  let ms = s > 0 ? s * 1000 : BACKOFF_FIRST_MS;
-  if (ms > RETRY_AFTER_MAX_MS) ms = RETRY_AFTER_MAX_MS;
-  return { ms: ms, eventsOnly: eventsOnly };
-}
-
-/** Delay before retry number `failures` (1 = first retry): doubling, capped, jittered to 50-100%. */
-export function backoffMs(failures: number, random: () => number): number {
-  let d = BACKOFF_FIRST_MS;
-  for (let i = 1; i < failures && d < BACKOFF_MAX_MS; i++) d = d * 2;
-  if (d > BACKOFF_MAX_MS) d = BACKOFF_MAX_MS;
-  return Math.floor(d / 2 + (d / 2) * random());
-}
-
-function signedBy(res: HttpResponse, key: string, hmac: (k: string, m: string) => string): boolean {
-  const sig = header(res, SIGNATURE_HEADER);
-  return sig.length > 0 && constantTimeEqual(hmac(key, res.body), sig.toLowerCase());
-}
-
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && v === Math.floor(v) && v >= 0 && v <= MAX_COUNTER;
-}
-
-/**
- * A 409: the counter the server holds when the refusal is signed with our key and bound to the
- * request we sent (its counter and signature), else -1. Nothing else about a refusal is trusted:
- * anyone on the path can answer an unsigned 409.
- */
-export function verifiedRefusal(res: HttpResponse, counter: number, sentSig: string, key: string, hmac: (k: string, m: string) => string): number {
-  if (res.status !== 409 || !signedBy(res, key, hmac)) return -1;
-  let r: CounterRefusal;
-  try {
-    r = JSON.parse(res.body);
-  } catch (e) {
-    return -1;
-  }
-  if (!r || typeof r !== 'object' || r.counter !== counter || typeof r.answers !== 'string' || r.answers.toLowerCase() !== sentSig) return -1;
-  // a refusal means counter <= held
-  return isCount(r.held) && r.held >= counter ? r.held : -1;
-}
-
-/** A refused request: SYNC_REPLAYED with the server's counter when the refusal is verified. */
-function refusalError(res: HttpResponse, counter: number, sentSig: string, key: string, hmac: (k: string, m: string) => string, what: string): SyncError {
-  const held = verifiedRefusal(res, counter, sentSig, key, hmac);
-  if (held < 0) {
-    const e = err('SYNC_SIGNATURE', what + ' refused (409) without a signature for this request: ignored');
-    e.status = 409;
-    return e;
-  }
-  const e = err('SYNC_REPLAYED', what + ' refused: the server holds counter ' + held + ', this request had ' + counter);
-  e.status = 409;
-  e.held = held;
-  return e;
-}
-
-/**
- * Checks a raw answer to the request signed `sentSig` with `counter`; returns the parsed
- * response or why it must not be used.
- */
-export function verifyResponse(res: HttpResponse, counter: number, key: string, hmac: (k: string, m: string) => string, sentSig: string): { res: SyncResponse | null; error: SyncError | null } {
-  if (res.status === 409) return { res: null, error: refusalError(res, counter, sentSig, key, hmac, 'sync') };
-  if (res.status === 429) {
-    const r = retryAfterOf(res);
-    const e = err('SYNC_RATE_LIMITED', 'server asks to wait ' + Math.round(r.ms / 1000) + ' s' + (r.eventsOnly ? ' before sending events' : '') + ': ' + String(res.body).substring(0, 120));
-    e.status = 429;
-    e.retryAfterMs = r.ms;
-    e.eventsOnly = r.eventsOnly;
-    return { res: null, error: e };
-  }
-  if (res.status !== 200) {
-    const e = err('SYNC_STATUS', 'server answered ' + res.status + ': ' + String(res.body).substring(0, 120));
-    e.status = res.status;
-    return { res: null, error: e };
-  }
-  if (res.overflow) return { res: null, error: err('SYNC_MALFORMED', 'answer is larger than the ' + res.overflow + ' bytes this unit takes') };
-  if (!signedBy(res, key, hmac)) return { res: null, error: err('SYNC_SIGNATURE', 'response signature is missing or wrong') };
-  let data: SyncResponse;
-  try {
-    data = JSON.parse(res.body);
-  } catch (e) {
-    return { res: null, error: err('SYNC_MALFORMED', 'response is not JSON') };
-  }
-  if (!data || typeof data !== 'object') return { res: null, error: err('SYNC_MALFORMED', 'response is not an object') };
-  if (data.counter !== counter) return { res: null, error: err('SYNC_COUNTER', 'response answers counter ' + data.counter + ', not ' + counter) };
-  if (typeof data.answers !== 'string' || data.answers.toLowerCase() !== sentSig) return { res: null, error: err('SYNC_COUNTER', 'response answers another request') };
-  if (typeof data.time !== 'number' || typeof data.ack_seq !== 'number' || !Array.isArray(data.commands)) {
-    return { res: null, error: err('SYNC_MALFORMED', 'response lacks time, ack_seq or commands') };
-  }
-  return { res: data, error: null };
 }
 
 export class SyncClient {
@@ -362,7 +181,7 @@ export class SyncClient {
     const job = this.job;
     this.job = null;
     if (counter < 0) {
-      const e = err('SYNC_NO_COUNTER', counter === COUNTER_EXHAUSTED ? 'the server holds the highest request counter there is: register the unit again' : 'could not persist the request counter');
+      const e = syncError('SYNC_NO_COUNTER', counter === COUNTER_EXHAUSTED ? 'the server holds the highest request counter there is: register the unit again' : 'could not persist the request counter');
       if (job) this.endDownload(0, job, e, false);
       else this.finish(0, e, null);
       return;
@@ -381,7 +200,7 @@ export class SyncClient {
       text = asciiJson(body);
     } catch (e) {
       // a bug while building must not end syncing for good: back off and try again
-      this.finish(0, err('SYNC_MALFORMED', 'could not build the request'), null);
+      this.finish(0, syncError('SYNC_MALFORMED', 'could not build the request'), null);
       return;
     }
     this.post(SYNC_PATH, text, o.deadlineMs, maxBody, null, (id, e, res, sentSig) => {
@@ -419,7 +238,7 @@ export class SyncClient {
         this.deadline = null;
         if (this.inflight !== id) return;
         this.timeoutsInRow++;
-        done(id, err('SYNC_TIMEOUT', why), null, sig);
+        done(id, syncError('SYNC_TIMEOUT', why), null, sig);
       }, ms);
     };
     const whole = 'no answer within ' + deadlineMs + ' ms';
@@ -441,7 +260,7 @@ export class SyncClient {
         if (this.inflight !== id) return;
         this.lastProgress = o.clock.now();
         this.timeoutsInRow = 0;
-        if (e || !res) done(id, err('SYNC_NETWORK', e ? e.message : 'no response'), null, sig);
+        if (e || !res) done(id, syncError('SYNC_NETWORK', e ? e.message : 'no response'), null, sig);
         else done(id, null, res, sig);
       });
       this.lastCallMs = o.clock.now() - called;
@@ -449,7 +268,7 @@ export class SyncClient {
       this.lastCallMs = o.clock.now() - called;
       this.lastProgress = o.clock.now();
       const msg = e && typeof e === 'object' && (e as { message?: unknown }).message ? String((e as { message: unknown }).message) : String(e);
-      done(id, err('SYNC_NETWORK', 'request failed: ' + msg), null, sig);
+      done(id, syncError('SYNC_NETWORK', 'request failed: ' + msg), null, sig);
     }
     return id;
   }
@@ -488,17 +307,17 @@ export class SyncClient {
       }
       if (res.status === 429) this.notBefore = o.clock.now() + retryAfterOf(res).ms;
       if (res.status !== 200) {
-        const s = err('SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
+        const s = syncError('SYNC_STATUS', 'list download answered ' + res.status + ': ' + String(res.body).substring(0, 120));
         s.status = res.status;
         this.endDownload(rid, job, s, false);
         return;
       }
       if (broken || received !== want) {
-        this.endDownload(rid, job, err('SYNC_DOWNLOAD', broken || 'list download ended after ' + received + ' of ' + want + ' bytes'), false);
+        this.endDownload(rid, job, syncError('SYNC_DOWNLOAD', broken || 'list download ended after ' + received + ' of ' + want + ' bytes'), false);
         return;
       }
       const good = job.complete();
-      this.endDownload(rid, job, good ? null : err('SYNC_DOWNLOAD', 'downloaded list refused'), true);
+      this.endDownload(rid, job, good ? null : syncError('SYNC_DOWNLOAD', 'downloaded list refused'), true);
     }, o.deadlineMs);
   }
 
@@ -552,7 +371,7 @@ export class SyncClient {
     if (e || !res) {
       this.failures++;
       this.schedule(backoffMs(this.failures, this.o.random));
-      this.o.onFailure(e || err('SYNC_NETWORK', 'no response'));
+      this.o.onFailure(e || syncError('SYNC_NETWORK', 'no response'));
       return;
     }
     this.failures = 0;

@@ -2,8 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LogEvent } from '@fobgate/shared';
-import { deviceEventOf } from './event-map.js';
-import { machineEventOf } from './command-map.js';
+import { deviceEventOf } from './device-events.js';
+import { machineEventOf } from './command-events.js';
 
 const FOB = '0091703745';
 
