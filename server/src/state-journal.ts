@@ -113,7 +113,7 @@ export class StateJournal {
   /** While a compaction copies the live lines, the lines queued since it started. */
   private since: string[] | null = null;
   /** A finished compaction copy waiting for the writer to swap it in. */
-  private swap: { handle: FileHandle; bytes: number; lines: string[] } | null = null;
+  private swap: { handle: FileHandle; bytes: number } | null = null;
   private compacting = false;
   private closed = false;
   private counters = { commits: 0, lines: 0, compactions: 0, skippedLines: 0 };
@@ -265,9 +265,9 @@ export class StateJournal {
       await unlink(next).catch(() => undefined);
       throw e;
     }
-    const since = this.since ?? [];
-    this.since = null;
-    this.swap = { handle: h, bytes, lines: since };
+    // `since` keeps collecting until the swap runs: a line queued after the copy ended and before
+    // the writer's turn came is in neither the copy nor, yet, in `since` otherwise (it was lost)
+    this.swap = { handle: h, bytes };
     this.kick();
   }
 
@@ -278,10 +278,12 @@ export class StateJournal {
   private async swapIn(queuedNow: string[]): Promise<void> {
     const s = this.swap!;
     this.swap = null;
+    const since = this.since ?? [];
+    this.since = null;
     try {
       // Lines queued before the copy started are in the copy already (it took the newest line of
-      // every key, queued ones included); those queued since are in s.lines, in order.
-      const text = s.lines.join('');
+      // every key, queued ones included); those queued since (these included) are in `since`.
+      const text = since.join('');
       if (text) await s.handle.write(text);
       await s.handle.datasync();
       await rename(`${this.path}.next`, this.path);
