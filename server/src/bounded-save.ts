@@ -62,6 +62,28 @@ interface Batch<T> {
 
 const DEFAULT_BUDGET_MS = 2000;
 
+/**
+ * The deadline of a caller that bounds its wait itself (a request's save budget): the savers it
+ * waits on keep no timer for it, and expire() ends its waits once its own timer has run out (so
+ * a stuck disk holds no caller's wait past its budget).
+ */
+export class CallerDeadline {
+  private held: Array<[BoundedSaver<unknown>, Waiter]> | null = null;
+
+  /** @internal a saver registers a wait of this caller */
+  hold(saver: BoundedSaver<unknown>, waiter: Waiter): void {
+    if (this.held === null) this.held = [];
+    this.held.push([saver, waiter]);
+  }
+
+  /** The caller's deadline passed: every wait it has on a saver answers 'timeout'. */
+  expire(): void {
+    const held = this.held;
+    this.held = null;
+    if (held !== null) for (const [saver, waiter] of held) saver.release(waiter);
+  }
+}
+
 /** The default SetTimer: a real, unref'd one-shot timer. */
 export const realTimer: SetTimer = (fn, ms) => {
   const t = setTimeout(fn, ms);
@@ -121,17 +143,18 @@ export class BoundedSaver<T> {
    * Make the newest data durable. `snapshot` is called when the write that carries it starts
    * (for a caller that joins a queued follow-up, the newest caller's snapshot wins). Never
    * rejects; answers 'timeout' once this caller's budget is spent (the write carries on).
-   * `timed` false: the caller bounds its wait itself (the request's save budget races this
-   * promise with its own deadline), so no budget is kept for it here; close() still releases it.
+   * With `own`, the caller bounds its wait itself (the request's save budget races this promise
+   * with its own deadline), so no budget is kept for it here: `own.expire()` releases the wait
+   * ('timeout') once that deadline has passed, and close() still does.
    */
-  save(snapshot: () => T, timed = true): Promise<SaveOutcome> {
+  save(snapshot: () => T, own?: CallerDeadline): Promise<SaveOutcome> {
     this.counters.saves++;
     if (this.closed) {
       this.lastError = { code: 'SAVER_CLOSED', message: 'state saver is closed' };
       return Promise.resolve('error');
     }
     return new Promise<SaveOutcome>((resolve) => {
-      const waiter = this.waiter(resolve, timed);
+      const waiter = this.waiter(resolve, own);
       if (this.writing === null) {
         this.start({ waiters: [waiter], snapshot });
       } else if (this.next === null) {
@@ -149,11 +172,11 @@ export class BoundedSaver<T> {
    * follow-up, else the one in flight) without asking for another: 'saved' at once when none is
    * pending. For a caller whose data is already carried by a pending write.
    */
-  settled(timed = true): Promise<SaveOutcome> {
+  settled(own?: CallerDeadline): Promise<SaveOutcome> {
     const batch = this.next ?? this.writing;
     if (batch === null) return Promise.resolve('saved');
     return new Promise<SaveOutcome>((resolve) => {
-      const waiter = this.waiter(resolve, timed);
+      const waiter = this.waiter(resolve, own);
       batch.waiters.push(waiter);
     });
   }
@@ -162,12 +185,20 @@ export class BoundedSaver<T> {
    * A caller's wait: open until its batch settles it, or 'timeout' when its budget runs out.
    * One timer per saver (armed for the earliest deadline), not one per waiter.
    */
-  private waiter(resolve: (o: SaveOutcome) => void, timed: boolean): Waiter {
-    const deadline = timed ? this.clock.now() + this.budgetMs : Infinity;
+  private waiter(resolve: (o: SaveOutcome) => void, own: CallerDeadline | undefined): Waiter {
+    const deadline = own === undefined ? this.clock.now() + this.budgetMs : Infinity;
     const waiter: Waiter = { settled: false, resolve, deadline };
     this.open.add(waiter);
-    if (deadline < this.timerAt) this.arm(deadline);
+    if (own !== undefined) own.hold(this as BoundedSaver<unknown>, waiter);
+    else if (deadline < this.timerAt) this.arm(deadline);
     return waiter;
+  }
+
+  /** A caller's own deadline passed: its wait ends ('timeout'; the write carries on). */
+  release(waiter: Waiter): void {
+    if (waiter.settled) return;
+    this.counters.timeouts++;
+    this.settle(waiter, 'timeout');
   }
 
   private arm(at: number): void {

@@ -5,7 +5,7 @@
 // timeouts, several machines' at once). Core delegates persist() here.
 import type { MachineConfig } from '@fobgate/shared';
 import type { Store, SaveResult } from './store.js';
-import type { SetTimer } from './bounded-save.js';
+import { CallerDeadline, type SetTimer } from './bounded-save.js';
 import type { EventLog } from './event-log.js';
 import type { Notifier } from './notifier.js';
 import type { TimeoutTracker } from './timeout-tracker.js';
@@ -44,9 +44,11 @@ export class SaveBudget {
     const o = this.options;
     const elapsed = receivedAt === undefined ? 0 : Math.max(0, performance.now() - receivedAt);
     const wait = Math.max(0, o.budgetMs - ANSWER_MARGIN_MS - elapsed);
-    // the store keeps no budget of its own for this save (timed: false): this deadline is the
-    // save's one timer, and one promise settles the request (no race of promise combinators)
-    const state = o.store.save(m ? m.name : null, false);
+    // the store keeps no budget of its own for this save: this deadline is the save's one timer
+    // (it ends the store's waits when it runs out), and one promise settles the request (no race
+    // of promise combinators)
+    const own = new CallerDeadline();
+    const state = o.store.save(m ? m.name : null, own);
     const events = o.events.pendingCount > 0 ? o.events.flush() : null;
     return new Promise<void>((resolve, reject) => {
       let left = events === null ? 1 : 2;
@@ -65,7 +67,9 @@ export class SaveBudget {
         if (--left === 0) end(outcome);
       };
       cancel = o.budgetTimer(() => {
-        if (!over) end('timeout');
+        if (over) return;
+        end('timeout');
+        own.expire();
       }, wait);
       state.then(one);
       if (events !== null) events.then(() => one('saved'), () => one('error'));

@@ -8,7 +8,7 @@
 // `ensureMachine()` is for the paths that change it. An old single `state.json` is migrated once.
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import { BoundedSaver, SaveOutcomeError, type DocAdapter, type SaveOutcome, type SetTimer } from './bounded-save.js';
+import { BoundedSaver, SaveOutcomeError, type CallerDeadline, type DocAdapter, type SaveOutcome, type SetTimer } from './bounded-save.js';
 import { StateJournal, type WriteGate } from './state-journal.js';
 import { migrateStateFile } from './state-migration.js';
 import {
@@ -71,13 +71,13 @@ interface Doc<T> {
 
 /**
  * Writes `doc` through its saver (straight, not through Low.write and an adapter: two promises
- * less per save). Never rejects: the outcome says what happened. `timed` false: the caller
+ * less per save). Never rejects: the outcome says what happened. With `own`, the caller
  * bounds its wait itself (see BoundedSaver.save).
  */
-function writeDoc<T>(doc: Doc<T>, timed: boolean): Promise<SaveResult> {
+function writeDoc<T>(doc: Doc<T>, own?: CallerDeadline): Promise<SaveResult> {
   doc.dirty = false;
   const call = ++doc.calls;
-  return doc.saver.save(doc.snapshot, timed).then((outcome) => {
+  return doc.saver.save(doc.snapshot, own).then((outcome) => {
     if (outcome === 'saved') {
       if (call > doc.savedCall) doc.savedCall = call;
     } else doc.dirty = true;
@@ -262,26 +262,27 @@ export class Store {
   /**
    * Makes machine `name`'s document (null: none) and the globals, when they changed, durable;
    * resolves 'timeout' past the budget (the write carries on) or 'error' when it failed.
-   * `timed` false: the caller races the result with its own deadline (the request's save budget,
-   * save-budget.ts), so the savers keep no budget of their own for it: one timer per save.
+   * With `own`, the caller races the result with its own deadline (the request's save budget,
+   * save-budget.ts) and expires `own` when it passes, so the savers keep no budget of their own
+   * for it: one timer per save.
    */
-  save(name: string | null, timed = true): Promise<SaveResult> {
+  save(name: string | null, own?: CallerDeadline): Promise<SaveResult> {
     let mine: Promise<SaveResult> | null = null;
     if (name !== null) {
       const doc = this.machines.get(name);
-      if (doc) mine = writeDoc(doc, timed);
+      if (doc) mine = writeDoc(doc, own);
     }
     let globals: Promise<SaveResult> | null = null;
     const text = JSON.stringify(this.server.low.data);
     if (this.server.dirty || text !== this.serverText) {
       this.serverText = text;
-      globals = writeDoc(this.server, timed);
+      globals = writeDoc(this.server, own);
     } else if (this.server.savedCall < this.server.calls) {
       // the globals are as last written but that write is not on disk yet: wait for it (it may
       // carry what this caller changed), within this caller's budget, instead of queueing another
       // write of the same text behind it (under steady saves every machine's save waited for a
       // follow-up write of the globals: two group commits instead of one)
-      globals = this.server.saver.settled(timed);
+      globals = this.server.saver.settled(own);
     }
     if (globals === null) return mine ?? SAVED;
     if (mine === null) return globals;
@@ -305,7 +306,7 @@ export class Store {
     let n = 0;
     for (const doc of this.machines.values()) {
       if (!doc.dirty && doc.savedCall >= doc.calls) continue;
-      waits.push(writeDoc(doc, true));
+      waits.push(writeDoc(doc));
       if (++n % FLUSH_CHUNK === 0) await new Promise<void>((r) => setImmediate(r));
     }
     waits.push(this.save(null));
