@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BoundedSaver, type SaveOutcome } from './bounded-save.js';
+import { BoundedSaver, CallerDeadline, type SaveOutcome } from './bounded-save.js';
 import { createAtomicFileAdapter } from './atomic-file.js';
 import { createFakeClock, flush } from '../test/fake-clock.js';
 
@@ -302,6 +302,29 @@ test('onWrite reports each write duration; close releases waiters and clears tim
   assert.is(clock.pending(), 0);
   assert.is(await saver.save(() => 3), 'error');
   assert.is(saver.stats().lastError?.code, 'SAVER_CLOSED');
+});
+
+test('one timer per saver, not per waiter; a caller with its own deadline gets none, and expire() ends its wait', async () => {
+  const clock = createFakeClock(1000);
+  const m = manualAdapter<number>();
+  const saver = new BoundedSaver({ adapter: m.adapter, budgetMs: 2000, clock, setTimer: clock.setTimer });
+  const [a, b, c] = [1, 2, 3].map((n) => track(saver.save(() => n)));
+  assert.is(clock.pending(), 1, 'three waiters, one timer');
+  m.calls[0].resolve();
+  await flush();
+  assert.is(clock.pending(), 1, 'b and c still wait: the timer stays');
+  m.calls[1].resolve();
+  await flush();
+  assert.equal([a.value, b.value, c.value, clock.pending()], ['saved', 'saved', 'saved', 0]);
+  const own = new CallerDeadline();
+  const [d, e] = [track(saver.save(() => 4, own)), track(saver.settled(own))];
+  clock.advance(10_000);
+  await flush();
+  assert.equal([d.value, clock.pending()], [null, 0], 'no saver timer for a caller with its own deadline');
+  own.expire();
+  await flush();
+  const st = saver.stats();
+  assert.equal([d.value, e.value, st.waiting, st.inFlight], ['timeout', 'timeout', 0, 1], 'released (a stuck disk holds no wait past it); the write goes on');
 });
 
 test('options are checked', () => {

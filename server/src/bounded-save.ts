@@ -51,7 +51,8 @@ export interface SaverStats {
 interface Waiter {
   settled: boolean;
   resolve: (outcome: SaveOutcome) => void;
-  cancelTimer: () => void;
+  /** When its budget runs out (clock ms); Infinity for a caller that bounds its wait itself. */
+  deadline: number;
 }
 
 interface Batch<T> {
@@ -60,6 +61,28 @@ interface Batch<T> {
 }
 
 const DEFAULT_BUDGET_MS = 2000;
+
+/**
+ * The deadline of a caller that bounds its wait itself (a request's save budget): the savers it
+ * waits on keep no timer for it, and expire() ends its waits once its own timer has run out (so
+ * a stuck disk holds no caller's wait past its budget).
+ */
+export class CallerDeadline {
+  private held: Array<[BoundedSaver<unknown>, Waiter]> | null = null;
+
+  /** @internal a saver registers a wait of this caller */
+  hold(saver: BoundedSaver<unknown>, waiter: Waiter): void {
+    if (this.held === null) this.held = [];
+    this.held.push([saver, waiter]);
+  }
+
+  /** The caller's deadline passed: every wait it has on a saver answers 'timeout'. */
+  expire(): void {
+    const held = this.held;
+    this.held = null;
+    if (held !== null) for (const [saver, waiter] of held) saver.release(waiter);
+  }
+}
 
 /** The default SetTimer: a real, unref'd one-shot timer. */
 export const realTimer: SetTimer = (fn, ms) => {
@@ -86,6 +109,9 @@ export class BoundedSaver<T> {
   private writing: Batch<T> | null = null;
   private next: Batch<T> | null = null;
   private readonly open = new Set<Waiter>();
+  /** The saver's one budget timer, armed for the earliest deadline of the open waiters. */
+  private cancelTimer: (() => void) | null = null;
+  private timerAt = Infinity;
   private closed = false;
   private counters = {
     saves: 0,
@@ -117,15 +143,18 @@ export class BoundedSaver<T> {
    * Make the newest data durable. `snapshot` is called when the write that carries it starts
    * (for a caller that joins a queued follow-up, the newest caller's snapshot wins). Never
    * rejects; answers 'timeout' once this caller's budget is spent (the write carries on).
+   * With `own`, the caller bounds its wait itself (the request's save budget races this promise
+   * with its own deadline), so no budget is kept for it here: `own.expire()` releases the wait
+   * ('timeout') once that deadline has passed, and close() still does.
    */
-  save(snapshot: () => T): Promise<SaveOutcome> {
+  save(snapshot: () => T, own?: CallerDeadline): Promise<SaveOutcome> {
     this.counters.saves++;
     if (this.closed) {
       this.lastError = { code: 'SAVER_CLOSED', message: 'state saver is closed' };
       return Promise.resolve('error');
     }
     return new Promise<SaveOutcome>((resolve) => {
-      const waiter = this.waiter(resolve);
+      const waiter = this.waiter(resolve, own);
       if (this.writing === null) {
         this.start({ waiters: [waiter], snapshot });
       } else if (this.next === null) {
@@ -143,25 +172,65 @@ export class BoundedSaver<T> {
    * follow-up, else the one in flight) without asking for another: 'saved' at once when none is
    * pending. For a caller whose data is already carried by a pending write.
    */
-  settled(): Promise<SaveOutcome> {
+  settled(own?: CallerDeadline): Promise<SaveOutcome> {
     const batch = this.next ?? this.writing;
     if (batch === null) return Promise.resolve('saved');
     return new Promise<SaveOutcome>((resolve) => {
-      const waiter = this.waiter(resolve);
+      const waiter = this.waiter(resolve, own);
       batch.waiters.push(waiter);
     });
   }
 
-  /** A caller's wait: open until its batch settles it, or 'timeout' when its budget runs out. */
-  private waiter(resolve: (o: SaveOutcome) => void): Waiter {
-    const waiter: Waiter = { settled: false, resolve, cancelTimer: () => {} };
+  /**
+   * A caller's wait: open until its batch settles it, or 'timeout' when its budget runs out.
+   * One timer per saver (armed for the earliest deadline), not one per waiter.
+   */
+  private waiter(resolve: (o: SaveOutcome) => void, own: CallerDeadline | undefined): Waiter {
+    const deadline = own === undefined ? this.clock.now() + this.budgetMs : Infinity;
+    const waiter: Waiter = { settled: false, resolve, deadline };
     this.open.add(waiter);
-    waiter.cancelTimer = this.setTimer(() => {
-      if (waiter.settled) return;
+    if (own !== undefined) own.hold(this as BoundedSaver<unknown>, waiter);
+    else if (deadline < this.timerAt) this.arm(deadline);
+    return waiter;
+  }
+
+  /** A caller's own deadline passed: its wait ends ('timeout'; the write carries on). */
+  release(waiter: Waiter): void {
+    if (waiter.settled) return;
+    this.counters.timeouts++;
+    this.settle(waiter, 'timeout');
+  }
+
+  private arm(at: number): void {
+    if (this.cancelTimer !== null) this.cancelTimer();
+    this.timerAt = at;
+    this.cancelTimer = this.setTimer(() => this.expire(at), Math.max(0, at - this.clock.now()));
+  }
+
+  private disarm(): void {
+    if (this.cancelTimer !== null) this.cancelTimer();
+    this.cancelTimer = null;
+    this.timerAt = Infinity;
+  }
+
+  /** The timer armed for `at` ran out: every waiter due by then answers 'timeout'. */
+  private expire(at: number): void {
+    this.cancelTimer = null;
+    this.timerAt = Infinity;
+    for (const waiter of Array.from(this.open)) {
+      if (waiter.deadline > at) continue;
       this.counters.timeouts++;
       this.settle(waiter, 'timeout');
-    }, this.budgetMs);
-    return waiter;
+    }
+    this.rearm();
+  }
+
+  /** Keeps the timer on the earliest deadline still open (none: no timer). */
+  private rearm(): void {
+    let first = Infinity;
+    for (const waiter of this.open) if (waiter.deadline < first) first = waiter.deadline;
+    if (first === Infinity) this.disarm();
+    else if (first !== this.timerAt) this.arm(first);
   }
 
   stats(): SaverStats {
@@ -187,12 +256,12 @@ export class BoundedSaver<T> {
   close(): void {
     this.closed = true;
     for (const waiter of Array.from(this.open)) this.settle(waiter, 'timeout');
+    this.disarm();
   }
 
   private settle(waiter: Waiter, outcome: SaveOutcome): void {
     if (waiter.settled) return;
     waiter.settled = true;
-    waiter.cancelTimer();
     this.open.delete(waiter);
     waiter.resolve(outcome);
   }
@@ -232,6 +301,7 @@ export class BoundedSaver<T> {
       }
     }
     for (const waiter of batch.waiters) this.settle(waiter, error === null ? 'saved' : 'error');
+    if (this.cancelTimer !== null) this.rearm();
     this.writing = null;
     const follow = this.next;
     this.next = null;
@@ -255,25 +325,4 @@ export class SaveOutcomeError extends Error {
 export interface DocAdapter<T> {
   read(): Promise<T | null>;
   write(data: T): Promise<void>;
-}
-
-/**
- * An adapter composed over `inner` (lowdb style): writes go through a BoundedSaver, so at most
- * one write of this document is in flight, later ones coalesce into one follow-up carrying the
- * newest data, and each write() settles within the budget: resolves once durable, rejects with a
- * SaveOutcomeError ('timeout' while the write carries on, or 'error').
- */
-export function boundedAdapter<T>(
-  inner: DocAdapter<T>,
-  options: Omit<BoundedSaverOptions<T>, 'adapter'>,
-): DocAdapter<T> & { saver: BoundedSaver<T> } {
-  const saver = new BoundedSaver<T>({ ...options, adapter: inner });
-  return {
-    saver,
-    read: () => inner.read(),
-    async write(data: T): Promise<void> {
-      const outcome = await saver.save(() => data);
-      if (outcome !== 'saved') throw new SaveOutcomeError(outcome, saver.stats().lastError);
-    },
-  };
 }

@@ -5,7 +5,7 @@
 // timeouts, several machines' at once). Core delegates persist() here.
 import type { MachineConfig } from '@fobgate/shared';
 import type { Store, SaveResult } from './store.js';
-import type { SetTimer } from './bounded-save.js';
+import { CallerDeadline, type SetTimer } from './bounded-save.js';
 import type { EventLog } from './event-log.js';
 import type { Notifier } from './notifier.js';
 import type { TimeoutTracker } from './timeout-tracker.js';
@@ -40,33 +40,49 @@ export class SaveBudget {
    * answer leaves within the budget. On a timeout the change stays applied in memory, the timeout
    * is counted for `m` and the request gets 503.
    */
-  async persist(m: MachineConfig | null, adminRoute: boolean, receivedAt?: number): Promise<void> {
+  persist(m: MachineConfig | null, adminRoute: boolean, receivedAt?: number): Promise<void> {
+    const o = this.options;
     const elapsed = receivedAt === undefined ? 0 : Math.max(0, performance.now() - receivedAt);
-    const wait = Math.max(0, this.options.budgetMs - ANSWER_MARGIN_MS - elapsed);
-    let cancel: () => void = () => undefined;
-    const deadline = new Promise<['timeout', 'timeout']>((resolve) => {
-      cancel = this.options.budgetTimer(() => resolve(['timeout', 'timeout']), wait);
+    const wait = Math.max(0, o.budgetMs - ANSWER_MARGIN_MS - elapsed);
+    // the store keeps no budget of its own for this save: this deadline is the save's one timer
+    // (it ends the store's waits when it runs out), and one promise settles the request (no race
+    // of promise combinators)
+    const own = new CallerDeadline();
+    const state = o.store.save(m ? m.name : null, own);
+    const events = o.events.pendingCount > 0 ? o.events.flush() : null;
+    return new Promise<void>((resolve, reject) => {
+      let left = events === null ? 1 : 2;
+      let outcome: SaveResult = 'saved';
+      let over = false;
+      let cancel: () => void = () => undefined;
+      const end = (result: SaveResult) => {
+        over = true;
+        cancel();
+        if (result === 'saved') resolve();
+        else reject(this.failed(m, adminRoute, result));
+      };
+      const one = (result: SaveResult) => {
+        if (over) return;
+        if (result === 'timeout' || (result === 'error' && outcome === 'saved')) outcome = result;
+        if (--left === 0) end(outcome);
+      };
+      cancel = o.budgetTimer(() => {
+        if (over) return;
+        end('timeout');
+        own.expire();
+      }, wait);
+      state.then(one);
+      if (events !== null) events.then(() => one('saved'), () => one('error'));
     });
-    const events: Promise<SaveResult> =
-      this.options.events.pendingCount > 0
-        ? this.options.events.flush().then(
-            () => 'saved' as const,
-            () => 'error' as const,
-          )
-        : Promise.resolve('saved' as const);
-    let state: SaveResult;
-    let log: SaveResult;
-    try {
-      [state, log] = await Promise.race([Promise.all([this.options.store.save(m ? m.name : null), events]), deadline]);
-    } finally {
-      cancel();
-    }
-    if (state === 'saved' && log === 'saved') return;
-    if (state === 'timeout' || log === 'timeout') {
+  }
+
+  /** The error a request gets for its save's outcome (a timeout is counted for `m`). */
+  private failed(m: MachineConfig | null, adminRoute: boolean, result: SaveResult): Error {
+    if (result === 'timeout') {
       if (m) this.saveTimedOut(m);
-      throw errors.saveTimeout(adminRoute);
+      return errors.saveTimeout(adminRoute);
     }
-    throw errors.saveFailed(adminRoute);
+    return errors.saveFailed(adminRoute);
   }
 
   private saveTimedOut(m: MachineConfig): void {

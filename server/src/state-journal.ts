@@ -8,7 +8,7 @@
 // and the file renamed over the journal (atomic; a crash leaves the old journal whole).
 // A torn last line (a crash mid-write) is skipped when reading.
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { closeSync, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Awaited before every write to the file (tests and the benchmark hold it to stall the disk). */
@@ -37,10 +37,28 @@ export interface StateJournalStats {
   skippedLines: number;
 }
 
-interface Waiter {
+/** The writes queued for one group commit: they share one promise. */
+interface Batch {
+  done: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
+
+function newBatch(): Batch {
+  const b = { resolve: () => undefined, reject: () => undefined } as unknown as Batch;
+  b.done = new Promise<void>((resolve, reject) => {
+    b.resolve = resolve;
+    b.reject = reject;
+  });
+  return b;
+}
+
+/**
+ * The journal is opened for appending with O_DSYNC: a write returns once its data (and the file
+ * size) is on disk, as write + fdatasync did, in one system call on one libuv thread round trip
+ * instead of two (each round trip waits for the main thread's next turn to be taken up).
+ */
+const APPEND_DSYNC = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
 
 const CHUNK_BYTES = 256 * 1024;
 
@@ -107,13 +125,15 @@ export class StateJournal {
   private liveBytes = 0;
   private bytes = 0;
   private handle: FileHandle | null = null;
+  /** The handle was opened with O_DSYNC (else each append is followed by an fdatasync). */
+  private dsync = true;
   private queued: string[] = [];
-  private waiting: Waiter[] = [];
+  private batch: Batch | null = null;
   private writing = false;
   /** While a compaction copies the live lines, the lines queued since it started. */
   private since: string[] | null = null;
   /** A finished compaction copy waiting for the writer to swap it in. */
-  private swap: { handle: FileHandle; bytes: number; lines: string[] } | null = null;
+  private swap: { handle: FileHandle; bytes: number } | null = null;
   private compacting = false;
   private closed = false;
   private counters = { commits: 0, lines: 0, compactions: 0, skippedLines: 0 };
@@ -131,7 +151,7 @@ export class StateJournal {
     // a compaction that never finished: the journal itself is still whole
     if (existsSync(`${path}.next`)) unlinkSync(`${path}.next`);
     if (existsSync(path)) j.load();
-    j.handle = await open(path, 'a', j.mode);
+    j.handle = await open(path, APPEND_DSYNC, j.mode);
     return j;
   }
 
@@ -182,7 +202,8 @@ export class StateJournal {
     this.remember(key, line);
     this.queued.push(line);
     if (this.since) this.since.push(line);
-    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    if (this.batch === null) this.batch = newBatch();
+    const done = this.batch.done;
     this.kick();
     return done;
   }
@@ -200,25 +221,21 @@ export class StateJournal {
   /** One group commit: every queued line, one write, one fdatasync; or the compaction swap. */
   private async commit(): Promise<void> {
     const lines = this.queued;
-    const waiters = this.waiting;
+    const batch = this.batch;
     this.queued = [];
-    this.waiting = [];
+    this.batch = null;
     try {
       if (this.gate) await this.gate();
       if (this.swap) {
         await this.swapIn(lines);
       } else {
-        const text = lines.join('');
-        if (!this.handle) this.handle = await open(this.path, 'a', this.mode);
-        await this.handle.write(text);
-        await this.handle.datasync();
-        this.bytes += Buffer.byteLength(text);
+        await this.append(lines.join(''));
       }
       this.counters.commits++;
       this.counters.lines += lines.length;
-      for (const w of waiters) w.resolve();
+      if (batch !== null) batch.resolve();
     } catch (e) {
-      for (const w of waiters) w.reject(e);
+      if (batch !== null) batch.reject(e);
     }
     this.maybeCompact();
   }
@@ -265,9 +282,9 @@ export class StateJournal {
       await unlink(next).catch(() => undefined);
       throw e;
     }
-    const since = this.since ?? [];
-    this.since = null;
-    this.swap = { handle: h, bytes, lines: since };
+    // `since` keeps collecting until the swap runs: a line queued after the copy ended and before
+    // the writer's turn came is in neither the copy nor, yet, in `since` otherwise (it was lost)
+    this.swap = { handle: h, bytes };
     this.kick();
   }
 
@@ -278,33 +295,54 @@ export class StateJournal {
   private async swapIn(queuedNow: string[]): Promise<void> {
     const s = this.swap!;
     this.swap = null;
+    const since = this.since ?? [];
+    this.since = null;
     try {
       // Lines queued before the copy started are in the copy already (it took the newest line of
-      // every key, queued ones included); those queued since are in s.lines, in order.
-      const text = s.lines.join('');
+      // every key, queued ones included); those queued since (these included) are in `since`.
+      const text = since.join('');
       if (text) await s.handle.write(text);
       await s.handle.datasync();
       await rename(`${this.path}.next`, this.path);
       await syncDir(dirname(this.path));
       const old = this.handle;
       this.handle = s.handle;
+      this.dsync = false;
       this.bytes = s.bytes + Buffer.byteLength(text);
       this.counters.compactions++;
       if (old) await old.close().catch(() => undefined);
+      await this.reopenDsync(s.handle);
     } catch {
       await s.handle.close().catch(() => undefined);
       await unlink(`${this.path}.next`).catch(() => undefined);
       // the swap failed: the journal is still the file, so the queued lines go there
-      if (queuedNow.length) {
-        if (!this.handle) this.handle = await open(this.path, 'a', this.mode);
-        const text = queuedNow.join('');
-        await this.handle.write(text);
-        await this.handle.datasync();
-        this.bytes += Buffer.byteLength(text);
-      }
+      if (queuedNow.length) await this.append(queuedNow.join(''));
     } finally {
       this.compacting = false;
     }
+  }
+
+  /** The compacted copy (opened for writing, not O_DSYNC) is the journal now: reopen it for appends. */
+  private async reopenDsync(copy: FileHandle): Promise<void> {
+    try {
+      const h = await open(this.path, APPEND_DSYNC, this.mode);
+      this.handle = h;
+      this.dsync = true;
+      await copy.close().catch(() => undefined);
+    } catch {
+      // keep appending through the copy's handle, with an fdatasync per commit
+    }
+  }
+
+  /** Appends `text` to the journal durably. */
+  private async append(text: string): Promise<void> {
+    if (!this.handle) {
+      this.handle = await open(this.path, APPEND_DSYNC, this.mode);
+      this.dsync = true;
+    }
+    await this.handle.write(text);
+    if (!this.dsync) await this.handle.datasync();
+    this.bytes += Buffer.byteLength(text);
   }
 
   stats(): StateJournalStats {

@@ -1,14 +1,14 @@
 // The server's persistent state as small documents: one per machine (its mirrored decision state,
 // telemetry and uptime, its unit's key, counter, acknowledged event seq and pending commands, its
 // lifetime save-timeout count) and one for the server's globals (list version, command ids).
-// Each document is a lowdb `Low` over an adapter composed of the bounded saver (single flight,
-// coalescing, per-caller budget: per machine, as dm_mac's per-machine state files) and the state
-// journal (group commit), so a save costs one machine's document whatever the fleet's size.
+// Each document is a lowdb `Low` whose writes go through its bounded saver (single flight,
+// coalescing, a budget: per machine, as dm_mac's per-machine state files) to the state journal
+// (group commit), so a save costs one machine's document whatever the fleet's size.
 // Reading never creates a record: `machine()` answers null for a machine never seen,
 // `ensureMachine()` is for the paths that change it. An old single `state.json` is migrated once.
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import { boundedAdapter, SaveOutcomeError, type DocAdapter, type SaveOutcome, type SetTimer } from './bounded-save.js';
+import { BoundedSaver, SaveOutcomeError, type CallerDeadline, type DocAdapter, type SaveOutcome, type SetTimer } from './bounded-save.js';
 import { StateJournal, type WriteGate } from './state-journal.js';
 import { migrateStateFile } from './state-migration.js';
 import {
@@ -58,33 +58,34 @@ export interface StoreStats {
   journal: ReturnType<StateJournal['stats']>;
 }
 
-/** A document: its Low, and what is known about its saves. */
+/** A document: its Low, its saver, and what is known about its saves. */
 interface Doc<T> {
   low: Low<T>;
+  saver: BoundedSaver<T>;
+  /** The document's data as it is when its write starts (made once, not per save). */
+  snapshot: () => T;
   dirty: boolean;
   calls: number;
   savedCall: number;
 }
 
-/** Document writes never throw past here: the outcome says what happened. */
-async function writeDoc<T>(doc: Doc<T>): Promise<SaveResult> {
+/**
+ * Writes `doc` through its saver (straight, not through Low.write and an adapter: two promises
+ * less per save). Never rejects: the outcome says what happened. With `own`, the caller
+ * bounds its wait itself (see BoundedSaver.save).
+ */
+function writeDoc<T>(doc: Doc<T>, own?: CallerDeadline): Promise<SaveResult> {
   doc.dirty = false;
   const call = ++doc.calls;
-  try {
-    await doc.low.write();
-    if (call > doc.savedCall) doc.savedCall = call;
-    return 'saved';
-  } catch (e) {
-    doc.dirty = true;
-    return e instanceof SaveOutcomeError ? e.outcome : 'error';
-  }
+  return doc.saver.save(doc.snapshot, own).then((outcome) => {
+    if (outcome === 'saved') {
+      if (call > doc.savedCall) doc.savedCall = call;
+    } else doc.dirty = true;
+    return outcome;
+  });
 }
 
-/** Waits (within the caller's budget) for the writes of `doc` already asked for. */
-async function joinDoc<T>(doc: Doc<T>): Promise<SaveResult> {
-  const saver = (doc.low.adapter as { saver?: { settled(): Promise<SaveResult> } }).saver;
-  return saver ? saver.settled() : 'saved';
-}
+const SAVED: Promise<SaveResult> = Promise.resolve('saved');
 
 function worst(results: SaveResult[]): SaveResult {
   if (results.includes('error')) return 'error';
@@ -156,14 +157,24 @@ export class Store {
         return done;
       },
     };
-    const adapter = boundedAdapter<T>(file, {
+    const saver = new BoundedSaver<T>({
+      adapter: file,
       budgetMs: this.opts.budgetMs,
       setTimer: this.opts.setTimer,
       onWrite: (ms, outcome) => {
         if (outcome === 'saved' && this.durationObserver) this.durationObserver(ms / 1000);
       },
     });
-    return { low: new Low<T>(adapter, initial), dirty: false, calls: 0, savedCall: 0 };
+    // Low.write (lowdb's own API) goes through the same saver
+    const adapter: DocAdapter<T> = {
+      read: file.read,
+      write: async (data: T) => {
+        const outcome = await saver.save(() => data);
+        if (outcome !== 'saved') throw new SaveOutcomeError(outcome, saver.stats().lastError);
+      },
+    };
+    const low = new Low<T>(adapter, initial);
+    return { low, saver, snapshot: () => low.data, dirty: false, calls: 0, savedCall: 0 };
   }
 
   /** Tells `fn` the duration (seconds) of every document write that became durable (the metrics). */
@@ -251,26 +262,31 @@ export class Store {
   /**
    * Makes machine `name`'s document (null: none) and the globals, when they changed, durable;
    * resolves 'timeout' past the budget (the write carries on) or 'error' when it failed.
+   * With `own`, the caller races the result with its own deadline (the request's save budget,
+   * save-budget.ts) and expires `own` when it passes, so the savers keep no budget of their own
+   * for it: one timer per save.
    */
-  async save(name: string | null): Promise<SaveResult> {
-    const jobs: Promise<SaveResult>[] = [];
+  save(name: string | null, own?: CallerDeadline): Promise<SaveResult> {
+    let mine: Promise<SaveResult> | null = null;
     if (name !== null) {
       const doc = this.machines.get(name);
-      if (doc) jobs.push(writeDoc(doc));
+      if (doc) mine = writeDoc(doc, own);
     }
+    let globals: Promise<SaveResult> | null = null;
     const text = JSON.stringify(this.server.low.data);
     if (this.server.dirty || text !== this.serverText) {
       this.serverText = text;
-      jobs.push(writeDoc(this.server));
+      globals = writeDoc(this.server, own);
     } else if (this.server.savedCall < this.server.calls) {
       // the globals are as last written but that write is not on disk yet: wait for it (it may
       // carry what this caller changed), within this caller's budget, instead of queueing another
       // write of the same text behind it (under steady saves every machine's save waited for a
       // follow-up write of the globals: two group commits instead of one)
-      jobs.push(joinDoc(this.server));
+      globals = this.server.saver.settled(own);
     }
-    if (jobs.length === 0) return 'saved';
-    return worst(await Promise.all(jobs));
+    if (globals === null) return mine ?? SAVED;
+    if (mine === null) return globals;
+    return Promise.all([mine, globals]).then(worst);
   }
 
   /** A save of `name` (or of the globals) was asked for that is not known to be on disk. */
@@ -304,8 +320,8 @@ export class Store {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
     await this.flushDirty();
-    for (const doc of this.machines.values()) (doc.low.adapter as { saver?: { close(): void } }).saver?.close();
-    (this.server.low.adapter as { saver?: { close(): void } }).saver?.close();
+    for (const doc of this.machines.values()) doc.saver.close();
+    this.server.saver.close();
     await this.journal.close();
   }
 }
