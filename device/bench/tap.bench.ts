@@ -6,7 +6,9 @@
 // from a real server on loopback. Host speed is printed as a baseline: an ESP32 at 240 MHz is
 // several times slower than this host, so these are lower bounds.
 //
-//   npx tsx device/bench/tap.bench.ts [--members 10000] [--taps 25] [--steps-only]
+//   npx tsx device/bench/tap.bench.ts [--members 10000] [--taps 25] [--steps-only] [--firmware file.js]
+// --firmware flashes that program instead of device/dist/firmware.js (e.g. a build of another
+// commit, to compare two builds in alternating runs under the same load).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { E2EServer, ensureFirmware, member, startInterpUnit, untilListVersion, interpreterMissing, sleep } from '../test/interp/harness.js';
 import { InterpUnit, type TapResult } from '../test/interp/interp-unit.js';
 import { buildList, FLAG_MAIN } from '@fobgate/shared';
+import { FIRMWARE_PATH } from '../build/ensure-firmware.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf('--' + name);
@@ -25,6 +28,12 @@ function arg(name: string, dflt: number): number {
 const MEMBERS = arg('members', 10000);
 const TAPS = arg('taps', 25);
 const line = (s: string) => process.stdout.write(s + '\n');
+
+function stringArg(name: string): string | null {
+  const i = process.argv.indexOf('--' + name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : null;
+}
+const FIRMWARE_FILE = stringArg('firmware');
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
@@ -130,7 +139,8 @@ async function main(): Promise<void> {
   const fobs = (list as Array<{ fob_codes: string[] }>).map((m) => m.fob_codes[0]);
   const server = new E2EServer({ members: list, machines: { lathe: { authorizations_or: ['Lathe'] } } });
   await server.start();
-  const h = await startInterpUnit(server, 'lathe', { syncIntervalS: 5, realtime: true });
+  const program = readFileSync(FIRMWARE_FILE === null ? FIRMWARE_PATH : FIRMWARE_FILE, 'latin1');
+  const h = await startInterpUnit(server, 'lathe', { syncIntervalS: 5, realtime: true, firmware: program });
   const u = h.unit;
   try {
     const t0 = Date.now();
@@ -140,7 +150,7 @@ async function main(): Promise<void> {
     const mem = await u.memory();
     // host speed: a plain 1,000-iteration loop in the same interpreter
     const loop = await u.evaluate<number>('(function(){var t=getTime(),x=0;for(var i=0;i<1000;i++)x+=i;return (getTime()-t)*1000;})()');
-    line(`tap bench: built firmware in Espruino 2v29 (${mem.total} vars), ${MEMBERS} members (list in ${loaded.toFixed(0)} s, idle usage ${mem.usage} vars), ${TAPS} taps per mode; ` +
+    line(`tap bench: ${FIRMWARE_FILE === null ? 'built firmware' : FIRMWARE_FILE} (${program.length} bytes) in Espruino 2v29 (${mem.total} vars), ${MEMBERS} members (list in ${loaded.toFixed(0)} s, idle usage ${mem.usage} vars), ${TAPS} taps per mode; ` +
       `interpreter ${u.realtimeActive ? 'at real-time priority (chrt -f 10: other processes of this shared machine do not add their time)' : 'at normal priority'}; a 1,000-iteration loop takes ${ms(loop)} here`);
     const fig = (xs: number[]) => `median ${ms(median(xs))}, best ${ms(best(xs))}, p90 ${ms(p90(xs))}`;
 

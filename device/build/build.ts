@@ -100,7 +100,7 @@ async function buildInto(args: Args, entry: string): Promise<number> {
   const gateIssues = r.gateIssues.length;
   const built = result.code !== '';
   if (built) {
-    console.log('size: ' + rel + ' ' + r.bytes + ' bytes (ES5 before comment/indent strip: ' + r.es5Bytes + '), ' + r.minifiedBytes + ' bytes minified (' + r.minifier + '), ' + r.functions + ' functions');
+    console.log('size: ' + rel + ' ' + r.bytes + ' bytes (' + r.unmangledBytes + ' with local names and line breaks as written; ES5 before the strip: ' + r.es5Bytes + '), ' + r.minifiedBytes + ' bytes minified (' + r.minifier + '), ' + r.functions + ' functions');
     console.log('budget: ' + r.bytes + '/' + r.budget.bytes + ' bytes (' + pct(r.bytes, r.budget.bytes) + '), minified ' + r.minifiedBytes + '/' + r.budget.minifiedBytes + ' (' + pct(r.minifiedBytes, r.budget.minifiedBytes) + ')' + (r.errors.some((e) => e.startsWith('budget:')) ? ': OVER' : ': ok'));
     console.log('gate: ' + (gateIssues === 0 ? 'ok: parses as ES5, no banned API' : 'FAILED: ' + gateIssues + ' issue(s)') + '; ' + r.hoistedFunctions + ' function declarations hoisted, ' + r.filledHoles + ' array holes filled, helpers: ' + (r.helpers.length ? r.helpers.join(', ') : 'none'));
   }

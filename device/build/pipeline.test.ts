@@ -98,6 +98,12 @@ test('modern TypeScript becomes gated ES5 that runs the same', async () => {
   assert.equal(runFirmware(withoutHoisting(r.code)), runFirmware(r.code));
   assert.ok(r.report.bytes > 0 && r.report.minifiedBytes > 0 && r.report.minifiedBytes < r.report.bytes);
   assert.ok(r.report.es5Bytes > r.report.bytes, 'the strip made it smaller');
+  // local names shortened (mangle.ts): the function greet is renamed, the property greet is not
+  assert.not.match(r.code, /function greet\(/);
+  assert.match(r.code, /greet:/);
+  assert.ok(r.report.unmangledBytes > r.report.bytes, 'shorter names made it smaller');
+  // the program is one line between the wrapper's lines
+  assert.is(r.code.split('\n').length, 6);
   assert.ok(r.report.functions > 5);
 });
 
