@@ -107,7 +107,8 @@ async function steps(): Promise<Array<{ step: string; best: number; median: numb
   const out = mkdtempSync(join(tmpdir(), 'fobgate-tapsteps-'));
   const u = new InterpUnit({ realtime: true });
   try {
-    execFileSync('npx', ['tsx', join(HERE, '..', 'build', 'build.ts'), '--entry', join(HERE, 'tap-steps-entry.ts'), '--out', out], { stdio: 'pipe' });
+    // --ram: the functions the firmware runs from RAM (build/ram-functions.ts) do so here too
+    execFileSync('npx', ['tsx', join(HERE, '..', 'build', 'build.ts'), '--entry', join(HERE, 'tap-steps-entry.ts'), '--out', out, '--ram'], { stdio: 'pipe' });
     const program = readFileSync(join(out, 'firmware.js'), 'latin1');
     // --steps-in-ram: the program copied into RAM and run from there (the Linux build reads code
     // in flash through a 16-byte buffer, one file read per refill; an ESP32 maps flash instead)

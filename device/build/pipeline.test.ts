@@ -107,6 +107,21 @@ test('modern TypeScript becomes gated ES5 that runs the same', async () => {
   assert.ok(r.report.functions > 5);
 });
 
+test('the "ram" directive goes first in the listed functions; a listed name not in the bundle fails the build', async () => {
+  const entry = write('ram.ts', 'declare function report(v: unknown): void;\nfunction hot(x: number): number { return x * 2; }\nclass Box { n = 1; grow(): number { return this.n + 1; } }\nreport([hot(2), new Box().grow()]);\n');
+  const r = await runPipeline({ entry: entry, builtins: BUILTINS, budget: DEFAULT_BUDGET, version: 't', ram: ['hot', 'Box.grow'] });
+  assert.equal(r.report.errors, []);
+  assert.equal(r.report.ramFunctions, ['hot', 'Box.grow']);
+  assert.is((r.code.match(/\{"ram";/g) || []).length, 2);
+  assert.equal(runFirmware(r.code), [[4, 2]]);
+  const missing = await runPipeline({ entry: entry, builtins: BUILTINS, budget: DEFAULT_BUDGET, version: 't', ram: ['hot', 'cold'] });
+  assert.is(missing.report.ok, false);
+  assert.match(missing.report.errors.join('\n'), /ram function cold: found 0 times/);
+  const optional = await runPipeline({ entry: entry, builtins: BUILTINS, budget: DEFAULT_BUDGET, version: 't', ram: ['hot', 'cold'], ramRequired: false });
+  assert.equal(optional.report.errors, []);
+  assert.equal(optional.report.ramFunctions, ['hot']);
+});
+
 test('a banned API in the source fails the gate naming the place in firmware.js', async () => {
   const entry = write('uses-map.ts', 'declare function report(v: unknown): void;\nconst m = new Map<string, number>();\nm.set("a", 1);\nreport(m.size);\n');
   const r = await build(entry);
