@@ -6,7 +6,10 @@
 // from a real server on loopback. Host speed is printed as a baseline: an ESP32 at 240 MHz is
 // several times slower than this host, so these are lower bounds.
 //
-//   npx tsx device/bench/tap.bench.ts [--members 10000] [--taps 25] [--steps-only]
+//   npx tsx device/bench/tap.bench.ts [--members 10000] [--taps 25] [--steps-only] [--firmware file.js]
+// --firmware flashes that program instead of device/dist/firmware.js (e.g. a build of another
+// commit, to compare two builds in alternating runs under the same load). --pretokenised flashes
+// the program (and the per-step program) in Espruino's pretokenised form (build/pretokenise.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { E2EServer, ensureFirmware, member, startInterpUnit, untilListVersion, interpreterMissing, sleep } from '../test/interp/harness.js';
 import { InterpUnit, type TapResult } from '../test/interp/interp-unit.js';
 import { buildList, FLAG_MAIN } from '@fobgate/shared';
+import { pretokenise } from '../build/pretokenise.js';
+import { FIRMWARE_PATH } from '../build/ensure-firmware.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf('--' + name);
@@ -25,6 +30,15 @@ function arg(name: string, dflt: number): number {
 const MEMBERS = arg('members', 10000);
 const TAPS = arg('taps', 25);
 const line = (s: string) => process.stdout.write(s + '\n');
+
+function stringArg(name: string): string | null {
+  const i = process.argv.indexOf('--' + name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : null;
+}
+const FIRMWARE_FILE = stringArg('firmware');
+const PRETOKENISED = process.argv.includes('--pretokenised');
+/** The program as flashed in this run: as built, or pretokenised (--pretokenised). */
+const form = (program: string) => (PRETOKENISED ? pretokenise(program) : program);
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
@@ -98,8 +112,9 @@ async function steps(): Promise<Array<{ step: string; best: number; median: numb
   const out = mkdtempSync(join(tmpdir(), 'fobgate-tapsteps-'));
   const u = new InterpUnit({ realtime: true });
   try {
-    execFileSync('npx', ['tsx', join(HERE, '..', 'build', 'build.ts'), '--entry', join(HERE, 'tap-steps-entry.ts'), '--out', out], { stdio: 'pipe' });
-    const program = readFileSync(join(out, 'firmware.js'), 'latin1');
+    // --ram: the functions the firmware runs from RAM (build/ram-functions.ts) do so here too
+    execFileSync('npx', ['tsx', join(HERE, '..', 'build', 'build.ts'), '--entry', join(HERE, 'tap-steps-entry.ts'), '--out', out, '--ram'], { stdio: 'pipe' });
+    const program = form(readFileSync(join(out, 'firmware.js'), 'latin1'));
     // --steps-in-ram: the program copied into RAM and run from there (the Linux build reads code
     // in flash through a 16-byte buffer, one file read per refill; an ESP32 maps flash instead)
     const files: Record<string, string> = process.argv.includes('--steps-in-ram')
@@ -130,7 +145,14 @@ async function main(): Promise<void> {
   const fobs = (list as Array<{ fob_codes: string[] }>).map((m) => m.fob_codes[0]);
   const server = new E2EServer({ members: list, machines: { lathe: { authorizations_or: ['Lathe'] } } });
   await server.start();
-  const h = await startInterpUnit(server, 'lathe', { syncIntervalS: 5, realtime: true });
+  const program = form(readFileSync(FIRMWARE_FILE === null ? FIRMWARE_PATH : FIRMWARE_FILE, 'latin1'));
+  let h: Awaited<ReturnType<typeof startInterpUnit>>;
+  try {
+    h = await startInterpUnit(server, 'lathe', { syncIntervalS: 5, realtime: true, firmware: program });
+  } catch (e) {
+    await server.close(); // else its sockets keep this process alive after the failure
+    throw e;
+  }
   const u = h.unit;
   try {
     const t0 = Date.now();
@@ -140,7 +162,7 @@ async function main(): Promise<void> {
     const mem = await u.memory();
     // host speed: a plain 1,000-iteration loop in the same interpreter
     const loop = await u.evaluate<number>('(function(){var t=getTime(),x=0;for(var i=0;i<1000;i++)x+=i;return (getTime()-t)*1000;})()');
-    line(`tap bench: built firmware in Espruino 2v29 (${mem.total} vars), ${MEMBERS} members (list in ${loaded.toFixed(0)} s, idle usage ${mem.usage} vars), ${TAPS} taps per mode; ` +
+    line(`tap bench: ${FIRMWARE_FILE === null ? 'built firmware' : FIRMWARE_FILE}${PRETOKENISED ? ' pretokenised' : ''} (${program.length} bytes) in Espruino 2v29 (${mem.total} vars), ${MEMBERS} members (list in ${loaded.toFixed(0)} s, idle usage ${mem.usage} vars), ${TAPS} taps per mode; ` +
       `interpreter ${u.realtimeActive ? 'at real-time priority (chrt -f 10: other processes of this shared machine do not add their time)' : 'at normal priority'}; a 1,000-iteration loop takes ${ms(loop)} here`);
     const fig = (xs: number[]) => `median ${ms(median(xs))}, best ${ms(best(xs))}, p90 ${ms(p90(xs))}`;
 

@@ -60,4 +60,17 @@ test('strings and regular expressions are kept byte for byte', () => {
   assert.is(compactScript(src), 'var s="a  /* b */  c",t=\'// d\',r=/[ ]{2}\\/x/;\n');
 });
 
+test('lineBreaks false: one line when every statement ends in a semicolon, same behaviour', () => {
+  const src = 'var a = 1;\nfunction f(x) {\n  return x + a;\n}\nvar b = f(2)\n;report([a, b]);\n';
+  const out = compactScript(src, { lineBreaks: false });
+  assert.is(out, 'var a=1;function f(x){return x+a;}var b=f(2);report([a,b]);\n');
+  assert.equal(run(out), run(src));
+});
+
+test('lineBreaks false refuses a script that relies on a line break (automatic semicolons)', () => {
+  assert.throws(() => compactScript('function g(x) {\n  return\n    x;\n}', { lineBreaks: false }), /reads differently/);
+  // here the flat text does not even parse (`a++b`): acorn's SyntaxError
+  assert.throws(() => compactScript('var h = a\n++b', { lineBreaks: false }));
+});
+
 test.run();

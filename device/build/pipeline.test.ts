@@ -1,3 +1,4 @@
+// @timeout 300 (eleven runs of the real pipeline; in the full suite on a loaded 2-core machine they took longer than 180 s)
 // The whole build on small entry files: modern TypeScript comes out as gated ES5 that runs the
 // same in Node's vm; banned APIs, async code, exports and an exceeded budget fail with clear errors.
 import { test } from 'uvu';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import { withoutHoisting } from './no-hoisting.js';
 import { runPipeline } from './pipeline.js';
+import { markRamFunctions } from './ram-functions.js';
 import { DEFAULT_BUDGET } from './size.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fobgate-build-'));
@@ -98,7 +100,28 @@ test('modern TypeScript becomes gated ES5 that runs the same', async () => {
   assert.equal(runFirmware(withoutHoisting(r.code)), runFirmware(r.code));
   assert.ok(r.report.bytes > 0 && r.report.minifiedBytes > 0 && r.report.minifiedBytes < r.report.bytes);
   assert.ok(r.report.es5Bytes > r.report.bytes, 'the strip made it smaller');
+  // local names shortened (mangle.ts): the function greet is renamed, the property greet is not
+  assert.not.match(r.code, /function greet\(/);
+  assert.match(r.code, /greet:/);
+  assert.ok(r.report.unmangledBytes > r.report.bytes, 'shorter names made it smaller');
+  // the program is one line between the wrapper's lines
+  assert.is(r.code.split('\n').length, 6);
   assert.ok(r.report.functions > 5);
+});
+
+test('the "ram" directive goes first in the listed functions; a listed name not in the bundle fails the build', async () => {
+  const entry = write('ram.ts', 'declare function report(v: unknown): void;\nfunction hot(x: number): number { return x * 2; }\nclass Box { n = 1; grow(): number { return this.n + 1; } }\nreport([hot(2), new Box().grow()]);\n');
+  const r = await runPipeline({ entry: entry, builtins: BUILTINS, budget: DEFAULT_BUDGET, version: 't', ram: ['hot', 'Box.grow'] });
+  assert.equal(r.report.errors, []);
+  assert.equal(r.report.ramFunctions, ['hot', 'Box.grow']);
+  assert.is((r.code.match(/\{"ram";/g) || []).length, 2);
+  assert.equal(runFirmware(r.code), [[4, 2]]);
+  // the name check on its own (no second build: this file runs close to the runner's time limit)
+  const es5 = 'function hot(x){return x*2;}var Box=(function(){function Box(){}Box.prototype.grow=function(){return 1;};return Box;}());';
+  assert.match(markRamFunctions(es5, ['hot', 'cold']).problems.join('\n'), /ram function cold: found 0 times/);
+  const optional = markRamFunctions(es5, ['hot', 'cold'], false);
+  assert.equal(optional.problems, []);
+  assert.equal(optional.marked, ['hot']);
 });
 
 test('a banned API in the source fails the gate naming the place in firmware.js', async () => {

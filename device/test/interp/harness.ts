@@ -26,6 +26,8 @@ export interface StartOptions {
   sampleFromBoot?: boolean;
   /** Benchmarks: the interpreter at real-time priority (InterpUnitOptions.realtime). */
   realtime?: boolean;
+  /** The program flashed as .bootcde (default: the built device/dist/firmware.js). */
+  firmware?: string;
 }
 
 /** The config a flash tool would write for this unit. */
@@ -51,7 +53,7 @@ export async function startInterpUnit(server: E2EServer, machine: string, opts: 
   const config = unitConfig(server, machine, key, opts);
   const unit = new InterpUnit({ vars: opts.vars ?? 16383, echo: opts.echo, realtime: opts.realtime });
   try {
-    await unit.install({ config, sampleFromBoot: opts.sampleFromBoot });
+    await unit.install({ config, sampleFromBoot: opts.sampleFromBoot, firmware: opts.firmware });
     await unit.waitBoot(30_000);
   } catch (e) {
     // the caller never gets this unit to close: stop its interpreter and control server here, or
