@@ -6,17 +6,12 @@
 import type { DecisionMachine, DenyReason, LogEvent, Look, MachineState, SessionEndReason, Subject } from './decision-types.js';
 import { restLookOf } from './machine-state.js';
 
-/**
- * The working copy of one decision, passed as `st` to each of its steps. The one-letter fields
- * are deliberate: this code runs on the chip, where Espruino keeps the firmware's source text in
- * its memory, so every character of a name costs; `st.state` instead of `st.s` made firmware.js
- * 84 bytes longer, and the firmware sits at the edge of the chip's memory (`npm run build`).
- */
+/** The working copy of one decision, passed as `st` to each of its steps. */
 export interface Step {
   /** The machine's config. */
-  m: DecisionMachine;
+  machine: DecisionMachine;
   /** The machine's state being decided (a clean copy: the caller's is never mutated). */
-  s: MachineState;
+  state: MachineState;
   /** What the decision logged, in order. */
   log: LogEvent[];
   /** Epoch ms of the event. */
@@ -24,16 +19,16 @@ export interface Step {
 }
 
 export function blocked(st: Step): boolean {
-  return st.s.oopsed || st.s.locked_out;
+  return st.state.oopsed || st.state.locked_out;
 }
 
 export function alwaysOn(st: Step): boolean {
-  return st.m.always_enabled === true;
+  return st.machine.always_enabled === true;
 }
 
 /** Relays and look of a machine with no session: oops, lockout, always-on or idle. */
 export function rest(st: Step): void {
-  const s = st.s;
+  const s = st.state;
   s.look = restLookOf(s.oopsed, s.locked_out, alwaysOn(st));
   s.relay = s.look === 'always_on';
   s.look_name = '';
@@ -41,7 +36,7 @@ export function rest(st: Step): void {
 }
 
 export function endSession(st: Step, reason: SessionEndReason): void {
-  const s = st.s;
+  const s = st.state;
   const u = s.user;
   if (u === null) return;
   const start = typeof s.session_start === 'number' ? s.session_start : st.now;
@@ -71,7 +66,7 @@ export function endSession(st: Step, reason: SessionEndReason): void {
 }
 
 export function startSession(st: Step, u: Subject, override: boolean): void {
-  const s = st.s;
+  const s = st.state;
   s.user = u;
   s.override = override;
   s.session_start = st.now;
@@ -102,15 +97,15 @@ export function deny(st: Step, fob: string, u: Subject | null, reason: DenyReaso
   if (blocked(st)) e.blocked = true;
   st.log.push(e);
   if (!blocked(st)) {
-    st.s.look = look;
-    st.s.relay = false;
-    st.s.look_name = '';
+    st.state.look = look;
+    st.state.relay = false;
+    st.state.look_name = '';
   }
 }
 
 export function setRfid(st: Step, rfid: string | null): void {
-  if (st.s.rfid !== rfid) {
-    st.s.rfid = rfid;
-    st.s.rfid_since = st.now;
+  if (st.state.rfid !== rfid) {
+    st.state.rfid = rfid;
+    st.state.rfid_since = st.now;
   }
 }

@@ -54,7 +54,7 @@ export const UNKNOWN_USER = 'unknown user';
  * Every refusal is logged as `denied`; on an oopsed/locked machine a refusal never changes the look.
  */
 function insert(st: Step, fob: string, given: Subject | null, stale: boolean): void {
-  const s = st.s;
+  const s = st.state;
   if (s.rfid === fob) return; // not a change: a card left in stays as it is (after a reboot too)
   // the holder must be the one of this fob; anything else is treated as unknown (fail closed)
   const u = given !== null && given.fob === fob ? given : null;
@@ -100,7 +100,7 @@ function insert(st: Step, fob: string, given: Subject | null, stale: boolean): v
     deny(st, fob, u, 'stale_list', 'stale');
     return;
   }
-  if (u.main || st.m.unauthorized_warn_only === true) {
+  if (u.main || st.machine.unauthorized_warn_only === true) {
     startSession(st, u, false);
     return;
   }
@@ -108,7 +108,7 @@ function insert(st: Step, fob: string, given: Subject | null, stale: boolean): v
 }
 
 function remove(st: Step, given: Subject | null): void {
-  const s = st.s;
+  const s = st.state;
   const prev = s.rfid;
   const since = s.rfid_since;
   if (prev === null && s.user === null) return;
@@ -139,7 +139,7 @@ function remove(st: Step, given: Subject | null): void {
 }
 
 function oops(st: Step, source: 'button' | 'admin' | 'api', by: string, fresh: boolean): void {
-  const s = st.s;
+  const s = st.state;
   // a button held over several updates while nothing runs changes nothing
   // (an admin oops, and a new press of the button, are always logged)
   if (source === 'button' && !fresh && s.oopsed && s.user === null && !s.relay) return;
@@ -157,7 +157,7 @@ function oops(st: Step, source: 'button' | 'admin' | 'api', by: string, fresh: b
  * still set. A normal session (a lockout still pending) goes on.
  */
 function clearFlag(st: Step): void {
-  const s = st.s;
+  const s = st.state;
   if (s.user !== null && s.override) {
     endSession(st, 'cleared');
     rest(st);
@@ -173,7 +173,7 @@ function buttonOopsBy(s: MachineState, u: Subject | null): string {
 }
 
 function lockout(st: Step, by: string, cut: boolean): void {
-  const s = st.s;
+  const s = st.state;
   if (s.user !== null && !cut) {
     if (s.override) {
       // an override session may run a locked-out machine: locked now, the session goes on
@@ -195,7 +195,7 @@ function lockout(st: Step, by: string, cut: boolean): void {
 }
 
 function configChanged(st: Step): void {
-  const s = st.s;
+  const s = st.state;
   if (alwaysOn(st) && !blocked(st)) {
     // now always-enabled: no sessions, relay on (rule 4)
     endSession(st, 'config');
@@ -216,7 +216,7 @@ function isFob(x: unknown): boolean {
 }
 
 function apply(st: Step, e: any, u: Subject | null, stale: boolean): string | null {
-  const s = st.s;
+  const s = st.state;
   const t = e.type;
   if (t === 'card_inserted') {
     if (!isFob(e.fob)) return 'card_inserted without a fob code';
@@ -255,12 +255,12 @@ function apply(st: Step, e: any, u: Subject | null, stale: boolean): string | nu
 }
 
 function finish(st: Step): Decision {
-  const s = st.s;
+  const s = st.state;
   let started = false;
   for (let i = 0; i < st.log.length; i++) if (st.log[i].type === 'session_start') started = true;
   let mode: SecondRelayMode;
   try {
-    mode = secondModeOf(st.m, s);
+    mode = secondModeOf(st.machine, s);
   } catch (e) {
     mode = 'off';
   }
@@ -269,8 +269,8 @@ function finish(st: Step): Decision {
   }
   s.second_mode = mode;
   s.second_relay = secondOn(mode);
-  // st.s was cleaned on entry and only the rules changed it since: no second cleaning
-  return { state: s, outputs: outputsOfClean(st.m, s), log: st.log };
+  // st.state was cleaned on entry and only the rules changed it since: no second cleaning
+  return { state: s, outputs: outputsOfClean(st.machine, s), log: st.log };
 }
 
 /** Relays off, session ended, the look of the flags still set: the answer to anything malformed. */
@@ -282,7 +282,7 @@ export function failClosed(machine: unknown, state: unknown, now: number, messag
     s = initialState();
   }
   const m: any = machine !== null && typeof machine === 'object' ? machine : { always_enabled: false, second_relay: null };
-  const st: Step = { m: m, s: s, log: [], now: now };
+  const st: Step = { machine: m, state: s, log: [], now: now };
   endSession(st, 'error');
   s.look = restLookOf(s.oopsed, s.locked_out, false);
   s.relay = false;
@@ -305,7 +305,7 @@ export function decide(machine: DecisionMachine, state: MachineState, event: Mac
     now = c !== null && typeof c === 'object' && typeof c.now === 'number' && c.now === c.now ? c.now : 0;
     if (machine === null || typeof machine !== 'object') return failClosed(null, state, now, 'no machine config');
     if (event === null || typeof event !== 'object') return failClosed(machine, state, now, 'event is not an object');
-    const st: Step = { m: machine, s: cleanState(state), log: [], now: now };
+    const st: Step = { machine: machine, state: cleanState(state), log: [], now: now };
     const stale = c !== null && typeof c === 'object' && c.list_stale === true;
     const problem = apply(st, event, cleanSubject(subject), stale);
     if (problem !== null) return failClosed(machine, state, now, problem);
