@@ -4,6 +4,10 @@
 // inputs (Wiegand frames, card-present, the oops button) and reports every output (pin writes,
 // I2C transfers, neopixel frames) as one console line starting with byte 0x01, so nothing piles
 // up in the interpreter's memory. Plain ES5, functions defined before use (no hoisting).
+// The functions that run between a frame's last bit and the relay write (watch dispatch, pin
+// reads and writes, the trace marks) carry Espruino's "ram" directive: on a chip this is native
+// code, so the stand-in must not add the cost of lexing itself from flash to the firmware's tap
+// time (device/bench/tap.bench.ts). It costs ~56 variables, counted in every memory figure.
 (function (G) {
   var level = {};
   var driven = {};
@@ -39,6 +43,7 @@
     } else print('\x01' + s);
   };
   var say = function (s) {
+    'ram';
     if (held) held.push(s);
     else out(s);
   };
@@ -50,9 +55,11 @@
   var trace = [];
   // The firmware marks the steps of a tap through this global (src/hal-espruino.ts) when it exists.
   G.FG_TRACE = function (step) {
+    'ram';
     if (st.trace && trace.length < 200) trace.push(step, getTime());
   };
   var sample = function () {
+    'ram';
     if (!st.sample) return;
     var u = process.memory(false).usage;
     st.samples++;
@@ -75,15 +82,18 @@
     return out;
   };
   var pinOf = function (p) {
+    'ram';
     return typeof p === 'number' ? p : parseInt(String(p).replace('D', ''), 10);
   };
   // What a pin reads: driven by the test, else its pull (floating inputs read low).
   var read = function (p) {
+    'ram';
     if (mode[p] === 'output') return level[p] ? 1 : 0;
     if (driven[p] === 0 || driven[p] === 1) return driven[p];
     return mode[p] === 'input_pullup' ? 1 : 0;
   };
   var fire = function (p, was, now, t) {
+    'ram';
     if (was === now) return;
     var list = watches.slice();
     for (var i = 0; i < list.length; i++) {
@@ -112,6 +122,7 @@
     if (mode[p] !== 'output') fire(p, was, read(p), getTime());
   };
   G.digitalWrite = function (p, v) {
+    'ram';
     var t = getTime();
     p = pinOf(p);
     v = v ? 1 : 0;
@@ -276,6 +287,7 @@
       var n = bits.length;
       var t0 = getTime() - ((n - 1) * spacingMs) / 1000;
       var edge = function (p, t) {
+        'ram';
         var was = read(p);
         driven[p] = 0;
         fire(p, was, 0, t);
