@@ -53,11 +53,11 @@ function shapeProblem(u: ListUpdate): string {
 }
 
 export class ListUpdates {
-  private o: ListUpdatesOptions;
+  private options: ListUpdatesOptions;
   private lastRejected = '';
 
   constructor(opts: ListUpdatesOptions) {
-    this.o = opts;
+    this.options = opts;
   }
 
   /**
@@ -65,8 +65,8 @@ export class ListUpdates {
    * memory is short, 0 (always download) when it is very short or a list is being received.
    */
   inlineBudget(): number {
-    if (this.o.lists.busy()) return 0;
-    const free = this.o.freeVars();
+    if (this.options.lists.busy()) return 0;
+    const free = this.options.freeVars();
     if (typeof free !== 'number') return INLINE_MAX_BYTES;
     const fit = Math.floor(((free - INLINE_RESERVE_VARS) * 12) / 4);
     return fit <= 0 ? 0 : Math.min(INLINE_MAX_BYTES, fit);
@@ -74,7 +74,7 @@ export class ListUpdates {
 
   /** A list update from a verified sync answer. */
   handle(u: ListUpdate): void {
-    const lists = this.o.lists;
+    const lists = this.options.lists;
     const problem = shapeProblem(u);
     const version = u && typeof u.version === 'number' ? u.version : 0;
     if (problem) return this.rejected(version, 'LIST_MALFORMED', problem);
@@ -83,16 +83,16 @@ export class ListUpdates {
     const newer = checkNewer(held, u, held === null ? null : lists.digest());
     if (!newer.ok) return this.rejected(u.version, newer.error.code, newer.error.message);
     if (newer.value === 'same') return;
-    if (this.o.collect) this.o.collect();
+    if (this.options.collect) this.options.collect();
     if (typeof u.data === 'string') return this.inline(u);
     this.download(u);
   }
 
   private inline(u: ListUpdate): void {
-    const lists = this.o.lists;
+    const lists = this.options.lists;
     let bytes: string;
     try {
-      bytes = this.o.atob(u.data as string);
+      bytes = this.options.atob(u.data as string);
     } catch (e) {
       return this.rejected(u.version, 'LIST_MALFORMED', 'inline list data is not base64');
     }
@@ -110,13 +110,13 @@ export class ListUpdates {
   }
 
   private download(u: ListUpdate): void {
-    const lists = this.o.lists;
+    const lists = this.options.lists;
     if (!lists.canReceive()) {
       return this.rejected(u.version, 'LIST_MALFORMED', 'list of ' + u.bytes + ' bytes must be downloaded, but flash cannot be written at offsets here');
     }
     let refused = false;
-    this.o.sync.download({
-      machine: this.o.machine,
+    this.options.sync.download({
+      machine: this.options.machine,
       update: u,
       data: (chunk, offset) => {
         if (offset === 0) {
@@ -148,11 +148,11 @@ export class ListUpdates {
 
   /** A new list is in force, or why one was refused. */
   private outcome(version: number, r: AcceptResult): void {
-    if (this.o.collect) this.o.collect();
+    if (this.options.collect) this.options.collect();
     if (r.applied) {
       this.lastRejected = '';
-      this.o.event({ type: 'list_applied', at: 0, up: 0, v: r.version });
-      this.o.applied(r.version);
+      this.options.event({ type: 'list_applied', at: 0, up: 0, v: r.version });
+      this.options.applied(r.version);
     } else if (r.error) this.rejected(version, r.error.code, r.error.message);
   }
 
@@ -160,7 +160,7 @@ export class ListUpdates {
   private rejected(version: number, code: string, message: string): void {
     if (this.lastRejected === version + code) return;
     this.lastRejected = version + code;
-    this.o.event({ type: 'list_rejected', at: 0, up: 0, v: version, reason: code, detail: message });
-    this.o.log('fobgate: list v' + version + ' rejected: ' + message);
+    this.options.event({ type: 'list_rejected', at: 0, up: 0, v: version, reason: code, detail: message });
+    this.options.log('fobgate: list v' + version + ' rejected: ' + message);
   }
 }

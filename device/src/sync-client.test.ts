@@ -260,7 +260,7 @@ test('the server holding the highest counter: the unit says it must be registere
 test('a failure while building the request backs off instead of ending syncing', () => {
   const r = rig();
   let broken = true;
-  const build = (r.client as unknown as { o: { build: () => SyncBody } }).o;
+  const build = (r.client as unknown as { options: { build: () => SyncBody } }).options;
   const orig = build.build;
   build.build = () => {
     if (broken) throw new Error('bug');
@@ -278,14 +278,14 @@ test('a failure while building the request backs off instead of ending syncing',
 test('while held (a relay on), a failing server whose connect blocked is not contacted', () => {
   const r = rig();
   let hold = true;
-  (r.client as unknown as { o: { hold: () => boolean } }).o.hold = () => hold;
+  (r.client as unknown as { options: { hold: () => boolean } }).options.hold = () => hold;
   r.client.start();
   r.time.advance(0);
   answer(r.http.last(), {});
   r.time.advance(5000);
   assert.is(r.http.requests.length, 2, 'healthy server: syncs go on while held');
   answer(r.http.last(), {});
-  const o = (r.client as unknown as { o: { http: unknown } }).o;
+  const o = (r.client as unknown as { options: { http: unknown } }).options;
   // an unreachable server: the connect blocks the interpreter for 3 s, then throws
   o.http = () => {
     r.time.t += 3000;
@@ -310,7 +310,7 @@ test('while held (a relay on), a failing server whose connect blocked is not con
 
 test('a server that accepts but never answers (no blocking) keeps being tried while held', () => {
   const r = rig();
-  (r.client as unknown as { o: { hold: () => boolean } }).o.hold = () => true;
+  (r.client as unknown as { options: { hold: () => boolean } }).options.hold = () => true;
   r.client.start();
   r.time.advance(0);
   r.time.advance(10000);
@@ -324,7 +324,7 @@ test('a server that accepts but never answers (no blocking) keeps being tried wh
 test('while a new list is checked (defer), no request starts; the sync goes once the check is over', () => {
   const r = rig();
   let checking = true;
-  (r.client as unknown as { o: { defer: () => boolean } }).o.defer = () => checking;
+  (r.client as unknown as { options: { defer: () => boolean } }).options.defer = () => checking;
   r.client.start();
   r.time.advance(0);
   assert.is(r.http.requests.length, 0, 'deferred');

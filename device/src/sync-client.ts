@@ -65,7 +65,7 @@ export interface SyncClientOptions {
 }
 
 export class SyncClient {
-  private o: SyncClientOptions;
+  private options: SyncClientOptions;
   /** Id of the request in flight (0 = none); late callbacks of other ids are ignored. */
   private inflight = 0;
   private lastId = 0;
@@ -93,7 +93,7 @@ export class SyncClient {
   private eventsNotBefore = 0;
 
   constructor(opts: SyncClientOptions) {
-    this.o = opts;
+    this.options = opts;
     this.lastProgress = opts.clock.now();
   }
 
@@ -115,7 +115,7 @@ export class SyncClient {
    */
   download(job: ListDownloadJob): boolean {
     if (this.stopped) return false;
-    if (this.listFailures > 0 && this.o.clock.now() < this.downloadNotBefore) return false;
+    if (this.listFailures > 0 && this.options.clock.now() < this.downloadNotBefore) return false;
     this.job = job;
     if (!this.inflight) this.schedule(0);
     return true;
@@ -127,7 +127,7 @@ export class SyncClient {
 
   /** The server refused events for a while (429): requests go without them until then. */
   eventsHeld(): boolean {
-    return this.eventsNotBefore > 0 && this.o.clock.now() < this.eventsNotBefore;
+    return this.eventsNotBefore > 0 && this.options.clock.now() < this.eventsNotBefore;
   }
 
   failing(): number {
@@ -135,7 +135,7 @@ export class SyncClient {
   }
 
   setInterval(ms: number): void {
-    if (ms >= 1000) this.o.intervalMs = ms;
+    if (ms >= 1000) this.options.intervalMs = ms;
   }
 
   /**
@@ -152,8 +152,8 @@ export class SyncClient {
   }
 
   private clearTimers(): void {
-    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
-    if (this.deadline !== null) this.o.timers.clearTimeout(this.deadline);
+    if (this.timer !== null) this.options.timers.clearTimeout(this.timer);
+    if (this.deadline !== null) this.options.timers.clearTimeout(this.deadline);
     this.timer = null;
     this.deadline = null;
   }
@@ -161,10 +161,10 @@ export class SyncClient {
   /** The next request in `ms`, never before a 429's wait is over. */
   private schedule(ms: number): void {
     if (this.stopped) return;
-    const quiet = this.notBefore - this.o.clock.now();
+    const quiet = this.notBefore - this.options.clock.now();
     if (quiet > ms) ms = quiet;
-    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
-    this.timer = this.o.timers.setTimeout(() => {
+    if (this.timer !== null) this.options.timers.clearTimeout(this.timer);
+    this.timer = this.options.timers.setTimeout(() => {
       this.timer = null;
       this.send();
     }, ms);
@@ -172,7 +172,7 @@ export class SyncClient {
 
   private send(): void {
     if (this.stopped || this.inflight) return;
-    const o = this.o;
+    const o = this.options;
     if ((this.failures > 0 && this.lastCallMs >= BLOCKING_MS && o.hold && o.hold()) || (o.defer && o.defer())) {
       this.schedule(HOLD_RECHECK_MS);
       return;
@@ -223,7 +223,7 @@ export class SyncClient {
     path: string, text: string, deadlineMs: number, maxBody: number, onData: ((chunk: string, status: number) => boolean) | null,
     done: (id: number, e: SyncError | null, res: HttpResponse | null, sentSig: string) => void, stallMs?: number,
   ): number {
-    const o = this.o;
+    const o = this.options;
     const headers: { [k: string]: string } = { 'content-type': 'application/json' };
     const stall = typeof stallMs === 'number' ? stallMs : 0;
     const sig = o.hmac(o.key, text).toLowerCase();
@@ -275,7 +275,7 @@ export class SyncClient {
 
   /** The signed list download: chunks of a 200 answer go to the job, never into a string. */
   private sendDownload(job: ListDownloadJob, counter: number): void {
-    const o = this.o;
+    const o = this.options;
     const u = job.update;
     const want = u.bytes;
     const req: ListRequest = { machine: job.machine, counter: counter, version: u.version, from: u.kind === 'delta' && typeof u.from === 'number' ? u.from : 0 };
@@ -329,8 +329,8 @@ export class SyncClient {
     if (!this.settle(id)) return;
     if (e) {
       this.listFailures++;
-      this.downloadNotBefore = this.o.clock.now() + backoffMs(this.listFailures, this.o.random);
-      this.schedule(this.wanted ? 0 : this.o.intervalMs);
+      this.downloadNotBefore = this.options.clock.now() + backoffMs(this.listFailures, this.options.random);
+      this.schedule(this.wanted ? 0 : this.options.intervalMs);
       if (!told) job.failed(e);
       return;
     }
@@ -346,7 +346,7 @@ export class SyncClient {
     if (id !== 0 && this.inflight !== id) return false;
     this.inflight = 0;
     if (this.deadline !== null) {
-      this.o.timers.clearTimeout(this.deadline);
+      this.options.timers.clearTimeout(this.deadline);
       this.deadline = null;
     }
     return !this.stopped;
@@ -359,24 +359,24 @@ export class SyncClient {
       // stay in the ring either way; only what the server asked for waits.
       const wait = e.retryAfterMs || BACKOFF_FIRST_MS;
       if (e.eventsOnly) {
-        this.eventsNotBefore = this.o.clock.now() + wait;
+        this.eventsNotBefore = this.options.clock.now() + wait;
         this.schedule(0);
       } else {
-        this.notBefore = this.o.clock.now() + wait;
+        this.notBefore = this.options.clock.now() + wait;
         this.schedule(wait);
       }
-      this.o.onFailure(e);
+      this.options.onFailure(e);
       return;
     }
     if (e || !res) {
       this.failures++;
-      this.schedule(backoffMs(this.failures, this.o.random));
-      this.o.onFailure(e || syncError('SYNC_NETWORK', 'no response'));
+      this.schedule(backoffMs(this.failures, this.options.random));
+      this.options.onFailure(e || syncError('SYNC_NETWORK', 'no response'));
       return;
     }
     this.failures = 0;
-    this.lastSuccess = this.o.clock.now();
-    this.schedule(this.wanted ? 0 : this.o.intervalMs);
-    this.o.onResponse(res);
+    this.lastSuccess = this.options.clock.now();
+    this.schedule(this.wanted ? 0 : this.options.intervalMs);
+    this.options.onResponse(res);
   }
 }

@@ -63,47 +63,47 @@ export interface WatchdogPolicyOptions {
 }
 
 export class WatchdogPolicy {
-  private o: WatchdogPolicyOptions;
+  private options: WatchdogPolicyOptions;
   private timer: TimerId | null = null;
   private warning = '';
   private rebooting = false;
 
   constructor(opts: WatchdogPolicyOptions) {
-    this.o = opts;
+    this.options = opts;
   }
 
   start(): void {
     this.stop();
-    this.o.watchdog.enable(HW_WATCHDOG_S);
-    this.o.watchdog.kick();
-    this.timer = this.o.timers.setInterval(() => {
+    this.options.watchdog.enable(HW_WATCHDOG_S);
+    this.options.watchdog.kick();
+    this.timer = this.options.timers.setInterval(() => {
       this.check();
     }, CHECK_EVERY_MS);
   }
 
   stop(): void {
-    if (this.timer !== null) this.o.timers.clearInterval(this.timer);
+    if (this.timer !== null) this.options.timers.clearInterval(this.timer);
     this.timer = null;
   }
 
   /** One check: kick the hardware watchdog, then judge the application's liveness. */
   check(): Verdict {
-    this.o.watchdog.kick();
-    const v = judge(this.o.clock.now(), this.o.probe(), this.o.limits);
+    this.options.watchdog.kick();
+    const v = judge(this.options.clock.now(), this.options.probe(), this.options.limits);
     if (v.action === 'warn') {
       if (this.warning !== v.reason) {
         this.warning = v.reason;
-        this.o.onWarn(v.reason);
+        this.options.onWarn(v.reason);
       }
     } else if (this.warning) {
       this.warning = '';
-      this.o.onWarn('');
+      this.options.onWarn('');
     }
     if (v.action === 'reboot' && !this.rebooting) {
       this.rebooting = true;
       this.stop();
-      this.o.beforeReboot(v.reason);
-      this.o.reboot();
+      this.options.beforeReboot(v.reason);
+      this.options.reboot();
     }
     return v;
   }
