@@ -15,7 +15,8 @@ import {
   type UserRecord,
 } from '@fobgate/shared';
 import { buildApp, type AppDeps } from '../src/app.js';
-import { Store, type MachineDoc, type MachineRecord, type UnitRecord } from '../src/store.js';
+import { Store, type MachineDoc } from '../src/store.js';
+import type { PersistedState, ServerDoc } from '../src/state-documents.js';
 import type { SetTimer } from '../src/bounded-save.js';
 import { readJournalFile } from '../src/state-journal.js';
 import { EventLog } from '../src/event-log.js';
@@ -193,22 +194,33 @@ export function diskGate(): DiskGate {
   };
 }
 
-/** What the state journal in `dir` holds, shaped as the old single state.json (for assertions). */
-export function stateOnDisk(dir: string): {
-  list_version: number;
-  machines: Record<string, MachineRecord>;
-  units: Record<string, UnitRecord>;
-  save_timeouts: Record<string, number>;
-} {
+/**
+ * What the state journal in `dir` holds, shaped as the single state.json of earlier versions
+ * (the inverse of state-migration.ts's documentsOf): for assertions, and for building an old file
+ * to upgrade from.
+ */
+export function stateOnDisk(dir: string): PersistedState {
   const docs = readJournalFile(join(dir, 'state.journal'));
-  const out = { list_version: 0, machines: {} as Record<string, MachineRecord>, units: {} as Record<string, UnitRecord>, save_timeouts: {} as Record<string, number> };
+  const server = (docs.get('server') as ServerDoc | undefined) ?? { list_version: 0, list_issued_at: 0, config_digest: '', list_day: '', next_command_id: 1 };
+  const out: PersistedState = {
+    format: 1,
+    list_version: server.list_version,
+    list_issued_at: server.list_issued_at,
+    config_digest: server.config_digest,
+    list_day: server.list_day,
+    next_command_id: server.next_command_id,
+    machines: {},
+    units: {},
+    pending_units: {},
+    save_timeouts: {},
+  };
   for (const [key, doc] of docs) {
-    if (key === 'server') out.list_version = (doc as { list_version: number }).list_version;
     if (!key.startsWith('machine/')) continue;
     const name = key.slice('machine/'.length);
     const d = doc as MachineDoc;
     if (d.record) out.machines[name] = d.record;
     if (d.unit) out.units[name] = d.unit;
+    if (d.pending_unit) out.pending_units![name] = d.pending_unit;
     if (d.save_timeouts) out.save_timeouts[name] = d.save_timeouts;
   }
   return out;

@@ -11,41 +11,13 @@ import { join } from 'node:path';
 import { AUTH, TestUnit, makeApp, removeDir, stateOnDisk, tempDir, update } from './helpers.js';
 import { readJournalFile } from '../src/state-journal.js';
 import { Store } from '../src/store.js';
-import type { MachineDoc, PersistedState, ServerDoc } from '../src/state-documents.js';
+import type { MachineDoc, PersistedState } from '../src/state-documents.js';
 
 const JOURNAL = 'state.journal';
 
-/** The single state.json an earlier version would have held for the documents in `dir`'s journal. */
-function oldStateFileOf(dir: string): PersistedState {
-  const docs = readJournalFile(join(dir, JOURNAL));
-  const server = docs.get('server') as ServerDoc;
-  const old: PersistedState = {
-    format: 1,
-    list_version: server.list_version,
-    list_issued_at: server.list_issued_at,
-    config_digest: server.config_digest,
-    list_day: server.list_day,
-    next_command_id: server.next_command_id,
-    machines: {},
-    units: {},
-    pending_units: {},
-    save_timeouts: {},
-  };
-  for (const [key, doc] of docs) {
-    if (!key.startsWith('machine/')) continue;
-    const name = key.slice('machine/'.length);
-    const d = doc as MachineDoc;
-    if (d.record) old.machines[name] = d.record;
-    if (d.unit) old.units[name] = d.unit;
-    if (d.pending_unit) old.pending_units![name] = d.pending_unit;
-    if (d.save_timeouts) old.save_timeouts[name] = d.save_timeouts;
-  }
-  return old;
-}
-
 /** Replaces `dir`'s journal with the equivalent old state.json (what an upgrade starts from). */
 function downgrade(dir: string, edit: (old: PersistedState) => void = () => undefined): PersistedState {
-  const old = oldStateFileOf(dir);
+  const old = stateOnDisk(dir);
   edit(old);
   rmSync(join(dir, JOURNAL));
   writeFileSync(join(dir, 'state.json'), JSON.stringify(old, null, 2), { mode: 0o600 });
@@ -127,7 +99,7 @@ test('a start that crashed after writing the journal but before moving state.jso
     const { lathe } = await runningFleet(dir);
     const journal = readFileSync(join(dir, JOURNAL), 'utf8');
     // an older state.json beside the newer journal (its counter is behind)
-    const stale = oldStateFileOf(dir);
+    const stale = stateOnDisk(dir);
     stale.units.lathe.counter = 1;
     writeFileSync(join(dir, 'state.json'), JSON.stringify(stale), { mode: 0o600 });
     const t = await makeApp({ dir });
