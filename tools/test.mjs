@@ -11,11 +11,12 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORKSPACES = ['shared', 'server', 'device', 'scripts'];
 const FILE_TIMEOUT_MS = Number(process.env.FOBGATE_TEST_FILE_TIMEOUT_MS || 180_000);
+const HOOKS = pathToFileURL(join(root, 'tools/uvu-hooks.mjs')).href;
 const JOBS = Math.max(1, Number(process.env.FOBGATE_TEST_JOBS || 2));
 
 const argv = process.argv.slice(2);
@@ -104,7 +105,8 @@ function fileTimeout(file) {
 async function runFile(file) {
   const rel = relative(root, file);
   const t0 = Date.now();
-  const r = await run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: fileTimeout(file) });
+  // uvu-hooks.mjs makes a failing before/after hook print its error (uvu swallows it)
+  const r = await run(process.execPath, ['--import', 'tsx', '--import', HOOKS, file], { cwd: root, timeout: fileTimeout(file) });
   const secs = ` ${((Date.now() - t0) / 1000).toFixed(1)} s`;
   const counts = parseUvu(r.out);
   if (counts && r.code === 0 && counts.failed === 0) {

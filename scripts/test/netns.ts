@@ -16,7 +16,7 @@ const MARK = 'FOBGATE_IN_OWN_NETNS';
 export function runInOwnNetns(fileUrl: string): void {
   if (process.env[MARK] === '1') return;
   const file = fileURLToPath(fileUrl);
-  const r = spawnSync('unshare', ['--net', '--pid', '--fork', '--kill-child', 'sh', '-c', 'ip link set lo up && exec "$@"', 'netns', process.execPath, '--import', 'tsx', file], {
+  const r = spawnSync('unshare', ['--net', '--pid', '--fork', '--kill-child', 'sh', '-c', 'ip link set lo up && exec "$@"', 'netns', process.execPath, ...process.execArgv, file], {
     stdio: 'inherit',
     env: { ...process.env, [MARK]: '1' },
   });
