@@ -10,6 +10,8 @@ export class FileServer {
   port = 0;
   /** Requests served (for tests of the bootstrap itself). */
   served = 0;
+  /** Tests of the bootstrap: this many of the next requests are held, never answered (a hung request). */
+  holdNext = 0;
 
   set(name: string, data: Buffer | string): void {
     this.files.set(name, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
@@ -23,6 +25,10 @@ export class FileServer {
   async start(): Promise<void> {
     if (this.server) return;
     const server = createServer((req, res) => {
+      if (this.holdNext > 0) {
+        this.holdNext--;
+        return;
+      }
       const url = new URL(req.url || '/', 'http://127.0.0.1');
       const name = decodeURIComponent(url.pathname.substring(1));
       const file = this.files.get(name);

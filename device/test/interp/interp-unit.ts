@@ -24,6 +24,10 @@ import { FileServer } from './file-server.js';
 export const STANDIN_PATH = join(dirname(fileURLToPath(import.meta.url)), 'standin.js');
 /** Bytes per bootstrap request (one RAM string of this size in the interpreter at a time). */
 export const BOOTSTRAP_CHUNK = 2048;
+/** A bootstrap that asks for no piece for this long is stuck (a lost console line, a hung request): it starts again. */
+export const BOOTSTRAP_STALL_MS = 20_000;
+/** The longest a bootstrap that keeps making progress may take. */
+const BOOTSTRAP_DEADLINE_MS = 600_000;
 /** Longest line typed at the console in one go (larger inputs are lost by the interpreter). */
 export const MAX_CONSOLE_LINE = 2000;
 const MARK = '\x01';
@@ -77,6 +81,8 @@ export interface InterpUnitOptions {
    * priority when chrt is not allowed.
    */
   realtime?: boolean;
+  /** How long a bootstrap may ask for no piece before it starts again (default BOOTSTRAP_STALL_MS). */
+  bootstrapStallMs?: number;
 }
 
 interface Pending {
@@ -139,6 +145,8 @@ export class InterpUnit {
   private sockBuf = '';
   /** Report lines the stand-in could not send while it was not connected (it says how many). */
   lostReports = 0;
+  /** Times a stalled bootstrap was started again (writeFiles). */
+  bootstrapRetries = 0;
   /** Console lines the interpreter printed (not the stand-in's reports), newest last. */
   readonly lines: string[] = [];
   /** Lines that show trouble: Uncaught, OUT OF MEMORY, ASSERT, stack/memory errors. */
@@ -485,6 +493,42 @@ export class InterpUnit {
       list.push([name, this.files.size(name)]);
     }
     if (!this.proc) await this.start();
+    // The bootstrap is one console line, and the interpreter's HTTP client has no timeouts: a
+    // line lost to the Linux build's stdin thread, or a piece whose connection never closes,
+    // would leave it waiting for ever. It is watched by progress instead (pieces served): when
+    // none is served for BOOTSTRAP_STALL_MS it starts again from reset(), which also drops the
+    // stuck request (each attempt erases and rewrites every file, so a retry is whole).
+    for (let attempt = 1; ; attempt++) {
+      const stalled = await this.bootstrapOnce(list);
+      if (stalled === null) break;
+      if (attempt >= 3 || !this.proc) throw new Error('the bootstrap writing ' + list.map((f) => f[0]).join(', ') + ' stalled ' + attempt + ' times; the last time: ' + stalled);
+      this.bootstrapRetries++;
+    }
+    for (const [name, data] of Object.entries(files)) {
+      const want = sha256Hex(data);
+      const query = '(function(){var f=require("Storage").read(' + JSON.stringify(name) + ');if(f===undefined)return "missing";var a=new Uint8Array(require("crypto").SHA256(f)),s="";for(var i=0;i<a.length;i++)s+=(a[i]<16?"0":"")+a[i].toString(16);return s;})()';
+      // A read-only query: asked again when no answer came (a console line typed just after
+      // reset() can be lost to the Linux build's stdin thread, and a busy machine delays answers).
+      let got: string | undefined;
+      for (let attempt = 1; got === undefined; attempt++) {
+        try {
+          got = await this.evaluateBare<string>(query, 30_000);
+        } catch (e) {
+          if (attempt >= 3 || !this.proc) throw e;
+        }
+      }
+      if (got !== want) throw new Error('Storage ' + name + ' holds ' + got + ', wanted sha256 ' + want);
+    }
+  }
+
+  /**
+   * One attempt at the bootstrap: stops the running program (reset()), types the bootstrap line
+   * and waits while it makes progress. Resolves null once every file is written, or with what
+   * stalled; throws what the interpreter reported (a refused write, an HTTP error).
+   */
+  private async bootstrapOnce(list: Array<[string, number]>): Promise<string | null> {
+    const files = this.files!;
+    const stallMs = this.opts.bootstrapStallMs ?? BOOTSTRAP_STALL_MS;
     // a running program is stopped first (it may hold .bootcde's functions in flash); a line typed
     // while a booting firmware keeps the interpreter busy can be lost to the Linux build's stdin
     // thread: typed again when no answer came (reset() twice is harmless)
@@ -503,27 +547,48 @@ export class InterpUnit {
       '(function(){var h=require("http"),S=require("Storage"),F=' + JSON.stringify(list) + ',i=0;' +
       'var fail=function(w){print(' + m + '+"X ' + id + ' "+w)};' +
       'var pull=function(n,sz,o){if(o>=sz){i++;next();return;}' +
-      'h.get("http://127.0.0.1:' + this.files.port + '/"+n+"?n=' + BOOTSTRAP_CHUNK + '&o="+o,function(r){var d="";' +
+      'h.get("http://127.0.0.1:' + files.port + '/"+n+"?n=' + BOOTSTRAP_CHUNK + '&o="+o,function(r){var d="";' +
       'r.on("data",function(x){d+=x;});r.on("close",function(){if(!d.length){fail("empty piece of "+n+" at "+o);return;}' +
       'if(!S.write(n,d,o,sz)){fail("Storage.write refused "+n+" at "+o);return;}var l=d.length;d="";pull(n,sz,o+l);});})' +
       '.on("error",function(e){fail("http "+e)});};' +
       'var next=function(){if(i>=F.length){print(' + m + '+"R ' + id + ' 1");return;}S.erase(F[i][0]);pull(F[i][0],F[i][1],0);};next();})()';
-    await this.call(id, js, 'bootstrap', 120_000);
-    for (const [name, data] of Object.entries(files)) {
-      const want = sha256Hex(data);
-      const query = '(function(){var f=require("Storage").read(' + JSON.stringify(name) + ');if(f===undefined)return "missing";var a=new Uint8Array(require("crypto").SHA256(f)),s="";for(var i=0;i<a.length;i++)s+=(a[i]<16?"0":"")+a[i].toString(16);return s;})()';
-      // A read-only query: asked again when no answer came (a console line typed just after
-      // reset() can be lost to the Linux build's stdin thread, and a busy machine delays answers).
-      let got: string | undefined;
-      for (let attempt = 1; got === undefined; attempt++) {
-        try {
-          got = await this.evaluateBare<string>(query, 30_000);
-        } catch (e) {
-          if (attempt >= 3 || !this.proc) throw e;
-        }
+    let settled: { error: Error | null } | null = null;
+    // the deadline is the stall watch below; this one only bounds a bootstrap that keeps going
+    this.call(id, js, 'bootstrap', BOOTSTRAP_DEADLINE_MS).then(
+      () => { settled = { error: null }; },
+      (e: Error) => { settled = { error: e }; },
+    );
+    const first = files.served;
+    let served = first;
+    let progressAt = Date.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const outcome = settled as { error: Error | null } | null;
+      if (outcome !== null) {
+        if (outcome.error) throw outcome.error;
+        return null;
       }
-      if (got !== want) throw new Error('Storage ' + name + ' holds ' + got + ', wanted sha256 ' + want);
+      if (files.served !== served) {
+        served = files.served;
+        progressAt = Date.now();
+      } else if (Date.now() - progressAt > stallMs || !this.proc) {
+        this.forget(id);
+        return (served === first ? 'no piece was served' : 'no piece served after ' + (served - first)) + ' within ' + stallMs + ' ms' + (this.proc ? '' : ' (the interpreter exited)');
+      }
     }
+  }
+
+  /** The loopback file server of the bootstrap (started by the first writeFiles). */
+  get fileServer(): FileServer | null {
+    return this.files;
+  }
+
+  /** Stops waiting for an answer (its late report is ignored). */
+  private forget(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
   }
 
   /**
