@@ -27,11 +27,15 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-/** True when firmware.js is missing or older than one of its sources. */
-export function firmwareStale(): boolean {
-  if (!existsSync(FIRMWARE_PATH)) return true;
-  const built = statSync(FIRMWARE_PATH).mtimeMs;
-  return FIRMWARE_SOURCES.some((d) => newestMtime(join(REPO_ROOT, d)) > built);
+/**
+ * True when firmware.js is missing or older than one of its sources. The test passes a scratch
+ * tree (`root`, `firmware`) so it never changes the times of the real sources while other test
+ * processes read them.
+ */
+export function firmwareStale(root = REPO_ROOT, firmware = FIRMWARE_PATH): boolean {
+  if (!existsSync(firmware)) return true;
+  const built = statSync(firmware).mtimeMs;
+  return FIRMWARE_SOURCES.some((d) => newestMtime(join(root, d)) > built);
 }
 
 export class FirmwareBuildError extends Error {

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireFirmwareLock, FIRMWARE_LOCK_ENV, lockPath, LOCK_NAME } from './firmware-lock.js';
-import { ensureFirmware, FIRMWARE_PATH, firmwareStale, REPO_ROOT } from './ensure-firmware.js';
+import { acquireFirmwareLock, FIRMWARE_LOCK_ENV, holderRecord, lockPath, LOCK_NAME } from './firmware-lock.js';
+import { ensureFirmware, FIRMWARE_PATH, FIRMWARE_SOURCES, firmwareStale } from './ensure-firmware.js';
 
 const LOCK_MODULE = join(import.meta.dirname, 'firmware-lock.ts');
 
@@ -51,7 +51,8 @@ test('a lock left by a process that is gone is taken over; the holder\'s own bui
   mkdirSync(join(dir, LOCK_NAME));
   writeFileSync(join(dir, LOCK_NAME, 'pid'), '2147483646'); // no such process
   const release = acquireFirmwareLock(dir, 5000);
-  assert.is(readFileSync(join(dir, LOCK_NAME, 'pid'), 'utf8'), String(process.pid));
+  assert.is(readFileSync(join(dir, LOCK_NAME, 'pid'), 'utf8'), holderRecord());
+  assert.match(holderRecord(), new RegExp('^' + process.pid + ' pid:\\[\\d+\\]$'));
   // A build run by the holder gets FIRMWARE_LOCK_ENV and goes ahead at once.
   const before = process.env[FIRMWARE_LOCK_ENV];
   process.env[FIRMWARE_LOCK_ENV] = lockPath(dir);
@@ -70,21 +71,51 @@ test('a lock left by a process that is gone is taken over; the holder\'s own bui
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('freshness: a newer file under device/board or device/src makes the firmware stale', () => {
+test('a holder in another PID namespace (a netns test file) is not judged by a pid that means another process here', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fobgate-lock-'));
+  mkdirSync(join(dir, LOCK_NAME));
+  // pid 2147483646 does not exist here, but in its own namespace it names a live builder
+  writeFileSync(join(dir, LOCK_NAME, 'pid'), '2147483646 pid:[1]');
+  assert.throws(() => acquireFirmwareLock(dir, 300), /waited 0 s for another firmware build to finish/);
+  assert.is(readFileSync(join(dir, LOCK_NAME, 'pid'), 'utf8'), '2147483646 pid:[1]', 'left alone');
+  // once it is older than the stale age it is taken over all the same
+  const old = new Date(Date.now() - 10 * 60_000);
+  utimesSync(join(dir, LOCK_NAME), old, old);
+  const release = acquireFirmwareLock(dir, 5000);
+  assert.is(readFileSync(join(dir, LOCK_NAME, 'pid'), 'utf8'), holderRecord());
+  release();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('freshness: a newer file under device/board, device/src, device/build or shared/src makes the firmware stale', () => {
+  // a scratch tree with the real layout: touching the real sources would make every other test
+  // process running now rebuild the firmware
+  const root = mkdtempSync(join(tmpdir(), 'fobgate-fresh-'));
+  const firmware = join(root, 'device', 'dist', 'firmware.js');
+  const sources = FIRMWARE_SOURCES.map((d) => join(root, d, 'some-source.ts'));
+  for (const f of sources) {
+    mkdirSync(join(f, '..'), { recursive: true });
+    writeFileSync(f, '');
+  }
+  assert.ok(firmwareStale(root, firmware), 'missing firmware is stale');
+  mkdirSync(join(firmware, '..'), { recursive: true });
+  writeFileSync(firmware, '');
+  const built = statSync(firmware).mtime;
+  const earlier = new Date(built.getTime() - 60_000);
+  for (const f of sources) utimesSync(f, earlier, earlier);
+  assert.not.ok(firmwareStale(root, firmware), 'every source older than the build');
+  for (const f of sources) {
+    const later = new Date(built.getTime() + 60_000);
+    utimesSync(f, later, later);
+    assert.ok(firmwareStale(root, firmware), f + ' newer than the build');
+    utimesSync(f, earlier, earlier);
+  }
+  assert.not.ok(firmwareStale(root, firmware));
+  // and the real firmware, built by ensureFirmware, is fresh against the real sources
   ensureFirmware();
   assert.not.ok(firmwareStale());
-  const built = statSync(FIRMWARE_PATH).mtime;
-  for (const f of [join(REPO_ROOT, 'device', 'board', 'host.json'), join(REPO_ROOT, 'device', 'src', 'version.ts')]) {
-    const s = statSync(f);
-    const later = new Date(built.getTime() + 60_000);
-    utimesSync(f, s.atime, later);
-    try {
-      assert.ok(firmwareStale(), f + ' newer than the build');
-    } finally {
-      utimesSync(f, s.atime, s.mtime);
-    }
-  }
-  assert.not.ok(firmwareStale());
+  assert.ok(existsSync(FIRMWARE_PATH));
+  rmSync(root, { recursive: true, force: true });
 });
 
 test.run();

@@ -4,9 +4,11 @@
 // that its parent holds the lock). Test files run in parallel processes, so without one lock two
 // of them could build at once and one could read a half-written firmware.js.
 //
-// The lock is a directory (mkdir is atomic) holding the holder's pid; a lock whose holder is
-// gone, or older than LOCK_STALE_MS, is taken over.
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// The lock is a directory (mkdir is atomic) holding the holder's pid and its PID namespace; a
+// lock whose holder is gone, or older than LOCK_STALE_MS, is taken over. Some test files run in
+// their own PID namespace (scripts/test/netns.ts), where pids mean other processes: a holder from
+// another namespace cannot be checked and counts as alive until the lock is stale.
+import { mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const LOCK_NAME = '.build.lock';
@@ -19,15 +21,34 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function holderAlive(lock: string): boolean {
-  let pid: number;
+/** This process's PID namespace ("pid:[4026531836]"), or '' where /proc cannot say. */
+function pidNamespace(): string {
   try {
-    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+}
+
+/** What the lock's pid file holds: "<pid> <pid namespace>". */
+export function holderRecord(): string {
+  return process.pid + ' ' + pidNamespace();
+}
+
+function holderAlive(lock: string): boolean {
+  let record: string;
+  try {
+    record = readFileSync(join(lock, 'pid'), 'utf8').trim();
   } catch {
     // created an instant ago and the pid not written yet: treat as alive
     return true;
   }
+  const at = record.indexOf(' ');
+  const pid = Number(at < 0 ? record : record.slice(0, at));
+  const namespace = at < 0 ? '' : record.slice(at + 1);
   if (!Number.isInteger(pid) || pid <= 0) return false;
+  // its pid means another process here: only the stale age can free its lock
+  if (namespace && namespace !== pidNamespace()) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -66,7 +87,7 @@ export function acquireFirmwareLock(outDir: string, waitMs = LOCK_STALE_MS): () 
       sleepSync(POLL_MS);
     }
   }
-  writeFileSync(join(lock, 'pid'), String(process.pid));
+  writeFileSync(join(lock, 'pid'), holderRecord());
   let held = true;
   return () => {
     if (held) rmSync(lock, { recursive: true, force: true });
