@@ -108,12 +108,17 @@ function pinChild(child: ChildProcess): void {
 }
 
 /** The fobgate server over a generated fleet, in its own process, pinned to the server core. */
+const serverFlags = (process.env.BENCH_SERVER_FLAGS || '').split(' ').filter((f) => f !== '');
+
 export async function startFleetServer(machines: number, users: number, eventsPath?: string): Promise<FleetProcess> {
   const args = [String(machines), String(users)];
   if (eventsPath) args.push(eventsPath);
   const child = fork(join(here, 'fleet-server.ts'), args, {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // BENCH_SERVER_FLAGS: Node flags for the server process, to look into it (e.g.
+    // "--cpu-prof --cpu-prof-dir=/tmp/prof"); its log lines still go nowhere, as in every run,
+    // unless BENCH_SERVER_STDOUT=1 (e.g. with "--trace-gc", which prints there)
+    execArgv: ['--import', 'tsx', ...serverFlags],
+    stdio: ['ignore', process.env.BENCH_SERVER_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
   const ready = await new Promise<FleetReady>((resolve, reject) => {
     child.once('error', reject);

@@ -6,6 +6,7 @@
 // group commits the journal made, and when the last unit of the storm got its answer; a last line
 // puts the three figures the goals are about side by side, with the machine's load.
 // Goals (issue 11): save p99 <= 10 ms, no main-thread block over 2 ms, storm answered within 1 s.
+// Each server takes one storm unmeasured first (see below), so the figure is a warm server's.
 import { IDLE_ANSWER, cpuSeconds, heartbeatBody, fmt, header, line, load, loadNote, pct, pinSelf, rawPost, startCeiling, startFleetServer, warmFleet, wrkInstalled } from './kit.js';
 
 const MACHINES = 2000;
@@ -39,10 +40,14 @@ try {
 
   // 2. reboot storm: lower uptime than stored = a reboot, for every machine at once. First the
   // same storm against the do-nothing ceiling on the same core: what this machine allows now.
+  // Both servers first take one unmeasured storm: a server's first storm also pays for V8
+  // compiling the connection and save paths (about twice the CPU), which a long-running server
+  // has long paid when the power blips.
   const ceiling = await startCeiling(IDLE_ANSWER);
   let ceilingMs = NaN;
   let ceilingCpu = NaN;
   try {
+    await Promise.all(machines.map((m) => rawPost(ceiling.url, '/api/machine/update', heartbeatBody(m, 100))));
     const c0 = cpuSeconds(ceiling.pid);
     const t0 = performance.now();
     await Promise.all(machines.map((m) => rawPost(ceiling.url, '/api/machine/update', heartbeatBody(m, 3))));
@@ -51,6 +56,9 @@ try {
   } finally {
     await ceiling.stop();
   }
+  // the unmeasured storm: uptime 100 after 86,400 is a reboot too; the measured one (3) again
+  await Promise.all(machines.map((m) => rawPost(url, '/api/machine/update', heartbeatBody(m, 100))));
+  const warm = await fleet.stats();
   await fleet.ask('reset', 'reset');
   const s0 = cpuSeconds(fleet.pid);
   const t0 = performance.now();
@@ -63,7 +71,7 @@ try {
   line(`   reboot storm: ${fmt(MACHINES)} units post at once, each on a new connection (bare-socket client), each a reboot to save:`);
   line(`     all answered after ${fmt(took, 0)} ms (goal <= 1,000 ms); ${fmt(ok)} answered 200; per-request p50 ${fmt(pct(ms, 0.5), 0)} ms, ` +
     `p99 ${fmt(pct(ms, 0.99), 0)} ms; saves p99 ${fmt(storm.saveP99, 2)} ms, max ${fmt(storm.saveMax, 1)} ms; ` +
-    `journal: ${fmt(storm.journalCommits - st.journalCommits)} group commits for ${fmt(storm.journalLines - st.journalLines)} documents`);
+    `journal: ${fmt(storm.journalCommits - warm.journalCommits)} group commits for ${fmt(storm.journalLines - warm.journalLines)} documents`);
   line(`     server CPU spent on the storm: ${fmt(stormCpu, 0)} ms (what it needs of an idle core); server RSS ${fmt(storm.rss / 1048576, 1)} MiB`);
   line(`     the same storm against the do-nothing ceiling on the same core: all answered after ${fmt(ceilingMs, 0)} ms, its CPU ${fmt(ceilingCpu, 0)} ms ` +
     `(fobgate took ${fmt(took / ceilingMs, 1)}x its time)`);
