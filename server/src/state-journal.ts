@@ -214,10 +214,7 @@ export class StateJournal {
     this.writing = true;
     void this.commit().finally(() => {
       this.writing = false;
-      // The next commit starts at the end of this turn, not in it: requests whose bytes arrived
-      // in the same poll phase (a reboot storm) save first and join it. A fast disk otherwise
-      // makes many small commits, each with its own write, fdatasync and callbacks.
-      if (this.queued.length > 0 || this.swap !== null) setImmediate(() => this.kick());
+      this.kick();
     });
   }
 
