@@ -5,6 +5,7 @@ import * as acorn from 'acorn';
 import { ESPRUINO_MATH } from './espruino-math.js';
 import { ESPRUINO_NUMBER_STATICS } from './espruino-number.js';
 import { UNSUPPORTED_HELPERS } from './helpers.js';
+import { walk, type AstNode } from './ast.js';
 
 export interface GateIssue {
   line: number;
@@ -95,17 +96,7 @@ const PROTOTYPE_BANNED = [
 /** The only methods that can be read off Object.prototype on the interpreter. */
 const OBJECT_PROTOTYPE_READABLE = ['hasOwnProperty', 'toString'];
 
-interface Node {
-  type: string;
-  start: number;
-  end: number;
-  loc?: { start: { line: number; column: number } };
-  [key: string]: unknown;
-}
-
-function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
-}
+type Node = AstNode;
 
 /** The name of a member's property when it is static (a.b or a["b"]), else null. */
 function propName(m: Node): string | null {
@@ -265,16 +256,7 @@ export function gateCheck(code: string, opts: GateOptions): GateIssue[] {
     const at = n.loc ? n.loc.start : { line: 0, column: 0 };
     issues.push({ line: at.line, column: at.column + 1, token: token, reason: reason });
   };
-  const visit = (n: Node, parent: Node | null, key: string): void => {
-    nodeIssues(n, parent, key, opts, report);
-    for (const k of Object.keys(n)) {
-      if (k === 'loc' || k === 'type') continue;
-      const v = n[k];
-      if (isNode(v)) visit(v, n, k);
-      else if (Array.isArray(v)) for (const c of v) if (isNode(c)) visit(c, n, k);
-    }
-  };
-  visit(ast, null, '');
+  walk(ast, (n, parent, key) => nodeIssues(n, parent, key, opts, report));
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
   return issues;
 }

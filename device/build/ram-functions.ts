@@ -13,6 +13,7 @@
 // depth, or `Class.prototype.method = function (` (named "Class.method"). Every listed name must
 // be found exactly once, or the build fails (a renamed function must not lose it silently).
 import * as acorn from 'acorn';
+import { isNode, walk, type AstNode } from './ast.js';
 
 /** The functions the tap runs before its relay write, as named in the ES5 bundle. */
 export const RAM_FUNCTIONS: string[] = [
@@ -69,26 +70,6 @@ export const RAM_FUNCTIONS: string[] = [
   'displayOf',
   'rgbOf',
 ];
-
-interface AstNode {
-  type: string;
-  start: number;
-  end: number;
-  [key: string]: unknown;
-}
-
-function isNode(v: unknown): v is AstNode {
-  return typeof v === 'object' && v !== null && typeof (v as AstNode).type === 'string' && typeof (v as AstNode).start === 'number';
-}
-
-function walk(node: AstNode, visit: (n: AstNode) => void): void {
-  visit(node);
-  for (const key of Object.keys(node)) {
-    const v = node[key];
-    if (isNode(v)) walk(v, visit);
-    else if (Array.isArray(v)) for (const c of v) if (isNode(c)) walk(c, visit);
-  }
-}
 
 /** "Class.method" for `Class.prototype.method = function …`, else null. */
 function prototypeName(n: AstNode): string | null {

@@ -3,15 +3,8 @@
 // holds it (the interpreter does not hoist), after any directive prologue; (2) every hole in an
 // array literal becomes `void 0` (a hole inside a skipped `switch` case is a SyntaxError there).
 import * as acorn from 'acorn';
+import { isNode, type AstNode } from './ast.js';
 
-/** The few acorn node fields the transforms read. */
-interface AstNode {
-  type: string;
-  start: number;
-  end: number;
-  directive?: string;
-  [key: string]: unknown;
-}
 
 export interface TransformOptions {
   hoist: boolean;
@@ -32,10 +25,6 @@ const STATEMENT_LISTS: { [type: string]: string } = {
   StaticBlock: 'body',
   SwitchCase: 'consequent',
 };
-
-function isNode(v: unknown): v is AstNode {
-  return typeof v === 'object' && v !== null && typeof (v as AstNode).type === 'string' && typeof (v as AstNode).start === 'number';
-}
 
 /** Child nodes and node arrays of a node, in source order. */
 function children(node: AstNode): Array<AstNode | { list: Array<AstNode | null>; key: string }> {
