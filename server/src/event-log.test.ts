@@ -40,31 +40,6 @@ const start = (m: string, at: number, who: string) =>
 const end = (m: string, at: number, who: string, dur: number) =>
   ev(m, at, 'session_end', { account_id: who, full_name: `${who} Name`, fob: `000000000${who}`, reason: 'removed', duration_ms: dur });
 
-test('one append batch with the writer at a time: what comes meanwhile goes in the next one, and all of it is durable', async () => {
-  const log = EventLog.open(join(dir, 'events.db'));
-  await log.ready();
-  // the turn's appends go to the writer at the turn's end, in one batch
-  log.append(ev('lathe', 1000, 'reboot'));
-  log.append(ev('lathe', 1001, 'reboot'));
-  const first = log.flush();
-  await new Promise((r) => setImmediate(r));
-  assert.is(log.batchesPosted, 1);
-  // this continuation runs in the same check phase, before the writer's answer can be read:
-  // whatever is appended now and offered (the end of its turn) stays until that answer
-  const post = (log as unknown as { post(): void }).post.bind(log);
-  log.append(ev('lathe', 1002, 'reboot'));
-  post();
-  log.append(ev('lathe', 1003, 'reboot'));
-  post();
-  assert.is(log.batchesPosted, 1, 'no second batch while the first is with the writer');
-  const rest = log.flush();
-  await Promise.all([first, rest]);
-  assert.is(log.batchesPosted, 2, 'the two later events went together');
-  assert.is(log.pendingCount, 0);
-  assert.equal((await log.query({ machine: 'lathe' })).map((e) => e.at), [1003, 1002, 1001, 1000]);
-  await log.close();
-});
-
 test('appends are committed by flush and come back on reopen; ids continue; files are 0600', async () => {
   const path = join(dir, 'events.db');
   const log = EventLog.open(path);

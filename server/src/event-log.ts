@@ -62,15 +62,6 @@ export class EventLog {
   private durableId: number;
   private waiters: Waiter[] = [];
   private postScheduled = false;
-  /**
-   * An append batch is with the writer and not yet answered. While it is, new events wait in
-   * `pending` and go in one batch when it answers: one message and one wake-up of the writer per
-   * commit instead of per turn (in a reboot storm the writer shares the core with the main thread,
-   * and every wake-up is a context switch away from answering).
-   */
-  private appendInFlight = false;
-  /** Append batches posted to the writer so far (tests and benchmarks look). */
-  batchesPosted = 0;
   private readonly writer: Worker;
   private readonly reader: Worker;
   private readonly queries = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -169,9 +160,7 @@ export class EventLog {
 
   private post(): void {
     this.postScheduled = false;
-    if (this.pending.length === 0 || this.closed || this.appendInFlight) return;
-    this.appendInFlight = true;
-    this.batchesPosted++;
+    if (this.pending.length === 0 || this.closed) return;
     const batch = this.pending;
     this.pending = [];
     for (const e of batch) this.sent.push(e);
@@ -208,20 +197,15 @@ export class EventLog {
     if (m.op === 'ready') {
       this.writerReady();
     } else if (m.op === 'appended') {
-      this.appendInFlight = false;
       if (m.upTo > this.durableId) this.durableId = m.upTo;
       let i = 0;
       while (i < this.sent.length && this.sent[i].id <= m.upTo) i++;
       this.sent.splice(0, i);
       this.lastError = null;
       this.settle((w) => w.target <= this.durableId, null);
-      // what was appended while this batch was with the writer goes now, in one batch
-      this.post();
     } else if (m.op === 'failed') {
-      this.appendInFlight = false;
       this.lastError = new Error(`event log write failed: ${m.message}`);
       this.settle((w) => w.target <= m.upTo, this.lastError);
-      this.post();
     } else if (m.op === 'pruned') {
       if (this.pruneDone) this.pruneDone();
       this.pruneDone = null;
