@@ -49,27 +49,38 @@ export function leanAccepts(headers: IncomingMessage['headers'], bodyLimit: numb
 /** The answer's headers are fastify's own for a JSON answer. */
 const CONTENT_TYPE = 'application/json; charset=utf-8';
 
-/**
- * The text of answers the route froze (a quiet heartbeat's answer, given again and again while
- * nothing changes): frozen, it can never say anything else.
- */
-const frozenText = new WeakMap<object, string>();
+/** An answer as it goes out: its JSON text and the response headers that carry it. */
+interface Encoded {
+  text: string;
+  headers: string[];
+}
 
-function textOf(answer: object): string {
-  if (!Object.isFrozen(answer)) return JSON.stringify(answer);
-  let text = frozenText.get(answer);
-  if (text === undefined) {
-    text = JSON.stringify(answer);
-    frozenText.set(answer, text);
+/**
+ * Answers the route froze (a quiet heartbeat's answer, given again and again while nothing
+ * changes), encoded once: frozen, they can never say anything else.
+ */
+const frozenAnswers = new WeakMap<object, Encoded>();
+
+function encode(answer: object): Encoded {
+  const text = JSON.stringify(answer);
+  return { text, headers: ['content-type', CONTENT_TYPE, 'content-length', String(Buffer.byteLength(text))] };
+}
+
+function encoded(answer: object): Encoded {
+  if (!Object.isFrozen(answer)) return encode(answer);
+  let e = frozenAnswers.get(answer);
+  if (e === undefined) {
+    e = encode(answer);
+    frozenAnswers.set(answer, e);
   }
-  return text;
+  return e;
 }
 
 /** The route's answer, straight to the socket. */
 function write(res: ServerResponse, answer: object): void {
-  const text = textOf(answer);
-  res.writeHead(200, ['content-type', CONTENT_TYPE, 'content-length', String(Buffer.byteLength(text))]);
-  res.end(text);
+  const e = encoded(answer);
+  res.writeHead(200, e.headers);
+  res.end(e.text);
 }
 
 function send(reply: FastifyReply, answer: object): void {

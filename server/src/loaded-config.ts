@@ -14,7 +14,9 @@ export function ymdOf(ms: number): string {
 
 export class LoadedConfig {
   users: UserRecord[] = [];
-  machines: MachinesConfig;
+  readonly machines: MachinesConfig;
+  /** The machines by name, for the per-request lookup (a Map: names come from request bodies). */
+  private readonly machineByName: Map<string, MachineConfig>;
   /** users.json path (its mtime is a metric) or null when users live only in memory. */
   readonly usersPath: string | null;
   private readonly clock: () => number;
@@ -30,6 +32,7 @@ export class LoadedConfig {
     this.clock = o.clock;
     this.usersPath = o.usersPath;
     this.machines = o.machines;
+    this.machineByName = new Map(o.machines.names.map((n) => [n, o.machines.byName[n]]));
     this.machinesLoadedAt = o.loadedAt;
     this.setUsers(o.users);
   }
@@ -59,7 +62,7 @@ export class LoadedConfig {
   }
 
   machine(name: string): MachineConfig | null {
-    return Object.prototype.hasOwnProperty.call(this.machines.byName, name) ? this.machines.byName[name] : null;
+    return this.machineByName.get(name) ?? null;
   }
 
   machineOr404(name: string): MachineConfig {
