@@ -83,6 +83,8 @@ export interface InterpUnitOptions {
   realtime?: boolean;
   /** How long a bootstrap may ask for no piece before it starts again (default BOOTSTRAP_STALL_MS). */
   bootstrapStallMs?: number;
+  /** How long writeFiles waits for the console to answer after reset() (default 20 s). */
+  consoleAnswerMs?: number;
 }
 
 interface Pending {
@@ -147,6 +149,8 @@ export class InterpUnit {
   lostReports = 0;
   /** Times a stalled bootstrap was started again (writeFiles). */
   bootstrapRetries = 0;
+  /** Times writeFiles power-cycled a unit whose console would not take reset(). */
+  stopPowerCycles = 0;
   /** Console lines the interpreter printed (not the stand-in's reports), newest last. */
   readonly lines: string[] = [];
   /** Lines that show trouble: Uncaught, OUT OF MEMORY, ASSERT, stack/memory errors. */
@@ -529,18 +533,7 @@ export class InterpUnit {
   private async bootstrapOnce(list: Array<[string, number]>): Promise<string | null> {
     const files = this.files!;
     const stallMs = this.opts.bootstrapStallMs ?? BOOTSTRAP_STALL_MS;
-    // a running program is stopped first (it may hold .bootcde's functions in flash); a line typed
-    // while a booting firmware keeps the interpreter busy can be lost to the Linux build's stdin
-    // thread: typed again when no answer came (reset() twice is harmless)
-    for (let attempt = 1; ; attempt++) {
-      this.type('reset()');
-      try {
-        await this.evaluateBare('1', 20_000);
-        break;
-      } catch (e) {
-        if (attempt >= 3 || !this.proc) throw e;
-      }
-    }
+    await this.stopProgram();
     const id = this.nextId++;
     const m = JSON.stringify(MARK);
     const js =
@@ -581,6 +574,32 @@ export class InterpUnit {
   /** The loopback file server of the bootstrap (started by the first writeFiles). */
   get fileServer(): FileServer | null {
     return this.files;
+  }
+
+  /**
+   * Stops the running program (it may hold .bootcde's functions in flash) with reset(), and waits
+   * until the bare console answers. A line typed while a booting firmware keeps the interpreter
+   * busy can be lost to the Linux build's stdin thread, so it is typed again when no answer comes
+   * (reset() twice is harmless). CI once saw a console that answered every line with "Execution
+   * Interrupted" and nothing else: after three tries the unit is power-cycled, as a technician
+   * would unplug it, and tried three times more.
+   */
+  private async stopProgram(): Promise<void> {
+    for (let cycle = 0; ; cycle++) {
+      let last: unknown = null;
+      for (let attempt = 1; attempt <= 3 && this.proc; attempt++) {
+        this.type('reset()');
+        try {
+          await this.evaluateBare('1', this.opts.consoleAnswerMs ?? 20_000);
+          return;
+        } catch (e) {
+          last = e;
+        }
+      }
+      if (cycle >= 1) throw last ?? new Error('interpreter not running');
+      this.stopPowerCycles++;
+      await this.powerCycle();
+    }
   }
 
   /** Stops waiting for an answer (its late report is ignored). */
