@@ -149,7 +149,7 @@ export class InterpUnit {
   lostReports = 0;
   /** Times a stalled bootstrap was started again (writeFiles). */
   bootstrapRetries = 0;
-  /** Times writeFiles power-cycled a unit whose console would not take reset(). */
+  /** Times writeFiles power-cycled a unit whose console stopped taking lines (reset() or the check). */
   stopPowerCycles = 0;
   /** Console lines the interpreter printed (not the stand-in's reports), newest last. */
   readonly lines: string[] = [];
@@ -508,6 +508,21 @@ export class InterpUnit {
       if (attempt >= 3 || !this.proc) throw new Error('the bootstrap writing ' + list.map((f) => f[0]).join(', ') + ' stalled ' + attempt + ' times; the last time: ' + stalled);
       this.bootstrapRetries++;
     }
+    // Every file's SHA-256, read in the interpreter. A console that stops taking lines (seen in CI
+    // after a re-flash of a booted unit: silent for 90 s) gets one power cycle, then the check again.
+    try {
+      await this.checkFiles(files);
+    } catch (e) {
+      if (!this.proc || (e as Error).message.startsWith('Storage ')) throw e;
+      this.stopPowerCycles++;
+      await this.powerCycle();
+      await this.stopProgram();
+      await this.checkFiles(files);
+    }
+  }
+
+  /** Checks each file's SHA-256 in the interpreter (a bare console); throws what differs or what did not answer. */
+  private async checkFiles(files: Record<string, string | Buffer>): Promise<void> {
     for (const [name, data] of Object.entries(files)) {
       const want = sha256Hex(data);
       const query = '(function(){var f=require("Storage").read(' + JSON.stringify(name) + ');if(f===undefined)return "missing";var a=new Uint8Array(require("crypto").SHA256(f)),s="";for(var i=0;i<a.length;i++)s+=(a[i]<16?"0":"")+a[i].toString(16);return s;})()';
@@ -516,7 +531,7 @@ export class InterpUnit {
       let got: string | undefined;
       for (let attempt = 1; got === undefined; attempt++) {
         try {
-          got = await this.evaluateBare<string>(query, 30_000);
+          got = await this.evaluateBare<string>(query, this.opts.consoleAnswerMs ?? 30_000);
         } catch (e) {
           if (attempt >= 3 || !this.proc) throw e;
         }
