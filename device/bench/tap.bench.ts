@@ -22,19 +22,20 @@ import { buildList, FLAG_MAIN } from '@fobgate/shared';
 import { pretokenise } from '../build/pretokenise.js';
 import { FIRMWARE_PATH } from '../build/ensure-firmware.js';
 
-function arg(name: string, dflt: number): number {
+function stringArg(name: string): string | null {
   const i = process.argv.indexOf('--' + name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : null;
+}
+
+function arg(name: string, dflt: number): number {
+  const v = stringArg(name);
+  return v === null ? dflt : Number(v);
 }
 
 const MEMBERS = arg('members', 10000);
 const TAPS = arg('taps', 25);
 const line = (s: string) => process.stdout.write(s + '\n');
 
-function stringArg(name: string): string | null {
-  const i = process.argv.indexOf('--' + name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : null;
-}
 const FIRMWARE_FILE = stringArg('firmware');
 const PRETOKENISED = process.argv.includes('--pretokenised');
 /** The program as flashed in this run: as built, or pretokenised (--pretokenised). */

@@ -11,7 +11,7 @@ import * as acorn from 'acorn';
 const WORD = /[A-Za-z0-9_$\\]/;
 
 /** True when writing b straight after a would read differently (a+ +b, a / /re/, 1 .x, x in y). */
-function needsSpace(a: string, b: string): boolean {
+export function needsSpace(a: string, b: string): boolean {
   const x = a.charAt(a.length - 1);
   const y = b.charAt(0);
   if (WORD.test(x) && WORD.test(y)) return true;

@@ -9,6 +9,7 @@
 // result has bytes over 0x7F, which the espruino CLI's upload path and the flash tool's
 // digest check do not carry today (docs/on-chip.md, "Speed").
 import * as acorn from 'acorn';
+import { needsSpace } from './compact.js';
 
 /** Multi-character operators, in token order from 138 (LEX_EQUAL) on. */
 const OPERATORS = ['==', '===', '!=', '!==', '<=', '<<', '<<=', '>=', '>>', '>>>', '>>=', '>>>=', '+=', '-=', '++', '--', '*=', '/=', '%=', '&=', '&&', '|=', '||', '^=', '=>'];
@@ -26,8 +27,6 @@ const RAW_INT16 = 213;
 const TOKEN: { [text: string]: number } = Object.create(null) as { [text: string]: number };
 OPERATORS.forEach((o, i) => (TOKEN[o] = FIRST_OPERATOR + i));
 WORDS.forEach((w, i) => (TOKEN[w] = FIRST_WORD + i));
-
-const WORD_CHAR = /[A-Za-z0-9_$\\]/;
 
 function bytes(list: number[]): string {
   return String.fromCharCode.apply(null, list);
@@ -72,17 +71,6 @@ function encode(tok: acorn.Token, text: string, o: PretokeniseOptions): string |
   return bytes([t]);
 }
 
-/** True when writing b straight after a would read differently (both copied as text). */
-function needsSpace(a: string, b: string): boolean {
-  const x = a.charAt(a.length - 1);
-  const y = b.charAt(0);
-  if (WORD_CHAR.test(x) && WORD_CHAR.test(y)) return true;
-  if ((x === '+' || x === '-') && (y === x || y === '=')) return true;
-  if (x === '/' && (y === '/' || y === '*')) return true;
-  if (/[0-9]/.test(x) && y === '.') return true;
-  return false;
-}
-
 /** The pretokenised bytes of an ES5 script, as a latin1 string; throws acorn's error on bad input. */
 export function pretokenise(code: string, opts: PretokeniseOptions = {}): string {
   let out = '';
@@ -94,6 +82,7 @@ export function pretokenise(code: string, opts: PretokeniseOptions = {}): string
       out += enc;
       prev = '';
     } else {
+      // between two tokens copied as text, the same spacing rule as the comment strip's
       if (prev !== '' && needsSpace(prev, text)) out += ' ';
       out += text;
       prev = text;

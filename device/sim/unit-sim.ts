@@ -2,8 +2,7 @@
 // Wi-Fi, HTTP) plus the built firmware running unmodified in a sandbox. Tests and the CLI flash it,
 // boot it, insert and remove fobs, press oops, power-cycle it, and read the LCD, relays and LED.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { encodeWiegand } from '@fobgate/shared';
 import { SimClock } from './clock.js';
 import { cryptoModule, SimNeopixel, SimWifi } from './builtin-modules.js';
@@ -15,9 +14,10 @@ import { PinBank } from './pins.js';
 import { Sandbox, type Realm } from './sandbox.js';
 import { SimStorage } from './storage-file.js';
 import { RamModel } from './ram-model.js';
+import { DEVICE_DIR, FIRMWARE_PATH } from '../build/ensure-firmware.js';
 
-export const DEVICE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const FIRMWARE_PATH = join(DEVICE_DIR, 'dist', 'firmware.js');
+// where the firmware is built: the one builder's paths (build/ensure-firmware.ts)
+export { DEVICE_DIR, FIRMWARE_PATH } from '../build/ensure-firmware.js';
 export const BOOT_FILE = '.bootcde';
 export const CONFIG_FILE = 'fobgate.json';
 
