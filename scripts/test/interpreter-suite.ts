@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import { ensureFirmware } from '@fobgate/device/ensure-firmware';
 import { startServer, TEST_TOKEN, type ServerProcess } from './server-process.js';
 import { startSimUnit, type SimUnit } from './sim-unit.js';
-import { interpreterBinary, interpreterDir, removeInterpreterDir, startTelnetInterpreter, type TelnetInterpreter } from './telnet-interpreter.js';
+import { interpreterMissing } from '@fobgate/device/interp-binary';
+import { removeInterpreterDir, startTelnetInterpreter, type TelnetInterpreter } from './telnet-interpreter.js';
 
 export interface InterpreterSuite {
   /** The real server of this file (started before the first test). */
@@ -22,9 +23,9 @@ export interface InterpreterSuite {
 
 /** Registers the file's before/after hooks; null when the interpreter is missing. */
 export function interpreterSuite(): InterpreterSuite | null {
-  const binary = interpreterBinary();
-  if (!binary) {
-    console.log(`note: flash tests against the real interpreter SKIPPED: the Espruino interpreter is missing (looked in ${interpreterDir()}; set FOBGATE_ESPRUINO_DIR)`);
+  const missing = interpreterMissing();
+  if (missing) {
+    console.log(`note: flash tests against the real interpreter SKIPPED: ${missing}`);
     return null;
   }
   let server: ServerProcess | null = null;
@@ -52,7 +53,7 @@ export function interpreterSuite(): InterpreterSuite | null {
       return running();
     },
     async startInterpreter(dir?: string) {
-      const i = await startTelnetInterpreter(binary, dir);
+      const i = await startTelnetInterpreter(16383, dir);
       interpreters.push(i);
       return i;
     },

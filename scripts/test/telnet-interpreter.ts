@@ -3,23 +3,13 @@
 // port is fixed: use it only inside the test's own network namespace (netns.ts). Its flash is
 // ./espruino.flash of its working directory: one temp folder per instance.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@fobgate/device/ensure-firmware';
+import { interpreterCommand, type VarCount } from '@fobgate/device/interp-binary';
 
 export const TELNET_PORT = 2323;
-
-export function interpreterDir(): string {
-  return process.env.FOBGATE_ESPRUINO_DIR || join(REPO_ROOT, '..', 'shared', 'espruino');
-}
-
-/** The interpreter binary, or null when it is not there (say so plainly and skip). */
-export function interpreterBinary(vars: 16383 | 12000 = 16383): string | null {
-  const p = join(interpreterDir(), vars === 12000 ? 'espruino-2v29-esp32sim-12k' : 'espruino-2v29-esp32sim');
-  return existsSync(p) ? p : null;
-}
 
 export interface TelnetInterpreter {
   port: string;
@@ -41,9 +31,10 @@ function connectable(port: number): Promise<boolean> {
   });
 }
 
-export async function startTelnetInterpreter(binary: string, dir = mkdtempSync(join(tmpdir(), 'fobgate-interp-'))): Promise<TelnetInterpreter> {
+export async function startTelnetInterpreter(vars: VarCount, dir = mkdtempSync(join(tmpdir(), 'fobgate-interp-'))): Promise<TelnetInterpreter> {
   // stdin stays an open pipe for the interpreter's life: at end of input it would spin.
-  const child: ChildProcess = spawn(binary, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const run = interpreterCommand(vars, ['--telnet']);
+  const child: ChildProcess = spawn(run.command, run.args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => {
     out = (out + d.toString('latin1').replace(/\xf7/g, '')).slice(-20000);

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeWiegand } from '@fobgate/shared';
 import { Hd44780Model } from '../../sim/hd44780-decoder.js';
 import { FIRMWARE_PATH, REFERENCE_PINS, type SimPins } from '../../sim/unit-sim.js';
-import { binaryPath, type VarCount } from './binary.js';
+import { interpreterCommand, type VarCount } from './binary.js';
 import { FileServer } from './file-server.js';
 
 export const STANDIN_PATH = join(dirname(fileURLToPath(import.meta.url)), 'standin.js');
@@ -225,9 +225,10 @@ export class InterpUnit {
     this.buf = '';
     this.lcd.powerOn();
     const rt = this.opts.realtime === true && realtimeAllowed();
+    const run = interpreterCommand(this.vars);
     const child = rt
-      ? spawn('chrt', ['-f', '10', binaryPath(this.vars)], { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn(binaryPath(this.vars), [], { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      ? spawn('chrt', ['-f', '10', run.command].concat(run.args), { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(run.command, run.args, { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] });
     this.realtimeActive = rt;
     this.proc = child;
     this.starts++;
