@@ -4,6 +4,7 @@
 // progress and starts again from reset(); what lands in Storage is whole (its SHA-256 checked).
 // CI once lost a whole tap file to a bootstrap that waited 120 s for nothing, and once a flash
 // test to a console that answered every line with "Execution Interrupted": it is power-cycled.
+// Trouble lines printed while the harness flashes (its own typed lines, cut) are not the unit's.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
@@ -28,6 +29,26 @@ it('a hung piece request: the bootstrap starts again and the files land whole', 
   assert.is(u.bootstrapRetries, 1, 'one retry');
   assert.is(await u.evaluateBare<string>('require("Storage").read("data")'), big);
   assert.is(await u.evaluateBare<string>('require("Storage").read("note")'), 'second file');
+});
+
+it('trouble printed while the harness flashes is kept apart from the unit\'s problems', async () => {
+  // a check line cut by the Linux build's stdin thread (CI: `"rint" is not defined`) is the
+  // harness's own noise: typed here while the bootstrap waits on a held piece
+  const before = u.problems.length;
+  u.fileServer!.holdNext = 1;
+  const writing = u.writeFiles({ noisy: 'flash' });
+  assert.ok(await u.until(() => u.fileServer!.holdNext === 0, 60_000), 'the piece request was held');
+  u.type('rint("cut")');
+  await writing;
+  assert.ok(u.flashNoise.some((l) => /Uncaught ReferenceError: "rint" is not defined/.test(l)), u.flashNoise.join(' | '));
+  assert.is(u.problems.length, before, 'not a problem of the unit');
+  // the same line once the flash is over is the unit's problem
+  const from = u.lines.length;
+  u.type('rint("after")');
+  await u.waitLine(/Uncaught ReferenceError/, 30_000, from);
+  assert.is(u.problems.length, before + 1);
+  assert.match(u.problems[before], /"rint" is not defined/);
+  u.problems.splice(before);
 });
 
 it('a bootstrap that never gets going says so after three attempts', async () => {

@@ -28,6 +28,9 @@ export const BOOTSTRAP_CHUNK = 2048;
 export const BOOTSTRAP_STALL_MS = 20_000;
 /** The longest a bootstrap that keeps making progress may take. */
 const BOOTSTRAP_DEADLINE_MS = 600_000;
+/** The banner reset() prints once it has taken effect, and how long stopProgram waits for it. */
+const RESET_BANNER = /G\.Williams|espruino\.com/;
+const RESET_BANNER_MS = 5_000;
 /** Longest line typed at the console in one go (larger inputs are lost by the interpreter). */
 export const MAX_CONSOLE_LINE = 2000;
 const MARK = '\x01';
@@ -153,8 +156,20 @@ export class InterpUnit {
   stopPowerCycles = 0;
   /** Console lines the interpreter printed (not the stand-in's reports), newest last. */
   readonly lines: string[] = [];
-  /** Lines that show trouble: Uncaught, OUT OF MEMORY, ASSERT, stack/memory errors. */
+  /**
+   * Lines that show trouble (Uncaught, OUT OF MEMORY, ASSERT, stack/memory errors) while the
+   * unit's own programs run: not while writeFiles drives the bare console (see flashNoise).
+   */
   readonly problems: string[] = [];
+  /**
+   * Trouble lines printed while writeFiles drove the bare console: the harness's own typed lines,
+   * which the Linux build's stdin thread can cut (a clean-clone run saw `Uncaught ReferenceError:
+   * "rint" is not defined`, a check line that lost its first bytes and was then asked again). No
+   * program of the unit runs then (reset() stopped it), so they say nothing about the firmware.
+   */
+  readonly flashNoise: string[] = [];
+  /** writeFiles is driving the bare console (trouble lines go to flashNoise). */
+  private flashing = false;
   readonly writes: PinWriteRecord[] = [];
   readonly i2c: I2cRecord[] = [];
   /** Last level written per pin. */
@@ -320,7 +335,7 @@ export class InterpUnit {
     if (this.opts.echo) process.stdout.write('[interp] ' + line + '\n');
     this.lines.push(line);
     if (this.lines.length > 20000) this.lines.splice(0, 10000);
-    if (/Uncaught|OUT OF MEMORY|ASSERT|Not enough stack|Segmentation|MEMORY_BUSY|Execution Interrupted/i.test(line)) this.problems.push(line);
+    if (/Uncaught|OUT OF MEMORY|ASSERT|Not enough stack|Segmentation|MEMORY_BUSY|Execution Interrupted/i.test(line)) (this.flashing ? this.flashNoise : this.problems).push(line);
   }
 
   private report(r: string): void {
@@ -488,6 +503,15 @@ export class InterpUnit {
    * does. Then checks every file's SHA-256 in the interpreter. Does not restart.
    */
   async writeFiles(files: Record<string, string | Buffer>): Promise<void> {
+    this.flashing = true;
+    try {
+      await this.writeFilesNow(files);
+    } finally {
+      this.flashing = false;
+    }
+  }
+
+  private async writeFilesNow(files: Record<string, string | Buffer>): Promise<void> {
     if (!this.files) {
       this.files = new FileServer();
       await this.files.start();
@@ -604,7 +628,12 @@ export class InterpUnit {
     for (let cycle = 0; ; cycle++) {
       let last: unknown = null;
       for (let attempt = 1; attempt <= 3 && this.proc; attempt++) {
+        const from = this.lines.length;
         this.type('reset()');
+        // reset() takes effect once the interpreter is idle, clears the console's input line
+        // and prints the banner: a line typed before then can lose its first bytes, so the probe
+        // waits for the banner (a console that prints none is asked anyway, and retried below)
+        await this.until(() => this.lines.slice(from).some((l) => RESET_BANNER.test(l)), RESET_BANNER_MS);
         try {
           await this.evaluateBare('1', this.opts.consoleAnswerMs ?? 20_000);
           return;

@@ -87,7 +87,11 @@ it('E.reboot() ends the Linux process; the unit starts again by itself and comes
   const u = h.unit;
   const starts = u.starts;
   const from = u.lines.length;
-  await u.evaluate('setTimeout(function(){E.reboot();},50)');
+  // the answer to this line can lose the race with the reboot (seen under qemu): the process
+  // ending first is what the test is about, so that outcome is accepted too
+  await u.evaluate('setTimeout(function(){E.reboot();},50)').catch((e: Error) => {
+    if (!/interpreter exited/.test(e.message)) throw e;
+  });
   await u.waitBoot(30_000, from);
   assert.ok(u.starts > starts, 'restarted');
   assert.ok(u.selfExits.length >= 1);
