@@ -16,8 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { E2EServer, ensureFirmware, member, startInterpUnit, untilListVersion, interpreterMissing, sleep } from '../test/interp/harness.js';
-import { interpreterVia } from '../test/interp/binary.js';
+import { E2EServer, ensureFirmware, member, startInterpUnit, untilListVersion, interpreterMissing, interpreterVia, sleep } from '../test/interp/harness.js';
 import { InterpUnit, type TapResult } from '../test/interp/interp-unit.js';
 import { buildList, FLAG_MAIN } from '@fobgate/shared';
 import { pretokenise } from '../build/pretokenise.js';
@@ -163,8 +162,10 @@ async function main(): Promise<void> {
     const loaded = (Date.now() - t0) / 1000;
     const mem = await u.memory();
     // host speed: a plain 1,000-iteration loop in the same interpreter
+    // natively or under an emulator (then its times are not comparable with native runs)
+    const via = interpreterVia();
     const loop = await u.evaluate<number>('(function(){var t=getTime(),x=0;for(var i=0;i<1000;i++)x+=i;return (getTime()-t)*1000;})()');
-    line(`tap bench: ${FIRMWARE_FILE === null ? 'built firmware' : FIRMWARE_FILE}${PRETOKENISED ? ' pretokenised' : ''} (${program.length} bytes) in Espruino 2v29 (${mem.total} vars, ${interpreterVia() === 'native' ? 'run natively' : 'run under ' + interpreterVia() + ': several times slower than natively, not comparable'}), ${MEMBERS} members (list in ${loaded.toFixed(0)} s, idle usage ${mem.usage} vars), ${TAPS} taps per mode; ` +
+    line(`tap bench: ${FIRMWARE_FILE === null ? 'built firmware' : FIRMWARE_FILE}${PRETOKENISED ? ' pretokenised' : ''} (${program.length} bytes) in Espruino 2v29 (${mem.total} vars, ${via === 'native' ? 'run natively' : 'run under ' + via + ': not comparable with native runs'}), ${MEMBERS} members (list in ${loaded.toFixed(0)} s, idle usage ${mem.usage} vars), ${TAPS} taps per mode; ` +
       `interpreter ${u.realtimeActive ? 'at real-time priority (chrt -f 10: other processes of this shared machine do not add their time)' : 'at normal priority'}; a 1,000-iteration loop takes ${ms(loop)} here`);
     const fig = (xs: number[]) => `median ${ms(median(xs))}, best ${ms(best(xs))}, p90 ${ms(p90(xs))}`;
 

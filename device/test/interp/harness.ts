@@ -7,7 +7,7 @@ import { InterpUnit } from './interp-unit.js';
 
 export { ensureFirmware, E2EServer, FOBS, MACHINES, MEMBERS, member };
 export { InterpUnit };
-export { interpreterPresent, interpreterMissing } from './binary.js';
+export { interpreterPresent, interpreterMissing, interpreterVia } from './binary.js';
 
 export interface InterpHandle {
   unit: InterpUnit;

@@ -35,6 +35,13 @@ const RESET_BANNER_MS = 5_000;
 export const MAX_CONSOLE_LINE = 2000;
 const MARK = '\x01';
 
+/** A file the bootstrap wrote reads back with the wrong SHA-256: a wrong write, not a deaf console. */
+class StorageMismatch extends Error {
+  constructor(name: string, got: string, want: string) {
+    super('Storage ' + name + ' holds ' + got + ', wanted sha256 ' + want);
+  }
+}
+
 export interface PinWriteRecord {
   pin: number;
   value: 0 | 1;
@@ -538,7 +545,7 @@ export class InterpUnit {
     try {
       await this.checkFiles(files);
     } catch (e) {
-      if (!this.proc || (e as Error).message.startsWith('Storage ')) throw e;
+      if (!this.proc || e instanceof StorageMismatch) throw e;
       this.stopPowerCycles++;
       await this.powerCycle();
       await this.stopProgram();
@@ -561,7 +568,7 @@ export class InterpUnit {
           if (attempt >= 3 || !this.proc) throw e;
         }
       }
-      if (got !== want) throw new Error('Storage ' + name + ' holds ' + got + ', wanted sha256 ' + want);
+      if (got !== want) throw new StorageMismatch(name, got, want);
     }
   }
 
@@ -633,7 +640,7 @@ export class InterpUnit {
         // reset() takes effect once the interpreter is idle, clears the console's input line
         // and prints the banner: a line typed before then can lose its first bytes, so the probe
         // waits for the banner (a console that prints none is asked anyway, and retried below)
-        await this.until(() => this.lines.slice(from).some((l) => RESET_BANNER.test(l)), RESET_BANNER_MS);
+        await this.waitLine(RESET_BANNER, RESET_BANNER_MS, from).catch(() => undefined);
         try {
           await this.evaluateBare('1', this.opts.consoleAnswerMs ?? 20_000);
           return;
