@@ -88,4 +88,28 @@ it('a console that takes no line: the unit is power-cycled and flashed all the s
   }
 });
 
+it('a bare line that gets no answer: askBare power-cycles the unit and asks once more; an answer is never asked twice', async () => {
+  const q = new InterpUnit();
+  try {
+    await q.start();
+    // the first time it is asked, it marks Storage (kept over a power cut) and never answers
+    const once = '(function(){var S=require("Storage");if(S.read("asked")===undefined){S.write("asked","1");while(1);}return "answered";})()';
+    assert.is(await q.askBare<string>(once, 5_000), 'answered');
+    assert.is(q.noAnswerCycles, 1);
+    const starts = q.starts;
+    // an exception in the interpreter is an answer: thrown at once, no power cycle
+    let err: Error | null = null;
+    try {
+      await q.askBare('nosuchthing.x', 5_000);
+    } catch (e) {
+      err = e as Error;
+    }
+    assert.match(String(err && err.message), /nosuchthing/);
+    assert.is(q.noAnswerCycles, 1);
+    assert.is(q.starts, starts, 'not restarted');
+  } finally {
+    await q.close();
+  }
+});
+
 test.run();

@@ -35,6 +35,9 @@ const RESET_BANNER_MS = 5_000;
 export const MAX_CONSOLE_LINE = 2000;
 const MARK = '\x01';
 
+/** The interpreter gave no answer to a console line in time (a deaf console, a lost line, a busy machine). */
+export class NoAnswer extends Error {}
+
 /** A file the bootstrap wrote reads back with the wrong SHA-256: a wrong write, not a deaf console. */
 class StorageMismatch extends Error {
   constructor(name: string, got: string, want: string) {
@@ -161,6 +164,8 @@ export class InterpUnit {
   bootstrapRetries = 0;
   /** Times writeFiles power-cycled a unit whose console stopped taking lines (reset() or the check). */
   stopPowerCycles = 0;
+  /** Power cycles askBare made after a line got no answer. */
+  noAnswerCycles = 0;
   /** Console lines the interpreter printed (not the stand-in's reports), newest last. */
   readonly lines: string[] = [];
   /**
@@ -459,7 +464,7 @@ export class InterpUnit {
         if (!this.pending.has(id)) return;
         this.pending.delete(id);
         const quiet = this.lastOutput ? Date.now() - this.lastOutput : -1;
-        reject(new Error('interpreter did not answer within ' + timeoutMs + ' ms: ' + expr.substring(0, 120) + ' (' + (this.proc ? 'running' : 'not running') + ', silent for ' + quiet + ' ms); last lines: ' + this.lines.slice(-6).join(' | ')));
+        reject(new NoAnswer('interpreter did not answer within ' + timeoutMs + ' ms: ' + expr.substring(0, 120) + ' (' + (this.proc ? 'running' : 'not running') + ', silent for ' + quiet + ' ms); last lines: ' + this.lines.slice(-6).join(' | ')));
       }), timeoutMs);
       this.pending.set(id, { resolve, reject, timer, expr });
       if (viaControl) {
@@ -500,6 +505,25 @@ export class InterpUnit {
     const m = JSON.stringify(MARK);
     const line = 'try{print(' + m + '+"R ' + id + ' "+JSON.stringify((function(){return (' + expr + ');})()))}catch(e){print(' + m + '+"X ' + id + ' "+e)}';
     return this.call(id, line, expr, timeoutMs) as Promise<T>;
+  }
+
+  /**
+   * evaluateBare for a unit that only ever runs bare (no firmware): when no answer comes, the unit
+   * is power-cycled and reset() (as stopProgram does) and asked once more. A console that answered
+   * nothing but "Execution Interrupted" for minutes was seen on a machine loaded to 8; this is what
+   * a technician would do. An answer, right or wrong, and an exception thrown in the interpreter
+   * are returned or thrown at once: only silence is retried. Counted in noAnswerCycles.
+   */
+  async askBare<T = unknown>(expr: string, timeoutMs = 30_000): Promise<T> {
+    try {
+      return await this.evaluateBare<T>(expr, timeoutMs);
+    } catch (e) {
+      if (!(e instanceof NoAnswer)) throw e;
+      this.noAnswerCycles++;
+      await this.powerCycle();
+      await this.stopProgram();
+      return await this.evaluateBare<T>(expr, timeoutMs);
+    }
   }
 
   // ---------------------------------------------------------------- flashing

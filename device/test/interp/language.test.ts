@@ -22,7 +22,7 @@ test.after(async () => {
 
 /** Runs `body` (statements ending in `return x;`) in the interpreter: its value or the error text. */
 async function run(body: string): Promise<{ ok: boolean; value: unknown }> {
-  const r = await u.evaluateBare<{ ok: boolean; value: unknown }>('(function(){try{return {ok:true,value:(function(){' + body + '})()}}catch(e){return {ok:false,value:String(e)}}})()');
+  const r = await u.askBare<{ ok: boolean; value: unknown }>('(function(){try{return {ok:true,value:(function(){' + body + '})()}}catch(e){return {ok:false,value:String(e)}}})()');
   return r;
 }
 

@@ -38,7 +38,7 @@ function inSim(expr: string): unknown {
 
 async function inInterp(expr: string): Promise<unknown> {
   try {
-    return await bare.evaluateBare(expr);
+    return await bare.askBare(expr);
   } catch (e) {
     return 'THREW ' + String((e as Error).message);
   }
