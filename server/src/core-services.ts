@@ -196,6 +196,10 @@ export class Core {
     return this.config.userForFob(fob);
   }
 
+  userForAccount(accountId: string): UserRecord | null {
+    return this.config.userForAccount(accountId);
+  }
+
   subject(m: MachineConfig, fob: string): Subject | null {
     return this.config.subject(m, fob);
   }

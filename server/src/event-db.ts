@@ -145,7 +145,7 @@ export class EventWriter {
     this.db = db;
     this.insertEvent = db.prepare(
       `INSERT OR IGNORE INTO events(id, machine, at, type, source, account_id, full_name, fob, reason, duration_ms, detail, unit_seq)
-       VALUES (@id, @machine, @at, @type, @source, @account_id, @full_name, @fob, @reason, @duration_ms, @detail, @unit_seq)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertSession = db.prepare(
       `INSERT INTO sessions(machine, account_id, full_name, fob, start, end, duration_ms, override, start_event)
@@ -167,7 +167,10 @@ export class EventWriter {
     this.writeMany = db.transaction((events: StoredEvent[]) => {
       const last = new Map<string, number>();
       for (const e of events) {
-        const r = this.insertEvent.run(e);
+        // positional: binding twelve named parameters looked each one up on the object by name,
+        // a fifth of this thread's instructions per event (callgrind)
+        const r = this.insertEvent.run(e.id, e.machine, e.at, e.type, e.source, e.account_id ?? null, e.full_name ?? null, e.fob ?? null,
+          e.reason ?? null, e.duration_ms ?? null, e.detail ?? null, e.unit_seq ?? null);
         if (r.changes === 0) continue; // stored before (an import run twice)
         this.derive(e);
         if (e.machine && (last.get(e.machine) ?? 0) < e.id) last.set(e.machine, e.id);

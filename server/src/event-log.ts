@@ -164,7 +164,7 @@ export class EventLog {
     const batch = this.pending;
     this.pending = [];
     for (const e of batch) this.sent.push(e);
-    this.writer.postMessage({ op: 'append', events: batch } satisfies WriterRequest);
+    this.writer.postMessage({ op: 'append', events: JSON.stringify(batch) } satisfies WriterRequest);
   }
 
   /** Resolves when every event appended so far is committed; rejects if that commit failed. */

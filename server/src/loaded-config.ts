@@ -21,6 +21,8 @@ export class LoadedConfig {
   readonly usersPath: string | null;
   private readonly clock: () => number;
   private fobIndex: { [fob: string]: UserRecord } = {};
+  /** The first user of each account id (a logout names the member as users.json names them now). */
+  private accountIndex = new Map<string, UserRecord>();
   /** How many fob codes the users hold (a metric). */
   fobs = 0;
   usersLoadedAt = 0;
@@ -50,6 +52,9 @@ export class LoadedConfig {
     }
     this.fobIndex = index;
     this.fobs = n;
+    const accounts = new Map<string, UserRecord>();
+    for (const u of users) if (!accounts.has(u.account_id)) accounts.set(u.account_id, u);
+    this.accountIndex = accounts;
     this.usersLoadedAt = this.clock();
     this.usersMtime = null;
     if (this.usersPath) {
@@ -77,6 +82,11 @@ export class LoadedConfig {
 
   userForFob(fob: string): UserRecord | null {
     return Object.prototype.hasOwnProperty.call(this.fobIndex, fob) ? this.fobIndex[fob] : null;
+  }
+
+  /** The user holding `accountId` (the first one listed, should users.json list it twice), or null. */
+  userForAccount(accountId: string): UserRecord | null {
+    return this.accountIndex.get(accountId) ?? null;
   }
 
   subject(m: MachineConfig, fob: string): Subject | null {

@@ -170,7 +170,8 @@ function legacyUpdater(services: AppServices): (body: UpdateBody) => { answer: U
     // have renamed them), as dm_mac does; a member no longer listed keeps the name they had.
     for (const e of d.log) {
       if (e.type !== 'session_end' || !e.account_id) continue;
-      const member = core.users.find((u) => u.account_id === e.account_id);
+      // by index: a scan of the users list per logout grew with the membership
+      const member = core.userForAccount(e.account_id);
       if (member) e.full_name = member.full_name;
     }
     // last_update: only an update that changed something (oops press, card in/out, config reset)
