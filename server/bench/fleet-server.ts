@@ -1,6 +1,7 @@
 // The benchmarks' server process: a generated fleet (argv: machines, users, optional event
-// database) behind the real app with `npm start`'s logging defaults (info, JSON, events only; the
-// lines go to stdout, which the benchmark discards), listening on 127.0.0.1:0. Talks to the
+// database) behind the real app with `npm start`'s logging defaults (info, JSON, events only) unless
+// the run sets LOG_LEVEL / ACCESS_LOG (its lines go to stdout, which the benchmark discards),
+// listening on 127.0.0.1:0. Talks to the
 // benchmark over IPC: ready, stats (RSS, caller-visible state-save latencies, longest synchronous
 // save step, event-loop delay), reset, stall / release (the state disk), stop. Exits when its
 // parent goes away, so it never outlives the benchmark.
@@ -12,13 +13,17 @@ const machines = Number(process.argv[2] || 100);
 const users = Number(process.argv[3] || 1000);
 const eventsPath = process.argv[4] || undefined;
 
-const logging = readLogSettings({}, [], false);
+// npm start's logging unless the run sets LOG_LEVEL / ACCESS_LOG (to compare, e.g. LOG_LEVEL=warn);
+// always JSON lines, as to a service manager's pipe
+const logging = readLogSettings({ LOG_LEVEL: process.env.LOG_LEVEL, ACCESS_LOG: process.env.ACCESS_LOG, LOG_FORMAT: 'json' }, [], false);
 if (!logging.ok) throw new Error(logging.message);
 const fleet = await startFleet({
   machines,
   users,
   eventsPath,
-  deps: { logger: loggerOptions(logging.value), accessLog: logging.value.accessLog },
+  // BENCH_BUDGET_MS: the save budget (2 s, as npm start's, unless set: the instruction count runs
+  // the server under callgrind, tens of times slower, where 2 s would time saves out)
+  deps: { logger: loggerOptions(logging.value), accessLog: logging.value.accessLog, budgetMs: Number(process.env.BENCH_BUDGET_MS) || 2000 },
 });
 
 // caller-visible save latency: from store.save() to its outcome

@@ -265,6 +265,53 @@ export function load(url: string, path: string, bodies: string[], connections: n
   return wrkInstalled ? runWrk(url, wrkScript(path, bodies), connections, seconds) : runAutocannon(url, path, bodies, connections, seconds);
 }
 
+export interface PacedResult {
+  sent: number;
+  non200: number;
+  /** The client's request latencies, ms. */
+  p50: number;
+  p99: number;
+  /** Requests per second actually sent. */
+  rps: number;
+}
+
+/**
+ * Open-loop load at a fixed rate (what a fleet does: its units do not wait for each other), over
+ * up to `connections` keep-alive connections; a request waiting for a free connection counts that
+ * wait in its latency. For latency below saturation, where wrk's closed loop measures only the
+ * queue a saturated core builds.
+ */
+export async function paced(url: string, path: string, bodies: string[], rate: number, seconds: number, connections: number): Promise<PacedResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const ms: number[] = [];
+  let non200 = 0;
+  let sent = 0;
+  const inflight: Promise<void>[] = [];
+  const t0 = performance.now();
+  await new Promise<void>((done) => {
+    const tick = setInterval(() => {
+      const elapsed = (performance.now() - t0) / 1000;
+      const due = Math.min(Math.floor(elapsed * rate), Math.floor(seconds * rate));
+      for (; sent < due; sent++) {
+        const body = bodies[sent % bodies.length];
+        inflight.push(post(url, path, body, agent).then((a) => {
+          ms.push(a.ms);
+          if (a.status !== 200) non200++;
+        }));
+      }
+      if (elapsed >= seconds) {
+        clearInterval(tick);
+        done();
+      }
+    }, 2);
+  });
+  const took = (performance.now() - t0) / 1000;
+  await Promise.all(inflight);
+  agent.destroy();
+  ms.sort((a, b) => a - b);
+  return { sent, non200, p50: pct(ms, 0.5), p99: pct(ms, 0.99), rps: sent / took };
+}
+
 export interface HttpAnswer {
   status: number;
   body: string;
@@ -372,8 +419,15 @@ export async function warmFleet(url: string, machines: string[], uptime = 86400)
   agent.destroy();
 }
 
+/** The fleet server's logging in this run (npm start's default unless LOG_LEVEL / ACCESS_LOG are set). */
+export function logNote(): string {
+  const level = process.env.LOG_LEVEL || 'info';
+  const access = process.env.ACCESS_LOG ? `, ACCESS_LOG=${process.env.ACCESS_LOG}` : '';
+  return `LOG_LEVEL=${level}${access}${process.env.LOG_LEVEL || process.env.ACCESS_LOG ? '' : " (npm start's default)"}`;
+}
+
 /** A scenario's header line. */
 export function header(title: string): void {
   line(`== ${title}`);
-  line(`   ${loadNote()}; ${pinning()}`);
+  line(`   ${loadNote()}; ${pinning()}; server logging ${logNote()}`);
 }

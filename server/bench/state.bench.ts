@@ -1,13 +1,14 @@
 // State saves at fleet scale: 2,000 machines and 20,000 users. First a steady run where every
 // update changes a machine's state (a card goes in or out, so every answer waits for its save),
-// then a reboot storm: all 2,000 units post their first update after a power blip at once, each on
+// then the same changes at half the rate that saturated the core, sent at a steady pace (the
+// save's latency without a saturated core's queue), then a reboot storm: all 2,000 units post their first update after a power blip at once, each on
 // a new connection, and every one is a state change to save. Printed: the callers' save latency
 // (p50/p99/max), the longest the main thread spent in one save step, the event-loop delay, the
 // group commits the journal made, and when the last unit of the storm got its answer; a last line
 // puts the three figures the goals are about side by side, with the machine's load.
 // Goals (issue 11): save p99 <= 10 ms, no main-thread block over 2 ms, storm answered within 1 s.
 // Each server takes one storm unmeasured first (see below), so the figure is a warm server's.
-import { IDLE_ANSWER, cpuSeconds, heartbeatBody, fmt, header, line, load, loadNote, pct, pinSelf, rawPost, startCeiling, startFleetServer, warmFleet, wrkInstalled } from './kit.js';
+import { IDLE_ANSWER, cpuSeconds, heartbeatBody, fmt, header, line, load, loadNote, paced, pct, pinSelf, rawPost, startCeiling, startFleetServer, warmFleet, wrkInstalled } from './kit.js';
 
 const MACHINES = 2000;
 const USERS = 20000;
@@ -37,6 +38,18 @@ try {
     `(goal: none over 2 ms; wall clock, so a preempted process counts too);`);
   line(`     ` +
     `event-loop delay p99 ${fmt(st.eldP99, 1)} ms, max ${fmt(st.eldMax, 1)} ms (includes request bursts and a busy machine)`);
+
+  // 1b. the same changes at half the rate the core just saturated at, sent open-loop (a fleet's
+  // units do not wait for each other): the save's latency without the queue a saturated core
+  // builds (at saturation, 50 requests in flight at ~200 µs each are ~10 ms of queue by themselves)
+  const rate = Math.max(100, Math.round(r.rps / 2));
+  await fleet.ask('reset', 'reset');
+  const h = await paced(url, '/api/machine/update', bodies, rate, SECONDS, 50);
+  const half = await fleet.stats();
+  line(`   the same changes at half that rate, ${fmt(h.rps)} req/s sent at a steady pace (node:http, up to 50 connections): ` +
+    `request p50 ${fmt(h.p50, 2)} ms, p99 ${fmt(h.p99, 2)} ms, non-200 ${h.non200}`);
+  line(`     save latency seen by callers: p50 ${fmt(half.saveP50, 2)} ms, p99 ${fmt(half.saveP99, 2)} ms, max ${fmt(half.saveMax, 1)} ms over ${fmt(half.saves)} saves; ` +
+    `event-loop delay p99 ${fmt(half.eldP99, 1)} ms`);
 
   // 2. reboot storm: lower uptime than stored = a reboot, for every machine at once. First the
   // same storm against the do-nothing ceiling on the same core: what this machine allows now.
@@ -79,7 +92,7 @@ try {
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
   // the longest block: the longest save step (both phases: it is never reset) or event-loop delay
   const block = Math.max(storm.longestSyncMs, st.eldMax, storm.eldMax);
-  line(`   issue 11 goals: save p99 ${fmt(st.saveP99, 2)} ms (<= 10: ${met(st.saveP99 <= 10)}); ` +
+  line(`   issue 11 goals: save p99 ${fmt(st.saveP99, 2)} ms at saturation (<= 10: ${met(st.saveP99 <= 10)}; at half the rate ${fmt(half.saveP99, 2)} ms); ` +
     `longest main-thread block ${fmt(block, 1)} ms (save step ${fmt(storm.longestSyncMs, 1)}, event-loop delay ${fmt(Math.max(st.eldMax, storm.eldMax), 1)}; <= 2: ${met(block <= 2)}); ` +
     `storm answered in ${fmt(took, 0)} ms (<= 1,000: ${met(took <= 1000)}); ${loadNote()}`);
 } finally {
