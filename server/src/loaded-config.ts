@@ -5,11 +5,12 @@ import { statSync } from 'node:fs';
 import { subjectFor, type MachineConfig, type MachinesConfig, type Subject, type UserRecord } from '@fobgate/shared';
 import { errors } from './errors.js';
 
+const two = (n: number): string => (n < 10 ? '0' + n : String(n));
+
 /** YYYY-MM-DD of an epoch ms in the server's local time zone. */
 export function ymdOf(ms: number): string {
   const d = new Date(ms);
-  const p = (n: number) => (n < 10 ? '0' + n : String(n));
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
 }
 
 export class LoadedConfig {
@@ -28,6 +29,8 @@ export class LoadedConfig {
   usersLoadedAt = 0;
   usersMtime: number | null = null;
   readonly machinesLoadedAt: number;
+  /** Today's date and the local-time span it covers: every card decision asks for it. */
+  private day = { ymd: '', from: 0, until: -1 };
 
   /** `loadedAt`: when the machines were loaded (the app's start). */
   constructor(o: { users: UserRecord[]; machines: MachinesConfig; usersPath: string | null; clock: () => number; loadedAt: number }) {
@@ -77,7 +80,14 @@ export class LoadedConfig {
   }
 
   today(): string {
-    return ymdOf(this.clock());
+    const now = this.clock();
+    if (now >= this.day.from && now < this.day.until) return this.day.ymd;
+    const d = new Date(now);
+    // local midnights (a day is 23 or 25 hours when the clocks change)
+    const from = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+    const until = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+    this.day = { ymd: ymdOf(now), from, until };
+    return this.day.ymd;
   }
 
   userForFob(fob: string): UserRecord | null {
