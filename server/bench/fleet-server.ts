@@ -8,6 +8,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startFleet } from '../test/fleet-fixture.js';
 import { loggerOptions, readLogSettings } from '../src/logging.js';
+import { EventLog } from '../src/event-log.js';
 
 const machines = Number(process.argv[2] || 100);
 const users = Number(process.argv[3] || 1000);
@@ -36,6 +37,23 @@ store.save = async (name) => {
   saves.push(performance.now() - t0);
   return r;
 };
+// how long a wait for the event log's commit takes (a state change's answer waits for its save
+// and for its events: the larger of the two is what the unit sees)
+let flushes: number[] = [];
+const flush = EventLog.prototype.flush;
+EventLog.prototype.flush = function (this: EventLog) {
+  const t0 = performance.now();
+  const p = flush.call(this);
+  p.then(() => flushes.push(performance.now() - t0), () => undefined);
+  return p;
+};
+// the server's own answer time: from the request's arrival (its headers parsed) to the answer's
+// last byte handed to the kernel (a client's figure also holds the client's own delays)
+let answers: number[] = [];
+fleet.app.server.prependListener('request', (_req, res) => {
+  const t0 = performance.now();
+  res.once('finish', () => answers.push(performance.now() - t0));
+});
 // event-loop delay: only measured between `reset` and `stats` (its 1 ms timer costs CPU itself)
 const eld = monitorEventLoopDelay({ resolution: 1 });
 
@@ -67,6 +85,11 @@ process.on('message', (msg: { type?: string }) => {
       saveP50: pct(saves, 0.5),
       saveP99: pct(saves, 0.99),
       saveMax: saves.length ? Math.max(...saves) : NaN,
+      answerP50: pct(answers, 0.5),
+      answerP99: pct(answers, 0.99),
+      flushes: flushes.length,
+      flushP50: pct(flushes, 0.5),
+      flushP99: pct(flushes, 0.99),
       longestSyncMs: st.longestSyncMs,
       slowSyncSteps: st.slowSyncSteps,
       docWrites: st.docWrites,
@@ -79,6 +102,8 @@ process.on('message', (msg: { type?: string }) => {
   }
   if (msg.type === 'reset') {
     saves = [];
+    flushes = [];
+    answers = [];
     eld.reset();
     eld.enable();
     process.send!({ type: 'reset' });

@@ -68,6 +68,13 @@ export interface FleetStats {
   saveP50: number;
   saveP99: number;
   saveMax: number;
+  /** The server's answer times, from a request's arrival to its answer's last byte written. */
+  answerP50: number;
+  answerP99: number;
+  /** Waits for the event log's commit (every state change's answer waits for one too). */
+  flushes: number;
+  flushP50: number;
+  flushP99: number;
   longestSyncMs: number;
   slowSyncSteps: number;
   docWrites: number;

@@ -34,6 +34,8 @@ try {
     `${fmt(r.rps)} req/s, p99 ${fmt(r.p99, 2)} ms, non-2xx ${r.non2xx}`);
   line(`     save latency seen by callers: p50 ${fmt(st.saveP50, 2)} ms, p99 ${fmt(st.saveP99, 2)} ms, max ${fmt(st.saveMax, 1)} ms over ${fmt(st.saves)} saves` +
     ` (goal p99 <= 10 ms); ${fmt(st.journalLines)} documents in ${fmt(st.journalCommits)} group commits so far; server CPU ${fmt(cpuPerChange, 0)} µs per change`);
+  line(`     the events' commit (SQLite, the answer waits for it too): p50 ${fmt(st.flushP50, 2)} ms, p99 ${fmt(st.flushP99, 2)} ms over ${fmt(st.flushes)} waits; ` +
+    `answered by the server within p50 ${fmt(st.answerP50, 2)} ms, p99 ${fmt(st.answerP99, 2)} ms of arriving`);
   line(`     main-thread save step (serialise + queue one document): ${fmt(st.slowSyncSteps)} of ${fmt(st.docWrites)} over 2 ms, longest ${fmt(st.longestSyncMs, 3)} ms ` +
     `(goal: none over 2 ms; wall clock, so a preempted process counts too);`);
   line(`     ` +
@@ -47,9 +49,10 @@ try {
   const h = await paced(url, '/api/machine/update', bodies, rate, SECONDS, 50);
   const half = await fleet.stats();
   line(`   the same changes at half that rate, ${fmt(h.rps)} req/s sent at a steady pace (node:http, up to 50 connections): ` +
-    `request p50 ${fmt(h.p50, 2)} ms, p99 ${fmt(h.p99, 2)} ms, non-200 ${h.non200}`);
+    `request p50 ${fmt(h.p50, 2)} ms, p99 ${fmt(h.p99, 2)} ms at the client, non-200 ${h.non200}; answered by the server within p50 ${fmt(half.answerP50, 2)} ms, p99 ${fmt(half.answerP99, 2)} ms of arriving`);
   line(`     save latency seen by callers: p50 ${fmt(half.saveP50, 2)} ms, p99 ${fmt(half.saveP99, 2)} ms, max ${fmt(half.saveMax, 1)} ms over ${fmt(half.saves)} saves; ` +
     `event-loop delay p99 ${fmt(half.eldP99, 1)} ms`);
+  line(`     the events' commit: p50 ${fmt(half.flushP50, 2)} ms, p99 ${fmt(half.flushP99, 2)} ms over ${fmt(half.flushes)} waits`);
 
   // 2. reboot storm: lower uptime than stored = a reboot, for every machine at once. First the
   // same storm against the do-nothing ceiling on the same core: what this machine allows now.

@@ -17,7 +17,8 @@ function user(account_id: string, full_name: string): UserRecord {
     expiration_ymd: '2099-12-31',
     fob_codes: [],
     authorizations: [],
-  } as UserRecord;
+    oops_override: false,
+  };
 }
 
 function config(now: { t: number }, users: UserRecord[] = []): LoadedConfig {
