@@ -48,12 +48,19 @@ EventLog.prototype.flush = function (this: EventLog) {
   return p;
 };
 // the server's own answer time: from the request's arrival (its headers parsed) to the answer's
-// last byte handed to the kernel (a client's figure also holds the client's own delays)
+// last byte handed to the kernel (a client's figure also holds the client's own delays). Only
+// when asked (`answer-times`): a listener and a closure per request would weigh on the heartbeat
+// benchmark's figures.
 let answers: number[] = [];
-fleet.app.server.prependListener('request', (_req, res) => {
-  const t0 = performance.now();
-  res.once('finish', () => answers.push(performance.now() - t0));
-});
+let timing = false;
+function timeAnswers(): void {
+  if (timing) return;
+  timing = true;
+  fleet.app.server.prependListener('request', (_req, res) => {
+    const t0 = performance.now();
+    res.once('finish', () => answers.push(performance.now() - t0));
+  });
+}
 // event-loop delay: only measured between `reset` and `stats` (its 1 ms timer costs CPU itself)
 const eld = monitorEventLoopDelay({ resolution: 1 });
 
@@ -111,6 +118,10 @@ process.on('message', (msg: { type?: string }) => {
   if (msg.type === 'stall') {
     fleet.stall();
     process.send!({ type: 'stalled' });
+  }
+  if (msg.type === 'answer-times') {
+    timeAnswers();
+    process.send!({ type: 'timing' });
   }
   if (msg.type === 'release') {
     fleet.release();

@@ -68,7 +68,7 @@ export interface FleetStats {
   saveP50: number;
   saveP99: number;
   saveMax: number;
-  /** The server's answer times, from a request's arrival to its answer's last byte written. */
+  /** The server's answer times, from a request's arrival to its answer's last byte written (after `answer-times`; else NaN). */
   answerP50: number;
   answerP99: number;
   /** Waits for the event log's commit (every state change's answer waits for one too). */

@@ -25,6 +25,7 @@ try {
   const change = (m: string, card: boolean) =>
     JSON.stringify({ machine_name: m, oops: false, rfid_value: card ? fob : '', uptime: 86400, amps: 1.5 });
   const bodies = machines.map((m) => change(m, true)).concat(machines.map((m) => change(m, false)));
+  await fleet.ask('answer-times', 'timing');
   await fleet.ask('reset', 'reset');
   const c0 = cpuSeconds(fleet.pid);
   const r = await load(url, '/api/machine/update', bodies, 50, SECONDS);
