@@ -11,6 +11,7 @@ import { Low } from 'lowdb';
 import { BoundedSaver, SaveOutcomeError, type CallerDeadline, type DocAdapter, type SaveOutcome, type SetTimer } from './bounded-save.js';
 import { StateJournal, type WriteGate } from './state-journal.js';
 import { migrateStateFile } from './state-migration.js';
+import { sameJson } from './same-json.js';
 import {
   SERVER_KEY,
   emptyServerDoc,
@@ -101,7 +102,12 @@ export class Store {
   private readonly journal: StateJournal;
   private readonly opts: StoreOptions;
   private readonly server: Doc<ServerDoc>;
-  private serverText: string;
+  /**
+   * A copy of the globals as last handed to their writer. Callers change the globals in place
+   * (`data`), so a save compares them with this copy field by field; serialising them on every
+   * save to compare texts was ~2 % of the main thread's instructions per state change.
+   */
+  private serverSaved: unknown;
   private readonly machines = new Map<string, Doc<MachineDoc>>();
   private docWrites = 0;
   private durationObserver: ((seconds: number) => void) | null;
@@ -117,7 +123,7 @@ export class Store {
     this.opts = opts;
     this.durationObserver = opts.onSaveDuration ?? null;
     this.server = this.makeDoc<ServerDoc>(SERVER_KEY, emptyServerDoc());
-    this.serverText = '';
+    this.serverSaved = null;
     const idle = opts.idleFlushMs ?? 60000;
     if (idle > 0) {
       this.idleTimer = setInterval(() => void this.flushDirty(), idle);
@@ -133,7 +139,7 @@ export class Store {
     const store = new Store(journal, opts);
     await store.server.low.read();
     store.server.low.data = normalizeServer(store.server.low.data);
-    store.serverText = JSON.stringify(store.server.low.data);
+    store.serverSaved = JSON.parse(JSON.stringify(store.server.low.data));
     for (const key of journal.keys('machine/')) {
       const doc = store.makeDoc<MachineDoc>(key, emptyMachineDoc());
       await doc.low.read();
@@ -273,9 +279,8 @@ export class Store {
       if (doc) mine = writeDoc(doc, own);
     }
     let globals: Promise<SaveResult> | null = null;
-    const text = JSON.stringify(this.server.low.data);
-    if (this.server.dirty || text !== this.serverText) {
-      this.serverText = text;
+    if (this.server.dirty || !sameJson(this.server.low.data, this.serverSaved)) {
+      this.serverSaved = JSON.parse(JSON.stringify(this.server.low.data));
       globals = writeDoc(this.server, own);
     } else if (this.server.savedCall < this.server.calls) {
       // the globals are as last written but that write is not on disk yet: wait for it (it may
