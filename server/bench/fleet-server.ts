@@ -1,30 +1,29 @@
 // The benchmarks' server process: a generated fleet (argv: machines, users, optional event
-// database) behind the real app with `npm start`'s logging defaults (info, JSON, events only) unless
-// the run sets LOG_LEVEL / ACCESS_LOG (its lines go to stdout, which the benchmark discards),
-// listening on 127.0.0.1:0. Talks to the
-// benchmark over IPC: ready, stats (RSS, caller-visible state-save latencies, longest synchronous
-// save step, event-loop delay), reset, stall / release (the state disk), stop. Exits when its
-// parent goes away, so it never outlives the benchmark.
+// database) behind the real app, logging as bench-logging.ts says (its lines go to stdout, which
+// the benchmark discards), listening on 127.0.0.1:0. Talks to the benchmark over IPC: ready,
+// stats (RSS, caller-visible state-save latencies, longest synchronous save step, event-loop
+// delay; after `timings` also the events' commit waits and the answer times), reset, stall /
+// release (the state disk), stop. Exits when its parent goes away, so it never outlives the
+// benchmark.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startFleet } from '../test/fleet-fixture.js';
-import { loggerOptions, readLogSettings } from '../src/logging.js';
+import { loggerOptions } from '../src/logging.js';
 import { EventLog } from '../src/event-log.js';
+import { benchLogging } from './bench-logging.js';
 
 const machines = Number(process.argv[2] || 100);
 const users = Number(process.argv[3] || 1000);
 const eventsPath = process.argv[4] || undefined;
 
-// npm start's logging unless the run sets LOG_LEVEL / ACCESS_LOG (to compare, e.g. LOG_LEVEL=warn);
-// always JSON lines, as to a service manager's pipe
-const logging = readLogSettings({ LOG_LEVEL: process.env.LOG_LEVEL, ACCESS_LOG: process.env.ACCESS_LOG, LOG_FORMAT: 'json' }, [], false);
-if (!logging.ok) throw new Error(logging.message);
+const logging = benchLogging();
+// BENCH_BUDGET_MS: a save budget other than the fleet's default (npm start's 2 s); the instruction
+// count runs the server under callgrind, tens of times slower, where 2 s would time saves out
+const budget = Number(process.env.BENCH_BUDGET_MS);
 const fleet = await startFleet({
   machines,
   users,
   eventsPath,
-  // BENCH_BUDGET_MS: the save budget (2 s, as npm start's, unless set: the instruction count runs
-  // the server under callgrind, tens of times slower, where 2 s would time saves out)
-  deps: { logger: loggerOptions(logging.value), accessLog: logging.value.accessLog, budgetMs: Number(process.env.BENCH_BUDGET_MS) || 2000 },
+  deps: { logger: loggerOptions(logging), accessLog: logging.accessLog, ...(budget > 0 ? { budgetMs: budget } : {}) },
 });
 
 // caller-visible save latency: from store.save() to its outcome
@@ -37,25 +36,24 @@ store.save = async (name) => {
   saves.push(performance.now() - t0);
   return r;
 };
+// Only when asked (`timings`), since closures per request would weigh on the other benchmarks:
 // how long a wait for the event log's commit takes (a state change's answer waits for its save
-// and for its events: the larger of the two is what the unit sees)
+// and for its events), and the server's own answer time, from the request's arrival (its headers
+// parsed) to the answer's last byte handed to the kernel (a client's figure also holds the
+// client's own delays).
 let flushes: number[] = [];
-const flush = EventLog.prototype.flush;
-EventLog.prototype.flush = function (this: EventLog) {
-  const t0 = performance.now();
-  const p = flush.call(this);
-  p.then(() => flushes.push(performance.now() - t0), () => undefined);
-  return p;
-};
-// the server's own answer time: from the request's arrival (its headers parsed) to the answer's
-// last byte handed to the kernel (a client's figure also holds the client's own delays). Only
-// when asked (`answer-times`): a listener and a closure per request would weigh on the heartbeat
-// benchmark's figures.
 let answers: number[] = [];
 let timing = false;
-function timeAnswers(): void {
+function startTimings(): void {
   if (timing) return;
   timing = true;
+  const flush = EventLog.prototype.flush;
+  EventLog.prototype.flush = function (this: EventLog) {
+    const t0 = performance.now();
+    const p = flush.call(this);
+    p.then(() => flushes.push(performance.now() - t0), () => undefined);
+    return p;
+  };
   fleet.app.server.prependListener('request', (_req, res) => {
     const t0 = performance.now();
     res.once('finish', () => answers.push(performance.now() - t0));
@@ -119,8 +117,8 @@ process.on('message', (msg: { type?: string }) => {
     fleet.stall();
     process.send!({ type: 'stalled' });
   }
-  if (msg.type === 'answer-times') {
-    timeAnswers();
+  if (msg.type === 'timings') {
+    startTimings();
     process.send!({ type: 'timing' });
   }
   if (msg.type === 'release') {

@@ -20,13 +20,16 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IDLE_ANSWER, commandInstalled, fmt, heartbeatBody, line, loadNote, post } from './kit.js';
+import { IDLE_ANSWER, commandInstalled, fmt, heartbeatBody, line, loadNote, post, stateChangeBodies, warmFleet } from './kit.js';
 
 const WARM = Number(process.argv[2] || 20000);
 const COUNTED = Number(process.argv[3] || 10000);
 const CONNECTIONS = 10;
 const STATE = process.env.STATE === '1';
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** What a server says when it is listening (the fleet also names its machines and a member's fob). */
+type Ready = { url: string; machines?: string[]; fob?: string };
 
 interface Counted {
   child: ChildProcess;
@@ -45,23 +48,28 @@ async function start(script: string, args: string[], nodeArgs: string[], out: st
     // saves under callgrind can take longer than the 2 s budget: a 503 would change what is counted
     env: { ...process.env, BENCH_BUDGET_MS: '120000' },
   });
-  const ready = await new Promise<{ url: string; machines?: string[]; fob?: string }>((resolve, reject) => {
+  const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${script} exited early (code ${code})`)));
-    child.on('message', (m: { url?: string; machines?: string[]; fob?: string }) => {
-      if (m && typeof m.url === 'string') resolve(m as { url: string; machines?: string[]; fob?: string });
+    child.on('message', (m: Partial<Ready>) => {
+      if (m && typeof m.url === 'string') resolve(m as Ready);
     });
   });
   child.removeAllListeners('exit');
   return { child, url: ready.url, machines: ready.machines ?? [], fob: ready.fob ?? '', out };
 }
 
-/** `count` heartbeats over CONNECTIONS keep-alive connections; throws on anything but 200. */
-async function send(url: string, bodies: string[], count: number): Promise<void> {
+/**
+ * `count` requests over CONNECTIONS keep-alive connections, bodies taken in turn from index
+ * `from` (the counted window goes on where the warm-up stopped: state changes alternate card in
+ * and card out, and a card sent in again would change nothing); throws on anything but 200.
+ */
+async function send(url: string, bodies: string[], count: number, from = 0): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  let next = 0;
+  let next = from;
+  const end = from + count;
   const worker = async () => {
-    while (next < count) {
+    while (next < end) {
       const i = next++;
       const a = await post(url, '/api/machine/update', bodies[i % bodies.length], agent);
       if (a.status !== 200) throw new Error(`answer ${a.status}: ${a.body}`);
@@ -97,7 +105,7 @@ async function measure(name: string, s: Counted, bodies: string[]): Promise<{ al
   const pid = s.child.pid!;
   await send(s.url, bodies, WARM);
   control(pid, '-i', 'on');
-  await send(s.url, bodies, COUNTED);
+  await send(s.url, bodies, COUNTED, WARM);
   control(pid, '-i', 'off');
   control(pid, '-d');
   const ir = countIr(s.out, pid);
@@ -131,11 +139,9 @@ try {
   const c = await measure('ceiling (node:http, does nothing)', ceiling, [heartbeatBody('m0')]);
   await stop(ceiling);
   const fleet = await start('fleet-server.ts', [String(machines), String(users)], ['--import', 'tsx'], out);
-  const change = (m: string, card: boolean) => JSON.stringify({ machine_name: m, oops: false, rfid_value: card ? fleet.fob : '', uptime: 86400, amps: 1.5 });
-  const bodies = STATE
-    ? fleet.machines.map((m) => change(m, true)).concat(fleet.machines.map((m) => change(m, false)))
-    : fleet.machines.map((m) => heartbeatBody(m));
-  if (STATE) await send(fleet.url, fleet.machines.map((m) => heartbeatBody(m, 86400)), fleet.machines.length);
+  const bodies = STATE ? stateChangeBodies(fleet.machines, fleet.fob) : fleet.machines.map((m) => heartbeatBody(m));
+  // every machine known (its first update is a state change of its own) before the warm-up
+  if (STATE) await warmFleet(fleet.url, fleet.machines);
   const o = await measure('fobgate', fleet, bodies);
   await stop(fleet);
   line(`   the ceiling's instructions as a share of ours: ${fmt((100 * c.all) / o.all, 0)} % (all threads), ${fmt((100 * c.main) / o.main, 0)} % (main thread)`);

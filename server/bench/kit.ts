@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchLogging } from './bench-logging.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -68,10 +69,10 @@ export interface FleetStats {
   saveP50: number;
   saveP99: number;
   saveMax: number;
-  /** The server's answer times, from a request's arrival to its answer's last byte written (after `answer-times`; else NaN). */
+  /** The server's answer times, from a request's arrival to its answer's last byte written (after `timings`; else NaN). */
   answerP50: number;
   answerP99: number;
-  /** Waits for the event log's commit (every state change's answer waits for one too). */
+  /** Waits for the event log's commit, every state change's answer waits for one too (after `timings`). */
   flushes: number;
   flushP50: number;
   flushP99: number;
@@ -408,6 +409,15 @@ export function heartbeatBody(machine: string, uptime = 86400): string {
 }
 
 /** The six-key answer of an idle machine (what the ceiling server answers). */
+/**
+ * Updates that each change a machine's state: a card in on every machine, then out on every
+ * machine (cycled, every answer waits for its save).
+ */
+export function stateChangeBodies(machines: string[], fob: string): string[] {
+  const change = (m: string, card: boolean) => JSON.stringify({ machine_name: m, oops: false, rfid_value: card ? fob : '', uptime: 86400, amps: 1.5 });
+  return machines.map((m) => change(m, true)).concat(machines.map((m) => change(m, false)));
+}
+
 export const IDLE_ANSWER = JSON.stringify({
   relay: false,
   display: 'Please Insert\nRFID Card',
@@ -426,11 +436,11 @@ export async function warmFleet(url: string, machines: string[], uptime = 86400)
   agent.destroy();
 }
 
-/** The fleet server's logging in this run (npm start's default unless LOG_LEVEL / ACCESS_LOG are set). */
-export function logNote(): string {
-  const level = process.env.LOG_LEVEL || 'info';
-  const access = process.env.ACCESS_LOG ? `, ACCESS_LOG=${process.env.ACCESS_LOG}` : '';
-  return `LOG_LEVEL=${level}${access}${process.env.LOG_LEVEL || process.env.ACCESS_LOG ? '' : " (npm start's default)"}`;
+/** The fleet server's logging in this run, for the header. */
+function logNote(): string {
+  const s = benchLogging();
+  const chosen = process.env.LOG_LEVEL || process.env.ACCESS_LOG;
+  return `LOG_LEVEL=${s.level}, access log ${s.accessLog ? 'on' : 'off'}${chosen ? '' : " (npm start's default)"}`;
 }
 
 /** A scenario's header line. */

@@ -1,14 +1,15 @@
 // State saves at fleet scale: 2,000 machines and 20,000 users. First a steady run where every
 // update changes a machine's state (a card goes in or out, so every answer waits for its save),
 // then the same changes at half the rate that saturated the core, sent at a steady pace (the
-// save's latency without a saturated core's queue), then a reboot storm: all 2,000 units post their first update after a power blip at once, each on
-// a new connection, and every one is a state change to save. Printed: the callers' save latency
+// save's latency without a saturated core's queue), then a reboot storm: all 2,000 units post
+// their first update after a power blip at once, each on a new connection, and every one is a
+// state change to save. Printed: the callers' save latency
 // (p50/p99/max), the longest the main thread spent in one save step, the event-loop delay, the
 // group commits the journal made, and when the last unit of the storm got its answer; a last line
 // puts the three figures the goals are about side by side, with the machine's load.
 // Goals (issue 11): save p99 <= 10 ms, no main-thread block over 2 ms, storm answered within 1 s.
 // Each server takes one storm unmeasured first (see below), so the figure is a warm server's.
-import { IDLE_ANSWER, cpuSeconds, heartbeatBody, fmt, header, line, load, loadNote, paced, pct, pinSelf, rawPost, startCeiling, startFleetServer, warmFleet, wrkInstalled } from './kit.js';
+import { IDLE_ANSWER, cpuSeconds, heartbeatBody, fmt, header, line, load, loadNote, paced, pct, pinSelf, rawPost, startCeiling, startFleetServer, stateChangeBodies, warmFleet, wrkInstalled } from './kit.js';
 
 const MACHINES = 2000;
 const USERS = 20000;
@@ -22,10 +23,8 @@ try {
   header(`state saves: ${fmt(MACHINES)} machines, ${fmt(USERS)} users`);
 
   // 1. every update a state change: card in for every machine, then card out, cycled
-  const change = (m: string, card: boolean) =>
-    JSON.stringify({ machine_name: m, oops: false, rfid_value: card ? fob : '', uptime: 86400, amps: 1.5 });
-  const bodies = machines.map((m) => change(m, true)).concat(machines.map((m) => change(m, false)));
-  await fleet.ask('answer-times', 'timing');
+  const bodies = stateChangeBodies(machines, fob);
+  await fleet.ask('timings', 'timing');
   await fleet.ask('reset', 'reset');
   const c0 = cpuSeconds(fleet.pid);
   const r = await load(url, '/api/machine/update', bodies, 50, SECONDS);

@@ -139,7 +139,7 @@ export class Store {
     const store = new Store(journal, opts);
     await store.server.low.read();
     store.server.low.data = normalizeServer(store.server.low.data);
-    store.serverSaved = JSON.parse(JSON.stringify(store.server.low.data));
+    store.serverSaved = structuredClone(store.server.low.data);
     for (const key of journal.keys('machine/')) {
       const doc = store.makeDoc<MachineDoc>(key, emptyMachineDoc());
       await doc.low.read();
@@ -280,7 +280,7 @@ export class Store {
     }
     let globals: Promise<SaveResult> | null = null;
     if (this.server.dirty || !sameJson(this.server.low.data, this.serverSaved)) {
-      this.serverSaved = JSON.parse(JSON.stringify(this.server.low.data));
+      this.serverSaved = structuredClone(this.server.low.data);
       globals = writeDoc(this.server, own);
     } else if (this.server.savedCall < this.server.calls) {
       // the globals are as last written but that write is not on disk yet: wait for it (it may

@@ -36,7 +36,7 @@ export const MAX_CONSOLE_LINE = 2000;
 const MARK = '\x01';
 
 /** The interpreter gave no answer to a console line in time (a deaf console, a lost line, a busy machine). */
-export class NoAnswer extends Error {}
+class NoAnswer extends Error {}
 
 /** A file the bootstrap wrote reads back with the wrong SHA-256: a wrong write, not a deaf console. */
 class StorageMismatch extends Error {
